@@ -1,0 +1,59 @@
+// Public surface of the contract: the traffic-log and verdict types, readers,
+// normalisation of both APIs, input issues and the JSON Schemas.
+export { formatIssue, type InputIssue, type IssueCode, type IssueSink, IssueTally } from "./issues.js";
+export { type Line, type LineReadOptions, readLineBatches } from "./lines.js";
+export {
+  type Block,
+  type ExchangeView,
+  inferApi,
+  lastUserText,
+  normaliseExchange,
+  type Output,
+  type Role,
+  type Sampling,
+  type Turn,
+  type Usage,
+} from "./normalise.js";
+export {
+  type Checker,
+  checkers,
+  findJsonl,
+  type InputProblem,
+  inputProblem,
+  type ReadOptions,
+  type Row,
+  readRecordBatches,
+  readRecords,
+} from "./read.js";
+export { type Checked, isObject } from "./records.js";
+export {
+  type AccountRecord,
+  AccountSchema,
+  AnthropicRequestSchema,
+  APIS,
+  type Api,
+  type Campaign,
+  type CampaignsFile,
+  CampaignsFileSchema,
+  type ClientInfo,
+  type EventRecord,
+  EventSchema,
+  type ExchangeLabel,
+  ExchangeLabelSchema,
+  type ExchangeRecord,
+  ExchangeSchema,
+  type Indicator,
+  IP_TYPES,
+  type IpType,
+  jsonSchemaDocuments,
+  type Label,
+  LabelSchema,
+  OpenAIRequestSchema,
+  PATHWAYS,
+  type Pathway,
+  type Reason,
+  SCHEMA_FILES,
+  type VerdictAccount,
+  VerdictAccountSchema,
+} from "./schema.js";
+export { parseRfc3339, toRfc3339 } from "./time.js";
