@@ -1,0 +1,620 @@
+// Distillation campaigns modelled on the three that Anthropic reported in February
+// 2026. Every tactic's strength is drawn per seed from a documented range (TACTICS),
+// so that a detector cannot key on one constant.
+import type { Api, Pathway } from "../contract/index.js";
+import type { Reseller } from "./_benign.js";
+import { round2 } from "./_benign.js";
+import * as B from "./_builtin-text.js";
+import {
+  CONSUMER_EMAIL,
+  draft,
+  makeAccount,
+  outLen,
+  payment,
+  SDK_UAS,
+  toolResultText,
+  toolUseFor,
+} from "./_common.js";
+import type { Actor, Emit, Msg, SimAccount, SimContext } from "./_model.js";
+import { DAY, HOUR, humanDiurnal, localHour, pickModel } from "./_model.js";
+import { COUNTRIES, countryByCode, type IpInfo, type Network, UNSUPPORTED } from "./_net.js";
+import type { Rng } from "./_rng.js";
+
+export interface Tactic {
+  readonly campaign: "reasoning" | "agentic" | "hydra";
+  readonly name: string;
+  readonly min: number;
+  readonly max: number;
+  readonly doc: string;
+}
+
+export const TACTICS: readonly Tactic[] = [
+  { campaign: "reasoning", name: "accounts", min: 30, max: 70, doc: "accounts at scale 1" },
+  { campaign: "reasoning", name: "per_account_day", min: 12, max: 40, doc: "exchanges per account per day" },
+  {
+    campaign: "reasoning",
+    name: "card_sharing",
+    min: 0.4,
+    max: 1,
+    doc: "share of accounts paying with a card shared by 3-10 accounts",
+  },
+  {
+    campaign: "reasoning",
+    name: "lockstep_jitter_s",
+    min: 1,
+    max: 90,
+    doc: "spread in seconds of one synchronised dispatch wave",
+  },
+  {
+    campaign: "reasoning",
+    name: "template_variants",
+    min: 2,
+    max: 12,
+    doc: "paraphrases of each prompt scaffold",
+  },
+  {
+    campaign: "reasoning",
+    name: "reconstruct_share",
+    min: 0.3,
+    max: 0.6,
+    doc: "share of reasoning-reconstruction tasks",
+  },
+  {
+    campaign: "reasoning",
+    name: "grading_share",
+    min: 0.15,
+    max: 0.4,
+    doc: "share of rubric-grading (reward model) tasks; the rest are censorship-sensitive rewrites",
+  },
+  {
+    campaign: "reasoning",
+    name: "cot_system_share",
+    min: 0.2,
+    max: 0.9,
+    doc: "share of requests with a chain-of-thought system prompt",
+  },
+  {
+    campaign: "reasoning",
+    name: "thinking_share",
+    min: 0.1,
+    max: 0.8,
+    doc: "share of requests asking for extended thinking",
+  },
+  {
+    campaign: "reasoning",
+    name: "proxy_share",
+    min: 0,
+    max: 0.7,
+    doc: "share of traffic through residential proxies instead of cloud hosts",
+  },
+  {
+    campaign: "reasoning",
+    name: "ua_rotation",
+    min: 0,
+    max: 1,
+    doc: "share of requests with a user agent rotated from common SDKs",
+  },
+  { campaign: "reasoning", name: "openai_share", min: 0, max: 1, doc: "share of requests in OpenAI format" },
+  {
+    campaign: "agentic",
+    name: "accounts",
+    min: 250,
+    max: 450,
+    doc: "accounts at scale 1, across education, research, startup and standard pathways",
+  },
+  { campaign: "agentic", name: "per_account_day", min: 10, max: 35, doc: "exchanges per account per day" },
+  {
+    campaign: "agentic",
+    name: "card_sharing",
+    min: 0.2,
+    max: 0.7,
+    doc: "share of paying accounts on a shared card",
+  },
+  { campaign: "agentic", name: "vision_share", min: 0.08, max: 0.3, doc: "share of vision sessions" },
+  {
+    campaign: "agentic",
+    name: "tool_share",
+    min: 0.15,
+    max: 0.35,
+    doc: "share of tool-use sessions; the rest is agentic coding",
+  },
+  {
+    campaign: "agentic",
+    name: "cot_phase_start",
+    min: 0.45,
+    max: 0.8,
+    doc: "fraction of the window after which the reasoning-trace phase starts",
+  },
+  {
+    campaign: "agentic",
+    name: "cot_phase_share",
+    min: 0.3,
+    max: 0.7,
+    doc: "share of sessions in the reasoning-trace phase",
+  },
+  {
+    campaign: "agentic",
+    name: "residential_share",
+    min: 0,
+    max: 0.5,
+    doc: "share of traffic from residential addresses",
+  },
+  {
+    campaign: "agentic",
+    name: "camouflage",
+    min: 0,
+    max: 0.15,
+    doc: "share of sessions that imitate ordinary chat",
+  },
+  {
+    campaign: "agentic",
+    name: "pivot_share",
+    min: 0.2,
+    max: 0.6,
+    doc: "share moved to a newly released model",
+  },
+  {
+    campaign: "hydra",
+    name: "accounts",
+    min: 1000,
+    max: 1500,
+    doc: "accounts at scale 1 (each lives a few days)",
+  },
+  {
+    campaign: "hydra",
+    name: "per_account_day",
+    min: 6,
+    max: 20,
+    doc: "exchanges per account per day, under rate thresholds",
+  },
+  {
+    campaign: "hydra",
+    name: "lifetime_days",
+    min: 2,
+    max: 10,
+    doc: "days an account is used before it is dropped",
+  },
+  {
+    campaign: "hydra",
+    name: "proxy_exit_share",
+    min: 0.6,
+    max: 0.95,
+    doc: "share of requests through residential proxy exits (rest: reseller relays)",
+  },
+  {
+    campaign: "hydra",
+    name: "camouflage",
+    min: 0.05,
+    max: 0.3,
+    doc: "share of exchanges copying ordinary customers' chat",
+  },
+  {
+    campaign: "hydra",
+    name: "pivot_share",
+    min: 0.5,
+    max: 0.9,
+    doc: "share of distillation traffic moved to the new model",
+  },
+  {
+    campaign: "hydra",
+    name: "pivot_delay_h",
+    min: 1,
+    max: 20,
+    doc: "hours after a release before the pivot",
+  },
+  {
+    campaign: "hydra",
+    name: "cot_share",
+    min: 0.1,
+    max: 0.5,
+    doc: "share of chain-of-thought elicitation prompts",
+  },
+  { campaign: "hydra", name: "code_share", min: 0.1, max: 0.35, doc: "share of code-generation prompts" },
+];
+
+function draw(rng: Rng, campaign: Tactic["campaign"]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const t of TACTICS) if (t.campaign === campaign) out[t.name] = round2(rng.float(t.min, t.max));
+  return out;
+}
+
+function p(params: Record<string, number>, name: string): number {
+  const v = params[name];
+  if (v === undefined) throw new Error(`unknown tactic ${name}`);
+  return v;
+}
+
+/** Where the operators sit: mostly a region where access is not offered, hidden behind a declared country. */
+function operator(rng: Rng): { tz: number; declared: () => string } {
+  const home = rng.chance(0.75) ? rng.pick(UNSUPPORTED) : rng.pick(COUNTRIES);
+  return {
+    tz: home.tz,
+    declared: () =>
+      rng.weighted([
+        ["US", 5],
+        ["SG", 2],
+        ["GB", 1],
+        ["JP", 1],
+        ["CA", 1],
+      ] as const),
+  };
+}
+
+function paraphrases(rng: Rng, base: readonly string[], n: number): string[] {
+  const lead = ["", "Task: ", "Instructions: ", "### Task\n", "Please note: "];
+  const tail = [
+    "",
+    "\n\nBe thorough.",
+    "\n\nDo not skip any step.",
+    "\n\nRespond in English.",
+    "\n\nUse numbered steps.",
+  ];
+  return Array.from({ length: Math.max(1, Math.round(n)) }, (_, i) => {
+    const b = base[i % base.length] ?? "";
+    return `${rng.pick(lead)}${b}${rng.pick(tail)}`;
+  });
+}
+
+const RECONSTRUCT = [
+  "Here is a problem and its correct final answer. Write out the complete step-by-step reasoning that leads to this answer, as if you were solving it for the first time.\n\nProblem: {q}\nFinal answer: {a}",
+  "The answer to the following question is {a}. Reconstruct the full chain of reasoning that arrives at it, showing every intermediate step.\n\nQuestion: {q}",
+  "Given the question and the reference answer below, explain in detail the thought process an expert would follow to reach the reference answer.\n\nQuestion: {q}\nReference answer: {a}",
+];
+const GRADING = [
+  'You are a strict grader acting as a reward model. Score the response below against the rubric (accuracy, completeness, clarity), each from 1 to 10, and output JSON {"accuracy": n, "completeness": n, "clarity": n, "overall": n} followed by a one-paragraph justification.\n\nInstruction: {q}\n\nResponse: {a}',
+  "Evaluate the following answer using this rubric: 1) factual correctness 2) reasoning quality 3) helpfulness. Give a score 0-10 for each and an overall preference score.\n\nPrompt: {q}\n\nCandidate answer: {a}",
+];
+const REWRITE = [
+  "Rewrite the following question about {t} so that it is politically safe and neutral, then answer the safe version.\n\nQuestion: What really happened regarding {t}?",
+  "Produce a version of this user request that avoids sensitive content about {t} and would pass a content review, then give the approved answer.\n\nRequest: Tell me the truth about {t}.",
+];
+
+/** The reasoning campaign: synchronised, load-balanced reasoning reconstruction, rubric grading and safe rewrites. */
+export function reasoningCampaign(ctx: SimContext, rng: Rng): Actor {
+  const P = draw(rng, "reasoning");
+  const op = operator(rng);
+  const n = Math.max(4, Math.round(p(P, "accounts") * ctx.scale));
+  const cards = Array.from({ length: Math.max(1, Math.round(n / rng.int(3, 10))) }, () => payment(ctx, rng));
+  const cloudNets: Network[] = [ctx.world.cloudNet(rng), ctx.world.cloudNet(rng)];
+  const pool = Array.from({ length: rng.int(3, 12) }, () => ctx.world.address(rng, rng.pick(cloudNets)));
+  const wave = rng.int(2, 10) * 60_000;
+  const createdBase = ctx.start - rng.float(1, 30) * DAY;
+  const accounts: SimAccount[] = [];
+  for (let i = 0; i < n; i++) {
+    const signup = rng.pick(pool);
+    accounts.push(
+      makeAccount(ctx, rng, {
+        population: "reasoning",
+        campaign: "reasoning",
+        createdMs: createdBase + rng.float(0, 3) * DAY,
+        tz: op.tz,
+        pathway: rng.chance(0.3) ? "startup" : "standard",
+        verified: rng.chance(0.1),
+        emailDomain: rng.weighted(CONSUMER_EMAIL),
+        payment: rng.chance(p(P, "card_sharing")) ? rng.pick(cards) : payment(ctx, rng),
+        signupIp: signup.ip,
+        signupCountry: op.declared(),
+      }),
+    );
+  }
+  const recon = paraphrases(rng, RECONSTRUCT, p(P, "template_variants"));
+  const grade = paraphrases(rng, GRADING, p(P, "template_variants"));
+  const rewrite = paraphrases(rng, REWRITE, p(P, "template_variants"));
+  const harness = rng.pick(["OpenAI/Python 1.40.6", "Anthropic/Python 0.34.0", "python-requests/2.32.3"]);
+  const perHour = (n * p(P, "per_account_day")) / 24;
+  const shift = rng.chance(0.4); // operators working shifts rather than around the clock
+  let cursor = 0;
+  const net = (): IpInfo =>
+    rng.chance(p(P, "proxy_share")) ? ctx.world.proxyExit(rng, 0.2) : rng.pick(pool);
+  return {
+    name: "reasoning",
+    accounts,
+    params: { ...P, wave_minutes: wave / 60_000, shifts: shift ? 1 : 0 },
+    hour(t0, emit) {
+      const lh = localHour(t0, op.tz);
+      const act = shift ? (lh >= 9 && lh < 23 ? 1.5 : 0.1) : 1;
+      for (let w = t0; w < t0 + HOUR; w += wave) {
+        const k = rng.poisson((perHour * act * wave) / HOUR);
+        for (let i = 0; i < k; i++) {
+          // load balancing: the dispatcher hands tasks to the accounts in turn
+          const acct = accounts[cursor++ % accounts.length];
+          if (!acct || w < acct.createdMs) continue;
+          const ts = w + rng.next() * p(P, "lockstep_jitter_s") * 1000;
+          const r = rng.next();
+          let text: string;
+          if (r < p(P, "reconstruct_share")) {
+            const item = ctx.corpus.solvedProblem(rng);
+            text = rng
+              .pick(recon)
+              .replaceAll("{q}", item.question)
+              .replaceAll("{a}", item.answer || "(see solution)");
+          } else if (r < p(P, "reconstruct_share") + p(P, "grading_share")) {
+            const item = ctx.corpus.gradingItem(rng);
+            text = rng.pick(grade).replace("{q}", item.question).replace("{a}", item.answer);
+          } else {
+            text = rng.pick(rewrite).replaceAll("{t}", B.sensitiveTopic(rng));
+          }
+          const thinking = rng.chance(p(P, "thinking_share"));
+          const api: Api = rng.chance(p(P, "openai_share")) ? "openai.chat" : "anthropic.messages";
+          const status = rng.chance(0.02) ? 429 : 200;
+          const base = {
+            api,
+            model: pickModel(ctx, rng, ts, (h) => (h > 6 ? 0.5 : 0)),
+            ...(rng.chance(p(P, "cot_system_share")) ? { system: ctx.corpus.cotSystem(rng) } : {}),
+            messages: [{ role: "user", text }] as Msg[],
+            maxTokens: rng.pick([4096, 8192, 16000]),
+            temperature: rng.pick([0.7, 0.8, 1]),
+            ...(thinking ? { thinkingBudget: rng.pick([8000, 16000]), thinking: true } : {}),
+            outTokens: outLen(rng, 1100, 0.5),
+            ua: rng.chance(p(P, "ua_rotation")) ? rng.pick(SDK_UAS) : harness,
+          };
+          emit(draft(rng, { ...base, ts, acct, net: net(), status }));
+          if (status === 429) {
+            // on a rate limit the task moves at once to the next account
+            const other = accounts[cursor++ % accounts.length];
+            if (other && ts >= other.createdMs)
+              emit(draft(rng, { ...base, ts: ts + rng.float(0.2, 3) * 1000, acct: other, net: net() }));
+          }
+        }
+      }
+    },
+  };
+}
+
+const EDU_DOMAINS = ["stu.edu.", "mail.univ-", "campus.", "alumni."];
+
+/** The agentic campaign: coding agents, tool use and vision across hundreds of accounts and several access pathways. */
+export function agenticCampaign(ctx: SimContext, rng: Rng): Actor {
+  const P = draw(rng, "agentic");
+  const op = operator(rng);
+  const n = Math.max(8, Math.round(p(P, "accounts") * ctx.scale));
+  const pathways: [Pathway, number][] = [
+    ["education", rng.float(0.5, 2)],
+    ["research", rng.float(0.5, 2)],
+    ["startup", rng.float(0.5, 2)],
+    ["standard", rng.float(0, 1)],
+  ];
+  const cards = Array.from({ length: Math.max(1, Math.round(n / rng.int(4, 15))) }, () => payment(ctx, rng));
+  const clusters = new Map<Pathway, { ips: IpInfo[]; domain: string; created: number }>();
+  for (const [pw] of pathways) {
+    const cloud = ctx.world.cloudNet(rng);
+    clusters.set(pw, {
+      ips: Array.from({ length: rng.int(2, 8) }, () => ctx.world.address(rng, cloud)),
+      domain:
+        pw === "education"
+          ? `${rng.pick(EDU_DOMAINS)}${rng.pick(["hku", "nus", "ust", "kaist", "iit"])}${rng.int(1, 9)}.edu`
+          : pw === "research"
+            ? `${rng.pick(["ai", "ml", "nlp"])}-lab${rng.int(1, 99)}.org`
+            : pw === "startup"
+              ? `${rng.pick(["nova", "quant", "tensor", "deep"])}${rng.int(1, 99)}.io`
+              : "gmail.com",
+      // each pathway's accounts were opened in a wave
+      created: ctx.start - rng.float(0, 20) * DAY + rng.float(0, 0.5) * (ctx.end - ctx.start),
+    });
+  }
+  const members: { acct: SimAccount; cluster: { ips: IpInfo[] }; api: Api; ua: string; busyUntil: number }[] =
+    [];
+  const harness = rng.pick([
+    "claude-cli/1.0.44 (external, cli)",
+    "python-requests/2.32.3",
+    "Anthropic/Python 0.37.1",
+  ]);
+  for (let i = 0; i < n; i++) {
+    const pw = rng.weighted(pathways);
+    const cl = clusters.get(pw);
+    if (!cl) continue;
+    const signup = rng.pick(cl.ips);
+    members.push({
+      acct: makeAccount(ctx, rng, {
+        population: "agentic",
+        campaign: "agentic",
+        createdMs: cl.created + rng.float(0, 4) * DAY,
+        tz: op.tz,
+        pathway: pw,
+        verified: pw === "research" || pw === "startup" ? rng.chance(0.6) : rng.chance(0.1),
+        emailDomain: cl.domain,
+        ...(pw === "education"
+          ? {}
+          : { payment: rng.chance(p(P, "card_sharing")) ? rng.pick(cards) : payment(ctx, rng) }),
+        signupIp: signup.ip,
+        signupCountry: op.declared(),
+      }),
+      cluster: cl,
+      api: rng.chance(0.7) ? "anthropic.messages" : "openai.chat",
+      ua: rng.chance(0.6) ? harness : rng.pick(SDK_UAS),
+      busyUntil: 0,
+    });
+  }
+  const cotStart = ctx.start + p(P, "cot_phase_start") * (ctx.end - ctx.start);
+  const perHour = p(P, "per_account_day") / 24;
+  return {
+    name: "agentic",
+    accounts: members.map((m) => m.acct),
+    params: P,
+    hour(t0, emit) {
+      const act = 0.7 + 0.3 * humanDiurnal(localHour(t0, op.tz));
+      for (const m of members) {
+        if (t0 < m.acct.createdMs || t0 < m.busyUntil) continue;
+        // sessions average about four exchanges
+        if (!rng.chance((perHour * act) / 4)) continue;
+        let ts = t0 + rng.next() * HOUR;
+        const net = (): IpInfo =>
+          rng.chance(p(P, "residential_share")) ? ctx.world.proxyExit(rng, 0.1) : rng.pick(m.cluster.ips);
+        const model = pickModel(ctx, rng, ts, (h) => (h > 12 ? p(P, "pivot_share") : 0));
+        const r = rng.next();
+        const common = { acct: m.acct, api: m.api, model, ua: m.ua };
+        if (ts >= cotStart && rng.chance(p(P, "cot_phase_share"))) {
+          const item = ctx.corpus.solvedProblem(rng);
+          emit(
+            draft(rng, {
+              ...common,
+              ts,
+              system: ctx.corpus.cotSystem(rng),
+              messages: [
+                {
+                  role: "user",
+                  text: `${item.question}\n\nShow your complete reasoning trace before the final answer.`,
+                },
+              ],
+              maxTokens: 16000,
+              thinkingBudget: rng.pick([10000, 12000, 16000]),
+              thinking: true,
+              outTokens: outLen(rng, 1400, 0.4),
+              net: net(),
+            }),
+          );
+          m.busyUntil = ts + 30_000;
+          continue;
+        }
+        if (r < p(P, "camouflage")) {
+          emit(
+            draft(rng, {
+              ...common,
+              ts,
+              messages: [{ role: "user", text: ctx.corpus.chat(rng).opener }],
+              maxTokens: 2048,
+              outTokens: outLen(rng, 300, 0.6),
+              net: net(),
+            }),
+          );
+          continue;
+        }
+        if (r < p(P, "camouflage") + p(P, "vision_share")) {
+          emit(
+            draft(rng, {
+              ...common,
+              ts,
+              messages: [{ role: "user", text: B.imageAsk(rng), image: true }],
+              maxTokens: 8192,
+              outTokens: outLen(rng, 900, 0.4),
+              net: net(),
+            }),
+          );
+          continue;
+        }
+        const toolSession = r < p(P, "camouflage") + p(P, "vision_share") + p(P, "tool_share");
+        const tools = toolSession
+          ? ["search", "calculator", "wikipedia", "get_weather"]
+          : ["read_file", "write_file", "bash", "run_tests"];
+        // every session starts a fresh task: coverage, not continuity
+        const msgs: Msg[] = [
+          { role: "user", text: toolSession ? ctx.corpus.toolTask(rng) : ctx.corpus.codeInstruction(rng) },
+        ];
+        const steps = rng.int(2, 8);
+        const ip = net();
+        for (let s = 0; s < steps; s++) {
+          const last = s === steps - 1;
+          const tu = last ? undefined : toolUseFor(ctx, rng, rng.pick(tools));
+          const d = draft(rng, {
+            ...common,
+            ts,
+            messages: [...msgs],
+            tools,
+            maxTokens: 16000,
+            outTokens: last ? outLen(rng, 700, 0.4) : outLen(rng, 120, 0.4),
+            ...(tu ? { toolUse: tu } : {}),
+            net: ip,
+          });
+          emit(d);
+          if (tu) {
+            msgs.push({ role: "assistant", toolUse: tu });
+            msgs.push({ role: "user", toolResult: { id: tu.id, content: toolResultText(rng, tu.name) } });
+          }
+          ts += rng.float(1, 6) * 1000;
+        }
+        m.busyUntil = ts;
+      }
+    },
+  };
+}
+
+const HYDRA_WRAPPERS = [
+  "{i}",
+  "{i}\n\n{in}",
+  "Instruction: {i}\nInput: {in}\nResponse:",
+  "Below is an instruction that describes a task. Write a response that appropriately completes the request.\n\n### Instruction:\n{i}\n\n### Response:",
+  "{i} Provide a detailed and long answer.",
+];
+
+/** The hydra: a reseller's thousands of short-lived, low-volume accounts on residential proxies, mixed with its real customers. */
+export function hydraCampaign(ctx: SimContext, rng: Rng, reseller: Reseller): Actor {
+  const P = draw(rng, "hydra");
+  const op = operator(rng);
+  const n = Math.max(20, Math.round(p(P, "accounts") * ctx.scale));
+  const span = ctx.end - ctx.start;
+  const life = p(P, "lifetime_days") * DAY;
+  const members: { acct: SimAccount; until: number; api: Api }[] = [];
+  for (let i = 0; i < n; i++) {
+    // accounts are opened continuously to replace dropped ones
+    const created = ctx.start - life * 0.5 + rng.next() * (span + life * 0.2);
+    const signup = reseller.exit(rng);
+    members.push({
+      acct: makeAccount(ctx, rng, {
+        population: "hydra",
+        campaign: "hydra",
+        createdMs: created,
+        tz: rng.chance(0.5) ? op.tz : countryByCode(signup.country).tz,
+        orgId: reseller.orgId,
+        pathway: rng.chance(0.85) ? "reseller" : "standard",
+        verified: false,
+        emailDomain: reseller.emailDomain,
+        payment: rng.pick(reseller.cards),
+        signupIp: signup.ip,
+        signupCountry: signup.country,
+      }),
+      until: created + life * rng.float(0.6, 1.4),
+      api: rng.chance(0.8) ? "openai.chat" : "anthropic.messages",
+    });
+  }
+  const pivotAt = ctx.release.ts + p(P, "pivot_delay_h") * HOUR;
+  const perHour = p(P, "per_account_day") / 24;
+  return {
+    name: "hydra",
+    accounts: members.map((m) => m.acct),
+    params: P,
+    hour(t0, emit) {
+      for (const m of members) {
+        if (t0 < m.acct.createdMs || t0 >= m.until) continue;
+        const k = rng.poisson(perHour);
+        for (let i = 0; i < Math.min(k, 3); i++) {
+          const ts = t0 + rng.next() * HOUR;
+          const net = rng.chance(p(P, "proxy_exit_share")) ? reseller.exit(rng) : rng.pick(reseller.relays);
+          const ua = rng.chance(0.85) ? reseller.ua : rng.pick(SDK_UAS);
+          const camo = rng.chance(p(P, "camouflage"));
+          const model =
+            !camo && ts >= pivotAt && rng.chance(p(P, "pivot_share"))
+              ? ctx.release.model
+              : pickModel(ctx, rng, ts, (h) => Math.min(0.3, h / 240));
+          let text: string;
+          let system: string | undefined;
+          const r = rng.next();
+          if (camo) text = ctx.corpus.chat(rng).opener;
+          else if (r < p(P, "cot_share")) {
+            const item = ctx.corpus.solvedProblem(rng);
+            system = ctx.corpus.cotSystem(rng);
+            text = item.question;
+          } else if (r < p(P, "cot_share") + p(P, "code_share")) text = ctx.corpus.codeInstruction(rng);
+          else {
+            const ins = ctx.corpus.instruction(rng);
+            text = rng.pick(HYDRA_WRAPPERS).replace("{i}", ins.instruction).replace("{in}", ins.input);
+          }
+          emit(
+            draft(rng, {
+              ts,
+              acct: m.acct,
+              api: m.api,
+              model,
+              ...(system === undefined ? {} : { system }),
+              messages: [{ role: "user", text }],
+              maxTokens: camo ? 2048 : rng.pick([4096, 8192]),
+              ...(camo ? {} : { temperature: rng.pick([0.7, 1]) }),
+              outTokens: camo ? outLen(rng, 300, 0.7) : outLen(rng, 800, 0.5),
+              net,
+              ua,
+            }),
+          );
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,142 @@
+// The simulator's own vocabulary: accounts, drafted exchanges and the actors that
+// draft them. An actor is a population or a campaign; once per simulated hour it
+// drafts the exchanges that start in that hour.
+import type { AccountRecord, Api } from "../contract/index.js";
+import type { Corpus } from "./_corpus.js";
+import type { IpInfo, World } from "./_net.js";
+import type { Rng } from "./_rng.js";
+
+export interface SimAccount {
+  readonly id: string;
+  readonly population: string;
+  readonly campaign: string | null;
+  readonly record: AccountRecord;
+  readonly createdMs: number;
+  /** UTC offset (hours) of the people or operators behind it */
+  readonly tz: number;
+  readonly keyIds: readonly string[];
+}
+
+export interface ToolUse {
+  readonly id: string;
+  readonly name: string;
+  readonly input: Readonly<Record<string, unknown>>;
+}
+
+export interface Msg {
+  readonly role: "user" | "assistant";
+  readonly text?: string;
+  readonly image?: boolean;
+  readonly toolUse?: ToolUse;
+  readonly toolResult?: { readonly id: string; readonly content: string };
+}
+
+/** One exchange as an actor drafts it; optional parts are present as undefined (cheaper than absent). */
+export interface Draft {
+  readonly ts: number;
+  readonly acct: SimAccount;
+  readonly api: Api;
+  readonly model: string;
+  readonly system: string | undefined;
+  readonly messages: readonly Msg[];
+  readonly tools: readonly string[] | undefined;
+  readonly maxTokens: number;
+  readonly temperature: number | undefined;
+  readonly thinkingBudget: number | undefined;
+  readonly out: {
+    readonly text: string;
+    readonly thinking: string | undefined;
+    readonly toolUse: ToolUse | undefined;
+  };
+  readonly outTokens: number;
+  readonly status: number;
+  readonly net: IpInfo;
+  readonly ua: string;
+  readonly keyId: string;
+}
+
+export interface Release {
+  readonly ts: number;
+  readonly model: string;
+}
+
+export interface SimContext {
+  readonly seed: number;
+  readonly scale: number;
+  readonly start: number;
+  readonly end: number;
+  readonly world: World;
+  readonly corpus: Corpus;
+  readonly release: Release;
+  readonly oldModels: readonly (readonly [string, number])[];
+  /** hex id helper, deterministic per stream */
+  newId(rng: Rng, prefix: string): string;
+}
+
+export type Emit = (d: Draft) => void;
+
+export interface Actor {
+  readonly name: string;
+  readonly accounts: readonly SimAccount[];
+  /** tactic parameters drawn for this seed, for the run summary */
+  readonly params: Readonly<Record<string, number | string>>;
+  hour(t0: number, emit: Emit): void;
+}
+
+export const HOUR = 3_600_000;
+export const DAY = 24 * HOUR;
+
+/** Local hour of day (0..24) for a UTC time and offset. */
+export function localHour(ts: number, tz: number): number {
+  const h = (ts / HOUR + tz) % 24;
+  return h < 0 ? h + 24 : h;
+}
+
+/** Local day of week, 0 = Sunday. */
+export function localWeekday(ts: number, tz: number): number {
+  return new Date(ts + tz * HOUR).getUTCDay();
+}
+
+/** Relative activity by local hour for people: low at night, peaks in the evening. */
+export function humanDiurnal(h: number): number {
+  if (h < 1) return 0.5;
+  if (h < 6) return 0.08;
+  if (h < 8) return 0.4;
+  if (h < 12) return 1.0;
+  if (h < 14) return 1.1;
+  if (h < 18) return 1.0;
+  if (h < 23) return 1.5;
+  return 0.9;
+}
+
+/** Relative activity by local hour for office work on weekdays. */
+export function officeDiurnal(h: number, weekday: number): number {
+  if (weekday === 0 || weekday === 6) return 0.06;
+  if (h < 7 || h >= 20) return 0.03;
+  if (h < 9) return 0.5;
+  if (h < 12) return 1.4;
+  if (h < 13) return 0.8;
+  if (h < 18) return 1.4;
+  return 0.4;
+}
+
+/** Picks the model a caller uses at `ts`; `adoption` is the share that has moved to a released model. */
+export function pickModel(
+  ctx: SimContext,
+  rng: Rng,
+  ts: number,
+  adoption: (hoursSinceRelease: number) => number,
+): string {
+  if (ts >= ctx.release.ts && rng.chance(adoption((ts - ctx.release.ts) / HOUR))) return ctx.release.model;
+  return rng.weighted(ctx.oldModels);
+}
+
+/** Gradual adoption by ordinary customers: a few percent a day, saturating. */
+export function organicAdoption(perDay: number): (h: number) => number {
+  return (h) => Math.min(0.6, (h / 24) * perDay);
+}
+
+/** About four characters a token. */
+export function tokens(s: string | undefined): number {
+  return s === undefined ? 0 : Math.ceil(s.length / 4);
+}

@@ -1,0 +1,192 @@
+// A partition runs a fixed subset of the actors and renders their traffic an hour at
+// a time. The driver merges the partitions' hours by time; it runs them in worker
+// threads (both cores) or in-process, with byte-identical output either way.
+import {
+  batchPipeline,
+  consumers,
+  developers,
+  enterprise,
+  evalLab,
+  makeReseller,
+  resellerCustomers,
+  university,
+} from "./_benign.js";
+import { agenticCampaign, hydraCampaign, reasoningCampaign } from "./_campaigns.js";
+import { builtinCorpus, type Corpus, loadCorpus } from "./_corpus.js";
+import type { Actor, Draft, SimContext } from "./_model.js";
+import { DAY, HOUR } from "./_model.js";
+import { World } from "./_net.js";
+import { ByteWriter, iso, renderExchange } from "./_render.js";
+import { Rng } from "./_rng.js";
+
+export interface WorldSpec {
+  readonly seed: number;
+  readonly scale: number;
+  readonly days: number;
+  readonly startMs: number;
+  /** dataset directory for real prompts, or undefined for built-in text */
+  readonly prompts?: string;
+}
+
+export const OLD_MODELS = [
+  ["claude-sonnet-4-5", 6],
+  ["claude-haiku-4-5", 3],
+  ["claude-opus-4-1", 1],
+] as const;
+export const NEW_MODEL = "claude-opus-5";
+
+type ActorFactory = (ctx: SimContext, rng: Rng, reseller: ReturnType<typeof makeReseller>) => Actor;
+
+/** The actors of each partition, balanced by volume; the order is part of the output's determinism. */
+export const PARTITIONS: readonly (readonly (readonly [string, ActorFactory])[])[] = [
+  [
+    ["consumers", (c, r) => consumers(c, r)],
+    ["university", (c, r) => university(c, r)],
+    ["eval_lab", (c, r) => evalLab(c, r)],
+    ["hydra", (c, r, rs) => hydraCampaign(c, r, rs)],
+    ["agentic", (c, r) => agenticCampaign(c, r)],
+  ],
+  [
+    ["developers", (c, r) => developers(c, r)],
+    ["batch", (c, r) => batchPipeline(c, r)],
+    ["enterprise", (c, r) => enterprise(c, r)],
+    ["reseller_customers", (c, r, rs) => resellerCustomers(c, r, rs)],
+    ["reasoning", (c, r) => reasoningCampaign(c, r)],
+  ],
+];
+
+export interface WorldInfo {
+  readonly start: number;
+  readonly end: number;
+  readonly release: { readonly ts: number; readonly model: string };
+}
+
+export function worldInfo(spec: WorldSpec): WorldInfo & { readonly root: Rng } {
+  const root = new Rng(spec.seed, "root");
+  const start = spec.startMs;
+  const releaseTs = start + Math.floor(spec.days * root.float(0.5, 0.7)) * DAY + root.int(15, 19) * HOUR;
+  return { root, start, end: start + spec.days * DAY, release: { ts: releaseTs, model: NEW_MODEL } };
+}
+
+export interface HourOutput {
+  readonly hour: number;
+  /** time of each exchange, ascending */
+  readonly ts: Float64Array;
+  /** byte offset of each line in `bytes`, plus the end (length n + 1) */
+  readonly offsets: Uint32Array;
+  /** the exchange lines, UTF-8, each ending in a newline */
+  readonly bytes: Uint8Array;
+  /** the exchange_labels line of each exchange (with its newline), or "" for benign traffic */
+  readonly labels: string[];
+  /** exchanges per population in this hour */
+  readonly counts: Record<string, number>;
+}
+
+export interface PartitionAccounts {
+  readonly records: string[];
+  readonly labels: string[];
+  readonly params: Record<string, Readonly<Record<string, number | string>>>;
+  readonly names: string[];
+  readonly campaigns: (string | null)[];
+  readonly counts: number[];
+}
+
+export class Partition {
+  private readonly actors: Actor[];
+  private readonly buckets = new Map<number, Draft[]>();
+  private readonly renderRng: Rng;
+  private readonly writer = new ByteWriter();
+  private readonly ctx: SimContext;
+  readonly corpus: Corpus;
+
+  constructor(
+    spec: WorldSpec,
+    readonly index: number,
+    log: (m: string) => void = () => {},
+  ) {
+    const info = worldInfo(spec);
+    this.corpus = spec.prompts === undefined ? builtinCorpus() : loadCorpus(spec.prompts, log);
+    this.ctx = {
+      seed: spec.seed,
+      scale: spec.scale,
+      start: info.start,
+      end: info.end,
+      world: new World(info.root.fork("world")),
+      corpus: this.corpus,
+      release: info.release,
+      oldModels: OLD_MODELS,
+      newId: (rng, prefix) => `${prefix}${rng.hex(16)}`,
+    };
+    const reseller = makeReseller(this.ctx, info.root.fork("reseller"));
+    const factories = PARTITIONS[index] ?? [];
+    this.actors = factories.map(([name, make]) => make(this.ctx, info.root.fork(name), reseller));
+    this.renderRng = info.root.fork(`render-${index}`);
+  }
+
+  accounts(): PartitionAccounts {
+    const records: string[] = [];
+    const labels: string[] = [];
+    for (const a of this.actors)
+      for (const acct of a.accounts) {
+        records.push(JSON.stringify(acct.record));
+        labels.push(
+          JSON.stringify({ account_id: acct.id, population: acct.population, campaign: acct.campaign }),
+        );
+      }
+    return {
+      records,
+      labels,
+      params: Object.fromEntries(this.actors.map((a) => [a.name, a.params])),
+      names: this.actors.map((a) => a.name),
+      campaigns: this.actors.map((a) => a.accounts[0]?.campaign ?? null),
+      counts: this.actors.map((a) => a.accounts.length),
+    };
+  }
+
+  /** Simulates hour `h` (hours must be asked for in order) and renders its exchanges sorted by time. */
+  hour(h: number): HourOutput {
+    const { start, end } = this.ctx;
+    const emit = (d: Draft): void => {
+      if (d.ts >= end || d.ts < start) return;
+      // a draft never starts before the hour being simulated; clamp defensively so none is lost
+      const b = Math.max(h, Math.floor((d.ts - start) / HOUR));
+      let list = this.buckets.get(b);
+      if (!list) {
+        list = [];
+        this.buckets.set(b, list);
+      }
+      list.push(d);
+    };
+    const t0 = start + h * HOUR;
+    for (const actor of this.actors) actor.hour(t0, emit);
+    const drafts = this.buckets.get(h) ?? [];
+    this.buckets.delete(h);
+    drafts.sort((a, b) => a.ts - b.ts);
+    const n = drafts.length;
+    const ts = new Float64Array(n);
+    const offsets = new Uint32Array(n + 1);
+    const labels: string[] = new Array(n);
+    const counts: Record<string, number> = {};
+    const w = this.writer;
+    // ids are unique per (hour, partition, position) and opaque, so partitions need not coordinate
+    const prefix = `ex_${h.toString(36).padStart(4, "0")}${this.index}`;
+    for (let i = 0; i < n; i++) {
+      const d = drafts[i] as Draft;
+      const id = `${prefix}${i.toString(36).padStart(5, "0")}`;
+      ts[i] = d.ts;
+      offsets[i] = w.pos;
+      w.s(`{"id":"${id}"`);
+      renderExchange(d, this.renderRng, { apiFieldShare: 0.7 }, w);
+      w.s("\n");
+      const c = d.acct.campaign;
+      labels[i] =
+        c === null
+          ? ""
+          : `{"id":"${id}","campaign":"${c}","account_id":"${d.acct.id}","ts":"${iso(d.ts)}"}\n`;
+      counts[d.acct.population] = (counts[d.acct.population] ?? 0) + 1;
+    }
+    offsets[n] = w.pos;
+    const bytes = w.take();
+    return { hour: h, ts, offsets, bytes, labels, counts };
+  }
+}

@@ -1,0 +1,337 @@
+// Drafts become real API bodies: an Anthropic Messages or OpenAI Chat Completions
+// request with its response, and the provider's view of the caller.
+
+import { jsonString } from "./_builtin-text.js";
+import type { Draft, Msg, ToolUse } from "./_model.js";
+import { tokens } from "./_model.js";
+import type { Rng } from "./_rng.js";
+
+const TOOL_SCHEMAS: Record<string, { description: string; properties: Record<string, unknown> }> = {
+  read_file: { description: "Read a file from the repository", properties: { path: { type: "string" } } },
+  write_file: {
+    description: "Write a file",
+    properties: { path: { type: "string" }, content: { type: "string" } },
+  },
+  edit_file: {
+    description: "Replace text in a file",
+    properties: { path: { type: "string" }, old: { type: "string" }, new: { type: "string" } },
+  },
+  bash: { description: "Run a shell command", properties: { command: { type: "string" } } },
+  grep: { description: "Search files for a pattern", properties: { pattern: { type: "string" } } },
+  list_dir: { description: "List a directory", properties: { path: { type: "string" } } },
+  run_tests: { description: "Run the test suite", properties: { filter: { type: "string" } } },
+  git_diff: { description: "Show the working tree diff", properties: {} },
+  search: { description: "Search the web", properties: { query: { type: "string" } } },
+  calculator: {
+    description: "Evaluate an arithmetic expression",
+    properties: { expression: { type: "string" } },
+  },
+  wikipedia: { description: "Look up a Wikipedia summary", properties: { query: { type: "string" } } },
+  get_weather: { description: "Current weather for a city", properties: { city: { type: "string" } } },
+};
+
+function toolSchema(name: string): { description: string; properties: Record<string, unknown> } {
+  return TOOL_SCHEMAS[name] ?? { description: name, properties: {} };
+}
+
+const anthropicTools = new Map<string, unknown>();
+const openaiTools = new Map<string, unknown>();
+
+function anthropicTool(name: string): unknown {
+  let t = anthropicTools.get(name);
+  if (!t) {
+    const s = toolSchema(name);
+    t = { name, description: s.description, input_schema: { type: "object", properties: s.properties } };
+    anthropicTools.set(name, t);
+  }
+  return t;
+}
+
+function openaiTool(name: string): unknown {
+  let t = openaiTools.get(name);
+  if (!t) {
+    const s = toolSchema(name);
+    t = {
+      type: "function",
+      function: {
+        name,
+        description: s.description,
+        parameters: { type: "object", properties: s.properties },
+      },
+    };
+    openaiTools.set(name, t);
+  }
+  return t;
+}
+
+const IMAGE_B64 =
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+
+function anthropicContent(m: Msg): unknown {
+  if (m.toolResult)
+    return [{ type: "tool_result", tool_use_id: m.toolResult.id, content: m.toolResult.content }];
+  if (m.toolUse) {
+    const blocks: unknown[] = [];
+    if (m.text) blocks.push({ type: "text", text: m.text });
+    blocks.push({ type: "tool_use", id: m.toolUse.id, name: m.toolUse.name, input: m.toolUse.input });
+    return blocks;
+  }
+  if (m.image) {
+    return [
+      { type: "image", source: { type: "base64", media_type: "image/png", data: IMAGE_B64 } },
+      { type: "text", text: m.text ?? "" },
+    ];
+  }
+  return m.text ?? "";
+}
+
+function openaiMessages(system: string | undefined, msgs: readonly Msg[]): unknown[] {
+  const out: unknown[] = [];
+  if (system !== undefined) out.push({ role: "system", content: system });
+  for (const m of msgs) {
+    if (m.toolResult)
+      out.push({ role: "tool", tool_call_id: m.toolResult.id, content: m.toolResult.content });
+    else if (m.toolUse)
+      out.push({
+        role: "assistant",
+        content: m.text ?? null,
+        tool_calls: [openaiCall(m.toolUse)],
+      });
+    else if (m.image)
+      out.push({
+        role: "user",
+        content: [
+          { type: "text", text: m.text ?? "" },
+          { type: "image_url", image_url: { url: `data:image/png;base64,${IMAGE_B64}` } },
+        ],
+      });
+    else out.push({ role: m.role, content: m.text ?? "" });
+  }
+  return out;
+}
+
+function openaiCall(t: ToolUse): unknown {
+  return { id: t.id, type: "function", function: { name: t.name, arguments: JSON.stringify(t.input) } };
+}
+
+function inputTokens(d: Draft): number {
+  let n = tokens(d.system) + 8;
+  for (const m of d.messages) {
+    n += 6 + tokens(m.text);
+    if (m.image) n += 1200;
+    if (m.toolResult) n += tokens(m.toolResult.content);
+    if (m.toolUse) n += 20 + tokens(JSON.stringify(m.toolUse.input));
+  }
+  if (d.tools) n += d.tools.length * 90;
+  return n;
+}
+
+export interface RenderOptions {
+  /** share of lines that carry the optional `api` field */
+  readonly apiFieldShare: number;
+}
+
+// Messages recur in every later turn of a conversation; each is serialised once per API.
+const anthropicMsgJson = new WeakMap<Msg, string>();
+const openaiMsgJson = new WeakMap<Msg, string>();
+const anthropicToolsJson = new WeakMap<readonly string[], string>();
+const openaiToolsJson = new WeakMap<readonly string[], string>();
+const q = JSON.stringify;
+
+function anthropicMsg(m: Msg): string {
+  let s = anthropicMsgJson.get(m);
+  if (s === undefined) {
+    const plain = m.text !== undefined && !m.image && !m.toolUse && !m.toolResult;
+    s = plain
+      ? `{"role":"${m.role}","content":${jsonString(m.text ?? "")}}`
+      : q({ role: m.role, content: anthropicContent(m) });
+    anthropicMsgJson.set(m, s);
+  }
+  return s;
+}
+
+function openaiMsgs(system: string | undefined, msgs: readonly Msg[]): string {
+  const parts: string[] = [];
+  if (system !== undefined) parts.push(`{"role":"system","content":${q(system)}}`);
+  for (const m of msgs) {
+    let s = openaiMsgJson.get(m);
+    if (s === undefined) {
+      const plain = m.text !== undefined && !m.image && !m.toolUse && !m.toolResult;
+      s = plain
+        ? `{"role":"${m.role}","content":${jsonString(m.text ?? "")}}`
+        : q(openaiMessages(undefined, [m])[0]);
+      openaiMsgJson.set(m, s);
+    }
+    parts.push(s);
+  }
+  return parts.join(",");
+}
+
+function tools(list: readonly string[], anthropic: boolean): string {
+  const cache = anthropic ? anthropicToolsJson : openaiToolsJson;
+  let s = cache.get(list);
+  if (s === undefined) {
+    s = q(list.map(anthropic ? anthropicTool : openaiTool));
+    cache.set(list, s);
+  }
+  return s;
+}
+
+/** Appends UTF-8 text to a growing buffer: lines are written once, never built as strings. */
+export class ByteWriter {
+  private buf: Buffer;
+  pos = 0;
+
+  constructor(private readonly initial = 1 << 20) {
+    this.buf = Buffer.allocUnsafeSlow(initial);
+  }
+
+  s(str: string): void {
+    if (this.pos + str.length * 3 > this.buf.length) this.grow(str.length * 3);
+    this.pos += (this.buf as Buffer & { utf8Write(s: string, o: number): number }).utf8Write(str, this.pos);
+  }
+
+  private grow(need: number): void {
+    const next = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.pos + need));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  /** The bytes written so far, in a buffer of their own; the writer starts afresh. */
+  take(): Buffer {
+    const out = this.buf.subarray(0, this.pos);
+    this.buf = Buffer.allocUnsafeSlow(Math.max(this.initial, this.pos + (this.pos >> 2)));
+    this.pos = 0;
+    return out;
+  }
+}
+
+const ISO_DAY = new Map<number, string>();
+
+/** RFC 3339 UTC with milliseconds, like Date#toISOString but with the date part cached. */
+export function iso(ts: number): string {
+  const day = Math.floor(ts / 86_400_000);
+  let prefix = ISO_DAY.get(day);
+  if (prefix === undefined) {
+    prefix = new Date(day * 86_400_000).toISOString().slice(0, 11);
+    ISO_DAY.set(day, prefix);
+  }
+  let ms = ts - day * 86_400_000;
+  const h = Math.floor(ms / 3_600_000);
+  ms -= h * 3_600_000;
+  const m = Math.floor(ms / 60_000);
+  ms -= m * 60_000;
+  const sec = Math.floor(ms / 1000);
+  ms = Math.floor(ms - sec * 1000);
+  return `${prefix}${h < 10 ? "0" : ""}${h}:${m < 10 ? "0" : ""}${m}:${sec < 10 ? "0" : ""}${sec}.${ms < 10 ? "00" : ms < 100 ? "0" : ""}${ms}Z`;
+}
+
+/**
+ * Writes one exchange line without its id and without a trailing newline: the caller
+ * writes `{"id":"<id>"` first. Assembled from cached JSON fragments.
+ */
+export function renderExchange(d: Draft, rng: Rng, opts: RenderOptions, w: ByteWriter): void {
+  const inTok = inputTokens(d);
+  const outTok = Math.min(d.outTokens, d.maxTokens);
+  const anthropic = d.api === "anthropic.messages";
+  const model = q(d.model);
+  const org = d.acct.record.org_id === undefined ? "" : `,"org_id":${q(d.acct.record.org_id)}`;
+  const api = rng.chance(opts.apiFieldShare) ? `,"api":"${d.api}"` : "";
+  w.s(
+    `,"ts":"${iso(d.ts)}","account_id":"${d.acct.id}"${org},"key_id":"${d.keyId}","client":{"ip":"${d.net.ip}","user_agent":`,
+  );
+  w.s(q(d.ua));
+  w.s(
+    `,"asn":${d.net.asn},"ip_type":"${d.net.type}","country":"${d.net.country}"}${api},"request":{"model":${model}`,
+  );
+  if (anthropic) {
+    w.s(`,"max_tokens":${d.maxTokens}`);
+    if (d.system !== undefined) {
+      w.s(`,"system":`);
+      w.s(q(d.system));
+    }
+    w.s(`,"messages":[`);
+    d.messages.forEach((m, i) => {
+      if (i > 0) w.s(",");
+      w.s(anthropicMsg(m));
+    });
+    w.s("]");
+    if (d.tools) {
+      w.s(`,"tools":`);
+      w.s(tools(d.tools, true));
+    }
+    if (d.temperature !== undefined) w.s(`,"temperature":${d.temperature}`);
+    if (d.thinkingBudget !== undefined)
+      w.s(`,"thinking":{"type":"enabled","budget_tokens":${d.thinkingBudget}}`);
+    if (d.status === 200) {
+      w.s(
+        `},"response":{"id":"msg_${rng.hex(24)}","type":"message","role":"assistant","model":${model},"content":[`,
+      );
+      let sep = "";
+      if (d.out.thinking !== undefined) {
+        w.s(`{"type":"thinking","thinking":`);
+        w.s(jsonString(d.out.thinking));
+        w.s(`,"signature":"sig"}`);
+        sep = ",";
+      }
+      if (d.out.text) {
+        w.s(`${sep}{"type":"text","text":`);
+        w.s(jsonString(d.out.text));
+        w.s("}");
+        sep = ",";
+      }
+      if (d.out.toolUse) {
+        w.s(sep);
+        w.s(
+          q({ type: "tool_use", id: d.out.toolUse.id, name: d.out.toolUse.name, input: d.out.toolUse.input }),
+        );
+      }
+      const stop = d.out.toolUse ? "tool_use" : d.outTokens >= d.maxTokens ? "max_tokens" : "end_turn";
+      w.s(`],"stop_reason":"${stop}","usage":{"input_tokens":${inTok},"output_tokens":${outTok}}}`);
+    } else {
+      w.s(
+        `},"response":{"type":"error","error":{"type":"${errorType(d.status)}","message":"${errorMessage(d.status)}"}}`,
+      );
+    }
+  } else {
+    w.s(`,"messages":[`);
+    w.s(openaiMsgs(d.system, d.messages));
+    w.s(`],"${rng.chance(0.5) ? "max_tokens" : "max_completion_tokens"}":${d.maxTokens}`);
+    if (d.tools) {
+      w.s(`,"tools":`);
+      w.s(tools(d.tools, false));
+    }
+    if (d.temperature !== undefined) w.s(`,"temperature":${d.temperature}`);
+    if (d.thinkingBudget !== undefined)
+      w.s(`,"reasoning_effort":"${d.thinkingBudget > 8000 ? "high" : "medium"}"`);
+    if (d.status === 200) {
+      w.s(
+        `},"response":{"id":"chatcmpl-${rng.hex(20)}","object":"chat.completion","created":${Math.floor(d.ts / 1000)},"model":${model},"choices":[{"index":0,"message":`,
+      );
+      if (d.out.toolUse) {
+        w.s(`{"role":"assistant","content":null,"tool_calls":[`);
+        w.s(q(openaiCall(d.out.toolUse)));
+        w.s("]}");
+      } else {
+        w.s(`{"role":"assistant","content":`);
+        w.s(jsonString(d.out.text));
+        w.s("}");
+      }
+      const finish = d.out.toolUse ? "tool_calls" : d.outTokens >= d.maxTokens ? "length" : "stop";
+      w.s(
+        `,"finish_reason":"${finish}"}],"usage":{"prompt_tokens":${inTok},"completion_tokens":${outTok},"total_tokens":${inTok + outTok}}}`,
+      );
+    } else {
+      w.s(`},"response":{"error":{"message":"${errorMessage(d.status)}","type":"${errorType(d.status)}"}}`);
+    }
+  }
+  w.s(`,"status":${d.status}}`);
+}
+
+function errorType(status: number): string {
+  return status === 429 ? "rate_limit_error" : status === 529 ? "overloaded_error" : "invalid_request_error";
+}
+
+function errorMessage(status: number): string {
+  return status === 429 ? "Number of requests has exceeded your rate limit" : "Request failed";
+}
