@@ -1,10 +1,12 @@
 // Every regular expression in the source, found by parsing the code rather than by
 // a list someone has to keep current, must be free of catastrophic backtracking.
 import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { checkSync } from "recheck";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
+
+const root = new URL(".", import.meta.url).pathname;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -18,7 +20,7 @@ function regexes(file: string): { source: string; flags: string; where: string }
   const sf = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
   const found: { source: string; flags: string; where: string }[] = [];
   const visit = (node: ts.Node): void => {
-    const where = `${file}:${sf.getLineAndCharacterOfPosition(node.getStart()).line + 1}`;
+    const where = `${relative(root, file)}:${sf.getLineAndCharacterOfPosition(node.getStart()).line + 1}`;
     if (ts.isRegularExpressionLiteral(node)) {
       const text = node.text;
       const end = text.lastIndexOf("/");
@@ -40,7 +42,7 @@ function regexes(file: string): { source: string; flags: string; where: string }
   return found;
 }
 
-const all = sourceFiles(new URL(".", import.meta.url).pathname).flatMap(regexes);
+const all = sourceFiles(root).flatMap(regexes);
 
 describe("regular expressions", () => {
   it("finds the project's regexes", () => {

@@ -19,20 +19,26 @@ export interface LineReadOptions {
   /** Replaces process.stdin for "-" (tests). */
   readonly stdin?: NodeJS.ReadableStream;
   readonly onIssue: (issue: InputIssue) => void;
+  /** called with the size of each raw (possibly compressed) chunk read, for progress */
+  readonly onBytes?: (bytes: number) => void;
 }
 
 const NL = 0x0a;
 const CR = 0x0d;
 const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
 
-async function* rawChunks(source: string, stdin?: NodeJS.ReadableStream): AsyncGenerator<Buffer> {
+async function* rawChunks(source: string, opts: LineReadOptions): AsyncGenerator<Buffer> {
   const stream =
-    source === "-" ? (stdin ?? process.stdin) : createReadStream(source, { highWaterMark: 1 << 20 });
-  for await (const chunk of stream) yield typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
+    source === "-" ? (opts.stdin ?? process.stdin) : createReadStream(source, { highWaterMark: 1 << 20 });
+  for await (const chunk of stream) {
+    const buf = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
+    opts.onBytes?.(buf.length);
+    yield buf;
+  }
 }
 
 async function* decodedChunks(source: string, name: string, opts: LineReadOptions): AsyncGenerator<Buffer> {
-  const raw = rawChunks(source, opts.stdin);
+  const raw = rawChunks(source, opts);
   const first = await raw.next();
   if (first.done) return;
   const head = first.value;

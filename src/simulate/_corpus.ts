@@ -166,7 +166,14 @@ export function parseCsv(text: string): string[][] {
 
 const CODEY =
   /\b(?:code|function|python|javascript|typescript|java|sql|error|bug|api|script|regex|class|compile|react|html|css)\b/i;
-const GSM_ANSWER = /####\s*([^\n]{1,40})$/;
+
+/** GSM8K puts the final answer after "####" on the last line. */
+function gsmAnswer(answer: unknown): string | undefined {
+  if (typeof answer !== "string") return undefined;
+  const at = answer.lastIndexOf("####");
+  const a = at < 0 ? "" : answer.slice(at + 4).trim();
+  return a.length > 0 && a.length <= 40 ? a : undefined;
+}
 
 /**
  * Loads the prompt sets under `dir`. Each file that is absent is reported through
@@ -232,7 +239,7 @@ export function loadCorpus(dir: string, log: CorpusLog): Corpus {
     jsonl(path).forEach((r, i) => {
       if (!isObj(r)) return;
       const q = str(r.question);
-      const a = typeof r.answer === "string" ? GSM_ANSWER.exec(r.answer)?.[1]?.trim() : undefined;
+      const a = gsmAnswer(r.answer);
       if (!q || !a) return;
       // students get one half of the training set, the reasoning campaign the other
       (i % 2 === 0 ? p.homework : p.solved).push({ question: q, answer: a });
@@ -242,7 +249,7 @@ export function loadCorpus(dir: string, log: CorpusLog): Corpus {
     for (const r of jsonl(path)) {
       if (!isObj(r)) continue;
       const q = str(r.question);
-      const a = typeof r.answer === "string" ? GSM_ANSWER.exec(r.answer)?.[1]?.trim() : undefined;
+      const a = gsmAnswer(r.answer);
       if (q && a) p.bench.push({ question: q, answer: a, suite: "gsm8k" });
     }
   });

@@ -1,0 +1,46 @@
+// Option parsing on node:util parseArgs, turning its errors into user-facing CLIErrors.
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { CLIError } from "./_errors.js";
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+export function parse<O extends Options>(
+  argv: readonly string[],
+  options: O,
+  usage: string,
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options: { ...options, help: { type: "boolean", short: "h" } },
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values: values as Record<string, string | boolean | undefined>, positionals };
+  } catch (err) {
+    const msg = err instanceof Error ? err.message.split("\n")[0] : String(err);
+    throw new CLIError(`${msg}\n${usage}`, "E_BAD_OPTION");
+  }
+}
+
+export function numberOption(
+  value: string | boolean | undefined,
+  name: string,
+  check: (n: number) => boolean,
+  expected: string,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (typeof value !== "string" || value.trim() === "" || !Number.isFinite(n) || !check(n))
+    throw new CLIError(`--${name} must be ${expected}, got ${JSON.stringify(value)}`, "E_BAD_OPTION");
+  return n;
+}
+
+export function stringOption(value: string | boolean | undefined): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+export interface Io {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+}

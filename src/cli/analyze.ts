@@ -1,0 +1,92 @@
+// distillguard analyze: find the campaigns in a traffic log.
+import { existsSync, statSync } from "node:fs";
+import { findJsonl, formatIssue, inputProblem } from "../contract/index.js";
+import { analyze, DEFAULT_THRESHOLD } from "../pipeline/index.js";
+import { type Io, numberOption, parse, stringOption } from "./_args.js";
+import { CLIError } from "./_errors.js";
+import { formatCount, formatDuration, progress } from "./_progress.js";
+
+export const ANALYZE_USAGE = `usage: distillguard analyze <dir | exchanges-file | -> --out DIR [--accounts F] [--events F] [--threshold X] [--quiet]
+
+Reads a traffic log (a folder means its exchanges.jsonl[.gz], accounts.jsonl[.gz] and
+events.jsonl[.gz]; ground truth in the same folder is never read) and writes the
+contract's verdicts to --out: accounts.jsonl, campaigns.json and report.html.
+
+  --accounts F    account sign-up metadata (default: the folder's accounts.jsonl)
+  --events F      events such as model releases (default: the folder's events.jsonl)
+  --threshold X   risk at or over which an account is flagged (default ${DEFAULT_THRESHOLD})
+  --quiet         no progress or bad-line reports on stderr`;
+
+function checkInput(path: string, what: string): void {
+  const problem = inputProblem(path);
+  if (problem)
+    throw new CLIError(
+      `${what}: ${problem.message}`,
+      problem.kind === "missing" ? "E_INPUT_MISSING" : "E_INPUT_UNREADABLE",
+    );
+}
+
+export async function runAnalyze(argv: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      out: { type: "string" },
+      accounts: { type: "string" },
+      events: { type: "string" },
+      threshold: { type: "string" },
+      quiet: { type: "boolean" },
+    },
+    ANALYZE_USAGE,
+  );
+  if (values.help) {
+    io.stdout.write(`${ANALYZE_USAGE}\n`);
+    return 0;
+  }
+  const [input, ...extra] = positionals;
+  if (!input || extra.length > 0) throw new CLIError(`expected one input\n${ANALYZE_USAGE}`, "E_USAGE");
+  const out = stringOption(values.out);
+  if (!out) throw new CLIError(`--out DIR is required\n${ANALYZE_USAGE}`, "E_USAGE");
+  if (existsSync(out) && !statSync(out).isDirectory())
+    throw new CLIError(`--out: ${out} is a file`, "E_OUTPUT");
+  const threshold = numberOption(values.threshold, "threshold", (n) => n > 0 && n <= 1, "a number in (0, 1]");
+
+  let exchanges = input;
+  let accounts = stringOption(values.accounts);
+  let events = stringOption(values.events);
+  if (input !== "-" && existsSync(input) && statSync(input).isDirectory()) {
+    const found = findJsonl(input, "exchanges");
+    if (!found)
+      throw new CLIError(
+        `${input}: no exchanges.jsonl or exchanges.jsonl.gz in this folder`,
+        "E_INPUT_MISSING",
+      );
+    exchanges = found;
+    accounts ??= findJsonl(input, "accounts");
+    events ??= findJsonl(input, "events");
+  }
+  checkInput(exchanges, "exchanges");
+  if (accounts) checkInput(accounts, "--accounts");
+  if (events) checkInput(events, "--events");
+
+  const quiet = values.quiet === true;
+  const bar = progress({ label: "analyze", unit: "exchanges", quiet, stream: io.stderr });
+  const t0 = Date.now();
+  let shown = 0;
+  const summary = await analyze({
+    inputs: { exchanges, accounts, events },
+    out,
+    ...(threshold === undefined ? {} : { threshold }),
+    onIssue: (issue) => {
+      // every bad line is reported; past 1000 the summary carries the count
+      if (!quiet && shown++ < 1000) io.stderr.write(`${formatIssue(issue)}\n`);
+    },
+    onProgress: (read, total, n) => bar.update(read, total, n),
+  });
+  if (!quiet && shown > 1000) io.stderr.write(`... ${shown - 1000} more input issues not shown\n`);
+  const ms = Date.now() - t0;
+  bar.finish(
+    `analyze: ${formatCount(summary.exchanges)} exchanges, ${summary.accounts} accounts, ${summary.flagged} flagged in ${summary.campaigns} campaigns, ${formatDuration(ms)} (${formatCount((summary.exchanges * 1000) / Math.max(1, ms))}/s) → ${out}`,
+  );
+  if (!quiet) io.stderr.write(`${summary.issueSummary}\n`);
+  return 0;
+}

@@ -1,0 +1,59 @@
+// The distillguard command: one thin file per subcommand. User mistakes (CLIError)
+// print one line and exit 2; anything else is a bug and prints its stack.
+
+import type { Io } from "./_args.js";
+import { CLIError } from "./_errors.js";
+import { runAnalyze } from "./analyze.js";
+import { runEval } from "./eval.js";
+import { runSchema } from "./schema.js";
+import { runSimulate } from "./simulate.js";
+
+export const USAGE = `distillguard: detect, attribute and stop distillation campaigns against an LLM API
+
+usage: distillguard <command> [options]
+
+commands:
+  simulate   write a realistic simulated traffic log with ground truth
+  analyze    find campaigns in a traffic log; write verdicts and a report
+  eval       score verdicts against a scenario's ground truth
+  schema     write or check the JSON Schemas of the traffic-log contract
+
+Run 'distillguard <command> --help' for a command's options.`;
+
+const COMMANDS: Record<string, (argv: readonly string[], io: Io) => Promise<number>> = {
+  simulate: runSimulate,
+  analyze: runAnalyze,
+  eval: runEval,
+  schema: runSchema,
+};
+
+export async function main(
+  argv: readonly string[],
+  io: Io = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+      io.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    }
+    if (command === "--version") {
+      io.stdout.write("0.1.0\n");
+      return 0;
+    }
+    const run = COMMANDS[command];
+    if (!run) throw new CLIError(`unknown command "${command}"\n\n${USAGE}`, "E_UNKNOWN_COMMAND");
+    return await run(rest, io);
+  } catch (err) {
+    if (err instanceof CLIError) {
+      io.stderr.write(`distillguard: ${err.message}\n`);
+      return err.exitCode;
+    }
+    const code = (err as { code?: unknown }).code;
+    if (code === "ENOSPC" || code === "EACCES" || code === "EROFS") {
+      io.stderr.write(`distillguard: ${(err as Error).message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}

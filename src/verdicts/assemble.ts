@@ -1,0 +1,86 @@
+// Turns scored profiles and account groups into the contract's verdicts:
+// accounts.jsonl lines and campaigns.json.
+import type { Campaign, Indicator, Reason, VerdictAccount } from "../contract/index.js";
+import { toRfc3339 } from "../contract/index.js";
+import type { SharedValue } from "../linkers/index.js";
+import type { AccountProfile } from "../profiles/index.js";
+import { CAPABILITIES } from "../signals/index.js";
+
+export interface AccountDecision {
+  readonly profile: AccountProfile;
+  readonly risk: number;
+  readonly flagged: boolean;
+  readonly firstFlaggedAt: number | undefined;
+  readonly reasons: readonly Reason[];
+  campaignId: string | null;
+}
+
+export function verdictLine(d: AccountDecision): VerdictAccount {
+  return {
+    account_id: d.profile.id,
+    risk: Math.round(d.risk * 10_000) / 10_000,
+    flagged: d.flagged,
+    campaign_id: d.campaignId,
+    first_flagged_at: d.flagged && d.firstFlaggedAt !== undefined ? toRfc3339(d.firstFlaggedAt) : null,
+    reasons: [...d.reasons],
+  };
+}
+
+/** Describes one campaign: volume, timeline, capability shares, shared indicators, evidence. */
+export function describeCampaign(
+  id: string,
+  members: readonly AccountDecision[],
+  shared: readonly SharedValue[],
+): Campaign {
+  let exchanges = 0;
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  const caps = new Float64Array(CAPABILITIES.length);
+  const evidence = new Map<string, { weight: number; detail: string; n: number }>();
+  for (const m of members) {
+    const p = m.profile;
+    exchanges += p.n;
+    first = Math.min(first, p.firstTs);
+    last = Math.max(last, p.lastTs);
+    p.capabilities.forEach((c, i) => {
+      caps[i] = (caps[i] ?? 0) + c;
+    });
+    for (const r of m.reasons) {
+      const e = evidence.get(r.signal) ?? { weight: 0, detail: r.detail, n: 0 };
+      e.weight += r.weight;
+      e.n++;
+      evidence.set(r.signal, e);
+    }
+  }
+  const ids = new Set(members.map((m) => m.profile.id));
+  const indicators: Indicator[] = [];
+  for (const s of shared) {
+    const inCampaign = s.accounts.filter((a) => ids.has(a)).length;
+    if (inCampaign >= 2) indicators.push({ kind: s.kind, value: s.value, accounts: inCampaign });
+  }
+  indicators.sort((a, b) => b.accounts - a.accounts || a.kind.localeCompare(b.kind));
+  const capabilities: Record<string, number> = {};
+  CAPABILITIES.forEach((c, i) => {
+    const share = exchanges === 0 ? 0 : (caps[i] ?? 0) / exchanges;
+    if (share > 0) capabilities[c] = Math.round(share * 10_000) / 10_000;
+  });
+  const ev = [...evidence.entries()]
+    .map(([signal, e]) => ({
+      signal,
+      detail: `${e.n} of ${members.length} accounts; e.g. ${e.detail}`,
+      weight: Math.round((e.weight / members.length) * 1000) / 1000,
+    }))
+    .sort((a, b) => b.weight - a.weight);
+  const meanRisk = members.reduce((s, m) => s + m.risk, 0) / Math.max(1, members.length);
+  return {
+    campaign_id: id,
+    accounts: members.map((m) => m.profile.id).sort(),
+    exchanges,
+    first_seen: Number.isFinite(first) ? toRfc3339(first) : null,
+    last_seen: Number.isFinite(last) ? toRfc3339(last) : null,
+    capabilities,
+    indicators: indicators.slice(0, 50),
+    evidence: ev,
+    confidence: Math.round(meanRisk * Math.min(1, 0.5 + members.length / 10) * 10_000) / 10_000,
+  };
+}
