@@ -121,9 +121,21 @@ describe("inferApi", () => {
   it.each([
     [{ messages: [{ role: "system", content: "x" }] }, undefined, "openai.chat"],
     [{ system: "x", messages: [] }, undefined, "anthropic.messages"],
+    [{ messages: [{ role: "user", content: "x" }], max_tokens: 5 }, undefined, "anthropic.messages"],
     [{ messages: [{ role: "user", content: "x" }] }, { choices: [] }, "openai.chat"],
     [{ messages: [{ role: "user", content: "x" }] }, { type: "message", content: [] }, "anthropic.messages"],
     [{ messages: [{ role: "user", content: "x" }], max_completion_tokens: 5 }, undefined, "openai.chat"],
+    [
+      { messages: [{ role: "user", content: "x" }], max_tokens: 5 },
+      { error: { type: "rate_limit_exceeded" } },
+      "openai.chat",
+    ],
+    [
+      { messages: [{ role: "user", content: "x" }], max_tokens: 5 },
+      { type: "error", error: {} },
+      "anthropic.messages",
+    ],
+    [{ messages: [{ role: "user", content: "x" }] }, undefined, "openai.chat"],
   ])("infers %j", (req, res, api) => expect(inferApi(req, res)).toBe(api));
 
   it("uses the log's api field over inference", () => {

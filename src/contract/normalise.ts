@@ -78,7 +78,10 @@ const arr = (v: unknown): readonly unknown[] => (Array.isArray(v) ? v : []);
 export function inferApi(request: Obj, response: unknown): Api {
   if (isObject(response)) {
     if (Array.isArray(response.choices)) return "openai.chat";
-    if (Array.isArray(response.content) || response.type === "message") return "anthropic.messages";
+    if (Array.isArray(response.content) || response.type === "message" || response.type === "error")
+      return "anthropic.messages";
+    // OpenAI errors are {"error": {...}} with no top-level type
+    if (isObject(response.error)) return "openai.chat";
   }
   if (request.system !== undefined || isObject(request.thinking) || request.stop_sequences !== undefined)
     return "anthropic.messages";
@@ -89,6 +92,8 @@ export function inferApi(request: Obj, response: unknown): Api {
     request.n !== undefined
   )
     return "openai.chat";
+  // max_tokens is required by the Messages API
+  if (request.max_tokens === undefined) return "openai.chat";
   for (const t of arr(request.tools)) {
     if (isObject(t) && (t.type === "function" || isObject(t.function))) return "openai.chat";
     if (isObject(t) && t.input_schema !== undefined) return "anthropic.messages";

@@ -28,7 +28,8 @@ const COT =
   /\b(?:chain[- ]of[- ]thought|reasoning (?:trace|process|steps|chain)|thought process|(?:step[- ]by[- ]step|complete|full|detailed|entire|intermediate) (?:reasoning|derivation|justification)|(?:show|write out|explain|reconstruct|walk through) (?:your|the|all|every|each)(?: \w+){0,3} (?:reasoning|steps|work|thinking)|think (?:step[- ]by[- ]step|carefully)|justify (?:your|each|every) steps?|reasoning (?:that|which) (?:leads|led) to|(?:behind|leads? to|arrives? at|reach) (?:the|this) (?:given |reference |final |correct )?answer)/i;
 // Answer known in advance: the prompt hands over the answer and asks for the path.
 const GIVEN_ANSWER =
-  /\b(?:final answer|reference answer|correct answer|the answer (?:is|key says)|answer:)\s*[^\n]{1,80}/i;
+  /\b(?:final|reference|correct|expected|given) answer\b|\banswer key\b|\bthe answer\b[^\n.?]{0,60}\b(?:is|was|equals)\s+[^\s.]/i;
+/\b(?:final answer|reference answer|correct answer|the answer (?:is|key says)|answer:)\s*[^\n]{1,80}/i;
 const GRADING =
   /\b(?:grader|grade (?:the|this)|rubric|reward model|impartial judge|rate (?:the|this) (?:response|answer)|score (?:the|this|each) (?:response|answer|output)|on a scale (?:of|from) \d+ to \d+|evaluate (?:the following|the quality of|this) (?:answer|response)|preference score|\[\[rating\]\])/i;
 const REWRITE_VERB =

@@ -170,7 +170,7 @@ function hourlyChance(rate: number, activity: number): number {
 
 export function consumers(ctx: SimContext, rng: Rng): Actor {
   const n = Math.max(10, Math.round(6000 * ctx.scale));
-  const people = Array.from({ length: n }, () => person(ctx, rng, "consumers", 0.8));
+  const people = Array.from({ length: n }, () => person(ctx, rng, "consumers", 1.1));
   return {
     name: "consumers",
     accounts: people.map((p) => p.acct),
@@ -192,7 +192,7 @@ export function consumers(ctx: SimContext, rng: Rng): Actor {
 
 /** Developers driving coding agents: long tool_use/tool_result loops continuing one repository task. */
 export function developers(ctx: SimContext, rng: Rng): Actor {
-  const n = Math.max(5, Math.round(700 * ctx.scale));
+  const n = Math.max(5, Math.round(800 * ctx.scale));
   const devs: (Person & {
     task: string;
     files: string[];

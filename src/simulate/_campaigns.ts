@@ -163,8 +163,8 @@ export const TACTICS: readonly Tactic[] = [
   {
     campaign: "hydra",
     name: "per_account_day",
-    min: 6,
-    max: 20,
+    min: 8,
+    max: 24,
     doc: "exchanges per account per day, under rate thresholds",
   },
   {

@@ -117,7 +117,7 @@ function inProcess(spec: WorldSpec, index: number, log: (m: string) => void): So
 }
 
 const WORKER_FILE = fileURLToPath(new URL("./_worker.js", import.meta.url));
-const PREFETCH = 8;
+const PREFETCH = 3;
 
 async function inWorker(
   spec: WorldSpec,
@@ -128,7 +128,7 @@ async function inWorker(
   // a large young generation: rendering allocates many short-lived strings
   const worker = new Worker(WORKER_FILE, {
     workerData: { spec, index },
-    resourceLimits: { maxYoungGenerationSizeMb: 256 },
+    resourceLimits: { maxYoungGenerationSizeMb: 64 },
   });
   const waiting = new Map<number, (o: HourOutput) => void>();
   const ready = new Map<number, HourOutput>();

@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+import { spawnSync } from "node:child_process";
+// Benchmarks (not tests): measures and writes docs/performance.md.
+// Usage: npm run bench [-- --only simulate] [--scale X]
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpus, freemem, platform, release, tmpdir, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({
+  options: { only: { type: "string" }, scale: { type: "string", default: "1" }, keep: { type: "boolean" } },
+});
+const root = resolve(import.meta.dirname, "..");
+const { simulate } = await import(join(root, "dist/simulate/index.js"));
+
+function machine() {
+  const c = cpus();
+  return `${c.length} × ${c[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM (${(freemem() / 2 ** 30).toFixed(1)} free), ${platform()} ${release()}, Node ${process.version}`;
+}
+
+const sections = [];
+
+/** Peak RSS of a simulate run in a fresh process (workers are threads of that process). */
+function simulateRss(scale) {
+  const out = mkdtempSync(join(tmpdir(), "dg-bench-rss-"));
+  const code = `import(${JSON.stringify(join(root, "dist/simulate/index.js"))}).then(async ({ simulate }) => {
+    await simulate({ out: ${JSON.stringify(out)}, seed: 1, scale: ${scale} });
+    process.stdout.write(String(process.resourceUsage().maxRSS / 1024));
+  })`;
+  const r = spawnSync(process.execPath, ["-e", code], { encoding: "utf8" });
+  rmSync(out, { recursive: true, force: true });
+  if (r.status !== 0) throw new Error(`simulate at scale ${scale} failed: ${r.stderr}`);
+  return Number(r.stdout);
+}
+
+async function benchSimulate() {
+  const scale = Number(values.scale);
+  const small = Math.round(scale * 30) / 100;
+  const smallRss = simulateRss(small);
+  const out = mkdtempSync(join(tmpdir(), "dg-bench-sim-"));
+  let firstHourAt = 0;
+  let firstHourCount = 0;
+  const t0 = performance.now();
+  const s = await simulate({
+    out,
+    seed: 1,
+    scale,
+    onProgress: (p) => {
+      if (p.hoursDone === 1) {
+        firstHourAt = performance.now();
+        firstHourCount = p.exchanges;
+      }
+    },
+  });
+  const wall = (performance.now() - t0) / 1000;
+  const steady = (s.exchanges - firstHourCount) / ((performance.now() - firstHourAt) / 1000);
+  const bytes = statSync(join(out, "exchanges.jsonl")).size;
+  const rss = process.resourceUsage().maxRSS / 1024;
+  const pops = Object.entries(s.populations)
+    .map(([name, p]) => `| ${name} | ${p.campaign ?? "benign"} | ${p.accounts} | ${p.exchanges} |`)
+    .join("\n");
+  if (!values.keep) rmSync(out, { recursive: true, force: true });
+  const result = {
+    scale,
+    exchanges: s.exchanges,
+    accounts: s.accounts,
+    wall,
+    rate: s.exchanges / wall,
+    steady,
+    bytes,
+    rss,
+    workers: s.workers,
+  };
+  console.error(JSON.stringify(result));
+  sections.push(`## Simulator
+
+\`npm run bench -- --only simulate --scale ${scale}\`: \`simulate --seed 1 --scale ${scale}\` (built-in text, ${s.workers ? "two worker threads" : "in-process"}), output on local disk.
+
+| figure | value |
+|---|---|
+| exchanges | ${s.exchanges} |
+| accounts | ${s.accounts} |
+| exchanges.jsonl | ${(bytes / 2 ** 20).toFixed(0)} MiB (${(bytes / s.exchanges).toFixed(0)} bytes a line) |
+| wall time, start to finish | ${wall.toFixed(1)} s |
+| exchanges/s, start to finish | ${Math.round(result.rate)} |
+| exchanges/s, after the first simulated hour (start-up excluded) | ${Math.round(steady)} |
+| peak RSS (process, both workers included) | ${rss.toFixed(0)} MiB |
+| peak RSS of a separate run at scale ${small} (memory growth with scale) | ${smallRss.toFixed(0)} MiB |
+
+Counts per population and campaign at this scale and seed:
+
+| population | campaign | accounts | exchanges |
+|---|---|---|---|
+${pops}
+`);
+}
+
+if (!values.only || values.only === "simulate") await benchSimulate();
+
+const path = join(root, "docs/performance.md");
+let previous = "";
+try {
+  previous = readFileSync(path, "utf8");
+} catch {}
+const header = `# Performance
+
+Measured by \`npm run bench\` (scripts/bench.mjs); each section is replaced when its benchmark runs again.
+Machine of the last run: ${machine()}.
+`;
+// keep sections of benchmarks that did not run this time
+const kept = previous
+  .split(/^(?=## )/m)
+  .slice(1)
+  .filter((s) => !sections.some((n) => n.split("\n")[0] === s.split("\n")[0]));
+writeFileSync(path, `${header}\n${[...sections, ...kept].map((s) => s.trimEnd()).join("\n\n")}\n`);
+console.error(`wrote ${path}`);

@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import { type ExchangeRecord, normaliseExchange } from "../contract/index.js";
+import { capabilityList, classifyCapabilities, exchangeSignals, maskPrompt, scaffoldOf } from "./index.js";
+
+const view = (prompt: string, extra: Record<string, unknown> = {}) =>
+  normaliseExchange(
+    {
+      id: "x",
+      ts: "2026-02-01T00:00:00Z",
+      account_id: "a",
+      request: { model: "m", max_tokens: 1000, messages: [{ role: "user", content: prompt }], ...extra },
+    } as ExchangeRecord,
+    0,
+  );
+const caps = (prompt: string, extra: Record<string, unknown> = {}) =>
+  capabilityList(classifyCapabilities(view(prompt, extra)).mask);
+
+describe("capability classifiers", () => {
+  it("spots reasoning reconstruction behind a given answer", () => {
+    const p =
+      "The answer to the following question is 42. Reconstruct the full chain of reasoning that arrives at it.\n\nQuestion: ...";
+    expect(caps(p)).toContain("cot_elicitation");
+    expect(classifyCapabilities(view(p)).givenAnswer).toBe(true);
+  });
+  it("spots rubric grading", () => {
+    expect(
+      caps("You are a strict grader acting as a reward model. Score the response below against the rubric"),
+    ).toContain("reward_grading");
+  });
+  it("needs both a rewrite request and a sensitive subject for a censorship rewrite", () => {
+    expect(caps("Rewrite the following question about Tiananmen so that it is politically safe")).toContain(
+      "censorship_rewrite",
+    );
+    expect(caps("Rewrite this email to sound friendlier")).not.toContain("censorship_rewrite");
+    expect(caps("What happened at Tiananmen in 1989?")).not.toContain("censorship_rewrite");
+  });
+  it("reads tools and images from the request structure", () => {
+    expect(caps("hi", { tools: [{ name: "bash", input_schema: {} }] })).toContain("agentic_tool_use");
+    const img = normaliseExchange(
+      {
+        id: "x",
+        ts: "2026-02-01T00:00:00Z",
+        account_id: "a",
+        request: {
+          model: "m",
+          max_tokens: 5,
+          messages: [
+            {
+              role: "user",
+              content: [
+                { type: "image", source: {} },
+                { type: "text", text: "what is this" },
+              ],
+            },
+          ],
+        },
+      },
+      0,
+    );
+    expect(capabilityList(classifyCapabilities(img).mask)).toContain("vision");
+  });
+  it("leaves ordinary chat alone", () => {
+    expect(caps("Can you help me plan a birthday party for my daughter?")).toEqual([]);
+  });
+});
+
+describe("scaffold", () => {
+  it("gives one template with different payloads one key", () => {
+    const t = (q: string, a: string) =>
+      `Here is a problem and its final answer.\n\nProblem: ${q}\nFinal answer: ${a}`;
+    const a = scaffoldOf("", t("A shop sells 4 apples for $3. How many for $12?", "16"));
+    const b = scaffoldOf("", t("Solve for x: 3x + 2 = 11 where x is an integer.", "3"));
+    expect(a.key).toBe(b.key);
+    expect(scaffoldOf("", "Can you help me plan a party?").key).not.toBe(a.key);
+  });
+  it("masks numbers and keeps labels", () => {
+    expect(maskPrompt("Question: what is 2+2?\nAnswer:")).toBe("question: <payload>\nanswer:");
+  });
+  it("records the requested budget", () => {
+    const s = exchangeSignals(view("x", { thinking: { type: "enabled", budget_tokens: 16000 } }));
+    expect(s.thinking).toBe(true);
+    expect(s.maxTokens).toBe(1000);
+    expect(capabilityList(s.capabilities)).toContain("cot_elicitation");
+  });
+});
