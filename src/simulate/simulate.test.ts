@@ -23,6 +23,40 @@ async function run(
   return { dir, summary };
 }
 
+function validateScenario(dir: string): void {
+  const ajv = new Ajv2020.default({ allErrors: false, strict: false });
+  addFormats.default(ajv);
+  const docs = jsonSchemaDocuments();
+  const validator = (name: string) => ajv.compile(JSON.parse(docs[name] ?? "{}"));
+  const checks: [string, string][] = [
+    ["exchanges.jsonl", "exchange.schema.json"],
+    ["accounts.jsonl", "account.schema.json"],
+    ["events.jsonl", "event.schema.json"],
+    ["labels.jsonl", "label.schema.json"],
+    ["exchange_labels.jsonl", "exchange-label.schema.json"],
+  ];
+  for (const [file, schema] of checks) {
+    const validate = validator(schema);
+    for (const row of lines(dir, file))
+      expect(validate(row), `${file}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+  }
+  const anthropic = validator("anthropic-messages-request.schema.json");
+  const openai = validator("openai-chat-request.schema.json");
+  const seen = new Set<string>();
+  for (const row of lines(dir, "exchanges.jsonl")) {
+    const req = row.request as Record<string, unknown>;
+    const api = (row.api as string | undefined) ?? inferApi(req, row.response);
+    seen.add(api);
+    const v = api === "openai.chat" ? openai : anthropic;
+    expect(v(req), `${row.id}: ${ajv.errorsText(v.errors)}`).toBe(true);
+    // what the log says about the API agrees with the body
+    expect(inferApi(req, row.response)).toBe(api);
+  }
+  expect([...seen].sort()).toEqual(["anthropic.messages", "openai.chat"]);
+}
+
+const DATASETS = new URL("../../../shared/datasets", import.meta.url).pathname;
+
 describe("simulate", () => {
   let a: { dir: string; summary: SimulationSummary };
   beforeAll(async () => {
@@ -46,35 +80,14 @@ describe("simulate", () => {
   });
 
   it("writes every file valid against the generated JSON Schemas, requests against their API's schema", () => {
-    const ajv = new Ajv2020.default({ allErrors: false, strict: false });
-    addFormats.default(ajv);
-    const docs = jsonSchemaDocuments();
-    const validator = (name: string) => ajv.compile(JSON.parse(docs[name] ?? "{}"));
-    const checks: [string, string][] = [
-      ["exchanges.jsonl", "exchange.schema.json"],
-      ["accounts.jsonl", "account.schema.json"],
-      ["events.jsonl", "event.schema.json"],
-      ["labels.jsonl", "label.schema.json"],
-      ["exchange_labels.jsonl", "exchange-label.schema.json"],
-    ];
-    for (const [file, schema] of checks) {
-      const validate = validator(schema);
-      for (const row of lines(a.dir, file))
-        expect(validate(row), `${file}: ${ajv.errorsText(validate.errors)}`).toBe(true);
-    }
-    const anthropic = validator("anthropic-messages-request.schema.json");
-    const openai = validator("openai-chat-request.schema.json");
-    const seen = new Set<string>();
-    for (const row of lines(a.dir, "exchanges.jsonl")) {
-      const req = row.request as Record<string, unknown>;
-      const api = (row.api as string | undefined) ?? inferApi(req, row.response);
-      seen.add(api);
-      const v = api === "openai.chat" ? openai : anthropic;
-      expect(v(req), `${row.id}: ${ajv.errorsText(v.errors)}`).toBe(true);
-      // what the log says about the API agrees with the body
-      expect(inferApi(req, row.response)).toBe(api);
-    }
-    expect([...seen].sort()).toEqual(["anthropic.messages", "openai.chat"]);
+    validateScenario(a.dir);
+  });
+
+  it.skipIf(!existsSync(DATASETS))("does the same with real prompts from ../shared/datasets", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dg-simp-"));
+    const s = await simulate({ out: dir, seed: 4, scale: 0.02, days: 4, workers: false, prompts: DATASETS });
+    expect(s.text).toBe("datasets");
+    validateScenario(dir);
   });
 
   it("has every population and campaign, time-ordered unique exchanges, and exact exchange labels", () => {
