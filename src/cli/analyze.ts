@@ -1,7 +1,8 @@
 // distillguard analyze: find the campaigns in a traffic log.
 import { existsSync, statSync } from "node:fs";
 import { findJsonl, formatIssue, inputProblem } from "../contract/index.js";
-import { analyze, DEFAULT_THRESHOLD } from "../pipeline/index.js";
+import { analyze } from "../pipeline/index.js";
+import { scoreForRisk } from "../verdicts/index.js";
 import { type Io, numberOption, parse, stringOption } from "./_args.js";
 import { CLIError } from "./_errors.js";
 import { formatCount, formatDuration, progress } from "./_progress.js";
@@ -14,7 +15,7 @@ contract's verdicts to --out: accounts.jsonl, campaigns.json and report.html.
 
   --accounts F    account sign-up metadata (default: the folder's accounts.jsonl)
   --events F      events such as model releases (default: the folder's events.jsonl)
-  --threshold X   risk at or over which an account is flagged (default ${DEFAULT_THRESHOLD})
+  --threshold X   risk at or over which an account is flagged (default 0.5; see docs/detection.md)
   --quiet         no progress or bad-line reports on stderr`;
 
 function checkInput(path: string, what: string): void {
@@ -48,7 +49,7 @@ export async function runAnalyze(argv: readonly string[], io: Io): Promise<numbe
   if (!out) throw new CLIError(`--out DIR is required\n${ANALYZE_USAGE}`, "E_USAGE");
   if (existsSync(out) && !statSync(out).isDirectory())
     throw new CLIError(`--out: ${out} is a file`, "E_OUTPUT");
-  const threshold = numberOption(values.threshold, "threshold", (n) => n > 0 && n <= 1, "a number in (0, 1]");
+  const threshold = numberOption(values.threshold, "threshold", (n) => n > 0 && n < 1, "a number in (0, 1)");
 
   let exchanges = input;
   let accounts = stringOption(values.accounts);
@@ -75,7 +76,7 @@ export async function runAnalyze(argv: readonly string[], io: Io): Promise<numbe
   const summary = await analyze({
     inputs: { exchanges, accounts, events },
     out,
-    ...(threshold === undefined ? {} : { threshold }),
+    ...(threshold === undefined ? {} : { detector: { threshold: scoreForRisk(threshold) } }),
     onIssue: (issue) => {
       // every bad line is reported; past 1000 the summary carries the count
       if (!quiet && shown++ < 1000) io.stderr.write(`${formatIssue(issue)}\n`);

@@ -124,6 +124,7 @@ export const IndicatorSchema = Type.Object(
     kind: Type.String({ description: "ip, ip_prefix, asn, user_agent, payment_fingerprint, scaffold, ..." }),
     value: Type.String(),
     accounts: Type.Integer({ minimum: 0, description: "campaign accounts sharing it" }),
+    users: Type.Optional(Type.Integer({ minimum: 0, description: "accounts in the whole log using it" })),
   },
   { additionalProperties: true },
 );

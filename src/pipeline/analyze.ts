@@ -1,8 +1,9 @@
 // Wires the stages for one run: files → normalised exchanges in time order →
-// signals → profiles → links → campaigns → verdicts and report.
+// signals → profiles and shared-value groups → hourly checkpoints → campaigns →
+// verdicts and report.
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { groupAccounts } from "../campaigns/index.js";
+import { communities, edgesAmong } from "../campaigns/index.js";
 import {
   type AccountRecord,
   type CampaignsFile,
@@ -14,12 +15,10 @@ import {
   readRecordBatches,
   readRecords,
 } from "../contract/index.js";
-import { infrastructureEdges } from "../linkers/index.js";
-import { AccountProfile } from "../profiles/index.js";
 import { exchangeSignals } from "../signals/index.js";
-import { type AccountDecision, describeCampaign, verdictLine } from "../verdicts/assemble.js";
+import { describeCampaign, verdictLine } from "../verdicts/assemble.js";
+import { type Decision, Detector, type DetectorOptions } from "../verdicts/detector.js";
 import { renderReport } from "../verdicts/report.js";
-import { MIN_EXCHANGES, scoreProfile } from "../verdicts/score.js";
 import { ReorderBuffer } from "./reorder.js";
 
 export interface AnalyzeInputs {
@@ -31,12 +30,13 @@ export interface AnalyzeInputs {
 export interface AnalyzeOptions {
   readonly inputs: AnalyzeInputs;
   readonly out: string;
-  /** risk at or over which an account is flagged */
-  readonly threshold?: number;
+  readonly detector?: DetectorOptions;
   readonly onIssue?: IssueSink;
   /** bytes read of the exchanges file (of `totalBytes`, when known) and exchanges analysed */
   readonly onProgress?: (bytesRead: number, totalBytes: number | undefined, exchanges: number) => void;
   readonly now?: () => Date;
+  /** skip report.html (evaluation runs) */
+  readonly report?: boolean;
 }
 
 export interface AnalyzeSummary {
@@ -52,11 +52,10 @@ export interface AnalyzeSummary {
 
 /** Horizon of the reorder buffer: lines up to this much out of order are analysed in time order. */
 const REORDER_MS = 10 * 60_000;
-
-export const DEFAULT_THRESHOLD = 0.5;
+/** Log time between checkpoints. */
+const CHECKPOINT_MS = 60 * 60_000;
 
 export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
-  const threshold = opts.threshold ?? DEFAULT_THRESHOLD;
   const tally = new IssueTally();
   const onIssue: IssueSink = (i) => {
     tally.add(i);
@@ -67,27 +66,24 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
   if (opts.inputs.accounts)
     for await (const { value } of readRecords(opts.inputs.accounts, checkers.account, { onIssue }))
       accounts.set(value.account_id, value);
+  const detector = new Detector(accounts, opts.detector);
   if (opts.inputs.events)
-    for await (const _ of readRecords(opts.inputs.events, checkers.event, { onIssue })) void _;
+    for await (const { value, tsMs } of readRecords(opts.inputs.events, checkers.event, { onIssue }))
+      if (value.type === "model_release" && value.model && tsMs !== undefined) detector.releases.add(value.model, tsMs);
 
-  const profiles = new Map<string, AccountProfile>();
-  const firstFlagged = new Map<string, number>();
   const reorder = new ReorderBuffer<{ rec: ExchangeRecord; ts: number }>(REORDER_MS);
   const ready: { rec: ExchangeRecord; ts: number }[] = [];
   let exchanges = 0;
+  let nextCheckpoint = Number.NEGATIVE_INFINITY;
   const consume = (): void => {
     for (const { rec, ts } of ready) {
-      const view = normaliseExchange(rec, ts);
-      const signals = exchangeSignals(view);
-      let p = profiles.get(view.accountId);
-      if (!p) {
-        p = new AccountProfile(view.accountId, accounts.get(view.accountId));
-        profiles.set(view.accountId, p);
+      if (ts >= nextCheckpoint) {
+        if (Number.isFinite(nextCheckpoint)) detector.checkpoint();
+        nextCheckpoint = (Math.floor(ts / CHECKPOINT_MS) + 1) * CHECKPOINT_MS;
       }
-      p.update(view, signals);
+      const view = normaliseExchange(rec, ts);
+      detector.observe(view, exchangeSignals(view));
       exchanges++;
-      if (!firstFlagged.has(p.id) && p.n >= MIN_EXCHANGES && scoreProfile(p).risk >= threshold)
-        firstFlagged.set(p.id, ts);
     }
     ready.length = 0;
   };
@@ -107,33 +103,22 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
   }
   reorder.drain(ready);
   consume();
+  detector.finish();
 
-  // decisions
-  const decisions = new Map<string, AccountDecision>();
-  for (const p of profiles.values()) {
-    const s = scoreProfile(p);
-    const flagged = s.risk >= threshold;
-    decisions.set(p.id, {
-      profile: p,
-      risk: s.risk,
-      flagged,
-      firstFlaggedAt: flagged ? (firstFlagged.get(p.id) ?? p.lastTs) : undefined,
-      reasons: s.reasons,
-      campaignId: null,
-    });
-  }
-  const { edges, shared } = infrastructureEdges([...profiles.values()]);
+  // campaigns: communities of flagged accounts in the evidence graph
+  const decisions = detector.decisions;
   const flaggedIds = new Set([...decisions.values()].filter((d) => d.flagged).map((d) => d.profile.id));
-  const groups = groupAccounts(flaggedIds, edges, 0.1).filter((g) => g.length >= 2);
+  const groups = [...detector.groups.shared.values()];
+  const edges = edgesAmong(flaggedIds, groups);
   const campaigns: CampaignsFile = { campaigns: [] };
-  groups.forEach((g, i) => {
+  communities(flaggedIds, edges, groups).forEach((members, i) => {
     const id = `C${String(i + 1).padStart(3, "0")}`;
-    const members = g.flatMap((a) => {
+    const list = members.flatMap((a) => {
       const d = decisions.get(a);
       return d ? [d] : [];
     });
-    for (const m of members) m.campaignId = id;
-    campaigns.campaigns.push(describeCampaign(id, members, shared));
+    for (const m of list) m.campaignId = id;
+    campaigns.campaigns.push(describeCampaign(id, list, groups));
   });
 
   mkdirSync(opts.out, { recursive: true });
@@ -141,25 +126,24 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
   for (const d of decisions.values()) lines.push(JSON.stringify(verdictLine(d)));
   writeFileSync(join(opts.out, "accounts.jsonl"), lines.length > 0 ? `${lines.join("\n")}\n` : "");
   writeFileSync(join(opts.out, "campaigns.json"), `${JSON.stringify(campaigns, null, 2)}\n`);
-  writeFileSync(
-    join(opts.out, "report.html"),
-    renderReport({
-      title: "distillguard: distillation campaigns",
-      generatedAt: (opts.now?.() ?? new Date()).toISOString(),
-      inputs: [opts.inputs.exchanges, opts.inputs.accounts, opts.inputs.events].filter(
-        (x): x is string => !!x,
-      ),
-      exchanges,
-      issues: tally.summary(),
-      threshold,
-      campaigns: campaigns.campaigns,
-      decisions,
-      edges,
-    }),
-  );
+  if (opts.report !== false)
+    writeFileSync(
+      join(opts.out, "report.html"),
+      renderReport({
+        title: "distillguard: distillation campaigns",
+        generatedAt: (opts.now?.() ?? new Date()).toISOString(),
+        inputs: [opts.inputs.exchanges, opts.inputs.accounts, opts.inputs.events].filter((x): x is string => !!x),
+        exchanges,
+        issues: tally.summary(),
+        threshold: 0.5,
+        campaigns: campaigns.campaigns,
+        decisions: decisions as ReadonlyMap<string, Decision>,
+        edges,
+      }),
+    );
   return {
     exchanges,
-    accounts: profiles.size,
+    accounts: detector.profiles.size,
     flagged: flaggedIds.size,
     campaigns: campaigns.campaigns.length,
     outOfOrder: reorder.late,

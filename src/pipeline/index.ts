@@ -1,9 +1,3 @@
 // Public surface of the analysis pipeline.
-export {
-  type AnalyzeInputs,
-  type AnalyzeOptions,
-  type AnalyzeSummary,
-  analyze,
-  DEFAULT_THRESHOLD,
-} from "./analyze.js";
+export { type AnalyzeInputs, type AnalyzeOptions, type AnalyzeSummary, analyze } from "./analyze.js";
 export { ReorderBuffer } from "./reorder.js";

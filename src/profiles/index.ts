@@ -1,2 +1,2 @@
 // Public surface of the per-account profiles.
-export { AccountProfile, CappedCounter, IP_TYPE_INDEX, ipPrefix } from "./profile.js";
+export { AccountProfile, CappedCounter, IP_TYPE_INDEX, Releases, SESSION_GAP_MS } from "./profile.js";

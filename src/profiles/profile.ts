@@ -1,9 +1,13 @@
 // Per-account state, updated one exchange at a time. Every field is bounded: counts,
 // fixed histograms and capped maps, so memory grows with accounts, never with traffic.
 import type { AccountRecord, ExchangeView, IpType } from "../contract/index.js";
-import { CAPABILITIES, type ExchangeSignals } from "../signals/index.js";
+import { bit, CAPABILITIES, type ExchangeSignals } from "../signals/index.js";
 
 const HOUR = 3_600_000;
+const EXTRACTION_MASK = bit("cot_elicitation") | bit("reward_grading") | bit("censorship_rewrite");
+const DAY = 24 * HOUR;
+/** A pause this long starts a new session. */
+export const SESSION_GAP_MS = 30 * 60_000;
 
 /** A map that stops admitting new keys at `cap` (counting those it refused). */
 export class CappedCounter {
@@ -12,11 +16,19 @@ export class CappedCounter {
 
   constructor(readonly cap: number) {}
 
-  add(key: string, n = 1): void {
+  /** Adds n to key; returns the key's count before, or -1 if the key was refused. */
+  add(key: string, n = 1): number {
     const c = this.counts.get(key);
-    if (c !== undefined) this.counts.set(key, c + n);
-    else if (this.counts.size < this.cap) this.counts.set(key, n);
-    else this.overflow += n;
+    if (c !== undefined) {
+      this.counts.set(key, c + n);
+      return c;
+    }
+    if (this.counts.size < this.cap) {
+      this.counts.set(key, n);
+      return 0;
+    }
+    this.overflow += n;
+    return -1;
   }
 
   /** distinct keys seen, a lower bound once the cap is reached */
@@ -39,6 +51,41 @@ export const IP_TYPE_INDEX: Record<IpType, number> = {
   unknown: 6,
 };
 
+/** Model releases, from events or inferred from the first sighting of a model partway through a log. */
+export class Releases {
+  private readonly known = new Map<string, number>();
+  private readonly firstSeen = new Map<string, number>();
+  private logStart = Number.POSITIVE_INFINITY;
+
+  /** A release given by an events file. */
+  add(model: string, ts: number): void {
+    this.known.set(model, ts);
+  }
+
+  /** Records a sighting; a model first seen more than a day into the log counts as released then. */
+  observe(model: string, ts: number): void {
+    if (ts < this.logStart) this.logStart = ts;
+    if (this.firstSeen.has(model) || this.firstSeen.size > 1000) return;
+    this.firstSeen.set(model, ts);
+    if (!this.known.has(model) && ts - this.logStart > DAY) this.known.set(model, ts);
+  }
+
+  /** The release whose first 24 hours contain ts, if any. */
+  windowAt(ts: number): { model: string; ts: number } | undefined {
+    for (const [model, r] of this.known) if (ts >= r && ts < r + DAY) return { model, ts: r };
+    return undefined;
+  }
+
+  /** Releases that happened after `ts`. */
+  after(ts: number): number[] {
+    return [...this.known.values()].filter((r) => r > ts);
+  }
+
+  list(): { model: string; ts: number }[] {
+    return [...this.known.entries()].map(([model, ts]) => ({ model, ts }));
+  }
+}
+
 export class AccountProfile {
   n = 0;
   errors429 = 0;
@@ -48,36 +95,57 @@ export class AccountProfile {
   readonly hourOfDay = new Float64Array(24);
   /** exchanges per capability, in CAPABILITIES order */
   readonly capabilities = new Uint32Array(CAPABILITIES.length);
+  /** exchanges that elicit reasoning traces, grade as a reward model or ask for censorship rewrites */
+  extraction = 0;
   givenAnswer = 0;
+  elicitingSystem = 0;
+  instructionFormat = 0;
+  followUps = 0;
+  toolSteps = 0;
   oneShot = 0;
-  thinking = 0;
+  bigThinking = 0;
+  temperatureZero = 0;
+  longOutputs = 0;
   inputTokens = 0;
   outputTokens = 0;
   maxTokens = 0;
+  sessions = 0;
+  /** exchanges that open a task (neither a follow-up nor an agent step) */
+  openings = 0;
+  repeatedPrompts = 0;
+  /** exchanges in the first 24 hours after a release, and those on the released model */
+  releaseWindow = 0;
+  releaseWindowNew = 0;
+  /** exchanges before the latest release seen */
+  beforeRelease = 0;
   readonly ipTypes = new Uint32Array(7);
   readonly ips = new CappedCounter(256);
-  readonly prefixes = new CappedCounter(128);
   readonly asns = new CappedCounter(64);
   readonly countries = new CappedCounter(32);
   readonly userAgents = new CappedCounter(16);
   readonly models = new CappedCounter(16);
   readonly scaffolds = new CappedCounter(512);
+  readonly simBands = new CappedCounter(1024);
+  readonly tasks = new CappedCounter(256);
+  readonly prompts = new CappedCounter(2048);
   /** exchanges per UTC day (key: days since the epoch) */
   readonly days = new CappedCounter(400);
   /** log inter-arrival times (Welford) */
   private gapN = 0;
   private gapMean = 0;
   private gapM2 = 0;
-  /** retries within a minute of a 429 */
+  /** requests within a minute after a 429 */
   retriesAfter429 = 0;
   private last429 = Number.NEGATIVE_INFINITY;
+  /** the time of the last exchange analysed: first_flagged_at is taken from it */
+  lastSeen = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly id: string,
     public account: AccountRecord | undefined,
   ) {}
 
-  update(view: ExchangeView, s: ExchangeSignals): void {
+  update(view: ExchangeView, s: ExchangeSignals, releases: Releases): void {
     const ts = view.ts;
     if (this.n > 0 && ts >= this.lastTs) {
       const g = Math.log1p((ts - this.lastTs) / 1000);
@@ -86,36 +154,59 @@ export class AccountProfile {
       this.gapMean += d / this.gapN;
       this.gapM2 += d * (g - this.gapMean);
     }
+    if (this.n === 0 || ts - this.lastTs > SESSION_GAP_MS) this.sessions++;
     this.n++;
     if (ts < this.firstTs) this.firstTs = ts;
     if (ts > this.lastTs) this.lastTs = ts;
+    this.lastSeen = ts;
     if (ts - this.last429 < 60_000) this.retriesAfter429++;
     if (view.status === 429) {
       this.errors429++;
       this.last429 = ts;
     }
-    this.hourOfDay[Math.floor(ts / HOUR) % 24] = (this.hourOfDay[Math.floor(ts / HOUR) % 24] ?? 0) + 1;
+    const hour = Math.floor(ts / HOUR) % 24;
+    this.hourOfDay[hour] = (this.hourOfDay[hour] ?? 0) + 1;
     for (let i = 0; i < CAPABILITIES.length; i++)
       if (s.capabilities & (1 << i)) this.capabilities[i] = (this.capabilities[i] ?? 0) + 1;
+    if (s.capabilities & EXTRACTION_MASK) this.extraction++;
     if (s.givenAnswer) this.givenAnswer++;
+    if (s.elicitingSystem) this.elicitingSystem++;
+    if (s.instructionFormat) this.instructionFormat++;
+    if (s.followUp) this.followUps++;
+    if (s.toolStep) this.toolSteps++;
     if (s.history === 0) this.oneShot++;
-    if (s.thinking) this.thinking++;
+    if (s.thinkingBudget >= 8000) this.bigThinking++;
+    if (s.temperature === 0) this.temperatureZero++;
+    if (s.outputTokens >= 600) this.longOutputs++;
     this.inputTokens += s.inputTokens;
     this.outputTokens += s.outputTokens;
     this.maxTokens += s.maxTokens;
     const c = view.client;
-    if (c.ip_type !== undefined)
-      this.ipTypes[IP_TYPE_INDEX[c.ip_type]] = (this.ipTypes[IP_TYPE_INDEX[c.ip_type]] ?? 0) + 1;
-    if (c.ip !== undefined) {
-      this.ips.add(c.ip);
-      this.prefixes.add(ipPrefix(c.ip));
+    if (c.ip_type !== undefined) {
+      const i = IP_TYPE_INDEX[c.ip_type];
+      this.ipTypes[i] = (this.ipTypes[i] ?? 0) + 1;
     }
+    if (c.ip !== undefined) this.ips.add(c.ip);
     if (c.asn !== undefined) this.asns.add(String(c.asn));
     if (c.country !== undefined) this.countries.add(c.country);
     if (c.user_agent !== undefined) this.userAgents.add(c.user_agent.slice(0, 120));
-    if (view.model !== undefined) this.models.add(view.model.slice(0, 80));
-    this.scaffolds.add(s.scaffold);
-    this.days.add(String(Math.floor(ts / (24 * HOUR))));
+    if (view.model !== undefined) {
+      this.models.add(view.model.slice(0, 80));
+      const w = releases.windowAt(ts);
+      if (w) {
+        this.releaseWindow++;
+        if (view.model === w.model) this.releaseWindowNew++;
+      } else if (releases.after(ts).length > 0) this.beforeRelease++;
+    }
+    if (!s.toolStep && !s.followUp) {
+      // templates are read from the requests that open a task, not from its later steps
+      this.openings++;
+      this.scaffolds.add(s.scaffold);
+      for (const b of s.simBands) this.simBands.add(b);
+      this.tasks.add(s.taskHash);
+    }
+    if (s.history === 0 && this.prompts.add(s.promptHash) > 0) this.repeatedPrompts++;
+    this.days.add(String(Math.floor(ts / DAY)));
   }
 
   share(count: number): number {
@@ -142,11 +233,17 @@ export class AccountProfile {
     }
     return h / Math.log(24);
   }
-}
 
-/** The /24 of an IPv4 address or the /48 of an IPv6 address. */
-export function ipPrefix(ip: string): string {
-  if (ip.includes(":")) return `${ip.split(":").slice(0, 3).join(":")}::/48`;
-  const dot = ip.lastIndexOf(".");
-  return dot < 0 ? ip : `${ip.slice(0, dot)}.0/24`;
+  /** Days with activity, from first to last exchange. */
+  get spanDays(): number {
+    return this.n === 0 ? 0 : (this.lastTs - this.firstTs) / DAY;
+  }
+
+  /** Age of the account at its first exchange, in days, if the sign-up time is known. */
+  get ageAtFirstDays(): number | undefined {
+    const c = this.account?.created_at;
+    if (c === undefined) return undefined;
+    const created = Date.parse(c);
+    return Number.isFinite(created) ? (this.firstTs - created) / DAY : undefined;
+  }
 }

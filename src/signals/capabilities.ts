@@ -28,8 +28,7 @@ const COT =
   /\b(?:chain[- ]of[- ]thought|reasoning (?:trace|process|steps|chain)|thought process|(?:step[- ]by[- ]step|complete|full|detailed|entire|intermediate) (?:reasoning|derivation|justification)|(?:show|write out|explain|reconstruct|walk through) (?:your|the|all|every|each)(?: \w+){0,3} (?:reasoning|steps|work|thinking)|think (?:step[- ]by[- ]step|carefully)|justify (?:your|each|every) steps?|reasoning (?:that|which) (?:leads|led) to|(?:behind|leads? to|arrives? at|reach) (?:the|this) (?:given |reference |final |correct )?answer)/i;
 // Answer known in advance: the prompt hands over the answer and asks for the path.
 const GIVEN_ANSWER =
-  /\b(?:final|reference|correct|expected|given) answer\b|\banswer key\b|\bthe answer\b[^\n.?]{0,60}\b(?:is|was|equals)\s+[^\s.]/i;
-/\b(?:final answer|reference answer|correct answer|the answer (?:is|key says)|answer:)\s*[^\n]{1,80}/i;
+  /\b(?:final|reference|correct|expected|given) answer(?: is|:)\s*[^\s.]|\banswer key says\b|\bthe answer\b[^\n.?]{0,60}\b(?:is|was|equals)\s+[^\s.]/i;
 const GRADING =
   /\b(?:grader|grade (?:the|this)|rubric|reward model|impartial judge|rate (?:the|this) (?:response|answer)|score (?:the|this|each) (?:response|answer|output)|on a scale (?:of|from) \d+ to \d+|evaluate (?:the following|the quality of|this) (?:answer|response)|preference score|\[\[rating\]\])/i;
 const REWRITE_VERB =
@@ -41,20 +40,33 @@ const CODE =
 const MATH =
   /(?:\$[^$\n]{1,200}\$|\\(?:frac|sqrt|boxed|cdot)|\b(?:solve for|how many|prove that|find the (?:value|number|sum|area)|equation|integer|probability)\b)/i;
 
+// System prompts that ask for long, explained, step-wise answers (as Orca-style data generation does).
+const SYSTEM_ELICIT =
+  /\b(?:step[- ]by[- ]step|justify your (?:steps|answer)|detailed (?:and long )?answer|long answer|explain (?:your|the) (?:answer|reasoning)|always provide (?:an )?explanation|explain in simple steps|answering to a five year old|show your reasoning|chain[- ]of[- ]thought|logical,? step-by-step)/i;
+// Instruction-tuning data formats: Alpaca/self-instruct wrappers and "Instruction:/Response:" slots.
+const INSTRUCTION_FORMAT =
+  /(?:###\s*(?:instruction|response|input)\s*:|\bbelow is an instruction that describes a task\b|^instruction:|\n(?:input|response|output):[ \n]|\bprovide a detailed and long answer\b)/im;
+
 export interface CapabilityEvidence {
   readonly mask: CapabilityMask;
   /** the prompt gives the answer and asks for the reasoning behind it */
   readonly givenAnswer: boolean;
+  /** the system prompt asks for explained, step-wise or long answers */
+  readonly elicitingSystem: boolean;
+  /** the prompt is in an instruction-tuning data format */
+  readonly instructionFormat: boolean;
 }
 
 /** Capabilities an exchange targets. */
 export function classifyCapabilities(view: ExchangeView): CapabilityEvidence {
   const prompt = promptText(view);
   let mask = 0;
-  const cot = COT.test(prompt) || COT.test(view.system);
+  const system = view.system.length > MAX_SCAN ? view.system.slice(0, MAX_SCAN) : view.system;
+  const cot = COT.test(prompt) || COT.test(system);
   const givenAnswer = cot && GIVEN_ANSWER.test(prompt);
-  if (cot || (view.sampling.thinkingBudget ?? 0) >= 8000 || view.sampling.reasoningEffort === "high")
-    mask |= bit("cot_elicitation");
+  const elicitingSystem = system.length > 0 && SYSTEM_ELICIT.test(system);
+  const instructionFormat = INSTRUCTION_FORMAT.test(prompt);
+  if (cot || elicitingSystem) mask |= bit("cot_elicitation");
   if (GRADING.test(prompt)) mask |= bit("reward_grading");
   if (REWRITE_VERB.test(prompt) && SENSITIVE.test(prompt)) mask |= bit("censorship_rewrite");
   let toolBlocks = false;
@@ -69,7 +81,7 @@ export function classifyCapabilities(view: ExchangeView): CapabilityEvidence {
   if (image) mask |= bit("vision");
   if (CODE.test(prompt)) mask |= bit("coding");
   if (MATH.test(prompt)) mask |= bit("reasoning");
-  return { mask, givenAnswer };
+  return { mask, givenAnswer, elicitingSystem, instructionFormat };
 }
 
 const MAX_SCAN = 20_000;

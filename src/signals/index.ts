@@ -1,26 +1,43 @@
 // Public surface of the per-exchange signals.
 import type { ExchangeView } from "../contract/index.js";
 import { type CapabilityMask, classifyCapabilities, promptText } from "./capabilities.js";
-import { scaffoldOf } from "./scaffold.js";
+import { fnv1a, scaffoldOf } from "./scaffold.js";
+import { bands, simhash } from "./simhash.js";
 
 export {
   bit,
   CAPABILITIES,
   type Capability,
+  type CapabilityEvidence,
   type CapabilityMask,
   capabilityList,
   classifyCapabilities,
   promptText,
 } from "./capabilities.js";
 export { fnv1a, maskPrompt, type Scaffold, scaffoldOf } from "./scaffold.js";
+export { bands, hamming, simhash } from "./simhash.js";
 
 export interface ExchangeSignals {
   readonly capabilities: CapabilityMask;
   readonly givenAnswer: boolean;
+  readonly elicitingSystem: boolean;
+  readonly instructionFormat: boolean;
+  /** hash of the masked system prompt and prompt: the template ("" for follow-ups and agent steps) */
   readonly scaffold: string;
+  /** SimHash bands of the masked prompt: near-duplicate templates share one */
+  readonly simBands: readonly string[];
+  /** hash of the exact prompt text */
+  readonly promptHash: string;
+  /** hash of the conversation's first user message: the task a multi-step session works on */
+  readonly taskHash: string;
+  /** the request continues a conversation with a user's own follow-up (not a tool result) */
+  readonly followUp: boolean;
+  /** the last turn carries tool results: a step of an agent loop */
+  readonly toolStep: boolean;
   /** requested output budget: max tokens, and the extended-thinking budget if any */
   readonly maxTokens: number;
-  readonly thinking: boolean;
+  readonly thinkingBudget: number;
+  readonly temperature: number | undefined;
   readonly inputTokens: number;
   readonly outputTokens: number;
   /** turns of history sent with the request (0 for a one-shot request) */
@@ -30,14 +47,35 @@ export interface ExchangeSignals {
 export function exchangeSignals(view: ExchangeView): ExchangeSignals {
   const cap = classifyCapabilities(view);
   const prompt = promptText(view);
+  const turns = view.turns;
+  const last = turns[turns.length - 1];
+  let firstUser = "";
+  let assistantBefore = false;
+  for (const t of turns) {
+    if (t.role === "user" && firstUser.length === 0) firstUser = t.text;
+    if (t !== last && t.role === "assistant") assistantBefore = true;
+  }
+  const toolStep = last?.role === "tool";
+  const followUp = !toolStep && last?.role === "user" && assistantBefore;
+  // templates are read from requests that open a task; later steps repeat the task
+  const scaffold = toolStep || followUp ? undefined : scaffoldOf(view.system, prompt);
+  const budget = view.sampling.thinkingBudget ?? (view.sampling.reasoningEffort === "high" ? 16000 : view.sampling.reasoningEffort ? 4000 : 0);
   return {
     capabilities: cap.mask,
     givenAnswer: cap.givenAnswer,
-    scaffold: scaffoldOf(view.system, prompt).key,
+    elicitingSystem: cap.elicitingSystem,
+    instructionFormat: cap.instructionFormat,
+    scaffold: scaffold?.key ?? "",
+    simBands: scaffold ? bands(simhash(scaffold.masked)) : [],
+    promptHash: fnv1a(prompt),
+    taskHash: fnv1a(firstUser.slice(0, 2000)),
+    followUp,
+    toolStep,
     maxTokens: view.sampling.maxTokens ?? 0,
-    thinking: (view.sampling.thinkingBudget ?? 0) > 0 || view.sampling.reasoningEffort !== undefined,
+    thinkingBudget: budget,
+    temperature: view.sampling.temperature,
     inputTokens: view.usage.inputTokens ?? Math.ceil((view.system.length + prompt.length) / 4),
     outputTokens: view.usage.outputTokens ?? 0,
-    history: Math.max(0, view.turns.length - 1),
+    history: Math.max(0, turns.length - 1),
   };
 }

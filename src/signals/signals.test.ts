@@ -78,7 +78,7 @@ describe("scaffold", () => {
   });
   it("records the requested budget", () => {
     const s = exchangeSignals(view("x", { thinking: { type: "enabled", budget_tokens: 16000 } }));
-    expect(s.thinking).toBe(true);
+    expect(s.thinkingBudget).toBe(16000);
     expect(s.maxTokens).toBe(1000);
     expect(capabilityList(s.capabilities)).toContain("cot_elicitation");
   });

@@ -1,21 +1,14 @@
 // Turns scored profiles and account groups into the contract's verdicts:
 // accounts.jsonl lines and campaigns.json.
-import type { Campaign, Indicator, Reason, VerdictAccount } from "../contract/index.js";
+import type { Campaign, Indicator, VerdictAccount } from "../contract/index.js";
 import { toRfc3339 } from "../contract/index.js";
-import type { SharedValue } from "../linkers/index.js";
-import type { AccountProfile } from "../profiles/index.js";
+import type { Group } from "../linkers/index.js";
 import { CAPABILITIES } from "../signals/index.js";
+import type { Decision } from "./detector.js";
 
-export interface AccountDecision {
-  readonly profile: AccountProfile;
-  readonly risk: number;
-  readonly flagged: boolean;
-  readonly firstFlaggedAt: number | undefined;
-  readonly reasons: readonly Reason[];
-  campaignId: string | null;
-}
+export type AccountDecision = Decision;
 
-export function verdictLine(d: AccountDecision): VerdictAccount {
+export function verdictLine(d: Decision): VerdictAccount {
   return {
     account_id: d.profile.id,
     risk: Math.round(d.risk * 10_000) / 10_000,
@@ -29,8 +22,8 @@ export function verdictLine(d: AccountDecision): VerdictAccount {
 /** Describes one campaign: volume, timeline, capability shares, shared indicators, evidence. */
 export function describeCampaign(
   id: string,
-  members: readonly AccountDecision[],
-  shared: readonly SharedValue[],
+  members: readonly Decision[],
+  groups: Iterable<Group>,
 ): Campaign {
   let exchanges = 0;
   let first = Number.POSITIVE_INFINITY;
@@ -54,11 +47,14 @@ export function describeCampaign(
   }
   const ids = new Set(members.map((m) => m.profile.id));
   const indicators: Indicator[] = [];
-  for (const s of shared) {
-    const inCampaign = s.accounts.filter((a) => ids.has(a)).length;
-    if (inCampaign >= 2) indicators.push({ kind: s.kind, value: s.value, accounts: inCampaign });
+  for (const g of groups) {
+    let inCampaign = 0;
+    for (const a of g.members) if (ids.has(a)) inCampaign++;
+    // an indicator is shared by the campaign, and mostly by it
+    if (inCampaign >= 2 && inCampaign >= 0.5 * g.members.size)
+      indicators.push({ kind: g.kind, value: g.value, accounts: inCampaign, users: g.members.size });
   }
-  indicators.sort((a, b) => b.accounts - a.accounts || a.kind.localeCompare(b.kind));
+  indicators.sort((a, b) => b.accounts - a.accounts || a.kind.localeCompare(b.kind) || a.value.localeCompare(b.value));
   const capabilities: Record<string, number> = {};
   CAPABILITIES.forEach((c, i) => {
     const share = exchanges === 0 ? 0 : (caps[i] ?? 0) / exchanges;

@@ -1,4 +1,13 @@
-// Public surface of the verdicts stage: scoring, assembly and the report.
+// Public surface of the verdicts stage: the streaming detector, scoring, assembly and the report.
 export { type AccountDecision, describeCampaign, verdictLine } from "./assemble.js";
+export {
+  DEFAULT_THRESHOLD,
+  type Decision,
+  Detector,
+  type DetectorOptions,
+  riskOf,
+  scoreForRisk,
+  WELL_EVIDENCED,
+} from "./detector.js";
 export { esc, type ReportInput, renderReport } from "./report.js";
-export { MIN_EXCHANGES, type Scored, scoreProfile } from "./score.js";
+export { DEFAULT_UNSUPPORTED_REGIONS, type ScoreOptions, type Scored, scoreProfile } from "./score.js";

@@ -1,0 +1,121 @@
+// Campaigns are communities of flagged accounts in the evidence graph: accounts
+// linked by the cards, addresses, agents and templates they share, each link weighted
+// by how telling its kind is and down-weighted by how many accounts share the value.
+// Communities are found with Louvain (graphology-communities-louvain), deterministic
+// for a given graph through a seeded random source.
+import { UndirectedGraph } from "graphology";
+import louvainModule from "graphology-communities-louvain";
+import type { Group } from "../linkers/index.js";
+
+/** How much a shared value of each kind says about common control. */
+export const KIND_WEIGHT: Readonly<Record<string, number>> = {
+  payment_fingerprint: 3,
+  signup_ip: 2,
+  ip: 2,
+  org: 1,
+  email_domain: 1,
+  user_agent: 0.5,
+  scaffold: 1,
+  near_scaffold: 0.3,
+};
+
+// the package is CommonJS: under NodeNext its default export arrives as the module object
+const louvain = ((louvainModule as unknown as { default?: unknown }).default ?? louvainModule) as (
+  graph: UndirectedGraph,
+  options: { getEdgeWeight: string; rng: () => number; resolution: number },
+) => Record<string, number>;
+
+export interface Edge {
+  readonly a: string;
+  readonly b: string;
+  readonly weight: number;
+  readonly kind: string;
+  readonly value: string;
+}
+
+/** Edges among `members` from the groups: cliques for small groups, a ring lattice for large ones. */
+export function edgesAmong(members: ReadonlySet<string>, groups: Iterable<Group>): Edge[] {
+  const edges: Edge[] = [];
+  for (const g of groups) {
+    const inside = [...g.members].filter((m) => members.has(m)).sort();
+    if (inside.length < 2) continue;
+    const w = (KIND_WEIGHT[g.kind] ?? 0.5) / Math.log2(1 + g.members.size);
+    if (inside.length <= 12) {
+      for (let i = 0; i < inside.length; i++)
+        for (let j = i + 1; j < inside.length; j++)
+          edges.push({ a: inside[i] as string, b: inside[j] as string, weight: w, kind: g.kind, value: g.value });
+    } else {
+      const k = 6;
+      for (let i = 0; i < inside.length; i++)
+        for (let d = 1; d <= k / 2; d++)
+          edges.push({
+            a: inside[i] as string,
+            b: inside[(i + d) % inside.length] as string,
+            weight: w * (inside.length / k / 2),
+            kind: g.kind,
+            value: g.value,
+          });
+    }
+  }
+  return edges;
+}
+
+/** Kinds that, shared at all, mean common control: their accounts belong to one campaign. */
+export const CONTROL_KINDS: ReadonlySet<string> = new Set(["payment_fingerprint", "signup_ip", "org", "email_domain"]);
+
+/**
+ * Splits the accounts into communities (Louvain over all evidence), then joins
+ * communities that share a card, a sign-up address, an organisation or a non-free-mail
+ * domain, or a source address used by three or more of them. Content alone (public
+ * prompt sets are used by more than one campaign) never joins two communities.
+ * Returns them largest first.
+ */
+export function communities(
+  members: ReadonlySet<string>,
+  edges: readonly Edge[],
+  groups: Iterable<Group> = [],
+  resolution = 0.5,
+): string[][] {
+  const graph = new UndirectedGraph();
+  for (const m of [...members].sort()) graph.addNode(m);
+  for (const e of edges) {
+    if (e.a === e.b) continue;
+    if (graph.hasEdge(e.a, e.b)) graph.updateEdgeAttribute(e.a, e.b, "weight", (w: number | undefined) => (w ?? 0) + e.weight);
+    else graph.addEdge(e.a, e.b, { weight: e.weight });
+  }
+  let state = 42;
+  const rng = (): number => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 4294967296;
+  };
+  const assignment = graph.size > 0 ? louvain(graph, { getEdgeWeight: "weight", rng, resolution }) : {};
+  const communityOf = (m: string): string => (graph.degree(m) === 0 ? `solo:${m}` : String(assignment[m]));
+  // join communities linked by common control
+  const parent = new Map<string, string>();
+  const find = (x: string): string => {
+    let r = x;
+    while (parent.has(r) && parent.get(r) !== r) r = parent.get(r) as string;
+    parent.set(x, r);
+    return r;
+  };
+  for (const g of groups) {
+    const inside = [...g.members].filter((m) => members.has(m));
+    const strong = CONTROL_KINDS.has(g.kind) ? inside.length >= 2 : g.kind === "ip" && inside.length >= 3;
+    if (!strong) continue;
+    const roots = [...new Set(inside.map((m) => find(communityOf(m))))].sort();
+    for (const r of roots.slice(1)) parent.set(r, roots[0] as string);
+  }
+  const byCommunity = new Map<string, string[]>();
+  for (const m of graph.nodes()) {
+    const c = find(communityOf(m));
+    let list = byCommunity.get(c);
+    if (!list) {
+      list = [];
+      byCommunity.set(c, list);
+    }
+    list.push(m);
+  }
+  return [...byCommunity.values()]
+    .map((c) => c.sort())
+    .sort((a, b) => b.length - a.length || (a[0] ?? "").localeCompare(b[0] ?? ""));
+}

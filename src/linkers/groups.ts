@@ -1,0 +1,142 @@
+// Accounts grouped by what they share, maintained as exchanges arrive. A value's
+// group is the set of accounts that used it (capped: a value used by thousands is
+// common, not evidence). Kinds are infrastructure (payment card, sign-up address,
+// source IP, user agent, e-mail domain, organisation) or content (prompt scaffold,
+// near-duplicate scaffold band). Each group keeps counts of its well-evidenced
+// members and of those whose own evidence already crosses the flag threshold, so a
+// checkpoint only touches the accounts that changed.
+
+export type GroupKind =
+  | "payment_fingerprint"
+  | "signup_ip"
+  | "ip"
+  | "user_agent"
+  | "email_domain"
+  | "org"
+  | "scaffold"
+  | "near_scaffold";
+
+export const CONTENT_KINDS: ReadonlySet<GroupKind> = new Set(["scaffold", "near_scaffold"]);
+
+/** Free-mail domains say nothing about who is behind an account. */
+const FREE_MAIL = new Set([
+  "gmail.com",
+  "outlook.com",
+  "hotmail.com",
+  "yahoo.com",
+  "icloud.com",
+  "proton.me",
+  "protonmail.com",
+  "gmx.de",
+  "naver.com",
+  "qq.com",
+  "163.com",
+  "mail.ru",
+  "yandex.ru",
+]);
+
+export function isFreeMail(domain: string): boolean {
+  return FREE_MAIL.has(domain.toLowerCase());
+}
+
+export interface Group {
+  readonly key: string;
+  readonly kind: GroupKind;
+  readonly value: string;
+  readonly members: Set<string>;
+  /** members with enough traffic to judge */
+  well: number;
+  /** well-evidenced members whose own evidence crosses the threshold */
+  seeds: number;
+  /** well-evidenced members whose own evidence leans toward a campaign (within a margin of the threshold) */
+  leaning: number;
+}
+
+/** An account's standing as groups see it. */
+export interface MemberStatus {
+  well: boolean;
+  seed: boolean;
+  leaning: boolean;
+}
+
+/** Values with at most this many accounts form groups; bigger ones are treated as common. */
+export const MAX_GROUP = 5000;
+
+export class GroupIndex {
+  private readonly byKey = new Map<string, string | Group>();
+  /** groups with two or more members */
+  readonly shared = new Map<string, Group>();
+  /** the shared groups each account belongs to */
+  readonly memberOf = new Map<string, Set<Group>>();
+
+  constructor(private readonly statusOf: (account: string) => MemberStatus) {}
+
+  add(kind: GroupKind, value: string, account: string): void {
+    const key = `${kind}\u0000${value}`;
+    const cur = this.byKey.get(key);
+    if (cur === undefined) {
+      this.byKey.set(key, account);
+      return;
+    }
+    if (typeof cur === "string") {
+      if (cur === account) return;
+      const g: Group = { key, kind, value, members: new Set(), well: 0, seeds: 0, leaning: 0 };
+      this.byKey.set(key, g);
+      this.shared.set(key, g);
+      this.join(g, cur);
+      this.join(g, account);
+      return;
+    }
+    if (!cur.members.has(account) && cur.members.size < MAX_GROUP) this.join(cur, account);
+  }
+
+  private join(g: Group, account: string): void {
+    g.members.add(account);
+    const st = this.statusOf(account);
+    if (st.well) g.well++;
+    if (st.seed) g.seeds++;
+    if (st.leaning) g.leaning++;
+    let set = this.memberOf.get(account);
+    if (!set) {
+      set = new Set();
+      this.memberOf.set(account, set);
+    }
+    set.add(g);
+  }
+
+  /** Call when an account's standing changes, with its old and new standing. */
+  restate(account: string, before: MemberStatus, after: MemberStatus): void {
+    if (before.well === after.well && before.seed === after.seed && before.leaning === after.leaning) return;
+    for (const g of this.memberOf.get(account) ?? []) {
+      g.well += Number(after.well) - Number(before.well);
+      g.seeds += Number(after.seed) - Number(before.seed);
+      g.leaning += Number(after.leaning) - Number(before.leaning);
+    }
+  }
+
+  get size(): number {
+    return this.byKey.size;
+  }
+}
+
+/**
+ * How strongly a group points at a campaign, in [0, 1]. Nothing until at least one of
+ * its well-evidenced members stands on its own evidence, five lean toward a campaign,
+ * and those leaning make up at least 90% of the well-evidenced members; full strength
+ * at 98%. A group that mixes a campaign with the honest customers of the same reseller,
+ * campus or cloud stays below the bar.
+ */
+export function groupStrength(g: Group): number {
+  if (g.seeds < 1 || g.leaning < 5) return 0;
+  const share = g.leaning / g.well;
+  return Math.max(0, Math.min(1, (share - 0.9) / 0.08));
+}
+
+/**
+ * How much a shared value says about common control, by kind and by how many use it:
+ * a card or an address used by a few accounts says more than one used by hundreds.
+ */
+export function specificity(g: Group): number {
+  const n = g.members.size;
+  return n <= 50 ? 1 : Math.max(0.2, 1 - Math.log10(n / 50));
+}

@@ -1,0 +1,210 @@
+// The streaming decision: exchanges update profiles and the shared-value groups;
+// at each checkpoint (an hour of log time) the accounts that changed are judged on
+// their own evidence plus what they share with accounts already standing on theirs.
+// first_flagged_at is the time of the last exchange an account had sent when the
+// checkpoint first flagged it.
+import type { AccountRecord, ExchangeView, Reason } from "../contract/index.js";
+import {
+  CONTENT_KINDS,
+  type Group,
+  GroupIndex,
+  groupStrength,
+  isFreeMail,
+  type MemberStatus,
+  specificity,
+} from "../linkers/index.js";
+import { AccountProfile, Releases } from "../profiles/index.js";
+import type { ExchangeSignals } from "../signals/index.js";
+import { DEFAULT_UNSUPPORTED_REGIONS, scoreProfile } from "./score.js";
+
+export interface DetectorOptions {
+  /** score (log-odds units) at or over which an account is flagged */
+  readonly threshold?: number;
+  readonly unsupportedRegions?: readonly string[];
+  /** weight of a fully matching campaign scaffold */
+  readonly contentBoost?: number;
+  /** weight of shared campaign infrastructure */
+  readonly infraBoost?: number;
+  /** turn off groups of these kinds (ablation) */
+  readonly disabledKinds?: ReadonlySet<string>;
+  /** turn off own-evidence signals by name prefix (ablation) */
+  readonly disabledSignals?: ReadonlySet<string>;
+}
+
+export interface Decision {
+  readonly profile: AccountProfile;
+  score: number;
+  risk: number;
+  flagged: boolean;
+  firstFlaggedAt: number | undefined;
+  reasons: Reason[];
+  campaignId: string | null;
+}
+
+/** Exchanges an account needs before its own evidence counts toward a group. */
+export const WELL_EVIDENCED = 10;
+export const DEFAULT_THRESHOLD = 2.5;
+
+/** Risk in [0, 1]: 0.5 at the default threshold. */
+export function riskOf(score: number): number {
+  return 1 / (1 + Math.exp(-(score - DEFAULT_THRESHOLD)));
+}
+
+/** The score threshold at which risk equals `risk`. */
+export function scoreForRisk(risk: number): number {
+  return DEFAULT_THRESHOLD + Math.log(risk / (1 - risk));
+}
+
+const NOBODY: MemberStatus = { well: false, seed: false, leaning: false };
+/** Own evidence within this margin below the threshold counts as leaning toward a campaign. */
+export const LEANING_MARGIN = 2;
+
+export class Detector {
+  readonly profiles = new Map<string, AccountProfile>();
+  readonly decisions = new Map<string, Decision>();
+  readonly releases = new Releases();
+  readonly groups: GroupIndex;
+  private readonly status = new Map<string, MemberStatus>();
+  private readonly dirty = new Set<string>();
+  private readonly threshold: number;
+  private readonly unsupported: ReadonlySet<string>;
+  private readonly contentBoost: number;
+  private readonly infraBoost: number;
+  private readonly disabledKinds: ReadonlySet<string>;
+  private readonly disabledSignals: ReadonlySet<string>;
+
+  constructor(
+    private readonly accounts: ReadonlyMap<string, AccountRecord>,
+    opts: DetectorOptions = {},
+  ) {
+    this.threshold = opts.threshold ?? DEFAULT_THRESHOLD;
+    this.unsupported = new Set(opts.unsupportedRegions ?? DEFAULT_UNSUPPORTED_REGIONS);
+    this.contentBoost = opts.contentBoost ?? 2;
+    this.infraBoost = opts.infraBoost ?? 1.5;
+    this.disabledKinds = opts.disabledKinds ?? new Set();
+    this.disabledSignals = opts.disabledSignals ?? new Set();
+    this.groups = new GroupIndex((a) => this.status.get(a) ?? NOBODY);
+  }
+
+  observe(view: ExchangeView, s: ExchangeSignals): void {
+    const id = view.accountId;
+    let p = this.profiles.get(id);
+    if (!p) {
+      const rec = this.accounts.get(id);
+      p = new AccountProfile(id, rec);
+      this.profiles.set(id, p);
+      if (rec?.payment_fingerprint) this.link("payment_fingerprint", rec.payment_fingerprint, id);
+      if (rec?.signup_ip) this.link("signup_ip", rec.signup_ip, id);
+      if (rec?.email_domain && !isFreeMail(rec.email_domain)) this.link("email_domain", rec.email_domain.toLowerCase(), id);
+      const org = view.orgId ?? rec?.org_id;
+      if (org) this.link("org", org, id);
+    }
+    if (view.model !== undefined) this.releases.observe(view.model, view.ts);
+    p.update(view, s, this.releases);
+    const c = view.client;
+    if (c.ip !== undefined) this.link("ip", c.ip, id);
+    if (c.user_agent !== undefined && p.userAgents.counts.size <= 8) this.link("user_agent", c.user_agent.slice(0, 120), id);
+    if (!s.followUp && !s.toolStep) {
+      this.link("scaffold", s.scaffold, id);
+      for (const b of s.simBands) this.link("near_scaffold", b, id);
+    }
+    this.dirty.add(id);
+  }
+
+  private link(kind: Parameters<GroupIndex["add"]>[0], value: string, account: string): void {
+    if (!this.disabledKinds.has(kind)) this.groups.add(kind, value, account);
+  }
+
+  /** Judges the accounts that changed since the last checkpoint; returns how many are newly flagged. */
+  checkpoint(): number {
+    let newly = 0;
+    const ids = [...this.dirty];
+    this.dirty.clear();
+    // own evidence first, so that group standings reflect this hour before boosts are read
+    const own = new Map<string, { score: number; reasons: Reason[] }>();
+    for (const id of ids) {
+      const p = this.profiles.get(id);
+      if (!p) continue;
+      const s = scoreProfile(p, { unsupportedRegions: this.unsupported });
+      const reasons = this.disabledSignals.size === 0 ? s.reasons : s.reasons.filter((r) => !this.disabledSignals.has(r.signal));
+      const score = reasons.reduce((t, r) => t + r.weight, 0);
+      own.set(id, { score, reasons });
+      const before = this.status.get(id) ?? NOBODY;
+      const well = p.n >= WELL_EVIDENCED;
+      const after = { well, seed: well && score >= this.threshold, leaning: well && score >= this.threshold - LEANING_MARGIN };
+      this.status.set(id, after);
+      this.groups.restate(id, before, after);
+    }
+    for (const [id, o] of own) {
+      const p = this.profiles.get(id);
+      if (!p) continue;
+      const boosts = this.boosts(p);
+      const reasons = [...o.reasons, ...boosts.reasons].sort((a, b) => b.weight - a.weight);
+      const score = o.score + boosts.weight;
+      const flagged = score >= this.threshold;
+      const prev = this.decisions.get(id);
+      const firstFlaggedAt = prev?.firstFlaggedAt ?? (flagged ? p.lastSeen : undefined);
+      if (flagged && prev?.firstFlaggedAt === undefined) newly++;
+      this.decisions.set(id, {
+        profile: p,
+        score,
+        risk: riskOf(score),
+        flagged,
+        firstFlaggedAt,
+        reasons,
+        campaignId: null,
+      });
+    }
+    return newly;
+  }
+
+  /** Judges every account once more with everything the log has shown. */
+  finish(): void {
+    for (const id of this.profiles.keys()) this.dirty.add(id);
+    this.checkpoint();
+    // a flag that the whole log no longer supports does not keep its early time
+    for (const d of this.decisions.values()) if (!d.flagged) d.firstFlaggedAt = undefined;
+  }
+
+  private boosts(p: AccountProfile): { weight: number; reasons: Reason[] } {
+    const reasons: Reason[] = [];
+    let content = 0;
+    let contentGroup: Group | undefined;
+    let infra = 0;
+    let infraGroup: Group | undefined;
+    for (const g of this.groups.memberOf.get(p.id) ?? []) {
+      const h = groupStrength(g);
+      if (h <= 0) continue;
+      if (CONTENT_KINDS.has(g.kind)) {
+        const used = (g.kind === "scaffold" ? p.scaffolds.counts.get(g.value) : p.simBands.counts.get(g.value)) ?? 0;
+        const part = (h * used) / Math.max(1, p.openings);
+        content += part;
+        if (!contentGroup || groupStrength(contentGroup) * (contentGroup.members.size) < h * g.members.size) contentGroup = g;
+      } else if (h * specificity(g) > infra) {
+        infra = h * specificity(g);
+        infraGroup = g;
+      }
+    }
+    content = Math.min(1, content);
+    let weight = 0;
+    if (content > 0 && contentGroup) {
+      const w = this.contentBoost * content;
+      weight += w;
+      reasons.push({
+        signal: "campaign_scaffold",
+        detail: `${Math.round(content * 100)}% of prompts follow templates used by ${contentGroup.seeds} accounts flagged on their own evidence (e.g. ${contentGroup.kind} ${contentGroup.value})`,
+        weight: Math.round(w * 1000) / 1000,
+      });
+    }
+    if (infra > 0 && infraGroup) {
+      const w = this.infraBoost * infra;
+      weight += w;
+      reasons.push({
+        signal: "campaign_infrastructure",
+        detail: `shares ${infraGroup.kind.replace("_", " ")} ${infraGroup.value} with ${infraGroup.seeds} accounts flagged on their own evidence (${infraGroup.members.size} accounts use it)`,
+        weight: Math.round(w * 1000) / 1000,
+      });
+    }
+    return { weight, reasons };
+  }
+}
