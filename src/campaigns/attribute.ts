@@ -12,11 +12,14 @@ export const KIND_WEIGHT: Readonly<Record<string, number>> = {
   payment_fingerprint: 3,
   signup_ip: 2,
   ip: 2,
+  residential_ip: 0.3,
   org: 1,
   email_domain: 1,
-  user_agent: 0.5,
-  scaffold: 1,
-  near_scaffold: 0.3,
+  user_agent: 0.2,
+  scaffold: 0.1,
+  near_scaffold: 0.03,
+  pivot_cohort: 0.1,
+  dense_block: 0.2,
 };
 
 // the package is CommonJS: under NodeNext its default export arrives as the module object
@@ -43,7 +46,13 @@ export function edgesAmong(members: ReadonlySet<string>, groups: Iterable<Group>
     if (inside.length <= 12) {
       for (let i = 0; i < inside.length; i++)
         for (let j = i + 1; j < inside.length; j++)
-          edges.push({ a: inside[i] as string, b: inside[j] as string, weight: w, kind: g.kind, value: g.value });
+          edges.push({
+            a: inside[i] as string,
+            b: inside[j] as string,
+            weight: w,
+            kind: g.kind,
+            value: g.value,
+          });
     } else {
       const k = 6;
       for (let i = 0; i < inside.length; i++)
@@ -51,7 +60,7 @@ export function edgesAmong(members: ReadonlySet<string>, groups: Iterable<Group>
           edges.push({
             a: inside[i] as string,
             b: inside[(i + d) % inside.length] as string,
-            weight: w * (inside.length / k / 2),
+            weight: w,
             kind: g.kind,
             value: g.value,
           });
@@ -61,13 +70,18 @@ export function edgesAmong(members: ReadonlySet<string>, groups: Iterable<Group>
 }
 
 /** Kinds that, shared at all, mean common control: their accounts belong to one campaign. */
-export const CONTROL_KINDS: ReadonlySet<string> = new Set(["payment_fingerprint", "signup_ip", "org", "email_domain"]);
+export const CONTROL_KINDS: ReadonlySet<string> = new Set([
+  "payment_fingerprint",
+  "signup_ip",
+  "org",
+  "email_domain",
+]);
 
 /**
  * Splits the accounts into communities (Louvain over all evidence), then joins
  * communities that share a card, a sign-up address, an organisation or a non-free-mail
- * domain, or a source address used by three or more of them. Content alone (public
- * prompt sets are used by more than one campaign) never joins two communities.
+ * domain. Content alone (public prompt sets are used by more than one campaign) and
+ * source addresses alone (proxy exits are shared by strangers) never join two.
  * Returns them largest first.
  */
 export function communities(
@@ -80,7 +94,8 @@ export function communities(
   for (const m of [...members].sort()) graph.addNode(m);
   for (const e of edges) {
     if (e.a === e.b) continue;
-    if (graph.hasEdge(e.a, e.b)) graph.updateEdgeAttribute(e.a, e.b, "weight", (w: number | undefined) => (w ?? 0) + e.weight);
+    if (graph.hasEdge(e.a, e.b))
+      graph.updateEdgeAttribute(e.a, e.b, "weight", (w: number | undefined) => (w ?? 0) + e.weight);
     else graph.addEdge(e.a, e.b, { weight: e.weight });
   }
   let state = 42;
@@ -100,8 +115,7 @@ export function communities(
   };
   for (const g of groups) {
     const inside = [...g.members].filter((m) => members.has(m));
-    const strong = CONTROL_KINDS.has(g.kind) ? inside.length >= 2 : g.kind === "ip" && inside.length >= 3;
-    if (!strong) continue;
+    if (!CONTROL_KINDS.has(g.kind) || inside.length < 2) continue;
     const roots = [...new Set(inside.map((m) => find(communityOf(m))))].sort();
     for (const r of roots.slice(1)) parent.set(r, roots[0] as string);
   }

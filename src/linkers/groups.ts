@@ -10,11 +10,14 @@ export type GroupKind =
   | "payment_fingerprint"
   | "signup_ip"
   | "ip"
+  | "residential_ip"
   | "user_agent"
   | "email_domain"
   | "org"
   | "scaffold"
-  | "near_scaffold";
+  | "near_scaffold"
+  | "pivot_cohort"
+  | "dense_block";
 
 export const CONTENT_KINDS: ReadonlySet<GroupKind> = new Set(["scaffold", "near_scaffold"]);
 

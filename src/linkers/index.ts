@@ -1,4 +1,6 @@
 // Public surface of the cross-account evidence.
+
+export { densestBlock, HandoffWatch, lockstepPairs, type Pair } from "./coordination.js";
 export {
   CONTENT_KINDS,
   type Group,
@@ -7,6 +9,6 @@ export {
   groupStrength,
   isFreeMail,
   MAX_GROUP,
-  specificity,
   type MemberStatus,
+  specificity,
 } from "./groups.js";

@@ -3,7 +3,7 @@
 // verdicts and report.
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { communities, edgesAmong } from "../campaigns/index.js";
+import { CONTROL_KINDS, communities, type Edge, edgesAmong } from "../campaigns/index.js";
 import {
   type AccountRecord,
   type CampaignsFile,
@@ -15,6 +15,8 @@ import {
   readRecordBatches,
   readRecords,
 } from "../contract/index.js";
+import { CONTENT_KINDS, densestBlock, type Group, lockstepPairs } from "../linkers/index.js";
+import type { ActiveHours } from "../profiles/index.js";
 import { exchangeSignals } from "../signals/index.js";
 import { describeCampaign, verdictLine } from "../verdicts/assemble.js";
 import { type Decision, Detector, type DetectorOptions } from "../verdicts/detector.js";
@@ -55,6 +57,64 @@ const REORDER_MS = 10 * 60_000;
 /** Log time between checkpoints. */
 const CHECKPOINT_MS = 60 * 60_000;
 
+/**
+ * Coordination among the flagged accounts: lockstep pairs within shared groups,
+ * rate-limit hand-offs, and Fraudar dense blocks over the values they share. Used to
+ * attribute and explain campaigns, not to flag.
+ */
+function coordinationAmong(
+  detector: Detector,
+  flagged: ReadonlySet<string>,
+  groups: readonly Group[],
+): { edges: Edge[]; blocks: Group[] } {
+  const hours = new Map<string, ActiveHours>();
+  for (const id of flagged) {
+    const p = detector.profiles.get(id);
+    if (p) hours.set(id, p.activeHours);
+  }
+  // lockstep is judged among accounts on the same infrastructure, not merely the same public prompts
+  const inGroups = groups
+    .filter((g) => !CONTENT_KINDS.has(g.kind) && g.kind !== "pivot_cohort" && g.kind !== "residential_ip")
+    .map((g) => ({ members: new Set([...g.members].filter((m) => flagged.has(m))) }));
+  const edges: Edge[] = [];
+  for (const pair of lockstepPairs(inGroups, hours))
+    edges.push({
+      a: pair.a,
+      b: pair.b,
+      weight: 1.5 * pair.weight,
+      kind: "lockstep",
+      value: `Jaccard ${pair.weight.toFixed(2)}`,
+    });
+  for (const pair of detector.handoffs.pairs)
+    if (flagged.has(pair.a) && flagged.has(pair.b))
+      edges.push({ a: pair.a, b: pair.b, weight: 2, kind: "rate_limit_handoff", value: "429 hand-off" });
+  // Fraudar blocks, peeled one after another over the flagged accounts' shared values
+  const values = new Map<string, string[]>();
+  for (const id of flagged)
+    values.set(
+      id,
+      [...(detector.groups.memberOf.get(id) ?? [])]
+        .filter((g) => CONTROL_KINDS.has(g.kind) || g.kind === "ip")
+        .map((g) => g.key),
+    );
+  const blocks: Group[] = [];
+  for (let k = 0; k < 5 && values.size >= 5; k++) {
+    const block = densestBlock(values);
+    if (block.accounts.length < 5) break;
+    blocks.push({
+      key: `dense_block\u0000${k + 1}`,
+      kind: "dense_block",
+      value: `block ${k + 1} (density ${block.density.toFixed(2)})`,
+      members: new Set(block.accounts),
+      well: block.accounts.length,
+      seeds: block.accounts.length,
+      leaning: block.accounts.length,
+    });
+    for (const a of block.accounts) values.delete(a);
+  }
+  return { edges, blocks };
+}
+
 export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
   const tally = new IssueTally();
   const onIssue: IssueSink = (i) => {
@@ -69,7 +129,8 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
   const detector = new Detector(accounts, opts.detector);
   if (opts.inputs.events)
     for await (const { value, tsMs } of readRecords(opts.inputs.events, checkers.event, { onIssue }))
-      if (value.type === "model_release" && value.model && tsMs !== undefined) detector.releases.add(value.model, tsMs);
+      if (value.type === "model_release" && value.model && tsMs !== undefined)
+        detector.releases.add(value.model, tsMs);
 
   const reorder = new ReorderBuffer<{ rec: ExchangeRecord; ts: number }>(REORDER_MS);
   const ready: { rec: ExchangeRecord; ts: number }[] = [];
@@ -109,16 +170,17 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
   const decisions = detector.decisions;
   const flaggedIds = new Set([...decisions.values()].filter((d) => d.flagged).map((d) => d.profile.id));
   const groups = [...detector.groups.shared.values()];
-  const edges = edgesAmong(flaggedIds, groups);
+  const coordination = coordinationAmong(detector, flaggedIds, groups);
+  const edges = [...edgesAmong(flaggedIds, [...groups, ...coordination.blocks]), ...coordination.edges];
   const campaigns: CampaignsFile = { campaigns: [] };
-  communities(flaggedIds, edges, groups).forEach((members, i) => {
+  communities(flaggedIds, edges, [...groups, ...coordination.blocks]).forEach((members, i) => {
     const id = `C${String(i + 1).padStart(3, "0")}`;
     const list = members.flatMap((a) => {
       const d = decisions.get(a);
       return d ? [d] : [];
     });
     for (const m of list) m.campaignId = id;
-    campaigns.campaigns.push(describeCampaign(id, list, groups));
+    campaigns.campaigns.push(describeCampaign(id, list, groups, coordination.edges));
   });
 
   mkdirSync(opts.out, { recursive: true });
@@ -132,7 +194,9 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
       renderReport({
         title: "distillguard: distillation campaigns",
         generatedAt: (opts.now?.() ?? new Date()).toISOString(),
-        inputs: [opts.inputs.exchanges, opts.inputs.accounts, opts.inputs.events].filter((x): x is string => !!x),
+        inputs: [opts.inputs.exchanges, opts.inputs.accounts, opts.inputs.events].filter(
+          (x): x is string => !!x,
+        ),
         exchanges,
         issues: tally.summary(),
         threshold: 0.5,

@@ -2,6 +2,7 @@
 // fixed histograms and capped maps, so memory grows with accounts, never with traffic.
 import type { AccountRecord, ExchangeView, IpType } from "../contract/index.js";
 import { bit, CAPABILITIES, type ExchangeSignals } from "../signals/index.js";
+import { ActiveHours } from "./activity.js";
 
 const HOUR = 3_600_000;
 const EXTRACTION_MASK = bit("cot_elicitation") | bit("reward_grading") | bit("censorship_rewrite");
@@ -137,6 +138,9 @@ export class AccountProfile {
   /** requests within a minute after a 429 */
   retriesAfter429 = 0;
   private last429 = Number.NEGATIVE_INFINITY;
+  readonly activeHours = new ActiveHours();
+  /** requests this account re-sent within seconds after another account was refused them (429) */
+  handoffs = 0;
   /** the time of the last exchange analysed: first_flagged_at is taken from it */
   lastSeen = Number.NEGATIVE_INFINITY;
 
@@ -159,6 +163,7 @@ export class AccountProfile {
     if (ts < this.firstTs) this.firstTs = ts;
     if (ts > this.lastTs) this.lastTs = ts;
     this.lastSeen = ts;
+    this.activeHours.mark(ts);
     if (ts - this.last429 < 60_000) this.retriesAfter429++;
     if (view.status === 429) {
       this.errors429++;

@@ -59,7 +59,9 @@ export function exchangeSignals(view: ExchangeView): ExchangeSignals {
   const followUp = !toolStep && last?.role === "user" && assistantBefore;
   // templates are read from requests that open a task; later steps repeat the task
   const scaffold = toolStep || followUp ? undefined : scaffoldOf(view.system, prompt);
-  const budget = view.sampling.thinkingBudget ?? (view.sampling.reasoningEffort === "high" ? 16000 : view.sampling.reasoningEffort ? 4000 : 0);
+  const budget =
+    view.sampling.thinkingBudget ??
+    (view.sampling.reasoningEffort === "high" ? 16000 : view.sampling.reasoningEffort ? 4000 : 0);
   return {
     capabilities: cap.mask,
     givenAnswer: cap.givenAnswer,

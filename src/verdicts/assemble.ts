@@ -1,5 +1,7 @@
 // Turns scored profiles and account groups into the contract's verdicts:
 // accounts.jsonl lines and campaigns.json.
+
+import type { Edge } from "../campaigns/index.js";
 import type { Campaign, Indicator, VerdictAccount } from "../contract/index.js";
 import { toRfc3339 } from "../contract/index.js";
 import type { Group } from "../linkers/index.js";
@@ -24,6 +26,7 @@ export function describeCampaign(
   id: string,
   members: readonly Decision[],
   groups: Iterable<Group>,
+  coordination: readonly Edge[] = [],
 ): Campaign {
   let exchanges = 0;
   let first = Number.POSITIVE_INFINITY;
@@ -54,7 +57,9 @@ export function describeCampaign(
     if (inCampaign >= 2 && inCampaign >= 0.5 * g.members.size)
       indicators.push({ kind: g.kind, value: g.value, accounts: inCampaign, users: g.members.size });
   }
-  indicators.sort((a, b) => b.accounts - a.accounts || a.kind.localeCompare(b.kind) || a.value.localeCompare(b.value));
+  indicators.sort(
+    (a, b) => b.accounts - a.accounts || a.kind.localeCompare(b.kind) || a.value.localeCompare(b.value),
+  );
   const capabilities: Record<string, number> = {};
   CAPABILITIES.forEach((c, i) => {
     const share = exchanges === 0 ? 0 : (caps[i] ?? 0) / exchanges;
@@ -67,6 +72,42 @@ export function describeCampaign(
       weight: Math.round((e.weight / members.length) * 1000) / 1000,
     }))
     .sort((a, b) => b.weight - a.weight);
+  // coordination seen among the campaign's accounts
+  const pairs = new Map<string, number>();
+  for (const e of coordination)
+    if (ids.has(e.a) && ids.has(e.b)) pairs.set(e.kind, (pairs.get(e.kind) ?? 0) + 1);
+  const lockstep = pairs.get("lockstep") ?? 0;
+  if (lockstep > 0)
+    ev.push({
+      signal: "lockstep",
+      detail: `${lockstep} pairs of accounts active in the same hours (Jaccard ≥ 0.6)`,
+      weight: Math.min(2, lockstep / members.length),
+    });
+  const handoffs = pairs.get("rate_limit_handoff") ?? 0;
+  if (handoffs > 0)
+    ev.push({
+      signal: "coordinated_429_handoffs",
+      detail: `${handoffs} requests moved to another account within seconds of a 429`,
+      weight: Math.min(2, handoffs / 10),
+    });
+  // complementary coverage: how rarely the accounts send the same prompt
+  let prompts = 0;
+  const distinct = new Set<string>();
+  for (const m of members)
+    for (const [h, c] of m.profile.prompts.counts) {
+      prompts += c;
+      distinct.add(h);
+    }
+  if (members.length >= 3 && prompts >= 50) {
+    const repeated = 1 - distinct.size / prompts;
+    if (repeated < 0.05)
+      ev.push({
+        signal: "complementary_coverage",
+        detail: `${members.length} accounts sent ${prompts} one-shot prompts with only ${(repeated * 100).toFixed(1)}% repeats: they split one set of items between them`,
+        weight: 1,
+      });
+  }
+  ev.sort((a, b) => b.weight - a.weight);
   const meanRisk = members.reduce((s, m) => s + m.risk, 0) / Math.max(1, members.length);
   return {
     campaign_id: id,

@@ -9,6 +9,7 @@ import {
   type Group,
   GroupIndex,
   groupStrength,
+  HandoffWatch,
   isFreeMail,
   type MemberStatus,
   specificity,
@@ -55,6 +56,7 @@ export function scoreForRisk(risk: number): number {
   return DEFAULT_THRESHOLD + Math.log(risk / (1 - risk));
 }
 
+const SHARED_EXIT: ReadonlySet<string> = new Set(["residential", "mobile", "proxy", "vpn", "tor"]);
 const NOBODY: MemberStatus = { well: false, seed: false, leaning: false };
 /** Own evidence within this margin below the threshold counts as leaning toward a campaign. */
 export const LEANING_MARGIN = 2;
@@ -64,6 +66,8 @@ export class Detector {
   readonly decisions = new Map<string, Decision>();
   readonly releases = new Releases();
   readonly groups: GroupIndex;
+  readonly handoffs = new HandoffWatch();
+  private readonly pivoted = new Set<string>();
   private readonly status = new Map<string, MemberStatus>();
   private readonly dirty = new Set<string>();
   private readonly threshold: number;
@@ -95,15 +99,34 @@ export class Detector {
       this.profiles.set(id, p);
       if (rec?.payment_fingerprint) this.link("payment_fingerprint", rec.payment_fingerprint, id);
       if (rec?.signup_ip) this.link("signup_ip", rec.signup_ip, id);
-      if (rec?.email_domain && !isFreeMail(rec.email_domain)) this.link("email_domain", rec.email_domain.toLowerCase(), id);
+      if (rec?.email_domain && !isFreeMail(rec.email_domain))
+        this.link("email_domain", rec.email_domain.toLowerCase(), id);
       const org = view.orgId ?? rec?.org_id;
       if (org) this.link("org", org, id);
     }
     if (view.model !== undefined) this.releases.observe(view.model, view.ts);
     p.update(view, s, this.releases);
+    const from = this.handoffs.observe(id, s.promptHash, view.ts, view.status);
+    if (from !== undefined) {
+      p.handoffs++;
+      const other = this.profiles.get(from);
+      if (other) {
+        other.handoffs++;
+        this.dirty.add(from);
+      }
+    }
+    // accounts that take up a new model in the same hours form a cohort
+    const w = view.model === undefined ? undefined : this.releases.windowAt(view.ts);
+    if (w && view.model === w.model && !this.pivoted.has(id) && p.beforeRelease >= 3) {
+      this.pivoted.add(id);
+      this.link("pivot_cohort", `${w.model}@${Math.floor((view.ts - w.ts) / (6 * 3_600_000)) * 6}h`, id);
+    }
     const c = view.client;
-    if (c.ip !== undefined) this.link("ip", c.ip, id);
-    if (c.user_agent !== undefined && p.userAgents.counts.size <= 8) this.link("user_agent", c.user_agent.slice(0, 120), id);
+    // residential, mobile and proxy exits are shared by strangers far more often than hosts are
+    if (c.ip !== undefined)
+      this.link(SHARED_EXIT.has(c.ip_type ?? "unknown") ? "residential_ip" : "ip", c.ip, id);
+    if (c.user_agent !== undefined && p.userAgents.counts.size <= 8)
+      this.link("user_agent", c.user_agent.slice(0, 120), id);
     if (!s.followUp && !s.toolStep) {
       this.link("scaffold", s.scaffold, id);
       for (const b of s.simBands) this.link("near_scaffold", b, id);
@@ -126,12 +149,19 @@ export class Detector {
       const p = this.profiles.get(id);
       if (!p) continue;
       const s = scoreProfile(p, { unsupportedRegions: this.unsupported });
-      const reasons = this.disabledSignals.size === 0 ? s.reasons : s.reasons.filter((r) => !this.disabledSignals.has(r.signal));
+      const reasons =
+        this.disabledSignals.size === 0
+          ? s.reasons
+          : s.reasons.filter((r) => !this.disabledSignals.has(r.signal));
       const score = reasons.reduce((t, r) => t + r.weight, 0);
       own.set(id, { score, reasons });
       const before = this.status.get(id) ?? NOBODY;
       const well = p.n >= WELL_EVIDENCED;
-      const after = { well, seed: well && score >= this.threshold, leaning: well && score >= this.threshold - LEANING_MARGIN };
+      const after = {
+        well,
+        seed: well && score >= this.threshold,
+        leaning: well && score >= this.threshold - LEANING_MARGIN,
+      };
       this.status.set(id, after);
       this.groups.restate(id, before, after);
     }
@@ -176,10 +206,12 @@ export class Detector {
       const h = groupStrength(g);
       if (h <= 0) continue;
       if (CONTENT_KINDS.has(g.kind)) {
-        const used = (g.kind === "scaffold" ? p.scaffolds.counts.get(g.value) : p.simBands.counts.get(g.value)) ?? 0;
+        const used =
+          (g.kind === "scaffold" ? p.scaffolds.counts.get(g.value) : p.simBands.counts.get(g.value)) ?? 0;
         const part = (h * used) / Math.max(1, p.openings);
         content += part;
-        if (!contentGroup || groupStrength(contentGroup) * (contentGroup.members.size) < h * g.members.size) contentGroup = g;
+        if (!contentGroup || groupStrength(contentGroup) * contentGroup.members.size < h * g.members.size)
+          contentGroup = g;
       } else if (h * specificity(g) > infra) {
         infra = h * specificity(g);
         infraGroup = g;

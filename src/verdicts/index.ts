@@ -10,4 +10,4 @@ export {
   WELL_EVIDENCED,
 } from "./detector.js";
 export { esc, type ReportInput, renderReport } from "./report.js";
-export { DEFAULT_UNSUPPORTED_REGIONS, type ScoreOptions, type Scored, scoreProfile } from "./score.js";
+export { DEFAULT_UNSUPPORTED_REGIONS, type Scored, type ScoreOptions, scoreProfile } from "./score.js";

@@ -1,8 +1,9 @@
 // report.html: an analyst's page, self-contained (inline CSS and SVG, no network),
 // with each campaign's capabilities, indicators, evidence, timeline and linkage
 // graph, and the table of flagged accounts with their reasons.
-import type { Campaign } from "../contract/index.js";
+
 import type { Edge } from "../campaigns/index.js";
+import type { Campaign } from "../contract/index.js";
 import type { AccountDecision } from "./assemble.js";
 
 export interface ReportInput {

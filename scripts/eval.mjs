@@ -1,0 +1,339 @@
+#!/usr/bin/env node
+// Detection quality: simulate → analyze → eval at several seeds with real prompts,
+// an ablation (each signal family removed in turn), and the per-exchange classifiers
+// measured on the real prompt sets. Writes docs/quality.md.
+// Usage: npm run eval [-- --scale 0.3 --seeds 1,2,3 --prompts ../shared/datasets --no-ablation]
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { gunzipSync } from "node:zlib";
+
+const { values } = parseArgs({
+  options: {
+    scale: { type: "string", default: "0.3" },
+    seeds: { type: "string", default: "1,2,3" },
+    prompts: { type: "string" },
+    out: { type: "string", default: "out/eval" },
+    "no-ablation": { type: "boolean" },
+  },
+});
+const root = resolve(import.meta.dirname, "..");
+const dist = (p) => join(root, "dist", p);
+const { simulate } = await import(dist("simulate/index.js"));
+const { analyze } = await import(dist("pipeline/index.js"));
+const { evaluate } = await import(dist("eval/index.js"));
+const { classifyCapabilities, capabilityList } = await import(dist("signals/index.js"));
+const { normaliseExchange } = await import(dist("contract/index.js"));
+
+const scale = Number(values.scale);
+const seeds = values.seeds.split(",").map(Number);
+const datasets = values.prompts ?? resolve(root, "../shared/datasets");
+const havePrompts = existsSync(datasets);
+if (!havePrompts)
+  console.error(
+    `eval: ${datasets} not found; simulating with built-in text (the targets are defined with real prompts)`,
+  );
+const out = resolve(values.out);
+mkdirSync(out, { recursive: true });
+const log = (m) => console.error(m);
+
+const FAMILIES = {
+  "extraction content": {
+    signals: [
+      "extraction_prompts",
+      "reasoning_behind_given_answer",
+      "censorship_rewrites",
+      "instruction_data_format",
+      "long_outputs",
+      "extended_thinking",
+      "capability_sweep",
+    ],
+  },
+  "conversation structure": {
+    signals: [
+      "conversational_follow_ups",
+      "fresh_task_every_session",
+      "continuing_project",
+      "re_runs_same_items",
+      "deterministic_decoding",
+    ],
+  },
+  rhythm: { signals: ["around_the_clock"] },
+  "account (age, verification, pathway)": {
+    signals: [
+      "new_account",
+      "established_account",
+      "verified",
+      "verified_organisation",
+      "reseller_pathway",
+      "programme_pathway",
+    ],
+  },
+  "network and region": { signals: ["address_churn", "proxies", "unsupported_region", "region_mismatch"] },
+  "model pivot": { signals: ["pivot_to_new_model"] },
+  "shared templates (content links)": { kinds: ["scaffold", "near_scaffold"] },
+  "shared infrastructure (links)": {
+    kinds: ["payment_fingerprint", "signup_ip", "ip", "user_agent", "email_domain", "org"],
+  },
+};
+
+async function scenario(seed) {
+  const dir = join(out, `seed-${seed}-scale-${scale}${havePrompts ? "-prompts" : ""}`);
+  const marker = join(dir, "simulation.json");
+  if (!existsSync(marker)) {
+    log(`eval: simulating seed ${seed} at scale ${scale}`);
+    await simulate({ out: dir, seed, scale, ...(havePrompts ? { prompts: datasets } : {}), log });
+  }
+  return dir;
+}
+
+async function run(dir, name, detector = {}) {
+  const pred = join(dir, `pred-${name}`);
+  const t0 = performance.now();
+  const summary = await analyze({
+    inputs: {
+      exchanges: join(dir, "exchanges.jsonl"),
+      accounts: join(dir, "accounts.jsonl"),
+      events: join(dir, "events.jsonl"),
+    },
+    out: pred,
+    detector,
+    report: name === "full",
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  const r = await evaluate(dir, pred, () => {});
+  return { ...r, seconds, exchanges: summary.exchanges };
+}
+
+const TARGETS = [
+  ["account precision", (r) => r.precision, ">=", 0.99],
+  ["account recall", (r) => r.recall, ">=", 0.97],
+  [
+    "max benign false-positive rate",
+    (r) => Math.max(...Object.values(r.fprByPopulation).map((p) => p.fpr)),
+    "<=",
+    0.002,
+  ],
+  ["exchange-weighted recall", (r) => r.exchangeRecall, ">=", 0.99],
+  ["prevented share", (r) => r.preventedShare, ">=", 0.9],
+  ["adjusted Rand index", (r) => r.ari, ">=", 0.9],
+];
+const ok = (v, op, t) => (op === ">=" ? v >= t : v <= t);
+const f4 = (x) => x.toFixed(4);
+
+const results = [];
+for (const seed of seeds) {
+  const dir = await scenario(seed);
+  log(`eval: analysing seed ${seed}`);
+  const full = await run(dir, "full");
+  const ablation = {};
+  if (!values["no-ablation"])
+    for (const [family, spec] of Object.entries(FAMILIES)) {
+      log(`eval: seed ${seed} without ${family}`);
+      ablation[family] = await run(dir, `without-${family.replace(/[^a-z]+/g, "-")}`, {
+        disabledSignals: new Set(spec.signals ?? []),
+        disabledKinds: new Set(spec.kinds ?? []),
+      });
+    }
+  results.push({ seed, dir, full, ablation });
+}
+
+// --- per-exchange classifiers on the real prompt sets
+function readJson(p) {
+  const buf = readFileSync(p);
+  return JSON.parse((p.endsWith(".gz") ? gunzipSync(buf) : buf).toString("utf8"));
+}
+function readJsonl(p) {
+  const buf = readFileSync(p);
+  return (p.endsWith(".gz") ? gunzipSync(buf) : buf)
+    .toString("utf8")
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l));
+}
+function exchange(prompt, system) {
+  return normaliseExchange(
+    {
+      id: "x",
+      ts: "2026-01-01T00:00:00Z",
+      account_id: "a",
+      request: {
+        model: "m",
+        max_tokens: 1024,
+        ...(system ? { system } : {}),
+        messages: [{ role: "user", content: prompt }],
+      },
+    },
+    0,
+  );
+}
+function classes(prompt, system) {
+  const ev = classifyCapabilities(exchange(prompt, system));
+  const list = capabilityList(ev.mask);
+  if (ev.instructionFormat) list.push("instruction_format");
+  return new Set(list);
+}
+
+function classifierSection() {
+  if (!havePrompts) return "Skipped: ../shared/datasets not found.\n";
+  const d = (p) => join(datasets, p);
+  const users = [];
+  for (const c of readJsonl(d("sharegpt-sample/conversations.jsonl"))) {
+    const first = c.conversations?.find((t) => t.from === "human");
+    if (first?.value) users.push(first.value);
+  }
+  for (const s of readJsonl(d("oasst-eval-samples/prompt_lottery_en_250_text.jsonl"))) users.push(s);
+  for (const s of readJsonl(d("oasst-eval-samples/en_100_text.jsonl"))) users.push(s);
+  for (const r of readJson(d("alpaca-eval/model_outputs.json"))) users.push(r.instruction);
+  const personas = [];
+  const csv = readFileSync(d("awesome-chatgpt-prompts/prompts.csv"), "utf8");
+  for (const m of csv.matchAll(/^"?[^",\n]*"?,"((?:[^"]|"")*)"/gm)) personas.push(m[1].replaceAll('""', '"'));
+  const harmful = [];
+  for (const r of readJsonl(d("hh-rlhf/harmless-base/test.jsonl.gz"))) {
+    const m = /Human: ([^\n]+)/.exec(r.chosen ?? "");
+    if (m) harmful.push(m[1]);
+  }
+  const orca = readJson(d("orca-system-prompts/orca_system_prompts.derived.json")).system_messages.filter(
+    (s) => s.trim(),
+  );
+  const sensei = Object.values(readJson(d("orca-system-prompts/system_messages.derived.json")).lists).flat();
+  const math = [
+    ...readJsonl(d("gsm8k/test.jsonl")).map((r) => r.question),
+    ...readJsonl(d("math500/test.jsonl")).map((r) => r.problem),
+    ...readJson(d("reasoning-rl-prompts/aime.json")).map((r) => r.problem),
+  ];
+  const code = [
+    ...readJsonl(d("humaneval/HumanEval.jsonl.gz")).map((r) => r.prompt),
+    ...readJson(d("codealpaca/code_alpaca_2k.json")).map((r) => r.instruction),
+    ...readJson(d("gpteacher/codegen-instruct.json")).map((r) => r.instruction),
+  ];
+  const rows = [];
+  const measure = (cls, label, positives, negatives, asSystem = false) => {
+    const hit = (t) => classes(asSystem ? "Please answer." : t, asSystem ? t : undefined).has(cls);
+    const tp = positives.filter(hit).length;
+    const fpUsers = negatives.filter(hit).length;
+    const precision = tp + fpUsers === 0 ? 1 : tp / (tp + fpUsers);
+    rows.push(
+      `| ${cls} | ${label} (${positives.length}) | ${negatives.length} | ${f4(precision)} | ${f4(tp / Math.max(1, positives.length))} | ${f4(fpUsers / negatives.length)} |`,
+    );
+  };
+  measure(
+    "cot_elicitation",
+    "Orca, Tess and Synthia system messages, as system prompts",
+    [...orca, ...sensei],
+    personas,
+    true,
+  );
+  measure("reasoning", "GSM8K test, MATH-500, AIME problems", math, users);
+  measure("coding", "HumanEval, Code Alpaca, GPTeacher codegen", code, users);
+  const fpOnly = (cls, negatives, label) => {
+    const fp = negatives.filter((t) => classes(t).has(cls)).length;
+    rows.push(
+      `| ${cls} | no real positives in the datasets | ${negatives.length} ${label} | n/a | n/a | ${f4(fp / negatives.length)} |`,
+    );
+  };
+  for (const cls of ["cot_elicitation", "reward_grading", "censorship_rewrite", "instruction_format"])
+    fpOnly(cls, users, "real users' prompts");
+  for (const cls of ["censorship_rewrite", "reward_grading", "cot_elicitation"])
+    fpOnly(cls, harmful, "HH-RLHF red-team requests");
+  return `Each classifier run on text nobody here wrote (\`../shared/datasets\`): positives are prompts of the class
+from the named sets, negatives are real users' first prompts (ShareGPT, OpenAssistant, AlpacaEval:
+${users.length}), or, for system-prompt elicitation, the community persona prompts (awesome-chatgpt-prompts:
+${personas.length}) used as system prompts. Precision is over positives + negatives as listed. Grading,
+rewrite and instruction-format classes have no real positive set in the datasets, so only their
+false-positive rate on real users is measured; \`tool use\` and \`vision\` are read from the request
+structure (tools, tool blocks, image blocks), not from text.
+
+| class | positives (n) | negatives (n) | precision | recall | false-positive rate on negatives |
+|---|---|---|---|---|---|
+${rows.join("\n")}
+`;
+}
+
+// --- report
+const seedCols = results.map((r) => `seed ${r.seed}`);
+const targetRows = TARGETS.map(([name, get, op, t]) => {
+  const vals = results.map((r) => get(r.full));
+  return `| ${name} | ${op} ${t} | ${vals.map((v) => `${f4(v)} ${ok(v, op, t) ? "✓" : "✗"}`).join(" | ")} |`;
+});
+const pops = [...new Set(results.flatMap((r) => Object.keys(r.full.fprByPopulation)))].sort();
+const fprRows = pops.map(
+  (p) =>
+    `| ${p} | ${results
+      .map((r) => {
+        const x = r.full.fprByPopulation[p];
+        return x ? `${x.flagged}/${x.accounts} (${(x.fpr * 100).toFixed(2)}%)` : "-";
+      })
+      .join(" | ")} |`,
+);
+const camps = [...new Set(results.flatMap((r) => Object.keys(r.full.recallByCampaign)))].sort();
+const campRows = camps.map(
+  (c) =>
+    `| ${c} | ${results
+      .map((r) => {
+        const x = r.full.recallByCampaign[c];
+        return x ? `${f4(x.recall)} (${x.accounts})` : "-";
+      })
+      .join(" | ")} |`,
+);
+let ablation = "";
+if (!values["no-ablation"]) {
+  const mean = (f) => results.reduce((s, r) => s + f(r), 0) / results.length;
+  const metric = (r) => [
+    r.precision,
+    r.recall,
+    Math.max(...Object.values(r.fprByPopulation).map((p) => p.fpr)),
+    r.preventedShare,
+    r.ari,
+  ];
+  const row = (name, get) =>
+    `| ${name} | ${metric(get(results[0]))
+      .map((_, i) => f4(mean((r) => metric(get(r))[i])))
+      .join(" | ")} |`;
+  ablation = `## Ablation
+
+Each signal family removed in turn (mean over the seeds above). A family whose removal
+costs nothing is redundant here; one whose removal breaks a target carries it.
+
+| removed | precision | recall | max benign FPR | prevented share | ARI |
+|---|---|---|---|---|---|
+${row("nothing (full detector)", (r) => r.full)}
+${Object.keys(FAMILIES)
+  .map((f) => row(f, (r) => r.ablation[f]))
+  .join("\n")}
+`;
+}
+const all = results.every((r) => TARGETS.every(([, get, op, t]) => ok(get(r.full), op, t)));
+const doc = `# Detection quality
+
+Measured by \`npm run eval\` (scripts/eval.mjs): \`simulate --scale ${scale} --seed N ${havePrompts ? "--prompts ../shared/datasets" : "(built-in text)"}\`
+→ \`analyze\` → \`eval\` for seeds ${seeds.join(", ")}. Machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB.
+The detector never reads the ground truth; its thresholds are fixed in code (docs/detection.md), not tuned per seed.
+
+**All targets met on every seed: ${all ? "yes" : "no"}.**
+
+| target | required | ${seedCols.join(" | ")} |
+|---|---|${seedCols.map(() => "---").join("|")}|
+${targetRows.join("\n")}
+
+Recall per campaign (campaign accounts with traffic):
+
+| campaign | ${seedCols.join(" | ")} |
+|---|${seedCols.map(() => "---").join("|")}|
+${campRows.join("\n")}
+
+False positives per benign population:
+
+| population | ${seedCols.join(" | ")} |
+|---|${seedCols.map(() => "---").join("|")}|
+${fprRows.join("\n")}
+
+Run sizes: ${results.map((r) => `seed ${r.seed}: ${r.full.exchanges} exchanges, ${r.full.accounts.total} accounts, analysed in ${r.full.seconds.toFixed(0)} s`).join("; ")}.
+
+${ablation}
+## Per-exchange classifiers on real prompts
+
+${classifierSection()}`;
+writeFileSync(join(root, "docs/quality.md"), doc);
+console.error(`eval: wrote docs/quality.md (all targets met: ${all})`);
