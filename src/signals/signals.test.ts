@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { type ExchangeRecord, normaliseExchange } from "../contract/index.js";
-import { capabilityList, classifyCapabilities, exchangeSignals, maskPrompt, scaffoldOf } from "./index.js";
+import {
+  capabilityList,
+  classifyCapabilities,
+  exchangeSignals,
+  hamming,
+  maskPrompt,
+  scaffoldOf,
+  simhash,
+} from "./index.js";
 
 const view = (prompt: string, extra: Record<string, unknown> = {}) =>
   normaliseExchange(
@@ -80,6 +88,31 @@ describe("scaffold", () => {
     const s = exchangeSignals(view("x", { thinking: { type: "enabled", budget_tokens: 16000 } }));
     expect(s.thinkingBudget).toBe(16000);
     expect(s.maxTokens).toBe(1000);
-    expect(capabilityList(s.capabilities)).toContain("cot_elicitation");
+    // a thinking budget is a budget signal, not a prompt that elicits reasoning
+    expect(capabilityList(s.capabilities)).not.toContain("cot_elicitation");
+  });
+});
+
+describe("distillation formats and near duplicates", () => {
+  it("spots instruction-tuning wrappers and eliciting system prompts", () => {
+    const alpaca =
+      "Below is an instruction that describes a task. Write a response that appropriately completes the request.\n\n### Instruction:\nName three rivers.\n\n### Response:";
+    expect(classifyCapabilities(view(alpaca)).instructionFormat).toBe(true);
+    expect(classifyCapabilities(view("Name three rivers in Europe please")).instructionFormat).toBe(false);
+    const orca = view("Translate to French: cat", {
+      system:
+        "You are an AI assistant. You will be given a task. You must generate a detailed and long answer.",
+    });
+    expect(classifyCapabilities(orca).elicitingSystem).toBe(true);
+  });
+
+  it("gives lightly paraphrased templates close SimHashes and unrelated prompts distant ones", () => {
+    const t =
+      "here is a problem and its correct final answer write out the complete step by step reasoning that leads to this answer problem payload final answer payload";
+    const a = simhash(t);
+    const b = simhash(`task ${t}`);
+    const c = simhash("can you help me plan a birthday party for my daughter who loves dinosaurs and trains");
+    expect(hamming(a, b)).toBeLessThan(hamming(a, c));
+    expect(hamming(a, c)).toBeGreaterThan(12);
   });
 });
