@@ -2,7 +2,7 @@
 import { existsSync, statSync } from "node:fs";
 import { findJsonl, formatIssue, inputProblem } from "../contract/index.js";
 import { analyze } from "../pipeline/index.js";
-import { scoreForRisk } from "../verdicts/index.js";
+import { DEFAULT_UNSUPPORTED_REGIONS, scoreForRisk } from "../verdicts/index.js";
 import { type Io, numberOption, parse, stringOption } from "./_args.js";
 import { CLIError } from "./_errors.js";
 import { formatCount, formatDuration, progress } from "./_progress.js";
@@ -16,6 +16,9 @@ contract's verdicts to --out: accounts.jsonl, campaigns.json and report.html.
   --accounts F    account sign-up metadata (default: the folder's accounts.jsonl)
   --events F      events such as model releases (default: the folder's events.jsonl)
   --threshold X   risk at or over which an account is flagged (default 0.5; see docs/detection.md)
+  --unsupported-regions CC,CC
+                  sign-up countries where access is not offered (ISO 3166-1 alpha-2;
+                  default ${DEFAULT_UNSUPPORTED_REGIONS.join(",")})
   --quiet         no progress or bad-line reports on stderr`;
 
 function checkInput(path: string, what: string): void {
@@ -35,6 +38,7 @@ export async function runAnalyze(argv: readonly string[], io: Io): Promise<numbe
       accounts: { type: "string" },
       events: { type: "string" },
       threshold: { type: "string" },
+      "unsupported-regions": { type: "string" },
       quiet: { type: "boolean" },
     },
     ANALYZE_USAGE,
@@ -51,6 +55,16 @@ export async function runAnalyze(argv: readonly string[], io: Io): Promise<numbe
     throw new CLIError(`--out: ${out} is a file`, "E_OUTPUT");
   const threshold = numberOption(values.threshold, "threshold", (n) => n > 0 && n < 1, "a number in (0, 1)");
 
+  const regionsText = stringOption(values["unsupported-regions"]);
+  const regions = regionsText
+    ?.split(",")
+    .map((r) => r.trim().toUpperCase())
+    .filter((r) => r.length > 0);
+  if (regions?.some((r) => !/^[A-Z]{2}$/.test(r)))
+    throw new CLIError(
+      `--unsupported-regions must be ISO 3166-1 alpha-2 codes separated by commas, got "${regionsText}"`,
+      "E_BAD_OPTION",
+    );
   let exchanges = input;
   let accounts = stringOption(values.accounts);
   let events = stringOption(values.events);
@@ -76,7 +90,10 @@ export async function runAnalyze(argv: readonly string[], io: Io): Promise<numbe
   const summary = await analyze({
     inputs: { exchanges, accounts, events },
     out,
-    ...(threshold === undefined ? {} : { detector: { threshold: scoreForRisk(threshold) } }),
+    detector: {
+      ...(threshold === undefined ? {} : { threshold: scoreForRisk(threshold) }),
+      ...(regions === undefined ? {} : { unsupportedRegions: regions }),
+    },
     onIssue: (issue) => {
       // every bad line is reported; past 1000 the summary carries the count
       if (!quiet && shown++ < 1000) io.stderr.write(`${formatIssue(issue)}\n`);

@@ -2,7 +2,7 @@
 // log-odds units, each with the reason an analyst reads. No single weight can flag an
 // account: the flag threshold needs several independent signs (see docs/detection.md).
 import type { Reason } from "../contract/index.js";
-import type { AccountProfile } from "../profiles/index.js";
+import { type AccountProfile, countriesAt, impliedOffset, offsetDistance } from "../profiles/index.js";
 import { CAPABILITIES } from "../signals/index.js";
 
 export interface Scored {
@@ -169,6 +169,20 @@ export function scoreProfile(p: AccountProfile, opts: ScoreOptions): Scored {
       Math.min(1, 0.5 * p.handoffs),
       `${p.handoffs} request(s) passed between accounts within seconds of a 429`,
     );
+
+  // activity rhythm against the declared country
+  if (declared !== undefined && n >= 30 && p.spanDays >= 3 && flat < 0.9) {
+    const tz = impliedOffset(p.hourOfDay);
+    const off = offsetDistance(declared, tz.offset);
+    if (tz.strength >= 0.3 && off !== undefined && off >= 5) {
+      const there = countriesAt(tz.offset, opts.unsupportedRegions);
+      add(
+        "time_zone_mismatch",
+        there.length > 0 ? 0.6 : 0.4,
+        `activity follows a UTC${tz.offset >= 0 ? "+" : ""}${tz.offset} day, ${off} hours from the declared ${declared}${there.length > 0 ? ` (the hours of ${there.join(", ")}, where access is not offered)` : ""}`,
+      );
+    }
+  }
 
   // --- model pivot
   if (p.releaseWindow >= 3 && p.beforeRelease >= 3) {
