@@ -125,6 +125,9 @@ export const IndicatorSchema = Type.Object(
     value: Type.String(),
     accounts: Type.Integer({ minimum: 0, description: "campaign accounts sharing it" }),
     users: Type.Optional(Type.Integer({ minimum: 0, description: "accounts in the whole log using it" })),
+    example: Type.Optional(
+      Type.String({ description: "what the value looks like, e.g. a template's masked text" }),
+    ),
   },
   { additionalProperties: true },
 );

@@ -53,6 +53,8 @@ export interface Group {
   seeds: number;
   /** well-evidenced members whose own evidence leans toward a campaign (within a margin of the threshold) */
   leaning: number;
+  /** what the value looks like, for analysts (a template's masked text) */
+  example?: string;
 }
 
 /** An account's standing as groups see it. */
@@ -74,7 +76,7 @@ export class GroupIndex {
 
   constructor(private readonly statusOf: (account: string) => MemberStatus) {}
 
-  add(kind: GroupKind, value: string, account: string): void {
+  add(kind: GroupKind, value: string, account: string, example?: string): void {
     const key = `${kind}\u0000${value}`;
     const cur = this.byKey.get(key);
     if (cur === undefined) {
@@ -84,6 +86,7 @@ export class GroupIndex {
     if (typeof cur === "string") {
       if (cur === account) return;
       const g: Group = { key, kind, value, members: new Set(), well: 0, seeds: 0, leaning: 0 };
+      if (example !== undefined) g.example = example;
       this.byKey.set(key, g);
       this.shared.set(key, g);
       this.join(g, cur);

@@ -24,6 +24,8 @@ export interface ExchangeSignals {
   readonly instructionFormat: boolean;
   /** hash of the masked system prompt and prompt: the template ("" for follow-ups and agent steps) */
   readonly scaffold: string;
+  /** the masked template itself, clipped, for analysts ("" when no scaffold) */
+  readonly scaffoldText: string;
   /** SimHash bands of the masked prompt: near-duplicate templates share one */
   readonly simBands: readonly string[];
   /** hash of the exact prompt text */
@@ -68,6 +70,7 @@ export function exchangeSignals(view: ExchangeView): ExchangeSignals {
     elicitingSystem: cap.elicitingSystem,
     instructionFormat: cap.instructionFormat,
     scaffold: scaffold?.key ?? "",
+    scaffoldText: scaffold ? scaffold.masked.slice(0, 240) : "",
     simBands: scaffold ? bands(simhash(scaffold.masked)) : [],
     promptHash: fnv1a(prompt),
     taskHash: fnv1a(firstUser.slice(0, 2000)),

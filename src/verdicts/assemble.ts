@@ -55,7 +55,13 @@ export function describeCampaign(
     for (const a of g.members) if (ids.has(a)) inCampaign++;
     // an indicator is shared by the campaign, and mostly by it
     if (inCampaign >= 2 && inCampaign >= 0.5 * g.members.size)
-      indicators.push({ kind: g.kind, value: g.value, accounts: inCampaign, users: g.members.size });
+      indicators.push({
+        kind: g.kind,
+        value: g.value,
+        accounts: inCampaign,
+        users: g.members.size,
+        ...(g.example === undefined ? {} : { example: g.example }),
+      });
   }
   indicators.sort(
     (a, b) => b.accounts - a.accounts || a.kind.localeCompare(b.kind) || a.value.localeCompare(b.value),
@@ -116,8 +122,18 @@ export function describeCampaign(
     first_seen: Number.isFinite(first) ? toRfc3339(first) : null,
     last_seen: Number.isFinite(last) ? toRfc3339(last) : null,
     capabilities,
-    indicators: indicators.slice(0, 50),
+    indicators: perKind(indicators, 8).slice(0, 50),
     evidence: ev,
     confidence: Math.round(meanRisk * Math.min(1, 0.5 + members.length / 10) * 10_000) / 10_000,
   };
+}
+
+/** At most `k` indicators of each kind, keeping the order. */
+function perKind(list: readonly Indicator[], k: number): Indicator[] {
+  const seen = new Map<string, number>();
+  return list.filter((i) => {
+    const n = seen.get(i.kind) ?? 0;
+    seen.set(i.kind, n + 1);
+    return n < k;
+  });
 }

@@ -156,6 +156,41 @@ describe("own evidence", () => {
   });
 });
 
+describe("own evidence: more hard cases", () => {
+  it("does not flag a developer's coding agent working on one project across sessions", () => {
+    const ex: Ex[] = [];
+    for (let d = 0; d < 8; d++)
+      for (let step = 0; step < 15; step++)
+        ex.push({
+          account: "dev",
+          ts: T0 + d * 24 * H + 14 * H + step * 20_000,
+          prompt: "Fix the flaky integration test in the billing webhook and make CI green.",
+          // later steps carry the history of the loop
+          history:
+            step === 0 ? [] : [{ user: "Fix the flaky integration test", assistant: "Reading the test..." }],
+          out: 150,
+        });
+    const s = scoreProfile(profileOf(acct("dev"), ex), opts);
+    expect(s.score).toBeLessThan(DEFAULT_THRESHOLD - 1);
+  });
+
+  it("does not flag a consumer chatting in the evenings", () => {
+    const ex: Ex[] = [];
+    for (let d = 0; d < 12; d++) {
+      const q = `Any tips on sourdough starter, day ${d}?`;
+      ex.push({ account: "c", ts: T0 + d * 24 * H + 20 * H, prompt: q });
+      ex.push({
+        account: "c",
+        ts: T0 + d * 24 * H + 20 * H + 300_000,
+        prompt: "Thanks! What about the second point?",
+        history: [{ user: q, assistant: "..." }],
+      });
+    }
+    const s = scoreProfile(profileOf(acct("c"), ex), opts);
+    expect(s.score).toBeLessThan(0);
+  });
+});
+
 describe("group strength", () => {
   const g = (well: number, seeds: number, leaning: number): Group => ({
     key: "k",

@@ -128,14 +128,19 @@ export class Detector {
     if (c.user_agent !== undefined && p.userAgents.counts.size <= 8)
       this.link("user_agent", c.user_agent.slice(0, 120), id);
     if (!s.followUp && !s.toolStep) {
-      this.link("scaffold", s.scaffold, id);
-      for (const b of s.simBands) this.link("near_scaffold", b, id);
+      this.link("scaffold", s.scaffold, id, s.scaffoldText);
+      for (const b of s.simBands) this.link("near_scaffold", b, id, s.scaffoldText);
     }
     this.dirty.add(id);
   }
 
-  private link(kind: Parameters<GroupIndex["add"]>[0], value: string, account: string): void {
-    if (!this.disabledKinds.has(kind)) this.groups.add(kind, value, account);
+  private link(
+    kind: Parameters<GroupIndex["add"]>[0],
+    value: string,
+    account: string,
+    example?: string,
+  ): void {
+    if (!this.disabledKinds.has(kind)) this.groups.add(kind, value, account, example);
   }
 
   /** Judges the accounts that changed since the last checkpoint; returns how many are newly flagged. */
@@ -224,7 +229,7 @@ export class Detector {
       weight += w;
       reasons.push({
         signal: "campaign_scaffold",
-        detail: `${Math.round(content * 100)}% of prompts follow templates used by ${contentGroup.seeds} accounts flagged on their own evidence (e.g. ${contentGroup.kind} ${contentGroup.value})`,
+        detail: `${Math.round(content * 100)}% of prompts follow templates used by ${contentGroup.seeds} accounts flagged on their own evidence, e.g. "${(contentGroup.example ?? contentGroup.value).slice(0, 120)}"`,
         weight: Math.round(w * 1000) / 1000,
       });
     }

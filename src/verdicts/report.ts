@@ -97,7 +97,10 @@ function campaignCard(c: Campaign, input: ReportInput): string {
     .join("");
   const indicators = c.indicators
     .slice(0, 15)
-    .map((i) => `<tr><td>${esc(i.kind)}</td><td><code>${esc(i.value)}</code></td><td>${i.accounts}</td></tr>`)
+    .map(
+      (i) =>
+        `<tr><td>${esc(i.kind)}</td><td><code>${esc(i.value)}</code>${typeof i.example === "string" ? `<br><small>${esc(i.example)}</small>` : ""}</td><td>${i.accounts}</td></tr>`,
+    )
     .join("");
   const evidence = c.evidence
     .slice(0, 8)
