@@ -127,6 +127,11 @@ function jsonl(path: string): Json[] {
     });
 }
 
+/** The objects of a JSON array (anything else yields nothing). */
+function objects(doc: Json): Record<string, Json>[] {
+  return Array.isArray(doc) ? doc.filter(isObj) : [];
+}
+
 function json(path: string): Json {
   return JSON.parse(readText(path)) as Json;
 }
@@ -217,10 +222,7 @@ export function loadCorpus(dir: string, log: CorpusLog): Corpus {
       if (typeof s === "string" && s.length > 0) p.chats.push({ opener: clip(s), followUps: [] });
   });
   use("alpaca-eval/model_outputs.json", (path) => {
-    const items = json(path);
-    if (!Array.isArray(items)) return;
-    for (const it of items) {
-      if (!isObj(it)) continue;
+    for (const it of objects(json(path))) {
       const q = str(it.instruction);
       const a = str(it.output);
       if (!q) continue;
@@ -246,24 +248,21 @@ export function loadCorpus(dir: string, log: CorpusLog): Corpus {
     });
   });
   use("gsm8k/test.jsonl", (path) => {
-    for (const r of jsonl(path)) {
-      if (!isObj(r)) continue;
+    for (const r of objects(jsonl(path))) {
       const q = str(r.question);
       const a = gsmAnswer(r.answer);
       if (q && a) p.bench.push({ question: q, answer: a, suite: "gsm8k" });
     }
   });
   use("math500/test.jsonl", (path) => {
-    for (const r of jsonl(path)) {
-      if (!isObj(r)) continue;
+    for (const r of objects(jsonl(path))) {
       const q = str(r.problem);
       const a = str(r.answer);
       if (q && a) p.bench.push({ question: q, answer: a, suite: "math500" });
     }
   });
   use("humaneval/HumanEval.jsonl.gz", (path) => {
-    for (const r of jsonl(path)) {
-      if (!isObj(r)) continue;
+    for (const r of objects(jsonl(path))) {
       const q = str(r.prompt);
       if (q)
         p.bench.push({
@@ -288,10 +287,7 @@ export function loadCorpus(dir: string, log: CorpusLog): Corpus {
     "reasoning-rl-prompts/leetcode.json",
   ]) {
     use(rl, (path) => {
-      const items = json(path);
-      if (!Array.isArray(items)) return;
-      for (const r of items) {
-        if (!isObj(r)) continue;
+      for (const r of objects(json(path))) {
         const q = str(r.problem);
         const a = str(r.answer) ?? (typeof r.answer === "number" ? String(r.answer) : undefined) ?? "";
         if (!q) continue;
@@ -301,10 +297,7 @@ export function loadCorpus(dir: string, log: CorpusLog): Corpus {
     });
   }
   use("alpaca-sample/alpaca_en_demo.json", (path) => {
-    const items = json(path);
-    if (!Array.isArray(items)) return;
-    for (const r of items) {
-      if (!isObj(r)) continue;
+    for (const r of objects(json(path))) {
       const q = str(r.instruction);
       const a = str(r.output);
       if (!q) continue;
@@ -314,8 +307,7 @@ export function loadCorpus(dir: string, log: CorpusLog): Corpus {
   });
   for (const seeds of ["self-instruct/seed_tasks.jsonl", "self-instruct/user_oriented_instructions.jsonl"]) {
     use(seeds, (path) => {
-      for (const r of jsonl(path)) {
-        if (!isObj(r)) continue;
+      for (const r of objects(jsonl(path))) {
         const q = str(r.instruction);
         const inst = Array.isArray(r.instances) ? r.instances[0] : undefined;
         if (q) p.instructions.push({ instruction: q, input: isObj(inst) ? (str(inst.input) ?? "") : "" });
@@ -323,38 +315,26 @@ export function loadCorpus(dir: string, log: CorpusLog): Corpus {
     });
   }
   use("codealpaca/code_alpaca_2k.json", (path) => {
-    const items = json(path);
-    if (!Array.isArray(items)) return;
-    for (const r of items) {
-      if (!isObj(r)) continue;
+    for (const r of objects(json(path))) {
       const q = str(r.instruction);
       const input = str(r.input);
       if (q) p.codeInstr.push(input ? `${q}\n\n${input}` : q);
     }
   });
   use("gpteacher/codegen-instruct.json", (path) => {
-    const items = json(path);
-    if (!Array.isArray(items)) return;
-    for (const r of items) {
-      if (!isObj(r)) continue;
+    for (const r of objects(json(path))) {
       const q = str(r.instruction);
       if (q) p.codeInstr.push(q);
     }
   });
   use("gpteacher/toolformer-dedupe-only-dataset.json", (path) => {
-    const items = json(path);
-    if (!Array.isArray(items)) return;
-    for (const r of items) {
-      if (!isObj(r)) continue;
+    for (const r of objects(json(path))) {
       const q = str(r.instruction);
       if (q) p.tools.push(q);
     }
   });
   use("gpteacher/roleplay-simple-deduped-roleplay-instruct.json", (path) => {
-    const items = json(path);
-    if (!Array.isArray(items)) return;
-    for (const r of items) {
-      if (!isObj(r)) continue;
+    for (const r of objects(json(path))) {
       const q = str(r.instruction);
       if (q) p.instructions.push({ instruction: q, input: str(r.input) ?? "" });
     }
