@@ -53,6 +53,8 @@ export interface Group {
   seeds: number;
   /** well-evidenced members whose own evidence leans toward a campaign (within a margin of the threshold) */
   leaning: number;
+  /** well-evidenced members whose own evidence is firmly toward a campaign (closer to the threshold) */
+  firm: number;
   /** what the value looks like, for analysts (a template's masked text) */
   example?: string;
 }
@@ -62,6 +64,7 @@ export interface MemberStatus {
   well: boolean;
   seed: boolean;
   leaning: boolean;
+  firm: boolean;
 }
 
 /** Values with at most this many accounts form groups; bigger ones are treated as common. */
@@ -85,7 +88,7 @@ export class GroupIndex {
     }
     if (typeof cur === "string") {
       if (cur === account) return;
-      const g: Group = { key, kind, value, members: new Set(), well: 0, seeds: 0, leaning: 0 };
+      const g: Group = { key, kind, value, members: new Set(), well: 0, seeds: 0, leaning: 0, firm: 0 };
       if (example !== undefined) g.example = example;
       this.byKey.set(key, g);
       this.shared.set(key, g);
@@ -102,6 +105,7 @@ export class GroupIndex {
     if (st.well) g.well++;
     if (st.seed) g.seeds++;
     if (st.leaning) g.leaning++;
+    if (st.firm) g.firm++;
     let set = this.memberOf.get(account);
     if (!set) {
       set = new Set();
@@ -112,11 +116,18 @@ export class GroupIndex {
 
   /** Call when an account's standing changes, with its old and new standing. */
   restate(account: string, before: MemberStatus, after: MemberStatus): void {
-    if (before.well === after.well && before.seed === after.seed && before.leaning === after.leaning) return;
+    if (
+      before.well === after.well &&
+      before.seed === after.seed &&
+      before.leaning === after.leaning &&
+      before.firm === after.firm
+    )
+      return;
     for (const g of this.memberOf.get(account) ?? []) {
       g.well += Number(after.well) - Number(before.well);
       g.seeds += Number(after.seed) - Number(before.seed);
       g.leaning += Number(after.leaning) - Number(before.leaning);
+      g.firm += Number(after.firm) - Number(before.firm);
     }
   }
 
@@ -126,14 +137,16 @@ export class GroupIndex {
 }
 
 /**
- * How strongly a group points at a campaign, in [0, 1]. Nothing until at least one of
- * its well-evidenced members stands on its own evidence, five lean toward a campaign,
- * and those leaning make up at least 90% of the well-evidenced members; full strength
- * at 98%. A group that mixes a campaign with the honest customers of the same reseller,
- * campus or cloud stays below the bar.
+ * How strongly a group points at a campaign, in [0, 1]. The group must be homogeneous:
+ * at least 90% of its well-evidenced members lean toward a campaign (full strength at
+ * 98%), so that a group mixing a campaign with the honest customers of the same
+ * reseller, campus or cloud stays below the bar. And it must carry weight: either one
+ * member stands on its own evidence and five lean, or ten are firmly suspicious on
+ * their own (pooled evidence: many accounts each showing part of the picture).
  */
 export function groupStrength(g: Group): number {
-  if (g.seeds < 1 || g.leaning < 5) return 0;
+  const weighty = (g.seeds >= 1 && g.leaning >= 5) || g.firm >= 10;
+  if (!weighty || g.well === 0) return 0;
   const share = g.leaning / g.well;
   return Math.max(0, Math.min(1, (share - 0.9) / 0.08));
 }

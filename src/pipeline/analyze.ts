@@ -55,7 +55,7 @@ export interface AnalyzeSummary {
 /** Horizon of the reorder buffer: lines up to this much out of order are analysed in time order. */
 const REORDER_MS = 10 * 60_000;
 /** Log time between checkpoints. */
-const CHECKPOINT_MS = 60 * 60_000;
+const CHECKPOINT_MS = 15 * 60_000;
 
 /**
  * Coordination among the flagged accounts: lockstep pairs within shared groups,
@@ -109,6 +109,7 @@ function coordinationAmong(
       well: block.accounts.length,
       seeds: block.accounts.length,
       leaning: block.accounts.length,
+      firm: block.accounts.length,
     });
     for (const a of block.accounts) values.delete(a);
   }

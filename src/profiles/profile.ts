@@ -6,6 +6,10 @@ import { ActiveHours } from "./activity.js";
 
 const HOUR = 3_600_000;
 const EXTRACTION_MASK = bit("cot_elicitation") | bit("reward_grading") | bit("censorship_rewrite");
+const TOOLS_BIT = bit("agentic_tool_use");
+const TOOLS_INDEX = CAPABILITIES.indexOf("agentic_tool_use");
+/** requests in one minute that make a burst */
+export const BURST = 20;
 const DAY = 24 * HOUR;
 /** A pause this long starts a new session. */
 export const SESSION_GAP_MS = 30 * 60_000;
@@ -113,6 +117,11 @@ export class AccountProfile {
   sessions = 0;
   /** exchanges that open a task (neither a follow-up nor an agent step) */
   openings = 0;
+  /** task-opening prompts not sent before by this account: the denominator of content shares */
+  distinctOpenings = 0;
+  private minute = -1;
+  private minuteCount = 0;
+  private burstExchanges = 0;
   repeatedPrompts = 0;
   /** exchanges in the first 24 hours after a release, and those on the released model */
   releaseWindow = 0;
@@ -171,12 +180,33 @@ export class AccountProfile {
     }
     const hour = Math.floor(ts / HOUR) % 24;
     this.hourOfDay[hour] = (this.hourOfDay[hour] ?? 0) + 1;
-    for (let i = 0; i < CAPABILITIES.length; i++)
-      if (s.capabilities & (1 << i)) this.capabilities[i] = (this.capabilities[i] ?? 0) + 1;
-    if (s.capabilities & EXTRACTION_MASK) this.extraction++;
-    if (s.givenAnswer) this.givenAnswer++;
-    if (s.elicitingSystem) this.elicitingSystem++;
-    if (s.instructionFormat) this.instructionFormat++;
+    // what a prompt asks for is read once per distinct task-opening prompt: agent steps and
+    // follow-ups repeat or continue it, and a re-sent prompt is not new evidence
+    const opening = !s.toolStep && !s.followUp;
+    let fresh = false;
+    if (opening) {
+      const before = this.prompts.add(s.promptHash);
+      if (before > 0) this.repeatedPrompts++;
+      else fresh = true;
+    }
+    if (fresh) {
+      this.distinctOpenings++;
+      for (let i = 0; i < CAPABILITIES.length; i++)
+        if (s.capabilities & (1 << i)) this.capabilities[i] = (this.capabilities[i] ?? 0) + 1;
+      if (s.capabilities & EXTRACTION_MASK) this.extraction++;
+      if (s.givenAnswer) this.givenAnswer++;
+      if (s.elicitingSystem) this.elicitingSystem++;
+      if (s.instructionFormat) this.instructionFormat++;
+    } else if (s.capabilities & TOOLS_BIT)
+      this.capabilities[TOOLS_INDEX] = (this.capabilities[TOOLS_INDEX] ?? 0) + 1;
+    // requests arriving 20 or more in one minute: sweeps, not rate-limited harvesting
+    const minute = Math.floor(ts / 60_000);
+    if (minute === this.minute) this.minuteCount++;
+    else {
+      if (this.minuteCount >= BURST) this.burstExchanges += this.minuteCount;
+      this.minute = minute;
+      this.minuteCount = 1;
+    }
     if (s.followUp) this.followUps++;
     if (s.toolStep) this.toolSteps++;
     if (s.history === 0) this.oneShot++;
@@ -210,7 +240,6 @@ export class AccountProfile {
       for (const b of s.simBands) this.simBands.add(b);
       this.tasks.add(s.taskHash);
     }
-    if (s.history === 0 && this.prompts.add(s.promptHash) > 0) this.repeatedPrompts++;
     this.days.add(String(Math.floor(ts / DAY)));
   }
 
@@ -218,8 +247,19 @@ export class AccountProfile {
     return this.n === 0 ? 0 : count / this.n;
   }
 
+  /** A share of the distinct task-opening prompts. */
+  promptShare(count: number): number {
+    return this.distinctOpenings === 0 ? 0 : count / this.distinctOpenings;
+  }
+
   capabilityShare(i: number): number {
-    return this.share(this.capabilities[i] ?? 0);
+    return this.promptShare(this.capabilities[i] ?? 0);
+  }
+
+  /** Share of exchanges that arrived in minutes with a burst of BURST or more. */
+  get burstShare(): number {
+    const pending = this.minuteCount >= BURST ? this.minuteCount : 0;
+    return this.share(this.burstExchanges + pending);
   }
 
   /** Standard deviation of log inter-arrival times; low means machine-regular traffic. */

@@ -192,7 +192,7 @@ describe("own evidence: more hard cases", () => {
 });
 
 describe("group strength", () => {
-  const g = (well: number, seeds: number, leaning: number): Group => ({
+  const g = (well: number, seeds: number, leaning: number, firm = 0): Group => ({
     key: "k",
     kind: "payment_fingerprint",
     value: "v",
@@ -200,6 +200,7 @@ describe("group strength", () => {
     well,
     seeds,
     leaning,
+    firm,
   });
   it("ignores a group where a campaign mixes with honest users", () => {
     // a reseller: three quarters of its accounts are a campaign, the rest real customers
@@ -209,6 +210,10 @@ describe("group strength", () => {
     expect(groupStrength(g(30, 10, 30))).toBe(1);
     expect(groupStrength(g(4, 4, 4))).toBe(0);
     expect(groupStrength(g(30, 0, 30))).toBe(0);
+  });
+  it("pools evidence: many accounts each firmly suspicious make a group without a seed", () => {
+    expect(groupStrength(g(30, 0, 30, 12))).toBe(1);
+    expect(groupStrength(g(30, 0, 30, 9))).toBe(0);
   });
 });
 
@@ -289,6 +294,7 @@ describe("attribution", () => {
     well: members.length,
     seeds: members.length,
     leaning: members.length,
+    firm: members.length,
   });
   it("keeps two campaigns apart when they only share public prompts, and joins accounts that share a card", () => {
     const a = ["a1", "a2", "a3", "a4", "a5"];

@@ -57,9 +57,11 @@ export function scoreForRisk(risk: number): number {
 }
 
 const SHARED_EXIT: ReadonlySet<string> = new Set(["residential", "mobile", "proxy", "vpn", "tor"]);
-const NOBODY: MemberStatus = { well: false, seed: false, leaning: false };
+const NOBODY: MemberStatus = { well: false, seed: false, leaning: false, firm: false };
 /** Own evidence within this margin below the threshold counts as leaning toward a campaign. */
 export const LEANING_MARGIN = 2;
+/** Own evidence within this margin below the threshold counts as firmly suspicious. */
+export const FIRM_MARGIN = 1.25;
 
 export class Detector {
   readonly profiles = new Map<string, AccountProfile>();
@@ -166,6 +168,7 @@ export class Detector {
         well,
         seed: well && score >= this.threshold,
         leaning: well && score >= this.threshold - LEANING_MARGIN,
+        firm: well && score >= this.threshold - FIRM_MARGIN,
       };
       this.status.set(id, after);
       this.groups.restate(id, before, after);

@@ -2,7 +2,7 @@
 // log-odds units, each with the reason an analyst reads. No single weight can flag an
 // account: the flag threshold needs several independent signs (see docs/detection.md).
 import type { Reason } from "../contract/index.js";
-import { type AccountProfile, countriesAt, impliedOffset, offsetDistance } from "../profiles/index.js";
+import { type AccountProfile, BURST, countriesAt, impliedOffset, offsetDistance } from "../profiles/index.js";
 import { CAPABILITIES } from "../signals/index.js";
 
 export interface Scored {
@@ -34,21 +34,22 @@ export function scoreProfile(p: AccountProfile, opts: ScoreOptions): Scored {
     if (weight !== 0) reasons.push({ signal, detail, weight: Math.round(weight * 1000) / 1000 });
   };
   const n = p.n;
-  // shares over few exchanges are noisy: content weights grow with evidence up to 10 exchanges
-  const conf = Math.min(1, n / 10);
+  // shares over few prompts are noisy: content weights grow with evidence up to 10 distinct prompts
+  const prompts = p.distinctOpenings;
+  const conf = Math.min(1, prompts / 10);
 
   // --- what the traffic tries to extract
   const cot = p.capabilityShare(COT);
   const grading = p.capabilityShare(GRADING);
   const rewrite = p.capabilityShare(REWRITE);
-  const extraction = p.share(p.extraction);
+  const extraction = p.promptShare(p.extraction);
   if (extraction > 0)
     add(
       "extraction_prompts",
       2.5 * extraction * conf,
-      `${pct(extraction)} of ${n} exchanges elicit reasoning traces (${pct(cot)}), grade as a reward model (${pct(grading)}) or ask for censorship-safe rewrites (${pct(rewrite)})`,
+      `${pct(extraction)} of ${prompts} distinct prompts elicit reasoning traces (${pct(cot)}), grade as a reward model (${pct(grading)}) or ask for censorship-safe rewrites (${pct(rewrite)})`,
     );
-  const given = p.share(p.givenAnswer);
+  const given = p.promptShare(p.givenAnswer);
   if (given > 0)
     add(
       "reasoning_behind_given_answer",
@@ -61,7 +62,7 @@ export function scoreProfile(p: AccountProfile, opts: ScoreOptions): Scored {
       1,
       `${pct(rewrite)} ask for politically "safe" rewrites of sensitive questions`,
     );
-  const format = p.share(p.instructionFormat);
+  const format = p.promptShare(p.instructionFormat);
   if (format > 0)
     add(
       "instruction_data_format",
@@ -73,10 +74,10 @@ export function scoreProfile(p: AccountProfile, opts: ScoreOptions): Scored {
   const thinking = p.share(p.bigThinking);
   if (thinking > 0.1)
     add("extended_thinking", 0.6 * thinking * conf, `${pct(thinking)} request 8k+ thinking tokens`);
-  const tools = p.capabilityShare(TOOLS);
+  const tools = p.share(p.capabilities[TOOLS] ?? 0);
   const vision = p.capabilityShare(VISION);
   const coding = p.capabilityShare(CODING);
-  if (vision >= 0.05 && tools + coding >= 0.2 && n >= 10)
+  if (vision >= 0.05 && tools + coding >= 0.2 && n >= 10 && prompts >= 5)
     add(
       "capability_sweep",
       0.6,
@@ -91,7 +92,7 @@ export function scoreProfile(p: AccountProfile, opts: ScoreOptions): Scored {
       -2.5 * follow,
       `${pct(follow)} are the user's own follow-ups in a conversation`,
     );
-  if (p.toolSteps >= 10 && p.sessions >= 4) {
+  if (p.toolSteps >= 6 && p.sessions >= 3) {
     const tasksPerSession = p.tasks.distinct / p.sessions;
     if (tasksPerSession >= 0.9)
       add(
@@ -109,6 +110,13 @@ export function scoreProfile(p: AccountProfile, opts: ScoreOptions): Scored {
   const repeated = p.share(p.repeatedPrompts);
   if (repeated >= 0.2 && n >= 20)
     add("re_runs_same_items", -0.5, `${pct(repeated)} of prompts repeat earlier ones (evaluation re-runs)`);
+  const burst = p.burstShare;
+  if (burst >= 0.5 && n >= 50)
+    add(
+      "burst_sweeps",
+      -0.6,
+      `${pct(burst)} of requests arrive ${BURST}+ a minute: evaluation or batch sweeps, not rate-limited harvesting`,
+    );
   const tempZero = p.share(p.temperatureZero);
   if (tempZero >= 0.9 && n >= 20) add("deterministic_decoding", -0.4, `${pct(tempZero)} at temperature 0`);
 
@@ -185,7 +193,7 @@ export function scoreProfile(p: AccountProfile, opts: ScoreOptions): Scored {
   }
 
   // --- model pivot
-  if (p.releaseWindow >= 3 && p.beforeRelease >= 3) {
+  if (p.releaseWindow >= 10 && p.beforeRelease >= 3) {
     const moved = p.releaseWindowNew / p.releaseWindow;
     if (moved >= 0.4)
       add(
