@@ -40,9 +40,10 @@ const CODE =
 const MATH =
   /(?:\$[^$\n]{1,200}\$|\\(?:frac|sqrt|boxed|cdot)|\b(?:solve for|how many|prove that|find the (?:value|number|sum|area)|equation|integer|probability)\b)/i;
 
-// System prompts that ask for long, explained, step-wise answers (as Orca-style data generation does).
+// System prompts that ask for long, explained answers or the reasoning itself (as Orca-style data
+// generation does). Plain "step-by-step" is left out: persona prompts use it for instructions.
 const SYSTEM_ELICIT =
-  /\b(?:step[- ]by[- ]step|justify your (?:steps|answer)|detailed (?:and long )?answer|long answer|explain (?:your|the) (?:answer|reasoning)|always provide (?:an )?explanation|explain in simple steps|answering to a five year old|show your reasoning|chain[- ]of[- ]thought|logical,? step-by-step)/i;
+  /\b(?:think step[- ]by[- ]step|step[- ]by[- ]step (?:logic|reasoning|manner)|justify your (?:steps|answer)|detailed (?:and long )?answer|long answer|explain (?:your|the) (?:answer|reasoning)|always provide (?:an )?explanation|explain in simple steps|answering to a five year old|show your reasoning|reasoning (?:paths|process)|chain[- ]of[- ]thought)/i;
 // Instruction-tuning data formats: Alpaca/self-instruct wrappers and "Instruction:/Response:" slots.
 const INSTRUCTION_FORMAT =
   /(?:###\s*(?:instruction|response|input)\s*:|\bbelow is an instruction that describes a task\b|^instruction:|\n(?:input|response|output):[ \n]|\bprovide a detailed and long answer\b)/im;
