@@ -8,6 +8,7 @@ const surfaces = {
   linkers: () => import("./linkers/index.js"),
   campaigns: () => import("./campaigns/index.js"),
   pipeline: () => import("./pipeline/index.js"),
+  store: () => import("./store/index.js"),
   verdicts: () => import("./verdicts/index.js"),
   simulate: () => import("./simulate/index.js"),
   eval: () => import("./eval/index.js"),

@@ -7,7 +7,7 @@ import { type Io, numberOption, parse, stringOption } from "./_args.js";
 import { CLIError } from "./_errors.js";
 import { formatCount, formatDuration, progress } from "./_progress.js";
 
-export const ANALYZE_USAGE = `usage: distillguard analyze <dir | exchanges-file | -> --out DIR [--accounts F] [--events F] [--threshold X] [--quiet]
+export const ANALYZE_USAGE = `usage: distillguard analyze <dir | exchanges-file | -> --out DIR [--accounts F] [--events F] [--threshold X] [--db FILE] [--quiet]
 
 Reads a traffic log (a folder means its exchanges.jsonl[.gz], accounts.jsonl[.gz] and
 events.jsonl[.gz]; ground truth in the same folder is never read) and writes the
@@ -19,6 +19,9 @@ contract's verdicts to --out: accounts.jsonl, campaigns.json and report.html.
   --unsupported-regions CC,CC
                   sign-up countries where access is not offered (ISO 3166-1 alpha-2;
                   default ${DEFAULT_UNSUPPORTED_REGIONS.join(",")})
+  --db FILE       also keep the run in a DuckDB store (tables exchanges, accounts, campaigns,
+                  campaign_accounts; replaced as a whole when the run completes); ask it
+                  questions with 'distillguard query'
   --quiet         no progress or bad-line reports on stderr`;
 
 function checkInput(path: string, what: string): void {
@@ -39,6 +42,7 @@ export async function runAnalyze(argv: readonly string[], io: Io): Promise<numbe
       events: { type: "string" },
       threshold: { type: "string" },
       "unsupported-regions": { type: "string" },
+      db: { type: "string" },
       quiet: { type: "boolean" },
     },
     ANALYZE_USAGE,
@@ -87,9 +91,13 @@ export async function runAnalyze(argv: readonly string[], io: Io): Promise<numbe
   const bar = progress({ label: "analyze", unit: "exchanges", quiet, stream: io.stderr });
   const t0 = Date.now();
   let shown = 0;
+  const db = stringOption(values.db);
+  if (db !== undefined && existsSync(db) && statSync(db).isDirectory())
+    throw new CLIError(`--db: ${db} is a directory`, "E_OUTPUT");
   const summary = await analyze({
     inputs: { exchanges, accounts, events },
     out,
+    db,
     detector: {
       ...(threshold === undefined ? {} : { threshold: scoreForRisk(threshold) }),
       ...(regions === undefined ? {} : { unsupportedRegions: regions }),

@@ -99,7 +99,7 @@ describe("distillguard CLI", () => {
   });
 
   it("answers --help for every command", async () => {
-    for (const cmd of ["simulate", "analyze", "eval", "schema"]) {
+    for (const cmd of ["simulate", "analyze", "eval", "schema", "query"]) {
       const t = io();
       expect(await main([cmd, "--help"], t.io)).toBe(0);
       expect(t.text().stdout).toContain(`distillguard ${cmd}`);

@@ -5,6 +5,7 @@ import type { Io } from "./_args.js";
 import { CLIError } from "./_errors.js";
 import { runAnalyze } from "./analyze.js";
 import { runEval } from "./eval.js";
+import { runQuery } from "./query.js";
 import { runSchema } from "./schema.js";
 import { runSimulate } from "./simulate.js";
 
@@ -16,6 +17,7 @@ commands:
   simulate   write a realistic simulated traffic log with ground truth
   analyze    find campaigns in a traffic log; write verdicts and a report
   eval       score verdicts against a scenario's ground truth
+  query      ask an analysis store (analyze --db) a question in SQL
   schema     write or check the JSON Schemas of the traffic-log contract
 
 Run 'distillguard <command> --help' for a command's options.`;
@@ -24,6 +26,7 @@ const COMMANDS: Record<string, (argv: readonly string[], io: Io) => Promise<numb
   simulate: runSimulate,
   analyze: runAnalyze,
   eval: runEval,
+  query: runQuery,
   schema: runSchema,
 };
 

@@ -17,7 +17,8 @@ import {
 } from "../contract/index.js";
 import { CONTENT_KINDS, densestBlock, type Group, lockstepPairs } from "../linkers/index.js";
 import type { ActiveHours } from "../profiles/index.js";
-import { exchangeSignals } from "../signals/index.js";
+import { capabilityList, exchangeSignals } from "../signals/index.js";
+import { DuckDbStore } from "../store/index.js";
 import { describeCampaign, verdictLine } from "../verdicts/assemble.js";
 import { type Decision, Detector, type DetectorOptions } from "../verdicts/detector.js";
 import { renderReport } from "../verdicts/report.js";
@@ -39,6 +40,8 @@ export interface AnalyzeOptions {
   readonly now?: () => Date;
   /** skip report.html (evaluation runs) */
   readonly report?: boolean;
+  /** DuckDB file to keep the run's exchanges, accounts and campaigns in */
+  readonly db?: string | undefined;
 }
 
 export interface AnalyzeSummary {
@@ -128,6 +131,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
     for await (const { value } of readRecords(opts.inputs.accounts, checkers.account, { onIssue }))
       accounts.set(value.account_id, value);
   const detector = new Detector(accounts, opts.detector);
+  const store = opts.db === undefined ? undefined : await DuckDbStore.open(opts.db);
   if (opts.inputs.events)
     for await (const { value, tsMs } of readRecords(opts.inputs.events, checkers.event, { onIssue }))
       if (value.type === "model_release" && value.model && tsMs !== undefined)
@@ -144,7 +148,15 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
         nextCheckpoint = (Math.floor(ts / CHECKPOINT_MS) + 1) * CHECKPOINT_MS;
       }
       const view = normaliseExchange(rec, ts);
-      detector.observe(view, exchangeSignals(view));
+      const signals = exchangeSignals(view);
+      detector.observe(view, signals);
+      store?.addExchange({
+        view,
+        capabilities: capabilityList(signals.capabilities),
+        scaffold: signals.scaffold,
+        inputTokens: signals.inputTokens,
+        outputTokens: signals.outputTokens,
+      });
       exchanges++;
     }
     ready.length = 0;
@@ -186,7 +198,20 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
 
   mkdirSync(opts.out, { recursive: true });
   const lines: string[] = [];
-  for (const d of decisions.values()) lines.push(JSON.stringify(verdictLine(d)));
+  const verdicts = [...decisions.values()].map((d) => ({ d, v: verdictLine(d) }));
+  for (const { v } of verdicts) lines.push(JSON.stringify(v));
+  if (store) {
+    await store.publish(
+      verdicts.map(({ d, v }) => ({
+        verdict: v,
+        exchanges: d.profile.n,
+        firstSeen: d.profile.firstTs,
+        lastSeen: d.profile.lastTs,
+      })),
+      campaigns.campaigns,
+    );
+    store.close();
+  }
   writeFileSync(join(opts.out, "accounts.jsonl"), lines.length > 0 ? `${lines.join("\n")}\n` : "");
   writeFileSync(join(opts.out, "campaigns.json"), `${JSON.stringify(campaigns, null, 2)}\n`);
   if (opts.report !== false)
@@ -214,6 +239,6 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
     outOfOrder: reorder.late,
     issues: tally.toJSON(),
     issueSummary: tally.summary(),
-    files: ["accounts.jsonl", "campaigns.json", "report.html"],
+    files: ["accounts.jsonl", "campaigns.json", "report.html", ...(opts.db === undefined ? [] : [opts.db])],
   };
 }

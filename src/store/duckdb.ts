@@ -1,0 +1,200 @@
+// The embedded store: DuckDB (@duckdb/node-api). An analysis writes its per-exchange
+// features, account verdicts and campaigns so that analysts can ask questions without
+// re-reading raw logs. Rows go to staging tables while the run streams; one transaction
+// at the end replaces the published tables, so a run killed part-way leaves the store
+// as it was, and re-running on the same input does not double-count.
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import type { Campaign, ExchangeView, VerdictAccount } from "../contract/index.js";
+
+export interface ExchangeFeatures {
+  readonly view: ExchangeView;
+  readonly capabilities: readonly string[];
+  readonly scaffold: string;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+}
+
+export interface AccountFacts {
+  readonly verdict: VerdictAccount;
+  readonly exchanges: number;
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+}
+
+const SCHEMA = `
+create table if not exists exchanges (
+  id varchar, ts timestamp, account_id varchar, model varchar, api varchar, status integer,
+  capabilities varchar[], scaffold varchar, input_tokens integer, output_tokens integer,
+  ip varchar, ip_type varchar, country varchar, user_agent varchar
+);
+create table if not exists accounts (
+  account_id varchar, risk double, flagged boolean, campaign_id varchar, first_flagged_at timestamp,
+  exchanges integer, first_seen timestamp, last_seen timestamp, reasons json
+);
+create table if not exists campaigns (
+  campaign_id varchar, accounts integer, exchanges bigint, first_seen timestamp, last_seen timestamp,
+  confidence double, capabilities json, indicators json, evidence json
+);
+create table if not exists campaign_accounts (campaign_id varchar, account_id varchar);
+`;
+
+// Staging tables hold text where the published ones have types; the publishing insert casts.
+const STAGE = `
+create or replace table _stage_exchanges (
+  id varchar, ts varchar, account_id varchar, model varchar, api varchar, status integer,
+  capabilities varchar, scaffold varchar, input_tokens integer, output_tokens integer,
+  ip varchar, ip_type varchar, country varchar, user_agent varchar
+);
+`;
+
+function tsOrNull(s: string | null): string | null {
+  return s === null ? null : s.replace("T", " ").replace("Z", "");
+}
+
+function sqlTs(ms: number): string {
+  return new Date(ms).toISOString().replace("T", " ").replace("Z", "");
+}
+
+export class DuckDbStore {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly conn: DuckDBConnection,
+    private readonly appender: Awaited<ReturnType<DuckDBConnection["createAppender"]>>,
+  ) {}
+
+  /** Opens (creating if needed) the store for writing an analysis run. */
+  static async open(path: string): Promise<DuckDbStore> {
+    const instance = await DuckDBInstance.create(path);
+    const conn = await instance.connect();
+    await conn.run(SCHEMA);
+    await conn.run(STAGE);
+    const appender = await conn.createAppender("_stage_exchanges");
+    return new DuckDbStore(instance, conn, appender);
+  }
+
+  addExchange(f: ExchangeFeatures): void {
+    const a = this.appender;
+    const v = f.view;
+    const c = v.client;
+    a.appendVarchar(v.id);
+    a.appendVarchar(sqlTs(v.ts));
+    a.appendVarchar(v.accountId);
+    appendOptional(a, v.model);
+    a.appendVarchar(v.api);
+    a.appendInteger(v.status);
+    a.appendVarchar(f.capabilities.join(","));
+    a.appendVarchar(f.scaffold);
+    a.appendInteger(Math.min(2 ** 31 - 1, f.inputTokens));
+    a.appendInteger(Math.min(2 ** 31 - 1, f.outputTokens));
+    appendOptional(a, c.ip);
+    appendOptional(a, c.ip_type);
+    appendOptional(a, c.country);
+    appendOptional(a, c.user_agent?.slice(0, 200));
+    a.endRow();
+  }
+
+  /** Publishes the run: one transaction replaces every table. */
+  async publish(accounts: Iterable<AccountFacts>, campaigns: readonly Campaign[]): Promise<void> {
+    this.appender.flushSync();
+    this.appender.closeSync();
+    const c = this.conn;
+    await c.run(`create or replace table _stage_accounts (
+      account_id varchar, risk double, flagged boolean, campaign_id varchar, first_flagged_at varchar,
+      exchanges integer, first_seen varchar, last_seen varchar, reasons varchar)`);
+    const acc = await c.createAppender("_stage_accounts");
+    for (const a of accounts) {
+      const v = a.verdict;
+      acc.appendVarchar(v.account_id);
+      acc.appendDouble(v.risk);
+      acc.appendBoolean(v.flagged);
+      appendOptional(acc, v.campaign_id ?? undefined);
+      appendOptional(acc, tsOrNull(v.first_flagged_at) ?? undefined);
+      acc.appendInteger(a.exchanges);
+      acc.appendVarchar(sqlTs(a.firstSeen));
+      acc.appendVarchar(sqlTs(a.lastSeen));
+      acc.appendVarchar(JSON.stringify(v.reasons));
+      acc.endRow();
+    }
+    acc.flushSync();
+    acc.closeSync();
+    await c.run(`create or replace table _stage_campaigns (
+      campaign_id varchar, accounts integer, exchanges bigint, first_seen varchar, last_seen varchar,
+      confidence double, capabilities varchar, indicators varchar, evidence varchar)`);
+    await c.run(
+      "create or replace table _stage_campaign_accounts as select * from campaign_accounts limit 0",
+    );
+    const camp = await c.createAppender("_stage_campaigns");
+    const members = await c.createAppender("_stage_campaign_accounts");
+    for (const k of campaigns) {
+      camp.appendVarchar(k.campaign_id);
+      camp.appendInteger(k.accounts.length);
+      camp.appendBigInt(BigInt(k.exchanges));
+      appendOptional(camp, tsOrNull(k.first_seen) ?? undefined);
+      appendOptional(camp, tsOrNull(k.last_seen) ?? undefined);
+      camp.appendDouble(k.confidence);
+      camp.appendVarchar(JSON.stringify(k.capabilities));
+      camp.appendVarchar(JSON.stringify(k.indicators));
+      camp.appendVarchar(JSON.stringify(k.evidence));
+      camp.endRow();
+      for (const a of k.accounts) {
+        members.appendVarchar(k.campaign_id);
+        members.appendVarchar(a);
+        members.endRow();
+      }
+    }
+    camp.flushSync();
+    camp.closeSync();
+    members.flushSync();
+    members.closeSync();
+    await c.run(`
+      begin transaction;
+      delete from exchanges;
+      insert into exchanges select id, ts::timestamp, account_id, model, api, status,
+        case when capabilities = '' then []::varchar[] else string_split(capabilities, ',') end,
+        scaffold, input_tokens, output_tokens, ip, ip_type, country, user_agent from _stage_exchanges;
+      delete from accounts;
+      insert into accounts select account_id, risk, flagged, campaign_id, first_flagged_at::timestamp,
+        exchanges, first_seen::timestamp, last_seen::timestamp, reasons::json from _stage_accounts;
+      delete from campaigns;
+      insert into campaigns select campaign_id, accounts, exchanges, first_seen::timestamp, last_seen::timestamp,
+        confidence, capabilities::json, indicators::json, evidence::json from _stage_campaigns;
+      delete from campaign_accounts; insert into campaign_accounts select * from _stage_campaign_accounts;
+      commit;
+      drop table _stage_exchanges; drop table _stage_accounts; drop table _stage_campaigns; drop table _stage_campaign_accounts;
+    `);
+  }
+
+  close(): void {
+    this.conn.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+function appendOptional(
+  a: { appendVarchar(v: string): void; appendNull(): void },
+  v: string | undefined,
+): void {
+  if (v === undefined) a.appendNull();
+  else a.appendVarchar(v);
+}
+
+export interface QueryResult {
+  readonly columns: string[];
+  readonly rows: Record<string, unknown>[];
+}
+
+/** Runs one SQL statement against a store opened read-only. */
+export async function queryStore(path: string, sql: string): Promise<QueryResult> {
+  const instance = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" });
+  try {
+    const conn = await instance.connect();
+    try {
+      const reader = await conn.runAndReadAll(sql);
+      return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Record<string, unknown>[] };
+    } finally {
+      conn.closeSync();
+    }
+  } finally {
+    instance.closeSync();
+  }
+}

@@ -1,0 +1,8 @@
+// Public surface of the store: the embedded DuckDB store of an analysis.
+export {
+  type AccountFacts,
+  DuckDbStore,
+  type ExchangeFeatures,
+  type QueryResult,
+  queryStore,
+} from "./duckdb.js";
