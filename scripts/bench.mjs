@@ -95,7 +95,73 @@ ${pops}
 `);
 }
 
+async function benchAnalyze() {
+  const { analyze } = await import(join(root, "dist/pipeline/index.js"));
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const dir = join(tmpdir(), "dg-bench-analyze-1m");
+  const file = join(dir, "exchanges.jsonl");
+  let sim;
+  try {
+    sim = JSON.parse(readFileSync(join(dir, "simulation.json"), "utf8"));
+  } catch {
+    sim = await simulate({ out: dir, seed: 1, scale: 1.12 });
+  }
+  const bytes = statSync(file).size;
+  // the floor: read every line and JSON.parse it, nothing else
+  const t0 = performance.now();
+  let lines = 0;
+  let rest = "";
+  const { createReadStream } = await import("node:fs");
+  for await (const chunk of createReadStream(file, { encoding: "utf8", highWaterMark: 1 << 20 })) {
+    const parts = (rest + chunk).split("\n");
+    rest = parts.pop() ?? "";
+    for (const l of parts)
+      if (l) {
+        JSON.parse(l);
+        lines++;
+      }
+  }
+  if (rest) {
+    JSON.parse(rest);
+    lines++;
+  }
+  const floorS = (performance.now() - t0) / 1000;
+  const t1 = performance.now();
+  const summary = await analyze({
+    inputs: { exchanges: file, accounts: join(dir, "accounts.jsonl"), events: join(dir, "events.jsonl") },
+    out: join(dir, "pred"),
+    report: false,
+  });
+  const analyzeS = (performance.now() - t1) / 1000;
+  const t2 = performance.now();
+  const inst = await DuckDBInstance.create(":memory:");
+  const conn = await inst.connect();
+  const r = await conn.runAndReadAll(
+    `select count(*) as accounts from (select account_id, count(*) from read_json('${file}', format = 'newline_delimited', columns = {account_id: 'VARCHAR'}) group by 1)`,
+  );
+  const duckS = (performance.now() - t2) / 1000;
+  const duckAccounts = r.getRowObjectsJson()[0]?.accounts;
+  conn.closeSync();
+  inst.closeSync();
+  const rss = process.resourceUsage().maxRSS / 1024;
+  console.error(JSON.stringify({ lines, floorS, analyzeS, duckS, rss }));
+  sections.push(`## Analysis throughput on a ${(sim.exchanges / 1e6).toFixed(2)}M-exchange file
+
+\`npm run bench -- --only analyze\`: \`simulate --seed 1 --scale 1.12\` (${lines} lines, ${(bytes / 2 ** 30).toFixed(2)} GiB), then, in one process:
+
+| step | time | exchanges/s |
+|---|---|---|
+| read every line and \`JSON.parse\` it (the floor) | ${floorS.toFixed(1)} s | ${Math.round(lines / floorS)} |
+| \`analyze\` (report off; ${summary.accounts} accounts, ${summary.flagged} flagged) | ${analyzeS.toFixed(1)} s | ${Math.round(summary.exchanges / analyzeS)} |
+| DuckDB \`read_json\` group by account (reference; ${duckAccounts} accounts) | ${duckS.toFixed(1)} s | ${Math.round(lines / duckS)} |
+
+analyze runs at **${((floorS / analyzeS) * 100).toFixed(0)}%** of the read-and-parse floor (issue 4's target: 25%). Peak RSS of the
+process after all three: ${rss.toFixed(0)} MiB. analyze is single-threaded here.
+`);
+}
+
 if (!values.only || values.only === "simulate") await benchSimulate();
+if (!values.only || values.only === "analyze") await benchAnalyze();
 
 const path = join(root, "docs/performance.md");
 let previous = "";
