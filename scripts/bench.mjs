@@ -2,7 +2,7 @@
 import { spawnSync } from "node:child_process";
 // Benchmarks (not tests): measures and writes docs/performance.md.
 // Usage: npm run bench [-- --only simulate] [--scale X]
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, freemem, platform, release, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -160,7 +160,46 @@ process after all three: ${rss.toFixed(0)} MiB. analyze is single-threaded here.
 `);
 }
 
+/** simulate → analyze → eval at scale 0.05, three seeds, with and without real prompts. */
+async function benchRoundTrip() {
+  const { analyze } = await import(join(root, "dist/pipeline/index.js"));
+  const { evaluate } = await import(join(root, "dist/eval/index.js"));
+  const datasets = resolve(root, "../shared/datasets");
+  const modes = [["built-in text", undefined], ...(existsSync(datasets) ? [["real prompts", datasets]] : [])];
+  const rows = [];
+  for (const [label, prompts] of modes)
+    for (const seed of [1, 2, 3]) {
+      const dir = mkdtempSync(join(tmpdir(), "dg-bench-rt-"));
+      const t0 = performance.now();
+      const sim = await simulate({ out: dir, seed, scale: 0.05, ...(prompts ? { prompts } : {}) });
+      await analyze({
+        inputs: {
+          exchanges: join(dir, "exchanges.jsonl"),
+          accounts: join(dir, "accounts.jsonl"),
+          events: join(dir, "events.jsonl"),
+        },
+        out: join(dir, "pred"),
+      });
+      const r = await evaluate(dir, join(dir, "pred"), () => {});
+      const seconds = (performance.now() - t0) / 1000;
+      rmSync(dir, { recursive: true, force: true });
+      rows.push(
+        `| ${label} | ${seed} | ${sim.exchanges} | ${seconds.toFixed(1)} s | ${r.precision.toFixed(3)} | ${r.recall.toFixed(3)} |`,
+      );
+      console.error(`round trip ${label} seed ${seed}: ${seconds.toFixed(1)} s`);
+    }
+  sections.push(`## Round trip at scale 0.05
+
+\`npm run bench -- --only roundtrip\`: \`simulate --scale 0.05\` → \`analyze\` → \`eval\` in one process, each run timed start to finish.
+
+| text | seed | exchanges | simulate + analyze + eval | precision | recall |
+|---|---|---|---|---|---|
+${rows.join("\n")}
+`);
+}
+
 if (!values.only || values.only === "simulate") await benchSimulate();
+if (!values.only || values.only === "roundtrip") await benchRoundTrip();
 if (!values.only || values.only === "analyze") await benchAnalyze();
 
 const path = join(root, "docs/performance.md");
