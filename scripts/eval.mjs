@@ -16,6 +16,7 @@ const { values } = parseArgs({
     prompts: { type: "string" },
     out: { type: "string", default: "out/eval" },
     "no-ablation": { type: "boolean" },
+    "further-seeds": { type: "string", default: "4,5,6,7,8" },
   },
 });
 const root = resolve(import.meta.dirname, "..");
@@ -137,6 +138,14 @@ for (const seed of seeds) {
       });
     }
   results.push({ seed, dir, full, ablation });
+}
+
+// --- further seeds: the same figures without the ablation, to see how far they hold
+const further = [];
+for (const seed of values["further-seeds"].split(",").filter(Boolean).map(Number)) {
+  const dir = await scenario(seed);
+  log(`eval: analysing further seed ${seed}`);
+  further.push({ seed, r: await run(dir, "full") });
 }
 
 // --- per-exchange classifiers on the real prompt sets
@@ -334,6 +343,24 @@ Run sizes: ${results.map((r) => `seed ${r.seed}: ${r.full.exchanges} exchanges, 
 ${ablation}
 ## Per-exchange classifiers on real prompts
 
-${classifierSection()}`;
+${classifierSection()}
+${
+  further.length === 0
+    ? ""
+    : `## Further seeds
+
+The same run for seeds ${further.map((f) => f.seed).join(", ")}, without the ablation, to see how far the figures
+hold beyond the seeds above.
+
+| seed | precision | recall | max benign FPR | exchange-weighted recall | prevented share | ARI | all targets |
+|---|---|---|---|---|---|---|---|
+${further
+  .map(
+    ({ seed, r }) =>
+      `| ${seed} | ${f4(r.precision)} | ${f4(r.recall)} | ${f4(Math.max(...Object.values(r.fprByPopulation).map((p) => p.fpr)))} | ${f4(r.exchangeRecall)} | ${f4(r.preventedShare)} | ${f4(r.ari)} | ${TARGETS.every(([, get, op, t]) => ok(get(r), op, t)) ? "yes" : "no"} |`,
+  )
+  .join("\n")}
+`
+}`;
 writeFileSync(join(root, "docs/quality.md"), doc);
 console.error(`eval: wrote docs/quality.md (all targets met: ${all})`);
