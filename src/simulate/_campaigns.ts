@@ -15,7 +15,7 @@ import {
   toolResultText,
   toolUseFor,
 } from "./_common.js";
-import type { Actor, Emit, Msg, SimAccount, SimContext } from "./_model.js";
+import type { Actor, Msg, SimAccount, SimContext } from "./_model.js";
 import { DAY, HOUR, humanDiurnal, localHour, pickModel } from "./_model.js";
 import { COUNTRIES, countryByCode, type IpInfo, type Network, UNSUPPORTED } from "./_net.js";
 import type { Rng } from "./_rng.js";
