@@ -87,6 +87,15 @@ describe("distillguard CLI", () => {
     expect(JSON.parse(readFileSync(join(out, "campaigns.json"), "utf8"))).toHaveProperty("campaigns");
   });
 
+  it("states the risk threshold it flagged at in the report", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dg-cli-"));
+    const file = join(dir, "exchanges.jsonl");
+    writeFileSync(file, `${line("x1", "a", 0, "hello")}\n`);
+    const out = join(dir, "out");
+    expect(await main(["analyze", file, "--out", out, "--threshold", "0.8", "--quiet"], io().io)).toBe(0);
+    expect(readFileSync(join(out, "report.html"), "utf8")).toContain("flagged at risk ≥ 0.8,");
+  });
+
   it("checks that docs/schema matches the code", async () => {
     const t = io();
     expect(

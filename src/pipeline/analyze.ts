@@ -20,7 +20,7 @@ import type { ActiveHours } from "../profiles/index.js";
 import { capabilityList, exchangeSignals } from "../signals/index.js";
 import { DuckDbStore } from "../store/index.js";
 import { describeCampaign, verdictLine } from "../verdicts/assemble.js";
-import { type Decision, Detector, type DetectorOptions } from "../verdicts/detector.js";
+import { Detector, type DetectorOptions, riskOf } from "../verdicts/detector.js";
 import { renderReport } from "../verdicts/report.js";
 import { ReorderBuffer } from "./reorder.js";
 
@@ -197,9 +197,8 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
   });
 
   mkdirSync(opts.out, { recursive: true });
-  const lines: string[] = [];
   const verdicts = [...decisions.values()].map((d) => ({ d, v: verdictLine(d) }));
-  for (const { v } of verdicts) lines.push(JSON.stringify(v));
+  const lines = verdicts.map(({ v }) => JSON.stringify(v));
   if (store) {
     await store.publish(
       verdicts.map(({ d, v }) => ({
@@ -225,9 +224,10 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
         ),
         exchanges,
         issues: tally.summary(),
-        threshold: 0.5,
+        // the risk at which this run flags, which --threshold may have moved from 0.5
+        threshold: Math.round(riskOf(detector.threshold) * 1000) / 1000,
         campaigns: campaigns.campaigns,
-        decisions: decisions as ReadonlyMap<string, Decision>,
+        decisions,
         edges,
       }),
     );

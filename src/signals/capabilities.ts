@@ -59,8 +59,7 @@ export interface CapabilityEvidence {
 }
 
 /** Capabilities an exchange targets. */
-export function classifyCapabilities(view: ExchangeView): CapabilityEvidence {
-  const prompt = promptText(view);
+export function classifyCapabilities(view: ExchangeView, prompt = promptText(view)): CapabilityEvidence {
   let mask = 0;
   const system = view.system.length > MAX_SCAN ? view.system.slice(0, MAX_SCAN) : view.system;
   const cot = COT.test(prompt) || COT.test(system);

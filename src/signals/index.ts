@@ -47,8 +47,8 @@ export interface ExchangeSignals {
 }
 
 export function exchangeSignals(view: ExchangeView): ExchangeSignals {
-  const cap = classifyCapabilities(view);
   const prompt = promptText(view);
+  const cap = classifyCapabilities(view, prompt);
   const turns = view.turns;
   const last = turns[turns.length - 1];
   let firstUser = "";

@@ -72,7 +72,8 @@ export class Detector {
   private readonly pivoted = new Set<string>();
   private readonly status = new Map<string, MemberStatus>();
   private readonly dirty = new Set<string>();
-  private readonly threshold: number;
+  /** score at or over which an account is flagged */
+  readonly threshold: number;
   private readonly unsupported: ReadonlySet<string>;
   private readonly contentBoost: number;
   private readonly infraBoost: number;
