@@ -13,7 +13,7 @@ simulation.json with the counts and the tactic parameters drawn for the seed.
 
   --out DIR       output folder (created)
   --seed N        integer seed; the same seed gives byte-identical files (default 1)
-  --scale X       1 is about 900,000 exchanges from about 9,600 accounts (default 1)
+  --scale X       1 is about 1,000,000 exchanges from about 10,700 accounts (default 1)
   --days D        length of the window in days (default 14)
   --prompts PATH  draw prompts from the real datasets under PATH (e.g. ../shared/datasets);
                   without it, built-in text generators are used

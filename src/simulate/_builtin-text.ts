@@ -247,7 +247,7 @@ const SENTENCES = [
 const PROSE_LENGTHS = [60, 120, 200, 280, 360, 480, 700];
 const PROSE_VARIANTS = 400;
 let prosePool: string[][] | undefined;
-const proseJsonCache = new Map<string, string>();
+const proseJsonCache = new Map<string, Uint8Array>();
 
 function buildProsePool(): string[][] {
   let state = 0x2545f491;
@@ -262,7 +262,7 @@ function buildProsePool(): string[][] {
     Array.from({ length: PROSE_VARIANTS }, () => {
       let s = pick();
       while (s.length < len) s += (next() < 0.15 ? "\n\n" : " ") + pick();
-      proseJsonCache.set(s, JSON.stringify(s));
+      proseJsonCache.set(s, Buffer.from(JSON.stringify(s)));
       return s;
     }),
   );
@@ -277,9 +277,9 @@ export function prose(rng: Rng, tokens: number, capChars = 400): string {
   return rng.pick(prosePool[b] ?? []);
 }
 
-/** JSON encoding of a string, precomputed for pooled prose. */
-export function jsonString(s: string): string {
-  return proseJsonCache.get(s) ?? JSON.stringify(s);
+/** UTF-8 bytes of a pooled prose string's JSON encoding, or undefined for other strings. */
+export function pooledJson(s: string): Uint8Array | undefined {
+  return proseJsonCache.get(s);
 }
 
 // --- distillation-side text ---

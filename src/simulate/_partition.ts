@@ -42,7 +42,6 @@ export const PARTITIONS: readonly (readonly (readonly [string, ActorFactory])[])
   [
     ["consumers", (c, r) => consumers(c, r)],
     ["university", (c, r) => university(c, r)],
-    ["eval_lab", (c, r) => evalLab(c, r)],
     ["hydra", (c, r, rs) => hydraCampaign(c, r, rs)],
     ["agentic", (c, r) => agenticCampaign(c, r)],
   ],
@@ -52,8 +51,12 @@ export const PARTITIONS: readonly (readonly (readonly [string, ActorFactory])[])
     ["enterprise", (c, r) => enterprise(c, r)],
     ["reseller_customers", (c, r, rs) => resellerCustomers(c, r, rs)],
     ["reasoning", (c, r) => reasoningCampaign(c, r)],
+    ["eval_lab", (c, r) => evalLab(c, r)],
   ],
 ];
+
+/** The actors' sizes at `--scale 1` times this: scale 1 is about 1,000,000 exchanges from 10,700 accounts. */
+export const SCALE_UNIT = 1.11;
 
 export interface WorldInfo {
   readonly start: number;
@@ -108,7 +111,7 @@ export class Partition {
     this.corpus = spec.prompts === undefined ? builtinCorpus() : loadCorpus(spec.prompts, log);
     this.ctx = {
       seed: spec.seed,
-      scale: spec.scale,
+      scale: spec.scale * SCALE_UNIT,
       start: info.start,
       end: info.end,
       world: new World(info.root.fork("world")),

@@ -1,7 +1,7 @@
 // Drafts become real API bodies: an Anthropic Messages or OpenAI Chat Completions
 // request with its response, and the provider's view of the caller.
 
-import { jsonString } from "./_builtin-text.js";
+import { pooledJson } from "./_builtin-text.js";
 import type { Draft, Msg, ToolUse } from "./_model.js";
 import { tokens } from "./_model.js";
 import type { Rng } from "./_rng.js";
@@ -114,16 +114,49 @@ function openaiCall(t: ToolUse): unknown {
   return { id: t.id, type: "function", function: { name: t.name, arguments: JSON.stringify(t.input) } };
 }
 
-function inputTokens(d: Draft): number {
-  let n = tokens(d.system) + 8;
-  for (const m of d.messages) {
-    n += 6 + tokens(m.text);
+function msgTokens(m: Msg): number {
+  const c = m as Msg & Cached;
+  let n = c._t;
+  if (n === undefined) {
+    n = 6 + tokens(m.text);
     if (m.image) n += 1200;
     if (m.toolResult) n += tokens(m.toolResult.content);
     if (m.toolUse) n += 20 + tokens(JSON.stringify(m.toolUse.input));
+    c._t = n;
   }
+  return n;
+}
+
+function inputTokens(d: Draft): number {
+  let n = tokens(d.system) + 8;
+  for (const m of d.messages) n += msgTokens(m);
   if (d.tools) n += d.tools.length * 90;
   return n;
+}
+
+// The caller's part of a line (account, key, client) repeats across an account's
+// exchanges: the last one rendered is kept, as bytes, with the account.
+interface CallerCache {
+  keyId: string;
+  net: Draft["net"];
+  ua: string;
+  json: string;
+  bytes: Uint8Array | undefined;
+}
+const callers = new WeakMap<Draft["acct"], CallerCache>();
+
+function writeCaller(w: ByteWriter, d: Draft): void {
+  const c = callers.get(d.acct);
+  if (c !== undefined && c.keyId === d.keyId && c.net === d.net && c.ua === d.ua) {
+    // encoded once it has been seen twice: most callers repeat, some (proxy exits) never do
+    c.bytes ??= utf8(c.json);
+    w.b(c.bytes);
+    return;
+  }
+  const org = d.acct.record.org_id === undefined ? "" : `,"org_id":${q(d.acct.record.org_id)}`;
+  const json = `,"account_id":"${d.acct.id}"${org},"key_id":"${d.keyId}","client":{"ip":"${d.net.ip}","user_agent":${q(d.ua)},"asn":${d.net.asn},"ip_type":"${d.net.type}","country":"${d.net.country}"}`;
+  callers.set(d.acct, { keyId: d.keyId, net: d.net, ua: d.ua, json, bytes: undefined });
+  w.s(json);
 }
 
 export interface RenderOptions {
@@ -131,50 +164,68 @@ export interface RenderOptions {
   readonly apiFieldShare: number;
 }
 
-// Messages recur in every later turn of a conversation; each is serialised once per API.
-const anthropicMsgJson = new WeakMap<Msg, string>();
-const openaiMsgJson = new WeakMap<Msg, string>();
-const anthropicToolsJson = new WeakMap<readonly string[], string>();
-const openaiToolsJson = new WeakMap<readonly string[], string>();
+// Messages recur in every later turn of a conversation; each is serialised to UTF-8
+// once per API and its bytes copied thereafter (the cache lives on the message).
+interface Cached {
+  _a?: string | Uint8Array;
+  _o?: string | Uint8Array;
+  _t?: number;
+}
+const toolsJson = new Map<string, Uint8Array>();
 const q = JSON.stringify;
+const utf8 = (s: string): Uint8Array => Buffer.from(s, "utf8");
 
-function anthropicMsg(m: Msg): string {
-  let s = anthropicMsgJson.get(m);
-  if (s === undefined) {
+// A message is kept as its JSON string when first rendered and as bytes from its second
+// rendering on (a conversation's earlier turns recur; a single-turn message never does).
+function writeAnthropicMsg(w: ByteWriter, m: Msg): void {
+  const c = m as Msg & Cached;
+  const cached = c._a;
+  if (cached === undefined) {
     const plain = m.text !== undefined && !m.image && !m.toolUse && !m.toolResult;
-    s = plain
-      ? `{"role":"${m.role}","content":${jsonString(m.text ?? "")}}`
+    const json = plain
+      ? `{"role":"${m.role}","content":${q(m.text ?? "")}}`
       : q({ role: m.role, content: anthropicContent(m) });
-    anthropicMsgJson.set(m, s);
-  }
-  return s;
+    c._a = json;
+    w.s(json);
+  } else if (typeof cached === "string") {
+    const b = utf8(cached);
+    c._a = b;
+    w.b(b);
+  } else w.b(cached);
 }
 
-function openaiMsgs(system: string | undefined, msgs: readonly Msg[]): string {
-  const parts: string[] = [];
-  if (system !== undefined) parts.push(`{"role":"system","content":${q(system)}}`);
-  for (const m of msgs) {
-    let s = openaiMsgJson.get(m);
-    if (s === undefined) {
-      const plain = m.text !== undefined && !m.image && !m.toolUse && !m.toolResult;
-      s = plain
-        ? `{"role":"${m.role}","content":${jsonString(m.text ?? "")}}`
-        : q(openaiMessages(undefined, [m])[0]);
-      openaiMsgJson.set(m, s);
-    }
-    parts.push(s);
-  }
-  return parts.join(",");
+function writeOpenaiMsg(w: ByteWriter, m: Msg): void {
+  const c = m as Msg & Cached;
+  const cached = c._o;
+  if (cached === undefined) {
+    const plain = m.text !== undefined && !m.image && !m.toolUse && !m.toolResult;
+    const json = plain
+      ? `{"role":"${m.role}","content":${q(m.text ?? "")}}`
+      : q(openaiMessages(undefined, [m])[0]);
+    c._o = json;
+    w.s(json);
+  } else if (typeof cached === "string") {
+    const b = utf8(cached);
+    c._o = b;
+    w.b(b);
+  } else w.b(cached);
 }
 
-function tools(list: readonly string[], anthropic: boolean): string {
-  const cache = anthropic ? anthropicToolsJson : openaiToolsJson;
-  let s = cache.get(list);
-  if (s === undefined) {
-    s = q(list.map(anthropic ? anthropicTool : openaiTool));
-    cache.set(list, s);
+function tools(list: readonly string[], anthropic: boolean): Uint8Array {
+  const key = `${anthropic ? "a" : "o"}${list.join(",")}`;
+  let b = toolsJson.get(key);
+  if (b === undefined) {
+    b = utf8(q(list.map(anthropic ? anthropicTool : openaiTool)));
+    toolsJson.set(key, b);
   }
-  return s;
+  return b;
+}
+
+/** Writes a string as JSON: pooled prose from its precomputed bytes. */
+function jsonText(w: ByteWriter, s: string): void {
+  const pooled = pooledJson(s);
+  if (pooled === undefined) w.s(q(s));
+  else w.b(pooled);
 }
 
 /** Appends UTF-8 text to a growing buffer: lines are written once, never built as strings. */
@@ -191,6 +242,13 @@ export class ByteWriter {
     this.pos += (this.buf as Buffer & { utf8Write(s: string, o: number): number }).utf8Write(str, this.pos);
   }
 
+  /** Appends bytes as they are (a cached fragment). */
+  b(bytes: Uint8Array): void {
+    if (this.pos + bytes.length > this.buf.length) this.grow(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
   private grow(need: number): void {
     const next = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.pos + need));
     this.buf.copy(next, 0, 0, this.pos);
@@ -205,6 +263,9 @@ export class ByteWriter {
     return out;
   }
 }
+
+const COMMA = utf8(",");
+const CLOSE_BRACKET = utf8("]");
 
 const ISO_DAY = new Map<number, string>();
 
@@ -235,15 +296,10 @@ export function renderExchange(d: Draft, rng: Rng, opts: RenderOptions, w: ByteW
   const outTok = Math.min(d.outTokens, d.maxTokens);
   const anthropic = d.api === "anthropic.messages";
   const model = q(d.model);
-  const org = d.acct.record.org_id === undefined ? "" : `,"org_id":${q(d.acct.record.org_id)}`;
   const api = rng.chance(opts.apiFieldShare) ? `,"api":"${d.api}"` : "";
-  w.s(
-    `,"ts":"${iso(d.ts)}","account_id":"${d.acct.id}"${org},"key_id":"${d.keyId}","client":{"ip":"${d.net.ip}","user_agent":`,
-  );
-  w.s(q(d.ua));
-  w.s(
-    `,"asn":${d.net.asn},"ip_type":"${d.net.type}","country":"${d.net.country}"}${api},"request":{"model":${model}`,
-  );
+  w.s(`,"ts":"${iso(d.ts)}"`);
+  writeCaller(w, d);
+  w.s(`${api},"request":{"model":${model}`);
   if (anthropic) {
     w.s(`,"max_tokens":${d.maxTokens}`);
     if (d.system !== undefined) {
@@ -251,14 +307,15 @@ export function renderExchange(d: Draft, rng: Rng, opts: RenderOptions, w: ByteW
       w.s(q(d.system));
     }
     w.s(`,"messages":[`);
-    d.messages.forEach((m, i) => {
-      if (i > 0) w.s(",");
-      w.s(anthropicMsg(m));
-    });
-    w.s("]");
+    const msgs = d.messages;
+    for (let i = 0; i < msgs.length; i++) {
+      if (i > 0) w.b(COMMA);
+      writeAnthropicMsg(w, msgs[i] as Msg);
+    }
+    w.b(CLOSE_BRACKET);
     if (d.tools) {
       w.s(`,"tools":`);
-      w.s(tools(d.tools, true));
+      w.b(tools(d.tools, true));
     }
     if (d.temperature !== undefined) w.s(`,"temperature":${d.temperature}`);
     if (d.thinkingBudget !== undefined)
@@ -270,13 +327,13 @@ export function renderExchange(d: Draft, rng: Rng, opts: RenderOptions, w: ByteW
       let sep = "";
       if (d.out.thinking !== undefined) {
         w.s(`{"type":"thinking","thinking":`);
-        w.s(jsonString(d.out.thinking));
+        jsonText(w, d.out.thinking);
         w.s(`,"signature":"sig"}`);
         sep = ",";
       }
       if (d.out.text) {
         w.s(`${sep}{"type":"text","text":`);
-        w.s(jsonString(d.out.text));
+        jsonText(w, d.out.text);
         w.s("}");
         sep = ",";
       }
@@ -295,11 +352,16 @@ export function renderExchange(d: Draft, rng: Rng, opts: RenderOptions, w: ByteW
     }
   } else {
     w.s(`,"messages":[`);
-    w.s(openaiMsgs(d.system, d.messages));
+    if (d.system !== undefined) w.s(`{"role":"system","content":${q(d.system)}}`);
+    const msgs = d.messages;
+    for (let i = 0; i < msgs.length; i++) {
+      if (i > 0 || d.system !== undefined) w.b(COMMA);
+      writeOpenaiMsg(w, msgs[i] as Msg);
+    }
     w.s(`],"${rng.chance(0.5) ? "max_tokens" : "max_completion_tokens"}":${d.maxTokens}`);
     if (d.tools) {
       w.s(`,"tools":`);
-      w.s(tools(d.tools, false));
+      w.b(tools(d.tools, false));
     }
     if (d.temperature !== undefined) w.s(`,"temperature":${d.temperature}`);
     if (d.thinkingBudget !== undefined)
@@ -314,7 +376,7 @@ export function renderExchange(d: Draft, rng: Rng, opts: RenderOptions, w: ByteW
         w.s("]}");
       } else {
         w.s(`{"role":"assistant","content":`);
-        w.s(jsonString(d.out.text));
+        jsonText(w, d.out.text);
         w.s("}");
       }
       const finish = d.out.toolUse ? "tool_calls" : d.outTokens >= d.maxTokens ? "length" : "stop";
