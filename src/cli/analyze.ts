@@ -7,7 +7,7 @@ import { type Io, numberOption, parse, stringOption } from "./_args.js";
 import { CLIError } from "./_errors.js";
 import { formatCount, formatDuration, progress } from "./_progress.js";
 
-export const ANALYZE_USAGE = `usage: distillguard analyze <dir | exchanges-file | -> --out DIR [--accounts F] [--events F] [--threshold X] [--db FILE] [--quiet]
+export const ANALYZE_USAGE = `usage: distillguard analyze <dir | exchanges-file | -> --out DIR [--accounts F] [--events F] [--threshold X] [--db FILE] [--threads N] [--quiet]
 
 Reads a traffic log (a folder means its exchanges.jsonl[.gz], accounts.jsonl[.gz] and
 events.jsonl[.gz]; ground truth in the same folder is never read) and writes the
@@ -22,6 +22,8 @@ contract's verdicts to --out: accounts.jsonl, campaigns.json and report.html.
   --db FILE       also keep the run in a DuckDB store (tables exchanges, accounts, campaigns,
                   campaign_accounts; replaced as a whole when the run completes); ask it
                   questions with 'distillguard query'
+  --threads N     worker threads that parse lines and compute per-exchange signals while
+                  this thread keeps the profiles (default: the number of cores; 0: none)
   --quiet         no progress or bad-line reports on stderr`;
 
 function checkInput(path: string, what: string): void {
@@ -43,6 +45,7 @@ export async function runAnalyze(argv: readonly string[], io: Io): Promise<numbe
       threshold: { type: "string" },
       "unsupported-regions": { type: "string" },
       db: { type: "string" },
+      threads: { type: "string" },
       quiet: { type: "boolean" },
     },
     ANALYZE_USAGE,
@@ -58,6 +61,12 @@ export async function runAnalyze(argv: readonly string[], io: Io): Promise<numbe
   if (existsSync(out) && !statSync(out).isDirectory())
     throw new CLIError(`--out: ${out} is a file`, "E_OUTPUT");
   const threshold = numberOption(values.threshold, "threshold", (n) => n > 0 && n < 1, "a number in (0, 1)");
+  const threads = numberOption(
+    values.threads,
+    "threads",
+    (n) => Number.isInteger(n) && n >= 0 && n <= 64,
+    "an integer from 0 to 64",
+  );
 
   const regionsText = stringOption(values["unsupported-regions"]);
   const regions = regionsText
@@ -98,6 +107,7 @@ export async function runAnalyze(argv: readonly string[], io: Io): Promise<numbe
     inputs: { exchanges, accounts, events },
     out,
     db,
+    ...(threads === undefined ? {} : { threads }),
     detector: {
       ...(threshold === undefined ? {} : { threshold: scoreForRisk(threshold) }),
       ...(regions === undefined ? {} : { unsupportedRegions: regions }),

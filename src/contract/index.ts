@@ -4,7 +4,9 @@ export { formatIssue, type InputIssue, type IssueCode, type IssueSink, IssueTall
 export { type Line, type LineReadOptions, readLineBatches } from "./lines.js";
 export {
   type Block,
+  type ExchangeFacts,
   type ExchangeView,
+  exchangeFacts,
   inferApi,
   lastUserText,
   normaliseExchange,
@@ -17,6 +19,7 @@ export {
 export {
   type Checker,
   checkers,
+  checkLines,
   findJsonl,
   type InputProblem,
   inputProblem,

@@ -68,6 +68,37 @@ export interface ExchangeView {
   readonly raw: ExchangeRecord;
 }
 
+/**
+ * What the detector and the store keep of an exchange beyond its signals: who sent it,
+ * when, from where, to which model, and how it ended. Small, plain and cloneable, so
+ * that worker threads can hand it to the thread that keeps the profiles.
+ */
+export type ExchangeFacts = Pick<
+  ExchangeView,
+  "id" | "ts" | "accountId" | "orgId" | "client" | "api" | "model" | "status"
+>;
+
+/** The facts of a view, with the client reduced to the contract's known fields. */
+export function exchangeFacts(v: ExchangeView): ExchangeFacts {
+  const c = v.client;
+  const client: { -readonly [K in keyof ClientInfo]: ClientInfo[K] } = {};
+  if (c.ip !== undefined) client.ip = c.ip;
+  if (c.ip_type !== undefined) client.ip_type = c.ip_type;
+  if (c.asn !== undefined) client.asn = c.asn;
+  if (c.country !== undefined) client.country = c.country;
+  if (c.user_agent !== undefined) client.user_agent = c.user_agent;
+  return {
+    id: v.id,
+    ts: v.ts,
+    accountId: v.accountId,
+    ...(v.orgId === undefined ? {} : { orgId: v.orgId }),
+    client,
+    api: v.api,
+    ...(v.model === undefined ? {} : { model: v.model }),
+    status: v.status,
+  };
+}
+
 type Obj = Record<string, unknown>;
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);

@@ -2,7 +2,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { InputIssue, IssueSink } from "./issues.js";
-import { type LineReadOptions, readLineBatches } from "./lines.js";
+import { type Line, type LineReadOptions, readLineBatches } from "./lines.js";
 import {
   type Checked,
   checkAccount,
@@ -35,23 +35,32 @@ export async function* readRecordBatches<T>(
 ): AsyncGenerator<Row<T>[]> {
   const file = opts.name ?? (source === "-" ? "<stdin>" : source);
   for await (const lines of readLineBatches(source, opts)) {
-    const rows: Row<T>[] = [];
-    for (const { line, text } of lines) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch (err) {
-        opts.onIssue(issue(file, line, "E_JSON", `not valid JSON (${shortJsonError(err)})`, true));
-        continue;
-      }
-      const checked = check(parsed, (reason) =>
-        opts.onIssue(issue(file, line, "W_BAD_OPTIONAL", reason, false)),
-      );
-      if (checked.ok) rows.push({ value: checked.value, tsMs: checked.tsMs, line });
-      else opts.onIssue(issue(file, line, checked.code, checked.reason, true));
-    }
+    const rows = checkLines(file, lines, check, opts.onIssue);
     if (rows.length > 0) yield rows;
   }
+}
+
+/** Parses and checks lines already read (of `file`); bad lines go to onIssue and are skipped. */
+export function checkLines<T>(
+  file: string,
+  lines: readonly Line[],
+  check: Checker<T>,
+  onIssue: IssueSink,
+): Row<T>[] {
+  const rows: Row<T>[] = [];
+  for (const { line, text } of lines) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      onIssue(issue(file, line, "E_JSON", `not valid JSON (${shortJsonError(err)})`, true));
+      continue;
+    }
+    const checked = check(parsed, (reason) => onIssue(issue(file, line, "W_BAD_OPTIONAL", reason, false)));
+    if (checked.ok) rows.push({ value: checked.value, tsMs: checked.tsMs, line });
+    else onIssue(issue(file, line, checked.code, checked.reason, true));
+  }
+  return rows;
 }
 
 /** One record at a time; convenient where throughput does not matter. */

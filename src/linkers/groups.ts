@@ -70,33 +70,89 @@ export interface MemberStatus {
 /** Values with at most this many accounts form groups; bigger ones are treated as common. */
 export const MAX_GROUP = 5000;
 
+/**
+ * Values seen by one account so far are kept in two generations of this many each:
+ * when the young one fills, the old one is forgotten. A value whose second account
+ * comes after it has been forgotten starts afresh (the link is missed); a value two
+ * accounts share is kept for good. This bounds memory however many distinct values
+ * (prompt templates, home addresses) a log holds.
+ */
+export const SINGLETON_GENERATION = 1_500_000;
+
 export class GroupIndex {
-  private readonly byKey = new Map<string, string | Group>();
+  /** groups with two or more members, by kind and value */
+  private readonly groupsByKind = new Map<GroupKind, Map<string, Group>>();
+  /** values with one account so far: young and old generation, by kind */
+  private young = new Map<GroupKind, Map<string, string>>();
+  private youngSize = 0;
+  private old = new Map<GroupKind, Map<string, string>>();
+  /** values forgotten while still unshared */
+  forgotten = 0;
   /** groups with two or more members */
   readonly shared = new Map<string, Group>();
   /** the shared groups each account belongs to */
   readonly memberOf = new Map<string, Set<Group>>();
 
-  constructor(private readonly statusOf: (account: string) => MemberStatus) {}
+  constructor(
+    private readonly statusOf: (account: string) => MemberStatus,
+    private readonly generation = SINGLETON_GENERATION,
+  ) {}
 
   add(kind: GroupKind, value: string, account: string, example?: string): void {
+    let groups = this.groupsByKind.get(kind);
+    if (groups === undefined) {
+      groups = new Map();
+      this.groupsByKind.set(kind, groups);
+    }
+    const g = groups.get(value);
+    if (g !== undefined) {
+      if (!g.members.has(account) && g.members.size < MAX_GROUP) this.join(g, account);
+      return;
+    }
+    let young = this.young.get(kind);
+    if (young === undefined) {
+      young = new Map();
+      this.young.set(kind, young);
+    }
+    let first = young.get(value);
+    let fromOld = false;
+    if (first === undefined) {
+      first = this.old.get(kind)?.get(value);
+      fromOld = first !== undefined;
+    }
+    if (first === undefined) {
+      young.set(value, account);
+      if (++this.youngSize >= this.generation) this.rotate();
+      return;
+    }
+    if (first === account) {
+      if (fromOld) {
+        // still in use: carry it into the young generation
+        this.old.get(kind)?.delete(value);
+        young.set(value, account);
+        if (++this.youngSize >= this.generation) this.rotate();
+      }
+      return;
+    }
+    if (fromOld) this.old.get(kind)?.delete(value);
+    else {
+      young.delete(value);
+      this.youngSize--;
+    }
     const key = `${kind}\u0000${value}`;
-    const cur = this.byKey.get(key);
-    if (cur === undefined) {
-      this.byKey.set(key, account);
-      return;
-    }
-    if (typeof cur === "string") {
-      if (cur === account) return;
-      const g: Group = { key, kind, value, members: new Set(), well: 0, seeds: 0, leaning: 0, firm: 0 };
-      if (example !== undefined) g.example = example;
-      this.byKey.set(key, g);
-      this.shared.set(key, g);
-      this.join(g, cur);
-      this.join(g, account);
-      return;
-    }
-    if (!cur.members.has(account) && cur.members.size < MAX_GROUP) this.join(cur, account);
+    const created: Group = { key, kind, value, members: new Set(), well: 0, seeds: 0, leaning: 0, firm: 0 };
+    if (example !== undefined) created.example = example;
+    groups.set(value, created);
+    this.shared.set(key, created);
+    this.join(created, first);
+    this.join(created, account);
+  }
+
+  private rotate(): void {
+    for (const m of this.old.values()) this.forgotten += m.size;
+    this.old = this.young;
+    this.young = new Map();
+    this.youngSize = 0;
   }
 
   private join(g: Group, account: string): void {
@@ -131,8 +187,11 @@ export class GroupIndex {
     }
   }
 
+  /** Distinct values held: shared groups and values with one account so far. */
   get size(): number {
-    return this.byKey.size;
+    let n = this.shared.size + this.youngSize;
+    for (const m of this.old.values()) n += m.size;
+    return n;
   }
 }
 

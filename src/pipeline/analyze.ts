@@ -8,20 +8,20 @@ import {
   type AccountRecord,
   type CampaignsFile,
   checkers,
-  type ExchangeRecord,
   type IssueSink,
   IssueTally,
-  normaliseExchange,
-  readRecordBatches,
+  readLineBatches,
   readRecords,
 } from "../contract/index.js";
 import { CONTENT_KINDS, densestBlock, type Group, lockstepPairs } from "../linkers/index.js";
 import type { ActiveHours } from "../profiles/index.js";
-import { capabilityList, exchangeSignals } from "../signals/index.js";
+import { capabilityList } from "../signals/index.js";
 import { DuckDbStore } from "../store/index.js";
 import { describeCampaign, verdictLine } from "../verdicts/assemble.js";
 import { Detector, type DetectorOptions, riskOf } from "../verdicts/detector.js";
 import { renderReport } from "../verdicts/report.js";
+import type { ParsedBatch, ParsedExchange } from "./_parse.js";
+import { createParser, defaultThreads } from "./parallel.js";
 import { ReorderBuffer } from "./reorder.js";
 
 export interface AnalyzeInputs {
@@ -42,6 +42,8 @@ export interface AnalyzeOptions {
   readonly report?: boolean;
   /** DuckDB file to keep the run's exchanges, accounts and campaigns in */
   readonly db?: string | undefined;
+  /** worker threads that parse lines and compute per-exchange signals (0: in this thread); default: the cores */
+  readonly threads?: number;
 }
 
 export interface AnalyzeSummary {
@@ -137,21 +139,20 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
       if (value.type === "model_release" && value.model && tsMs !== undefined)
         detector.releases.add(value.model, tsMs);
 
-  const reorder = new ReorderBuffer<{ rec: ExchangeRecord; ts: number }>(REORDER_MS);
-  const ready: { rec: ExchangeRecord; ts: number }[] = [];
+  const reorder = new ReorderBuffer<ParsedExchange>(REORDER_MS);
+  const ready: ParsedExchange[] = [];
   let exchanges = 0;
   let nextCheckpoint = Number.NEGATIVE_INFINITY;
   const consume = (): void => {
-    for (const { rec, ts } of ready) {
+    for (const { facts, signals } of ready) {
+      const ts = facts.ts;
       if (ts >= nextCheckpoint) {
         if (Number.isFinite(nextCheckpoint)) detector.checkpoint();
         nextCheckpoint = (Math.floor(ts / CHECKPOINT_MS) + 1) * CHECKPOINT_MS;
       }
-      const view = normaliseExchange(rec, ts);
-      const signals = exchangeSignals(view);
-      detector.observe(view, signals);
+      detector.observe(facts, signals);
       store?.addExchange({
-        view,
+        view: facts,
         capabilities: capabilityList(signals.capabilities),
         scaffold: signals.scaffold,
         inputTokens: signals.inputTokens,
@@ -161,19 +162,33 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
     }
     ready.length = 0;
   };
+  const take = (batches: readonly ParsedBatch[]): void => {
+    for (const b of batches) {
+      for (const i of b.issues) onIssue(i);
+      for (const row of b.rows) reorder.push(row.facts.ts, row, ready);
+    }
+    consume();
+  };
 
   const exchangesFile = opts.inputs.exchanges;
+  const name = exchangesFile === "-" ? "<stdin>" : exchangesFile;
   const totalBytes = exchangesFile === "-" ? undefined : statSync(exchangesFile).size;
   let bytesRead = 0;
-  for await (const batch of readRecordBatches(exchangesFile, checkers.exchange, {
-    onIssue,
-    onBytes: (n) => {
-      bytesRead += n;
-    },
-  })) {
-    for (const row of batch) reorder.push(row.tsMs ?? 0, { rec: row.value, ts: row.tsMs ?? 0 }, ready);
-    consume();
-    opts.onProgress?.(bytesRead, totalBytes, exchanges);
+  const parser = createParser(name, opts.threads ?? defaultThreads());
+  try {
+    for await (const lines of readLineBatches(exchangesFile, {
+      onIssue,
+      onBytes: (n) => {
+        bytesRead += n;
+      },
+    })) {
+      await parser.submit(lines);
+      take(parser.ready());
+      opts.onProgress?.(bytesRead, totalBytes, exchanges);
+    }
+    take(await parser.drain());
+  } finally {
+    await parser.close();
   }
   reorder.drain(ready);
   consume();

@@ -1,6 +1,6 @@
 // Per-account state, updated one exchange at a time. Every field is bounded: counts,
 // fixed histograms and capped maps, so memory grows with accounts, never with traffic.
-import type { AccountRecord, ExchangeView, IpType } from "../contract/index.js";
+import type { AccountRecord, ExchangeFacts, IpType } from "../contract/index.js";
 import { bit, CAPABILITIES, type ExchangeSignals } from "../signals/index.js";
 import { ActiveHours } from "./activity.js";
 
@@ -158,7 +158,7 @@ export class AccountProfile {
     public account: AccountRecord | undefined,
   ) {}
 
-  update(view: ExchangeView, s: ExchangeSignals, releases: Releases): void {
+  update(view: ExchangeFacts, s: ExchangeSignals, releases: Releases): void {
     const ts = view.ts;
     if (this.n > 0 && ts >= this.lastTs) {
       const g = Math.log1p((ts - this.lastTs) / 1000);

@@ -4,10 +4,10 @@
 // at the end replaces the published tables, so a run killed part-way leaves the store
 // as it was, and re-running on the same input does not double-count.
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import type { Campaign, ExchangeView, VerdictAccount } from "../contract/index.js";
+import type { Campaign, ExchangeFacts, VerdictAccount } from "../contract/index.js";
 
 export interface ExchangeFeatures {
-  readonly view: ExchangeView;
+  readonly view: ExchangeFacts;
   readonly capabilities: readonly string[];
   readonly scaffold: string;
   readonly inputTokens: number;

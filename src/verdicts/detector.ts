@@ -3,7 +3,7 @@
 // their own evidence plus what they share with accounts already standing on theirs.
 // first_flagged_at is the time of the last exchange an account had sent when the
 // checkpoint first flagged it.
-import type { AccountRecord, ExchangeView, Reason } from "../contract/index.js";
+import type { AccountRecord, ExchangeFacts, Reason } from "../contract/index.js";
 import {
   CONTENT_KINDS,
   type Group,
@@ -58,6 +58,7 @@ export function scoreForRisk(risk: number): number {
 
 const SHARED_EXIT: ReadonlySet<string> = new Set(["residential", "mobile", "proxy", "vpn", "tor"]);
 const NOBODY: MemberStatus = { well: false, seed: false, leaning: false, firm: false };
+const NO_BOOST: { weight: number; reasons: Reason[] } = { weight: 0, reasons: [] };
 /** Own evidence within this margin below the threshold counts as leaning toward a campaign. */
 export const LEANING_MARGIN = 2;
 /** Own evidence within this margin below the threshold counts as firmly suspicious. */
@@ -93,7 +94,7 @@ export class Detector {
     this.groups = new GroupIndex((a) => this.status.get(a) ?? NOBODY);
   }
 
-  observe(view: ExchangeView, s: ExchangeSignals): void {
+  observe(view: ExchangeFacts, s: ExchangeSignals): void {
     const id = view.accountId;
     let p = this.profiles.get(id);
     if (!p) {
@@ -146,8 +147,13 @@ export class Detector {
     if (!this.disabledKinds.has(kind)) this.groups.add(kind, value, account, example);
   }
 
-  /** Judges the accounts that changed since the last checkpoint; returns how many are newly flagged. */
-  checkpoint(): number {
+  /**
+   * Judges the accounts that changed since the last checkpoint; returns how many are newly
+   * flagged. An account whose own evidence is too weak for any boost to flag it skips the
+   * boosts here (most of a checkpoint's cost), and an account already flagged keeps its
+   * decision until the final judgement, which computes everything for every account.
+   */
+  checkpoint(final = false): number {
     let newly = 0;
     const ids = [...this.dirty];
     this.dirty.clear();
@@ -177,7 +183,11 @@ export class Detector {
     for (const [id, o] of own) {
       const p = this.profiles.get(id);
       if (!p) continue;
-      const boosts = this.boosts(p);
+      const prevDecision = this.decisions.get(id);
+      // once flagged, its first_flagged_at is settled: only the final judgement revisits it
+      if (!final && prevDecision?.firstFlaggedAt !== undefined) continue;
+      const hopeless = !final && o.score + this.contentBoost + this.infraBoost < this.threshold;
+      const boosts = hopeless ? NO_BOOST : this.boosts(p);
       const reasons = [...o.reasons, ...boosts.reasons].sort((a, b) => b.weight - a.weight);
       const score = o.score + boosts.weight;
       const flagged = score >= this.threshold;
@@ -200,7 +210,7 @@ export class Detector {
   /** Judges every account once more with everything the log has shown. */
   finish(): void {
     for (const id of this.profiles.keys()) this.dirty.add(id);
-    this.checkpoint();
+    this.checkpoint(true);
     // a flag that the whole log no longer supports does not keep its early time
     for (const d of this.decisions.values()) if (!d.flagged) d.firstFlaggedAt = undefined;
   }

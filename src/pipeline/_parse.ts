@@ -1,0 +1,33 @@
+// The per-exchange half of an analysis, which needs no shared state: parse and check
+// each line, normalise the request, and compute its signals. It runs in worker threads
+// (both cores) or in-process; either way the result is the same list.
+import {
+  checkers,
+  checkLines,
+  type ExchangeFacts,
+  exchangeFacts,
+  type InputIssue,
+  type Line,
+  normaliseExchange,
+} from "../contract/index.js";
+import { type ExchangeSignals, exchangeSignals } from "../signals/index.js";
+
+export interface ParsedExchange {
+  readonly facts: ExchangeFacts;
+  readonly signals: ExchangeSignals;
+}
+
+export interface ParsedBatch {
+  readonly rows: ParsedExchange[];
+  readonly issues: InputIssue[];
+}
+
+export function parseExchangeLines(file: string, lines: readonly Line[]): ParsedBatch {
+  const issues: InputIssue[] = [];
+  const rows: ParsedExchange[] = [];
+  for (const row of checkLines(file, lines, checkers.exchange, (i) => issues.push(i))) {
+    const view = normaliseExchange(row.value, row.tsMs ?? 0);
+    rows.push({ facts: exchangeFacts(view), signals: exchangeSignals(view) });
+  }
+  return { rows, issues };
+}
