@@ -7,6 +7,7 @@ export type CLIErrorCode =
   | "E_INPUT_MISSING"
   | "E_INPUT_UNREADABLE"
   | "E_OUTPUT"
+  | "E_STORE"
   | "E_SCHEMA_STALE";
 
 export class CLIError extends Error {

@@ -1,13 +1,13 @@
 // distillguard analyze: find the campaigns in a traffic log.
 import { existsSync, statSync } from "node:fs";
 import { findJsonl, formatIssue, inputProblem } from "../contract/index.js";
-import { analyze } from "../pipeline/index.js";
+import { AnalyzeError, analyze } from "../pipeline/index.js";
 import { DEFAULT_UNSUPPORTED_REGIONS, scoreForRisk } from "../verdicts/index.js";
 import { type Io, numberOption, parse, stringOption } from "./_args.js";
 import { CLIError } from "./_errors.js";
 import { formatCount, formatDuration, progress } from "./_progress.js";
 
-export const ANALYZE_USAGE = `usage: distillguard analyze <dir | exchanges-file | -> --out DIR [--accounts F] [--events F] [--threshold X] [--db FILE] [--threads N] [--quiet]
+export const ANALYZE_USAGE = `usage: distillguard analyze <dir | exchanges-file | -> --out DIR [--accounts F] [--events F] [--threshold X] [--db FILE [--append]] [--threads N] [--quiet]
 
 Reads a traffic log (a folder means its exchanges.jsonl[.gz], accounts.jsonl[.gz] and
 events.jsonl[.gz]; ground truth in the same folder is never read) and writes the
@@ -22,6 +22,9 @@ contract's verdicts to --out: accounts.jsonl, campaigns.json and report.html.
   --db FILE       also keep the run in a DuckDB store (tables exchanges, accounts, campaigns,
                   campaign_accounts; replaced as a whole when the run completes); ask it
                   questions with 'distillguard query'
+  --append        with --db: continue from the store's saved state, adding this log (say, a
+                  new day's) to it and judging every account again; a file the store already
+                  holds is recognised and not counted twice
   --threads N     worker threads that parse lines and compute per-exchange signals while
                   this thread keeps the profiles (default: the number of cores; 0: none)
   --quiet         no progress or bad-line reports on stderr`;
@@ -45,6 +48,7 @@ export async function runAnalyze(argv: readonly string[], io: Io): Promise<numbe
       threshold: { type: "string" },
       "unsupported-regions": { type: "string" },
       db: { type: "string" },
+      append: { type: "boolean" },
       threads: { type: "string" },
       quiet: { type: "boolean" },
     },
@@ -103,10 +107,14 @@ export async function runAnalyze(argv: readonly string[], io: Io): Promise<numbe
   const db = stringOption(values.db);
   if (db !== undefined && existsSync(db) && statSync(db).isDirectory())
     throw new CLIError(`--db: ${db} is a directory`, "E_OUTPUT");
-  const summary = await analyze({
+  const append = values.append === true;
+  if (append && db === undefined) throw new CLIError("--append needs --db FILE", "E_USAGE");
+  if (append && exchanges === "-") throw new CLIError("--append reads a file, not standard input", "E_USAGE");
+  const run = analyze({
     inputs: { exchanges, accounts, events },
     out,
     db,
+    append,
     ...(threads === undefined ? {} : { threads }),
     detector: {
       ...(threshold === undefined ? {} : { threshold: scoreForRisk(threshold) }),
@@ -118,10 +126,18 @@ export async function runAnalyze(argv: readonly string[], io: Io): Promise<numbe
     },
     onProgress: (read, total, n) => bar.update(read, total, n),
   });
+  const summary = await run.catch((err: unknown) => {
+    if (err instanceof AnalyzeError) throw new CLIError(err.message, "E_STORE");
+    throw err;
+  });
+  if (summary.alreadyIngested && !quiet)
+    io.stderr.write(
+      `analyze: ${summary.alreadyIngested.input} is already in ${db} (ingested ${summary.alreadyIngested.finishedAt}); not read again\n`,
+    );
   if (!quiet && shown > 1000) io.stderr.write(`... ${shown - 1000} more input issues not shown\n`);
   const ms = Date.now() - t0;
   bar.finish(
-    `analyze: ${formatCount(summary.exchanges)} exchanges, ${summary.accounts} accounts, ${summary.flagged} flagged in ${summary.campaigns} campaigns, ${formatDuration(ms)} (${formatCount((summary.exchanges * 1000) / Math.max(1, ms))}/s) → ${out}`,
+    `analyze: ${formatCount(summary.exchanges)} exchanges${summary.totalExchanges > summary.exchanges ? ` (${formatCount(summary.totalExchanges)} in the store)` : ""}, ${summary.accounts} accounts, ${summary.flagged} flagged in ${summary.campaigns} campaigns, ${formatDuration(ms)} (${formatCount((summary.exchanges * 1000) / Math.max(1, ms))}/s) → ${out}`,
   );
   if (!quiet) io.stderr.write(`${summary.issueSummary}\n`);
   return 0;

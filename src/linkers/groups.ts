@@ -79,6 +79,16 @@ export const MAX_GROUP = 5000;
  */
 export const SINGLETON_GENERATION = 1_500_000;
 
+export type GroupIndexPart =
+  | { readonly type: "meta"; readonly youngSize: number; readonly forgotten: number }
+  | { readonly type: "groups"; readonly groups: (Omit<Group, "members"> & { members: string[] })[] }
+  | {
+      readonly type: "singletons";
+      readonly generation: "young" | "old";
+      readonly kind: GroupKind;
+      readonly entries: [string, string][];
+    };
+
 export class GroupIndex {
   /** groups with two or more members, by kind and value */
   private readonly groupsByKind = new Map<GroupKind, Map<string, Group>>();
@@ -184,6 +194,70 @@ export class GroupIndex {
       g.seeds += Number(after.seed) - Number(before.seed);
       g.leaning += Number(after.leaning) - Number(before.leaning);
       g.firm += Number(after.firm) - Number(before.firm);
+    }
+  }
+
+  /** The index as plain parts (for a saved state), in chunks of at most `chunk` entries. */
+  *exportParts(chunk = 100_000): Generator<GroupIndexPart> {
+    yield { type: "meta", youngSize: this.youngSize, forgotten: this.forgotten };
+    let groups: GroupIndexPart & { type: "groups" } = { type: "groups", groups: [] };
+    for (const g of this.shared.values()) {
+      groups.groups.push({ ...g, members: [...g.members] });
+      if (groups.groups.length >= chunk) {
+        yield groups;
+        groups = { type: "groups", groups: [] };
+      }
+    }
+    if (groups.groups.length > 0) yield groups;
+    for (const [generation, maps] of [
+      ["young", this.young],
+      ["old", this.old],
+    ] as const)
+      for (const [kind, m] of maps) {
+        let entries: [string, string][] = [];
+        for (const e of m) {
+          entries.push(e);
+          if (entries.length >= chunk) {
+            yield { type: "singletons", generation, kind, entries };
+            entries = [];
+          }
+        }
+        if (entries.length > 0) yield { type: "singletons", generation, kind, entries };
+      }
+  }
+
+  /** Adds a part saved by exportParts (into an empty index). */
+  importPart(part: GroupIndexPart): void {
+    if (part.type === "meta") {
+      this.youngSize = part.youngSize;
+      this.forgotten = part.forgotten;
+    } else if (part.type === "groups") {
+      for (const saved of part.groups) {
+        const g: Group = { ...saved, members: new Set(saved.members) };
+        let groups = this.groupsByKind.get(g.kind);
+        if (groups === undefined) {
+          groups = new Map();
+          this.groupsByKind.set(g.kind, groups);
+        }
+        groups.set(g.value, g);
+        this.shared.set(g.key, g);
+        for (const a of g.members) {
+          let set = this.memberOf.get(a);
+          if (!set) {
+            set = new Set();
+            this.memberOf.set(a, set);
+          }
+          set.add(g);
+        }
+      }
+    } else {
+      const maps = part.generation === "young" ? this.young : this.old;
+      let m = maps.get(part.kind);
+      if (m === undefined) {
+        m = new Map();
+        maps.set(part.kind, m);
+      }
+      for (const [v, a] of part.entries) m.set(v, a);
     }
   }
 

@@ -5,6 +5,7 @@ export {
   CONTENT_KINDS,
   type Group,
   GroupIndex,
+  type GroupIndexPart,
   type GroupKind,
   groupStrength,
   isFreeMail,

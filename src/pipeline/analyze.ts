@@ -1,8 +1,10 @@
 // Wires the stages for one run: files → normalised exchanges in time order →
 // signals → profiles and shared-value groups → hourly checkpoints → campaigns →
 // verdicts and report.
-import { mkdirSync, statSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { closeSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { deserialize, serialize } from "node:v8";
 import { CONTROL_KINDS, communities, type Edge, edgesAmong } from "../campaigns/index.js";
 import {
   type AccountRecord,
@@ -18,7 +20,7 @@ import type { ActiveHours } from "../profiles/index.js";
 import { capabilityList } from "../signals/index.js";
 import { DuckDbStore } from "../store/index.js";
 import { describeCampaign, verdictLine } from "../verdicts/assemble.js";
-import { Detector, type DetectorOptions, riskOf } from "../verdicts/detector.js";
+import { Detector, type DetectorOptions, type DetectorPart, riskOf } from "../verdicts/detector.js";
 import { renderReport } from "../verdicts/report.js";
 import type { ParsedBatch, ParsedExchange } from "./_parse.js";
 import { createParser, defaultThreads } from "./parallel.js";
@@ -42,12 +44,27 @@ export interface AnalyzeOptions {
   readonly report?: boolean;
   /** DuckDB file to keep the run's exchanges, accounts and campaigns in */
   readonly db?: string | undefined;
+  /**
+   * continue from the state saved in `db` by earlier runs: add this log's exchanges and
+   * judge every account again; an input the store already holds is not read twice
+   */
+  readonly append?: boolean;
   /** worker threads that parse lines and compute per-exchange signals (0: in this thread); default: the cores */
   readonly threads?: number;
 }
 
+/** A problem with the store or the inputs that the user can fix (printed without a trace). */
+export class AnalyzeError extends Error {
+  override readonly name = "AnalyzeError";
+}
+
 export interface AnalyzeSummary {
+  /** exchanges read in this run */
   readonly exchanges: number;
+  /** exchanges behind the verdicts: this run's plus, with append, those of earlier runs */
+  readonly totalExchanges: number;
+  /** with append: the input was already in the store (ingested then), so it was not read again */
+  readonly alreadyIngested: { readonly input: string; readonly finishedAt: string } | undefined;
   readonly accounts: number;
   readonly flagged: number;
   readonly campaigns: number;
@@ -56,6 +73,23 @@ export interface AnalyzeSummary {
   readonly issueSummary: string;
   readonly files: readonly string[];
 }
+
+/** sha-256 of a file's size and its first and last MiB: recognises a file already ingested without reading it all. */
+function fingerprintOf(path: string): string {
+  const size = statSync(path).size;
+  const h = createHash("sha256").update(`${size}\n`);
+  const fd = openSync(path, "r");
+  try {
+    const buf = Buffer.alloc(Math.min(size, 1 << 20));
+    h.update(buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)));
+    if (size > buf.length) h.update(buf.subarray(0, readSync(fd, buf, 0, buf.length, size - buf.length)));
+  } finally {
+    closeSync(fd);
+  }
+  return h.digest("hex");
+}
+
+async function* none(): AsyncGenerator<never> {}
 
 /** Horizon of the reorder buffer: lines up to this much out of order are analysed in time order. */
 const REORDER_MS = 10 * 60_000;
@@ -133,7 +167,24 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
     for await (const { value } of readRecords(opts.inputs.accounts, checkers.account, { onIssue }))
       accounts.set(value.account_id, value);
   const detector = new Detector(accounts, opts.detector);
+  const exchangesFile = opts.inputs.exchanges;
+  if (opts.append && opts.db === undefined) throw new AnalyzeError("--append needs --db FILE");
+  if (opts.append && exchangesFile === "-")
+    throw new AnalyzeError("--append reads a file, not standard input (the store recognises files it holds)");
   const store = opts.db === undefined ? undefined : await DuckDbStore.open(opts.db);
+  const fingerprint = store && exchangesFile !== "-" ? fingerprintOf(exchangesFile) : undefined;
+  let alreadyIngested: AnalyzeSummary["alreadyIngested"];
+  if (store && opts.append) {
+    const held = await store.contents();
+    if (!held.state && held.exchanges > 0) {
+      store.close();
+      throw new AnalyzeError(
+        `${opts.db} holds exchanges but no saved detector state: run analyze --db without --append once to rebuild it`,
+      );
+    }
+    for await (const bytes of store.stateParts()) detector.importPart(deserialize(bytes) as DetectorPart);
+    if (fingerprint) alreadyIngested = await store.findIngest(fingerprint);
+  }
   if (opts.inputs.events)
     for await (const { value, tsMs } of readRecords(opts.inputs.events, checkers.event, { onIssue }))
       if (value.type === "model_release" && value.model && tsMs !== undefined)
@@ -151,6 +202,8 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
         nextCheckpoint = (Math.floor(ts / CHECKPOINT_MS) + 1) * CHECKPOINT_MS;
       }
       detector.observe(facts, signals);
+      if (ts < firstTs) firstTs = ts;
+      if (ts > lastTs) lastTs = ts;
       store?.addExchange({
         view: facts,
         capabilities: capabilityList(signals.capabilities),
@@ -170,18 +223,22 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
     consume();
   };
 
-  const exchangesFile = opts.inputs.exchanges;
   const name = exchangesFile === "-" ? "<stdin>" : exchangesFile;
   const totalBytes = exchangesFile === "-" ? undefined : statSync(exchangesFile).size;
   let bytesRead = 0;
+  let firstTs = Number.POSITIVE_INFINITY;
+  let lastTs = Number.NEGATIVE_INFINITY;
   const parser = createParser(name, opts.threads ?? defaultThreads());
   try {
-    for await (const lines of readLineBatches(exchangesFile, {
-      onIssue,
-      onBytes: (n) => {
-        bytesRead += n;
-      },
-    })) {
+    const source = alreadyIngested
+      ? none()
+      : readLineBatches(exchangesFile, {
+          onIssue,
+          onBytes: (n) => {
+            bytesRead += n;
+          },
+        });
+    for await (const lines of source) {
       await parser.submit(lines);
       take(parser.ready());
       opts.onProgress?.(bytesRead, totalBytes, exchanges);
@@ -223,6 +280,23 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
         lastSeen: d.profile.lastTs,
       })),
       campaigns.campaigns,
+      {
+        append: opts.append === true,
+        ingest:
+          fingerprint === undefined || alreadyIngested
+            ? undefined
+            : {
+                input: exchangesFile,
+                fingerprint,
+                bytes: totalBytes ?? bytesRead,
+                exchanges,
+                firstTs: exchanges > 0 ? firstTs : undefined,
+                lastTs: exchanges > 0 ? lastTs : undefined,
+              },
+        state: (function* () {
+          for (const part of detector.exportState()) yield serialize(part);
+        })(),
+      },
     );
     store.close();
   }
@@ -246,8 +320,12 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
         edges,
       }),
     );
+  let totalExchanges = 0;
+  for (const p of detector.profiles.values()) totalExchanges += p.n;
   return {
     exchanges,
+    totalExchanges,
+    alreadyIngested,
     accounts: detector.profiles.size,
     flagged: flaggedIds.size,
     campaigns: campaigns.campaigns.length,

@@ -1,3 +1,9 @@
 // Public surface of the analysis pipeline.
-export { type AnalyzeInputs, type AnalyzeOptions, type AnalyzeSummary, analyze } from "./analyze.js";
+export {
+  AnalyzeError,
+  type AnalyzeInputs,
+  type AnalyzeOptions,
+  type AnalyzeSummary,
+  analyze,
+} from "./analyze.js";
 export { ReorderBuffer } from "./reorder.js";

@@ -36,6 +36,11 @@ create table if not exists campaigns (
   confidence double, capabilities json, indicators json, evidence json
 );
 create table if not exists campaign_accounts (campaign_id varchar, account_id varchar);
+create table if not exists ingests (
+  input varchar, fingerprint varchar, bytes bigint, exchanges bigint, first_ts timestamp,
+  last_ts timestamp, finished_at timestamp, mode varchar
+);
+create table if not exists _state (seq integer, data blob);
 `;
 
 // Staging tables hold text where the published ones have types; the publishing insert casts.
@@ -53,6 +58,25 @@ function tsOrNull(s: string | null): string | null {
 
 function sqlTs(ms: number): string {
   return new Date(ms).toISOString().replace("T", " ").replace("Z", "");
+}
+
+/** One input file taken into the store. */
+export interface Ingest {
+  readonly input: string;
+  /** sha-256 of the size and the first and last MiB: the same file is recognised cheaply */
+  readonly fingerprint: string;
+  readonly bytes: number;
+  readonly exchanges: number;
+  readonly firstTs: number | undefined;
+  readonly lastTs: number | undefined;
+}
+
+export interface PublishOptions {
+  /** add this run's exchanges to those in the store instead of replacing them */
+  readonly append: boolean;
+  readonly ingest: Ingest | undefined;
+  /** the detector's saved state, as serialised parts, replacing the stored one */
+  readonly state: Iterable<Uint8Array>;
 }
 
 export class DuckDbStore {
@@ -93,11 +117,80 @@ export class DuckDbStore {
     a.endRow();
   }
 
-  /** Publishes the run: one transaction replaces every table. */
-  async publish(accounts: Iterable<AccountFacts>, campaigns: readonly Campaign[]): Promise<void> {
+  /** The ingest of an input with this fingerprint, if the store holds one. */
+  async findIngest(fingerprint: string): Promise<{ input: string; finishedAt: string } | undefined> {
+    const r = await this.conn.runAndReadAll(
+      "select input, strftime(finished_at, '%Y-%m-%dT%H:%M:%SZ') f from ingests where fingerprint = $fp limit 1",
+      { fp: fingerprint },
+    );
+    const row = r.getRowObjectsJson()[0];
+    return row === undefined ? undefined : { input: String(row.input), finishedAt: String(row.f) };
+  }
+
+  /** Whether the store holds exchanges, and whether it holds a saved detector state. */
+  async contents(): Promise<{ exchanges: number; state: boolean }> {
+    const r = await this.conn.runAndReadAll(
+      "select (select count(*) from exchanges) n, (select count(*) from _state) s",
+    );
+    const row = r.getRowObjectsJson()[0] ?? {};
+    return { exchanges: Number(row.n ?? 0), state: Number(row.s ?? 0) > 0 };
+  }
+
+  /** The saved detector state, one serialised part at a time (memory holds one part). */
+  async *stateParts(): AsyncGenerator<Uint8Array> {
+    const n = Number(
+      (await this.conn.runAndReadAll("select count(*) n from _state")).getRowObjectsJson()[0]?.n ?? 0,
+    );
+    for (let seq = 0; seq < n; seq++) {
+      const r = await this.conn.runAndReadAll("select data from _state where seq = $seq", { seq });
+      const v = r.getRows()[0]?.[0] as { bytes: Uint8Array } | undefined;
+      if (v === undefined) throw new Error(`saved state part ${seq} is missing`);
+      yield v.bytes;
+    }
+  }
+
+  /**
+   * Publishes the run in one transaction: the exchanges (added to or replacing those
+   * stored), the accounts, campaigns and saved state (replaced) and the ingest record.
+   */
+  async publish(
+    accounts: Iterable<AccountFacts>,
+    campaigns: readonly Campaign[],
+    opts: PublishOptions = { append: false, ingest: undefined, state: [] },
+  ): Promise<void> {
     this.appender.flushSync();
     this.appender.closeSync();
     const c = this.conn;
+    await c.run("create or replace table _stage_state (seq integer, data blob)");
+    const st = await c.createAppender("_stage_state");
+    let seq = 0;
+    for (const part of opts.state) {
+      st.appendInteger(seq++);
+      st.appendBlob(part);
+      st.endRow();
+    }
+    st.flushSync();
+    st.closeSync();
+    await c.run(`create or replace table _stage_ingests (
+      input varchar, fingerprint varchar, bytes bigint, exchanges bigint, first_ts varchar,
+      last_ts varchar, finished_at varchar, mode varchar)`);
+    if (opts.ingest) {
+      const i = opts.ingest;
+      const ing = await c.createAppender("_stage_ingests");
+      ing.appendVarchar(i.input);
+      ing.appendVarchar(i.fingerprint);
+      ing.appendBigInt(BigInt(i.bytes));
+      ing.appendBigInt(BigInt(i.exchanges));
+      if (i.firstTs === undefined) ing.appendNull();
+      else ing.appendVarchar(sqlTs(i.firstTs));
+      if (i.lastTs === undefined) ing.appendNull();
+      else ing.appendVarchar(sqlTs(i.lastTs));
+      ing.appendVarchar(sqlTs(Date.now()));
+      ing.appendVarchar(opts.append ? "append" : "replace");
+      ing.endRow();
+      ing.flushSync();
+      ing.closeSync();
+    }
     await c.run(`create or replace table _stage_accounts (
       account_id varchar, risk double, flagged boolean, campaign_id varchar, first_flagged_at varchar,
       exchanges integer, first_seen varchar, last_seen varchar, reasons varchar)`);
@@ -148,7 +241,10 @@ export class DuckDbStore {
     members.closeSync();
     await c.run(`
       begin transaction;
-      delete from exchanges;
+      ${opts.append ? "" : "delete from exchanges; delete from ingests;"}
+      insert into ingests select input, fingerprint, bytes, exchanges, first_ts::timestamp,
+        last_ts::timestamp, finished_at::timestamp, mode from _stage_ingests;
+      delete from _state; insert into _state select * from _stage_state;
       insert into exchanges select id, ts::timestamp, account_id, model, api, status,
         case when capabilities = '' then []::varchar[] else string_split(capabilities, ',') end,
         scaffold, input_tokens, output_tokens, ip, ip_type, country, user_agent from _stage_exchanges;
@@ -160,7 +256,8 @@ export class DuckDbStore {
         confidence, capabilities::json, indicators::json, evidence::json from _stage_campaigns;
       delete from campaign_accounts; insert into campaign_accounts select * from _stage_campaign_accounts;
       commit;
-      drop table _stage_exchanges; drop table _stage_accounts; drop table _stage_campaigns; drop table _stage_campaign_accounts;
+      drop table _stage_exchanges; drop table _stage_accounts; drop table _stage_campaigns;
+      drop table _stage_campaign_accounts; drop table _stage_ingests; drop table _stage_state;
     `);
   }
 

@@ -3,6 +3,8 @@ export {
   type AccountFacts,
   DuckDbStore,
   type ExchangeFeatures,
+  type Ingest,
+  type PublishOptions,
   type QueryResult,
   queryStore,
 } from "./duckdb.js";

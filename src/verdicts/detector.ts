@@ -8,6 +8,7 @@ import {
   CONTENT_KINDS,
   type Group,
   GroupIndex,
+  type GroupIndexPart,
   groupStrength,
   HandoffWatch,
   isFreeMail,
@@ -64,6 +65,50 @@ export const LEANING_MARGIN = 2;
 /** Own evidence within this margin below the threshold counts as firmly suspicious. */
 export const FIRM_MARGIN = 1.25;
 
+/** The detector's state in parts, for a store to save and a later run to continue from. */
+export type DetectorPart =
+  | {
+      readonly type: "detector";
+      readonly version: number;
+      readonly releases: unknown;
+      readonly handoffs: unknown;
+      readonly pivoted: string[];
+    }
+  | {
+      readonly type: "profiles";
+      readonly rows: {
+        readonly profile: unknown;
+        readonly status: MemberStatus | undefined;
+        readonly decision: Omit<Decision, "profile"> | undefined;
+      }[];
+    }
+  | { readonly type: "groups"; readonly part: GroupIndexPart };
+
+const STATE_VERSION = 1;
+
+/**
+ * Copies saved fields into a fresh instance: nested class instances (counters,
+ * bitsets) are filled in place so that they keep their methods; maps, sets, arrays
+ * and typed arrays are taken as saved.
+ */
+function assignDeep(target: object, saved: unknown): void {
+  if (saved === null || typeof saved !== "object") return;
+  const t = target as Record<string, unknown>;
+  for (const [k, v] of Object.entries(saved)) {
+    const cur = t[k];
+    const plainInstance =
+      cur !== null &&
+      typeof cur === "object" &&
+      !(cur instanceof Map) &&
+      !(cur instanceof Set) &&
+      !Array.isArray(cur) &&
+      !ArrayBuffer.isView(cur) &&
+      Object.getPrototypeOf(cur) !== Object.prototype;
+    if (plainInstance && v !== null && typeof v === "object") assignDeep(cur, v);
+    else t[k] = v;
+  }
+}
+
 export class Detector {
   readonly profiles = new Map<string, AccountProfile>();
   readonly decisions = new Map<string, Decision>();
@@ -92,6 +137,68 @@ export class Detector {
     this.disabledKinds = opts.disabledKinds ?? new Set();
     this.disabledSignals = opts.disabledSignals ?? new Set();
     this.groups = new GroupIndex((a) => this.status.get(a) ?? NOBODY);
+  }
+
+  /** The state after finish(), in parts of at most `chunk` accounts or values. */
+  *exportState(chunk = 2000): Generator<DetectorPart> {
+    yield {
+      type: "detector",
+      version: STATE_VERSION,
+      releases: this.releases,
+      handoffs: this.handoffs,
+      pivoted: [...this.pivoted],
+    };
+    let rows: (DetectorPart & { type: "profiles" })["rows"] = [];
+    for (const [id, profile] of this.profiles) {
+      const d = this.decisions.get(id);
+      rows.push({
+        profile,
+        status: this.status.get(id),
+        decision:
+          d === undefined
+            ? undefined
+            : {
+                score: d.score,
+                risk: d.risk,
+                flagged: d.flagged,
+                firstFlaggedAt: d.firstFlaggedAt,
+                reasons: d.reasons,
+                campaignId: d.campaignId,
+              },
+      });
+      if (rows.length >= chunk) {
+        yield { type: "profiles", rows };
+        rows = [];
+      }
+    }
+    if (rows.length > 0) yield { type: "profiles", rows };
+    for (const part of this.groups.exportParts(chunk * 50)) yield { type: "groups", part };
+  }
+
+  /**
+   * Takes in one part of a saved state (into a new detector, parts in the order saved).
+   * Sign-up metadata given to this detector replaces what the state held for those accounts.
+   */
+  importPart(part: DetectorPart): void {
+    if (part.type === "detector") {
+      if (part.version !== STATE_VERSION)
+        throw new Error(
+          `saved detector state has version ${part.version}; this build reads ${STATE_VERSION}`,
+        );
+      assignDeep(this.releases, part.releases);
+      assignDeep(this.handoffs, part.handoffs);
+      for (const id of part.pivoted) this.pivoted.add(id);
+    } else if (part.type === "profiles") {
+      for (const row of part.rows) {
+        const id = (row.profile as { id: string }).id;
+        const p = new AccountProfile(id, undefined);
+        assignDeep(p, row.profile);
+        p.account = this.accounts.get(id) ?? p.account;
+        this.profiles.set(id, p);
+        if (row.status) this.status.set(id, row.status);
+        if (row.decision) this.decisions.set(id, { ...row.decision, profile: p });
+      }
+    } else this.groups.importPart(part.part);
   }
 
   observe(view: ExchangeFacts, s: ExchangeSignals): void {
