@@ -1,14 +1,22 @@
 #!/usr/bin/env node
 import { spawnSync } from "node:child_process";
 // Benchmarks (not tests): measures and writes docs/performance.md.
-// Usage: npm run bench [-- --only simulate] [--scale X]
+// Usage: npm run bench [-- --only simulate|roundtrip|analyze|report] [--scale X]
+//        [--report-scale 16] [--report-dir DIR]   (report: ~30 GB of disk, tens of minutes)
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, freemem, platform, release, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
-  options: { only: { type: "string" }, scale: { type: "string", default: "1" }, keep: { type: "boolean" } },
+  options: {
+    only: { type: "string" },
+    scale: { type: "string", default: "1" },
+    keep: { type: "boolean" },
+    // the report-scale run: scale of the simulated log and where it lives (reused when present)
+    "report-scale": { type: "string", default: "16" },
+    "report-dir": { type: "string" },
+  },
 });
 const root = resolve(import.meta.dirname, "..");
 const { simulate } = await import(join(root, "dist/simulate/index.js"));
@@ -156,7 +164,80 @@ async function benchAnalyze() {
 | DuckDB \`read_json\` group by account (reference; ${duckAccounts} accounts) | ${duckS.toFixed(1)} s | ${Math.round(lines / duckS)} |
 
 analyze runs at **${((floorS / analyzeS) * 100).toFixed(0)}%** of the read-and-parse floor (issue 4's target: 25%). Peak RSS of the
-process after all three: ${rss.toFixed(0)} MiB. analyze is single-threaded here.
+process after all three: ${rss.toFixed(0)} MiB. analyze parses lines and computes per-exchange signals on
+${summary.threads ?? "the default number of"} worker threads while the main thread keeps the profiles and groups.
+`);
+}
+
+/** Runs analyze in a fresh process (threads included) and returns its wall time and peak RSS. */
+function analyzeInChild(dir, extra = {}) {
+  const code = `import(${JSON.stringify(join(root, "dist/pipeline/index.js"))}).then(async ({ analyze }) => {
+    const t0 = performance.now();
+    const s = await analyze(${JSON.stringify({
+      inputs: {
+        exchanges: join(dir, "exchanges.jsonl"),
+        accounts: join(dir, "accounts.jsonl"),
+        events: join(dir, "events.jsonl"),
+      },
+      out: join(dir, "pred"),
+      report: false,
+      ...extra,
+    })});
+    const seconds = (performance.now() - t0) / 1000;
+    process.stdout.write(JSON.stringify({ ...s, issues: undefined, seconds, rss: process.resourceUsage().maxRSS / 1024 }));
+  })`;
+  const r = spawnSync(process.execPath, ["-e", code], { encoding: "utf8", maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`analyze failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+/** Issue 4's report-scale run: ≥ 16M exchanges, ≥ 24,000 campaign accounts among more benign ones. */
+async function benchReport() {
+  const scale = Number(values["report-scale"]);
+  const dir = values["report-dir"] ?? join(tmpdir(), `dg-bench-report-${scale}`);
+  let sim;
+  let simSeconds;
+  try {
+    sim = JSON.parse(readFileSync(join(dir, "simulation.json"), "utf8"));
+  } catch {
+    console.error(`report: simulating scale ${scale} into ${dir} (about ${Math.round(scale * 1.8)} GB)`);
+    const t0 = performance.now();
+    sim = await simulate({ out: dir, seed: 1, scale });
+    simSeconds = (performance.now() - t0) / 1000;
+  }
+  const campaignAccounts = Object.values(sim.populations)
+    .filter((p) => p.campaign)
+    .reduce((t, p) => t + p.accounts, 0);
+  const bytes = statSync(join(dir, "exchanges.jsonl")).size;
+  const runs = [];
+  for (const [label, extra] of [
+    ["`analyze` (verdict files)", {}],
+    ["`analyze --db` (verdict files and the DuckDB store)", { db: join(dir, "run.duckdb") }],
+  ]) {
+    rmSync(join(dir, "run.duckdb"), { force: true });
+    rmSync(join(dir, "run.duckdb.wal"), { force: true });
+    console.error(`report: ${label} over ${sim.exchanges} exchanges`);
+    const r = analyzeInChild(dir, extra);
+    console.error(JSON.stringify(r));
+    runs.push(
+      `| ${label} | ${(r.seconds / 60).toFixed(1)} min | ${Math.round(r.exchanges / r.seconds)} | ${(r.rss / 1024).toFixed(2)} GiB | ${r.accounts} | ${r.flagged} | ${r.campaigns} |`,
+    );
+  }
+  const { evaluate } = await import(join(root, "dist/eval/index.js"));
+  const q = await evaluate(dir, join(dir, "pred"), () => {});
+  sections.push(`## Report scale: ${(sim.exchanges / 1e6).toFixed(1)} million exchanges
+
+\`npm run bench -- --only report --report-scale ${scale}\`: \`simulate --seed 1 --scale ${scale}\` (built-in text): ${sim.exchanges} exchanges
+(${(bytes / 2 ** 30).toFixed(1)} GiB) from ${sim.accounts} accounts, of which ${campaignAccounts} in the three campaigns${simSeconds ? `; simulated in ${(simSeconds / 60).toFixed(1)} min (${Math.round(sim.exchanges / simSeconds)}/s)` : ""}.
+Each analysis runs in a fresh process; peak RSS is the whole process's, worker threads included.
+
+| run | wall time | exchanges/s | peak RSS | accounts | flagged | campaigns |
+|---|---|---|---|---|---|---|
+${runs.join("\n")}
+
+Quality of the last run against the ground truth: precision ${q.precision.toFixed(4)}, recall ${q.recall.toFixed(4)},
+exchange-weighted recall ${q.exchangeRecall.toFixed(4)}, prevented share ${q.preventedShare.toFixed(4)}, ARI ${q.ari.toFixed(4)}.
+Issue 4's targets: ≤ 10 minutes and ≤ 3 GB peak RSS for 16M exchanges on 2 cores.
 `);
 }
 
@@ -201,6 +282,7 @@ ${rows.join("\n")}
 if (!values.only || values.only === "simulate") await benchSimulate();
 if (!values.only || values.only === "roundtrip") await benchRoundTrip();
 if (!values.only || values.only === "analyze") await benchAnalyze();
+if (values.only === "report") await benchReport();
 
 const path = join(root, "docs/performance.md");
 let previous = "";

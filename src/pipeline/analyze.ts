@@ -69,6 +69,8 @@ export interface AnalyzeSummary {
   readonly flagged: number;
   readonly campaigns: number;
   readonly outOfOrder: number;
+  /** worker threads that parsed lines (0: in the analysis thread) */
+  readonly threads: number;
   readonly issues: ReturnType<IssueTally["toJSON"]>;
   readonly issueSummary: string;
   readonly files: readonly string[];
@@ -330,6 +332,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
     flagged: flaggedIds.size,
     campaigns: campaigns.campaigns.length,
     outOfOrder: reorder.late,
+    threads: parser.threads,
     issues: tally.toJSON(),
     issueSummary: tally.summary(),
     files: ["accounts.jsonl", "campaigns.json", "report.html", ...(opts.db === undefined ? [] : [opts.db])],

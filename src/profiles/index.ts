@@ -1,4 +1,12 @@
 // Public surface of the per-account profiles.
 export { ActiveHours } from "./activity.js";
-export { AccountProfile, BURST, CappedCounter, IP_TYPE_INDEX, Releases, SESSION_GAP_MS } from "./profile.js";
+export {
+  AccountProfile,
+  BURST,
+  CappedCounter,
+  hashKey,
+  IP_TYPE_INDEX,
+  Releases,
+  SESSION_GAP_MS,
+} from "./profile.js";
 export { countriesAt, impliedOffset, offsetDistance } from "./timezone.js";

@@ -14,15 +14,26 @@ const DAY = 24 * HOUR;
 /** A pause this long starts a new session. */
 export const SESSION_GAP_MS = 30 * 60_000;
 
+/**
+ * A hex hash ("89abcdef") or a SimHash band ("1:89abcdef") as a 31-bit integer, so that
+ * per-account maps hold small integers rather than a string per exchange.
+ */
+export function hashKey(s: string): number {
+  const colon = s.indexOf(":");
+  if (colon < 0) return Number.parseInt(s.slice(0, 8), 16) >>> 1;
+  const band = Number(s.slice(0, colon)) & 1;
+  return (Number.parseInt(s.slice(colon + 1, colon + 9), 16) >>> 2) + band * 0x40000000;
+}
+
 /** A map that stops admitting new keys at `cap` (counting those it refused). */
-export class CappedCounter {
-  readonly counts = new Map<string, number>();
+export class CappedCounter<K extends string | number = string> {
+  readonly counts = new Map<K, number>();
   overflow = 0;
 
   constructor(readonly cap: number) {}
 
   /** Adds n to key; returns the key's count before, or -1 if the key was refused. */
-  add(key: string, n = 1): number {
+  add(key: K, n = 1): number {
     const c = this.counts.get(key);
     if (c !== undefined) {
       this.counts.set(key, c + n);
@@ -41,7 +52,7 @@ export class CappedCounter {
     return this.counts.size + (this.overflow > 0 ? 1 : 0);
   }
 
-  top(k = 1): [string, number][] {
+  top(k = 1): [K, number][] {
     return [...this.counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, k);
   }
 }
@@ -130,16 +141,17 @@ export class AccountProfile {
   beforeRelease = 0;
   readonly ipTypes = new Uint32Array(7);
   readonly ips = new CappedCounter(256);
-  readonly asns = new CappedCounter(64);
+  readonly asns = new CappedCounter<number>(64);
   readonly countries = new CappedCounter(32);
   readonly userAgents = new CappedCounter(16);
   readonly models = new CappedCounter(16);
-  readonly scaffolds = new CappedCounter(512);
-  readonly simBands = new CappedCounter(1024);
-  readonly tasks = new CappedCounter(256);
-  readonly prompts = new CappedCounter(2048);
+  /** keys of these four: hashKey() of the signal's hash */
+  readonly scaffolds = new CappedCounter<number>(512);
+  readonly simBands = new CappedCounter<number>(1024);
+  readonly tasks = new CappedCounter<number>(256);
+  readonly prompts = new CappedCounter<number>(2048);
   /** exchanges per UTC day (key: days since the epoch) */
-  readonly days = new CappedCounter(400);
+  readonly days = new CappedCounter<number>(400);
   /** log inter-arrival times (Welford) */
   private gapN = 0;
   private gapMean = 0;
@@ -185,7 +197,7 @@ export class AccountProfile {
     const opening = !s.toolStep && !s.followUp;
     let fresh = false;
     if (opening) {
-      const before = this.prompts.add(s.promptHash);
+      const before = this.prompts.add(hashKey(s.promptHash));
       if (before > 0) this.repeatedPrompts++;
       else fresh = true;
     }
@@ -222,7 +234,7 @@ export class AccountProfile {
       this.ipTypes[i] = (this.ipTypes[i] ?? 0) + 1;
     }
     if (c.ip !== undefined) this.ips.add(c.ip);
-    if (c.asn !== undefined) this.asns.add(String(c.asn));
+    if (c.asn !== undefined) this.asns.add(c.asn);
     if (c.country !== undefined) this.countries.add(c.country);
     if (c.user_agent !== undefined) this.userAgents.add(c.user_agent.slice(0, 120));
     if (view.model !== undefined) {
@@ -236,11 +248,11 @@ export class AccountProfile {
     if (!s.toolStep && !s.followUp) {
       // templates are read from the requests that open a task, not from its later steps
       this.openings++;
-      this.scaffolds.add(s.scaffold);
-      for (const b of s.simBands) this.simBands.add(b);
-      this.tasks.add(s.taskHash);
+      this.scaffolds.add(hashKey(s.scaffold));
+      for (const b of s.simBands) this.simBands.add(hashKey(b));
+      this.tasks.add(hashKey(s.taskHash));
     }
-    this.days.add(String(Math.floor(ts / DAY)));
+    this.days.add(Math.floor(ts / DAY));
   }
 
   share(count: number): number {

@@ -98,7 +98,7 @@ export function describeCampaign(
     });
   // complementary coverage: how rarely the accounts send the same prompt
   let prompts = 0;
-  const distinct = new Set<string>();
+  const distinct = new Set<number>();
   for (const m of members)
     for (const [h, c] of m.profile.prompts.counts) {
       prompts += c;

@@ -15,7 +15,7 @@ import {
   type MemberStatus,
   specificity,
 } from "../linkers/index.js";
-import { AccountProfile, Releases } from "../profiles/index.js";
+import { AccountProfile, hashKey, Releases } from "../profiles/index.js";
 import type { ExchangeSignals } from "../signals/index.js";
 import { DEFAULT_UNSUPPORTED_REGIONS, scoreProfile } from "./score.js";
 
@@ -332,8 +332,7 @@ export class Detector {
       const h = groupStrength(g);
       if (h <= 0) continue;
       if (CONTENT_KINDS.has(g.kind)) {
-        const used =
-          (g.kind === "scaffold" ? p.scaffolds.counts.get(g.value) : p.simBands.counts.get(g.value)) ?? 0;
+        const used = (g.kind === "scaffold" ? p.scaffolds : p.simBands).counts.get(hashKey(g.value)) ?? 0;
         const part = (h * used) / Math.max(1, p.openings);
         content += part;
         if (!contentGroup || groupStrength(contentGroup) * contentGroup.members.size < h * g.members.size)
