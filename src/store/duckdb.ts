@@ -79,6 +79,9 @@ export interface PublishOptions {
   readonly state: Iterable<Uint8Array>;
 }
 
+/** DuckDB's memory while an analysis writes (it spills to disk beyond this). */
+export const STORE_MEMORY_LIMIT = "768MB";
+
 export class DuckDbStore {
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -87,8 +90,9 @@ export class DuckDbStore {
   ) {}
 
   /** Opens (creating if needed) the store for writing an analysis run. */
-  static async open(path: string): Promise<DuckDbStore> {
-    const instance = await DuckDBInstance.create(path);
+  static async open(path: string, memoryLimit = STORE_MEMORY_LIMIT): Promise<DuckDbStore> {
+    // DuckDB would take up to 80% of RAM by default; the analysis needs its memory for profiles
+    const instance = await DuckDBInstance.create(path, { memory_limit: memoryLimit });
     const conn = await instance.connect();
     await conn.run(SCHEMA);
     await conn.run(STAGE);
