@@ -16,6 +16,7 @@ const { values } = parseArgs({
     // the report-scale run: scale of the simulated log and where it lives (reused when present)
     "report-scale": { type: "string", default: "16" },
     "report-dir": { type: "string" },
+    "report-plain": { type: "boolean" },
   },
 });
 const root = resolve(import.meta.dirname, "..");
@@ -213,10 +214,10 @@ async function benchReport() {
     .reduce((t, p) => t + p.accounts, 0);
   const bytes = statSync(join(dir, "exchanges.jsonl")).size;
   const runs = [];
-  for (const [label, extra] of [
-    ["`analyze` (verdict files)", {}],
-    ["`analyze --db` (verdict files and the DuckDB store)", { db: join(dir, "run.duckdb") }],
-  ]) {
+  // the full job (verdicts and the store); --report-plain adds a run without the store
+  const variants = [["`analyze --db` (verdict files and the DuckDB store)", { db: join(dir, "run.duckdb") }]];
+  if (values["report-plain"]) variants.unshift(["`analyze` (verdict files only)", {}]);
+  for (const [label, extra] of variants) {
     rmSync(join(dir, "run.duckdb"), { force: true });
     rmSync(join(dir, "run.duckdb.wal"), { force: true });
     console.error(`report: ${label} over ${sim.exchanges} exchanges`);

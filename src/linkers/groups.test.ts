@@ -37,3 +37,16 @@ describe("GroupIndex", () => {
     expect(idx.size).toBeLessThanOrEqual(2 * 4 + idx.shared.size);
   });
 });
+
+describe("GroupIndex keys", () => {
+  it("keeps template hashes and other text apart, and never merges distinct non-hash values", () => {
+    const idx = new GroupIndex(() => NOBODY);
+    for (const v of ["89abcdef", "0:89abcdef", "1:89abcdef", "not-hex", "also not hex"]) {
+      idx.add("near_scaffold", v, "a");
+      idx.add("near_scaffold", v, "b");
+    }
+    expect([...idx.shared.values()].map((g) => g.value).sort()).toEqual(
+      ["0:89abcdef", "1:89abcdef", "89abcdef", "also not hex", "not-hex"].sort(),
+    );
+  });
+});

@@ -6,6 +6,8 @@
 // members and of those whose own evidence already crosses the flag threshold, so a
 // checkpoint only touches the accounts that changed.
 
+import { hashKey } from "../profiles/index.js";
+
 export type GroupKind =
   | "payment_fingerprint"
   | "signup_ip"
@@ -79,6 +81,24 @@ export const MAX_GROUP = 5000;
  */
 export const SINGLETON_GENERATION = 1_500_000;
 
+/** Template hashes are held as 31-bit integers (hashKey), other values as they are. */
+type ValueKey = string | number;
+
+function keyOf(kind: GroupKind, value: string): ValueKey {
+  return CONTENT_KINDS.has(kind) && isHashText(value) ? hashKey(value) : value;
+}
+
+/** "89abcdef" or "1:89abcdef" (at most 8 hex digits): what the signals emit for templates. */
+function isHashText(v: string): boolean {
+  let i = v.length > 2 && v.charCodeAt(1) === 58 /* : */ ? 2 : 0;
+  if (v.length - i < 1 || v.length - i > 8) return false;
+  for (; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
 export type GroupIndexPart =
   | { readonly type: "meta"; readonly youngSize: number; readonly forgotten: number }
   | { readonly type: "groups"; readonly groups: (Omit<Group, "members"> & { members: string[] })[] }
@@ -86,16 +106,16 @@ export type GroupIndexPart =
       readonly type: "singletons";
       readonly generation: "young" | "old";
       readonly kind: GroupKind;
-      readonly entries: [string, string][];
+      readonly entries: [ValueKey, string][];
     };
 
 export class GroupIndex {
-  /** groups with two or more members, by kind and value */
-  private readonly groupsByKind = new Map<GroupKind, Map<string, Group>>();
+  /** groups with two or more members, by kind and value key (see keyOf) */
+  private readonly groupsByKind = new Map<GroupKind, Map<ValueKey, Group>>();
   /** values with one account so far: young and old generation, by kind */
-  private young = new Map<GroupKind, Map<string, string>>();
+  private young = new Map<GroupKind, Map<ValueKey, string>>();
   private youngSize = 0;
-  private old = new Map<GroupKind, Map<string, string>>();
+  private old = new Map<GroupKind, Map<ValueKey, string>>();
   /** values forgotten while still unshared */
   forgotten = 0;
   /** groups with two or more members */
@@ -108,7 +128,8 @@ export class GroupIndex {
     private readonly generation = SINGLETON_GENERATION,
   ) {}
 
-  add(kind: GroupKind, value: string, account: string, example?: string): void {
+  add(kind: GroupKind, text: string, account: string, example?: string): void {
+    const value = keyOf(kind, text);
     let groups = this.groupsByKind.get(kind);
     if (groups === undefined) {
       groups = new Map();
@@ -149,8 +170,17 @@ export class GroupIndex {
       young.delete(value);
       this.youngSize--;
     }
-    const key = `${kind}\u0000${value}`;
-    const created: Group = { key, kind, value, members: new Set(), well: 0, seeds: 0, leaning: 0, firm: 0 };
+    const key = `${kind}\u0000${text}`;
+    const created: Group = {
+      key,
+      kind,
+      value: text,
+      members: new Set(),
+      well: 0,
+      seeds: 0,
+      leaning: 0,
+      firm: 0,
+    };
     if (example !== undefined) created.example = example;
     groups.set(value, created);
     this.shared.set(key, created);
@@ -214,7 +244,7 @@ export class GroupIndex {
       ["old", this.old],
     ] as const)
       for (const [kind, m] of maps) {
-        let entries: [string, string][] = [];
+        let entries: [ValueKey, string][] = [];
         for (const e of m) {
           entries.push(e);
           if (entries.length >= chunk) {
@@ -239,7 +269,7 @@ export class GroupIndex {
           groups = new Map();
           this.groupsByKind.set(g.kind, groups);
         }
-        groups.set(g.value, g);
+        groups.set(keyOf(g.kind, g.value), g);
         this.shared.set(g.key, g);
         for (const a of g.members) {
           let set = this.memberOf.get(a);

@@ -6,6 +6,10 @@ export {
   CappedCounter,
   hashKey,
   IP_TYPE_INDEX,
+  LINK_BAND,
+  LINK_IP,
+  LINK_SCAFFOLD,
+  LINK_UA,
   Releases,
   SESSION_GAP_MS,
 } from "./profile.js";

@@ -25,6 +25,17 @@ export function hashKey(s: string): number {
   return (Number.parseInt(s.slice(colon + 1, colon + 9), 16) >>> 2) + band * 0x40000000;
 }
 
+export const LINK_IP = 1;
+export const LINK_UA = 2;
+export const LINK_SCAFFOLD = 4;
+/** shifted left by the band's index */
+export const LINK_BAND = 8;
+
+/** A count before (from CappedCounter.add) at which to announce: uses 1, 2, 4, 8, ...; always past the cap. */
+function announce(before: number): boolean {
+  return before < 0 || (before & (before + 1)) === 0;
+}
+
 /** A map that stops admitting new keys at `cap` (counting those it refused). */
 export class CappedCounter<K extends string | number = string> {
   readonly counts = new Map<K, number>();
@@ -170,7 +181,14 @@ export class AccountProfile {
     public account: AccountRecord | undefined,
   ) {}
 
-  update(view: ExchangeFacts, s: ExchangeSignals, releases: Releases): void {
+  /**
+   * Adds an exchange. Returns which of its shared values the account should (re)announce
+   * to the group index: a bit per value (LINK_IP, LINK_UA, LINK_SCAFFOLD, LINK_BAND << i),
+   * set on the value's 1st, 2nd, 4th, 8th... use by this account, so that repeats cost
+   * nothing while the index still sees the value in use now and then.
+   */
+  update(view: ExchangeFacts, s: ExchangeSignals, releases: Releases): number {
+    let link = 0;
     const ts = view.ts;
     if (this.n > 0 && ts >= this.lastTs) {
       const g = Math.log1p((ts - this.lastTs) / 1000);
@@ -233,10 +251,11 @@ export class AccountProfile {
       const i = IP_TYPE_INDEX[c.ip_type];
       this.ipTypes[i] = (this.ipTypes[i] ?? 0) + 1;
     }
-    if (c.ip !== undefined) this.ips.add(c.ip);
+    if (c.ip !== undefined && announce(this.ips.add(c.ip))) link |= LINK_IP;
     if (c.asn !== undefined) this.asns.add(c.asn);
     if (c.country !== undefined) this.countries.add(c.country);
-    if (c.user_agent !== undefined) this.userAgents.add(c.user_agent.slice(0, 120));
+    if (c.user_agent !== undefined && announce(this.userAgents.add(c.user_agent.slice(0, 120))))
+      link |= LINK_UA;
     if (view.model !== undefined) {
       this.models.add(view.model.slice(0, 80));
       const w = releases.windowAt(ts);
@@ -248,11 +267,13 @@ export class AccountProfile {
     if (!s.toolStep && !s.followUp) {
       // templates are read from the requests that open a task, not from its later steps
       this.openings++;
-      this.scaffolds.add(hashKey(s.scaffold));
-      for (const b of s.simBands) this.simBands.add(hashKey(b));
+      if (announce(this.scaffolds.add(hashKey(s.scaffold)))) link |= LINK_SCAFFOLD;
+      for (let i = 0; i < s.simBands.length && i < 8; i++)
+        if (announce(this.simBands.add(hashKey(s.simBands[i] as string)))) link |= LINK_BAND << i;
       this.tasks.add(hashKey(s.taskHash));
     }
     this.days.add(Math.floor(ts / DAY));
+    return link;
   }
 
   share(count: number): number {

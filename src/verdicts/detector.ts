@@ -15,7 +15,15 @@ import {
   type MemberStatus,
   specificity,
 } from "../linkers/index.js";
-import { AccountProfile, hashKey, Releases } from "../profiles/index.js";
+import {
+  AccountProfile,
+  hashKey,
+  LINK_BAND,
+  LINK_IP,
+  LINK_SCAFFOLD,
+  LINK_UA,
+  Releases,
+} from "../profiles/index.js";
 import type { ExchangeSignals } from "../signals/index.js";
 import { DEFAULT_UNSUPPORTED_REGIONS, scoreProfile } from "./score.js";
 
@@ -216,7 +224,7 @@ export class Detector {
       if (org) this.link("org", org, id);
     }
     if (view.model !== undefined) this.releases.observe(view.model, view.ts);
-    p.update(view, s, this.releases);
+    const link = p.update(view, s, this.releases);
     const from = this.handoffs.observe(id, s.promptHash, view.ts, view.status);
     if (from !== undefined) {
       p.handoffs++;
@@ -234,13 +242,16 @@ export class Detector {
     }
     const c = view.client;
     // residential, mobile and proxy exits are shared by strangers far more often than hosts are
-    if (c.ip !== undefined)
+    // each value is announced on its 1st, 2nd, 4th... use by this account (see update())
+    if (c.ip !== undefined && link & LINK_IP)
       this.link(SHARED_EXIT.has(c.ip_type ?? "unknown") ? "residential_ip" : "ip", c.ip, id);
-    if (c.user_agent !== undefined && p.userAgents.counts.size <= 8)
+    if (c.user_agent !== undefined && link & LINK_UA && p.userAgents.counts.size <= 8)
       this.link("user_agent", c.user_agent.slice(0, 120), id);
     if (!s.followUp && !s.toolStep) {
-      this.link("scaffold", s.scaffold, id, s.scaffoldText);
-      for (const b of s.simBands) this.link("near_scaffold", b, id, s.scaffoldText);
+      if (link & LINK_SCAFFOLD) this.link("scaffold", s.scaffold, id, s.scaffoldText);
+      s.simBands.forEach((b, i) => {
+        if (link & (LINK_BAND << i)) this.link("near_scaffold", b, id, s.scaffoldText);
+      });
     }
     this.dirty.add(id);
   }
