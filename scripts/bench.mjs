@@ -295,13 +295,18 @@ try {
 } catch {}
 const header = `# Performance
 
-Measured by \`npm run bench\` (scripts/bench.mjs); each section is replaced when its benchmark runs again.
-Machine of the last run: ${machine()}.
+Measured by \`npm run bench\` (scripts/bench.mjs); each section is replaced when its benchmark runs again
+and says when and on what it was measured. Machines of the same kind here have differed by a factor of
+two in speed from one day to the next: compare figures within a section, or against the read-and-parse
+floor measured in the same run.
 `;
 // keep sections of benchmarks that did not run this time
 const kept = previous
   .split(/^(?=## )/m)
   .slice(1)
   .filter((s) => !sections.some((n) => n.split("\n")[0] === s.split("\n")[0]));
-writeFileSync(path, `${header}\n${[...sections, ...kept].map((s) => s.trimEnd()).join("\n\n")}\n`);
+// each new section says when and where it was measured (machines of one kind differ in speed)
+const stamp = `_Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}._`;
+const dated = sections.map((s) => s.replace(/\n/, `\n\n${stamp}\n`));
+writeFileSync(path, `${header}\n${[...dated, ...kept].map((s) => s.trimEnd()).join("\n\n")}\n`);
 console.error(`wrote ${path}`);

@@ -120,8 +120,8 @@ export class GroupIndex {
   forgotten = 0;
   /** groups with two or more members */
   readonly shared = new Map<string, Group>();
-  /** the shared groups each account belongs to */
-  readonly memberOf = new Map<string, Set<Group>>();
+  /** the shared groups each account belongs to (an array: a group is joined once) */
+  readonly memberOf = new Map<string, Group[]>();
 
   constructor(
     private readonly statusOf: (account: string) => MemberStatus,
@@ -202,12 +202,9 @@ export class GroupIndex {
     if (st.seed) g.seeds++;
     if (st.leaning) g.leaning++;
     if (st.firm) g.firm++;
-    let set = this.memberOf.get(account);
-    if (!set) {
-      set = new Set();
-      this.memberOf.set(account, set);
-    }
-    set.add(g);
+    const list = this.memberOf.get(account);
+    if (list) list.push(g);
+    else this.memberOf.set(account, [g]);
   }
 
   /** Call when an account's standing changes, with its old and new standing. */
@@ -272,12 +269,9 @@ export class GroupIndex {
         groups.set(keyOf(g.kind, g.value), g);
         this.shared.set(g.key, g);
         for (const a of g.members) {
-          let set = this.memberOf.get(a);
-          if (!set) {
-            set = new Set();
-            this.memberOf.set(a, set);
-          }
-          set.add(g);
+          const list = this.memberOf.get(a);
+          if (list) list.push(g);
+          else this.memberOf.set(a, [g]);
         }
       }
     } else {

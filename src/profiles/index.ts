@@ -5,6 +5,7 @@ export {
   BURST,
   CappedCounter,
   hashKey,
+  IntCounter,
   IP_TYPE_INDEX,
   LINK_BAND,
   LINK_IP,

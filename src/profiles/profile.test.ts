@@ -29,3 +29,28 @@ describe("CappedCounter", () => {
     expect(c.top(1)).toEqual([[1, 2]]);
   });
 });
+
+describe("IntCounter", () => {
+  it("counts like a capped map: before-counts, refusals past the cap, lookups and top", async () => {
+    const fc = await import("fast-check");
+    const { IntCounter } = await import("./profile.js");
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 2 ** 32 - 1 })), {
+          maxLength: 400,
+        }),
+        fc.integer({ min: 1, max: 64 }),
+        (keys, cap) => {
+          const c = new IntCounter(cap);
+          const m = new CappedCounter<number>(cap);
+          for (const k of keys) expect(c.add(k)).toBe(m.add(k));
+          expect(c.size).toBe(m.counts.size);
+          expect(c.overflow).toBe(m.overflow);
+          for (const k of keys) expect(c.get(k)).toBe(m.counts.get(k));
+          expect(new Map(c.entries())).toEqual(m.counts);
+          expect(c.top(3)).toEqual([...m.counts].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 3));
+        },
+      ),
+    );
+  });
+});

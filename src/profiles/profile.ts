@@ -68,6 +68,88 @@ export class CappedCounter<K extends string | number = string> {
   }
 }
 
+const NO_SLOTS = new Uint32Array(0);
+
+/**
+ * CappedCounter for unsigned 32-bit integer keys in one typed array (key, count pairs,
+ * open addressing), allocated on first use: about 11 bytes an entry against ~40 for a
+ * Map, which matters with hundreds of thousands of accounts. Same semantics as
+ * CappedCounter; iteration order is not insertion order.
+ */
+export class IntCounter {
+  /** [key, count] pairs; count 0 marks an empty slot */
+  private slots: Uint32Array = NO_SLOTS;
+  size = 0;
+  overflow = 0;
+
+  constructor(readonly cap: number) {}
+
+  private find(key: number): number {
+    const s = this.slots;
+    const mask = (s.length >> 1) - 1;
+    let i = (Math.imul(key ^ (key >>> 15), 0x2c1b3c6d) >>> 0) & mask;
+    while (s[2 * i + 1] !== 0 && s[2 * i] !== key) i = (i + 1) & mask;
+    return i;
+  }
+
+  private grow(pairs: number): void {
+    const old = this.slots;
+    this.slots = new Uint32Array(2 * pairs);
+    for (let j = 0; j < old.length; j += 2) {
+      const c = old[j + 1] ?? 0;
+      if (c === 0) continue;
+      const i = this.find(old[j] ?? 0);
+      this.slots[2 * i] = old[j] ?? 0;
+      this.slots[2 * i + 1] = c;
+    }
+  }
+
+  /** Adds n (≥ 1) to key; returns the key's count before, or -1 if the key was refused. */
+  add(rawKey: number, n = 1): number {
+    const key = rawKey >>> 0;
+    if (this.slots.length === 0) this.grow(4);
+    let i = this.find(key);
+    const c = this.slots[2 * i + 1] ?? 0;
+    if (c !== 0) {
+      this.slots[2 * i + 1] = c + n;
+      return c;
+    }
+    if (this.size >= this.cap) {
+      this.overflow += n;
+      return -1;
+    }
+    if ((this.size + 1) * 4 > (this.slots.length >> 1) * 3) {
+      this.grow(this.slots.length);
+      i = this.find(key);
+    }
+    this.slots[2 * i] = key;
+    this.slots[2 * i + 1] = n;
+    this.size++;
+    return 0;
+  }
+
+  get(rawKey: number): number | undefined {
+    if (this.size === 0) return undefined;
+    const i = this.find(rawKey >>> 0);
+    const c = this.slots[2 * i + 1] ?? 0;
+    return c === 0 ? undefined : c;
+  }
+
+  *entries(): Generator<[number, number]> {
+    const s = this.slots;
+    for (let j = 0; j < s.length; j += 2) if ((s[j + 1] ?? 0) !== 0) yield [s[j] ?? 0, s[j + 1] ?? 0];
+  }
+
+  /** distinct keys seen, a lower bound once the cap is reached */
+  get distinct(): number {
+    return this.size + (this.overflow > 0 ? 1 : 0);
+  }
+
+  top(k = 1): [number, number][] {
+    return [...this.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, k);
+  }
+}
+
 export const IP_TYPE_INDEX: Record<IpType, number> = {
   residential: 0,
   mobile: 1,
@@ -152,17 +234,17 @@ export class AccountProfile {
   beforeRelease = 0;
   readonly ipTypes = new Uint32Array(7);
   readonly ips = new CappedCounter(256);
-  readonly asns = new CappedCounter<number>(64);
+  readonly asns = new IntCounter(64);
   readonly countries = new CappedCounter(32);
   readonly userAgents = new CappedCounter(16);
   readonly models = new CappedCounter(16);
   /** keys of these four: hashKey() of the signal's hash */
-  readonly scaffolds = new CappedCounter<number>(512);
-  readonly simBands = new CappedCounter<number>(1024);
-  readonly tasks = new CappedCounter<number>(256);
-  readonly prompts = new CappedCounter<number>(2048);
+  readonly scaffolds = new IntCounter(512);
+  readonly simBands = new IntCounter(1024);
+  readonly tasks = new IntCounter(256);
+  readonly prompts = new IntCounter(2048);
   /** exchanges per UTC day (key: days since the epoch) */
-  readonly days = new CappedCounter<number>(400);
+  readonly days = new IntCounter(400);
   /** log inter-arrival times (Welford) */
   private gapN = 0;
   private gapMean = 0;

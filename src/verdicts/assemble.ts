@@ -100,7 +100,7 @@ export function describeCampaign(
   let prompts = 0;
   const distinct = new Set<number>();
   for (const m of members)
-    for (const [h, c] of m.profile.prompts.counts) {
+    for (const [h, c] of m.profile.prompts.entries()) {
       prompts += c;
       distinct.add(h);
     }

@@ -343,7 +343,7 @@ export class Detector {
       const h = groupStrength(g);
       if (h <= 0) continue;
       if (CONTENT_KINDS.has(g.kind)) {
-        const used = (g.kind === "scaffold" ? p.scaffolds : p.simBands).counts.get(hashKey(g.value)) ?? 0;
+        const used = (g.kind === "scaffold" ? p.scaffolds : p.simBands).get(hashKey(g.value)) ?? 0;
         const part = (h * used) / Math.max(1, p.openings);
         content += part;
         if (!contentGroup || groupStrength(contentGroup) * contentGroup.members.size < h * g.members.size)

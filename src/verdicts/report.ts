@@ -28,7 +28,7 @@ const DAY = 86_400_000;
 function timeline(members: readonly AccountDecision[]): string {
   const perDay = new Map<number, number>();
   for (const m of members)
-    for (const [day, n] of m.profile.days.counts) perDay.set(Number(day), (perDay.get(Number(day)) ?? 0) + n);
+    for (const [day, n] of m.profile.days.entries()) perDay.set(day, (perDay.get(day) ?? 0) + n);
   if (perDay.size === 0) return "";
   const days = [...perDay.keys()].sort((a, b) => a - b);
   const first = days[0] ?? 0;
