@@ -68,6 +68,7 @@ export function scoreForRisk(risk: number): number {
 const SHARED_EXIT: ReadonlySet<string> = new Set(["residential", "mobile", "proxy", "vpn", "tor"]);
 const NOBODY: MemberStatus = { well: false, seed: false, leaning: false, firm: false };
 const NO_BOOST: { weight: number; reasons: Reason[] } = { weight: 0, reasons: [] };
+const NO_REASONS = Object.freeze([]) as unknown as Reason[];
 /** Own evidence within this margin below the threshold counts as leaning toward a campaign. */
 export const LEANING_MARGIN = 2;
 /** Own evidence within this margin below the threshold counts as firmly suspicious. */
@@ -306,21 +307,32 @@ export class Detector {
       if (!final && prevDecision?.firstFlaggedAt !== undefined) continue;
       const hopeless = !final && o.score + this.contentBoost + this.infraBoost < this.threshold;
       const boosts = hopeless ? NO_BOOST : this.boosts(p);
-      const reasons = [...o.reasons, ...boosts.reasons].sort((a, b) => b.weight - a.weight);
       const score = o.score + boosts.weight;
       const flagged = score >= this.threshold;
-      const prev = this.decisions.get(id);
+      // between checkpoints only the flag and its time matter; reasons are kept for flags
+      // and for the final judgement (holding every account's reasons costs memory and GC)
+      const reasons =
+        final || flagged ? [...o.reasons, ...boosts.reasons].sort((a, b) => b.weight - a.weight) : NO_REASONS;
+      const prev = prevDecision;
       const firstFlaggedAt = prev?.firstFlaggedAt ?? (flagged ? p.lastSeen : undefined);
       if (flagged && prev?.firstFlaggedAt === undefined) newly++;
-      this.decisions.set(id, {
-        profile: p,
-        score,
-        risk: riskOf(score),
-        flagged,
-        firstFlaggedAt,
-        reasons,
-        campaignId: null,
-      });
+      if (prev) {
+        prev.score = score;
+        prev.risk = riskOf(score);
+        prev.flagged = flagged;
+        prev.firstFlaggedAt = firstFlaggedAt;
+        prev.reasons = reasons;
+        prev.campaignId = null;
+      } else
+        this.decisions.set(id, {
+          profile: p,
+          score,
+          risk: riskOf(score),
+          flagged,
+          firstFlaggedAt,
+          reasons,
+          campaignId: null,
+        });
     }
     return newly;
   }
