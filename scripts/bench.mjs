@@ -16,7 +16,7 @@ const { values } = parseArgs({
     // the report-scale run: scale of the simulated log and where it lives (reused when present)
     "report-scale": { type: "string", default: "16" },
     "report-dir": { type: "string" },
-    "report-plain": { type: "boolean" },
+    "report-db": { type: "boolean" },
   },
 });
 const root = resolve(import.meta.dirname, "..");
@@ -177,7 +177,8 @@ ${summary.threads ?? "the default number of"} worker threads while the main thre
 function analyzeInChild(dir, extra = {}) {
   const code = `import(${JSON.stringify(join(root, "dist/pipeline/index.js"))}).then(async ({ analyze }) => {
     const t0 = performance.now();
-    const s = await analyze(${JSON.stringify({
+    let last = t0;
+    const s = await analyze({ ...${JSON.stringify({
       inputs: {
         exchanges: join(dir, "exchanges.jsonl"),
         accounts: join(dir, "accounts.jsonl"),
@@ -186,12 +187,23 @@ function analyzeInChild(dir, extra = {}) {
       out: join(dir, "pred"),
       report: false,
       ...extra,
-    })});
+    })}, onProgress: (read, total, n) => {
+      const now = performance.now();
+      if (now - last < 60000) return;
+      last = now;
+      const rate = n / ((now - t0) / 1000);
+      const eta = total ? ((total - read) / (read / ((now - t0) / 1000)) / 60).toFixed(1) : "?";
+      process.stderr.write(\`analyze: \${(n / 1e6).toFixed(2)}M exchanges, \${Math.round(rate)}/s, \${(100 * read / total).toFixed(1)}%, ETA \${eta} min, RSS \${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB\\n\`);
+    } });
     const seconds = (performance.now() - t0) / 1000;
     process.stdout.write(JSON.stringify({ ...s, issues: undefined, seconds, rss: process.resourceUsage().maxRSS / 1024 }));
   })`;
-  const r = spawnSync(process.execPath, ["-e", code], { encoding: "utf8", maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`analyze failed: ${r.stderr}`);
+  const r = spawnSync(process.execPath, ["-e", code], {
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  if (r.status !== 0) throw new Error(`analyze failed (exit status ${r.status})`);
   return JSON.parse(r.stdout);
 }
 
@@ -214,9 +226,10 @@ async function benchReport() {
     .reduce((t, p) => t + p.accounts, 0);
   const bytes = statSync(join(dir, "exchanges.jsonl")).size;
   const runs = [];
-  // the full job (verdicts and the store); --report-plain adds a run without the store
-  const variants = [["`analyze --db` (verdict files and the DuckDB store)", { db: join(dir, "run.duckdb") }]];
-  if (values["report-plain"]) variants.unshift(["`analyze` (verdict files only)", {}]);
+  // the analysis (verdict files); --report-db adds a run that also fills the DuckDB store
+  const variants = [["`analyze` (verdict files)", {}]];
+  if (values["report-db"])
+    variants.push(["`analyze --db` (verdict files and the DuckDB store)", { db: join(dir, "run.duckdb") }]);
   for (const [label, extra] of variants) {
     rmSync(join(dir, "run.duckdb"), { force: true });
     rmSync(join(dir, "run.duckdb.wal"), { force: true });
@@ -231,7 +244,7 @@ async function benchReport() {
   const q = await evaluate(dir, join(dir, "pred"), () => {});
   sections.push(`## Report scale: ${(sim.exchanges / 1e6).toFixed(1)} million exchanges
 
-\`npm run bench -- --only report --report-scale ${scale}\`: \`simulate --seed 1 --scale ${scale}\` (built-in text): ${sim.exchanges} exchanges
+\`npm run bench -- --only report --report-scale ${sim.scale}\`: \`simulate --seed ${sim.seed} --scale ${sim.scale}\` (${sim.text === "builtin" ? "built-in text" : "real prompts"}): ${sim.exchanges} exchanges
 (${(bytes / 2 ** 30).toFixed(1)} GiB) from ${sim.accounts} accounts, of which ${campaignAccounts} in the three campaigns${simSeconds ? `; simulated in ${(simSeconds / 60).toFixed(1)} min (${Math.round(sim.exchanges / simSeconds)}/s)` : ""}.
 Each analysis runs in a fresh process; peak RSS is the whole process's, worker threads included.
 
