@@ -145,6 +145,19 @@ async function benchAnalyze() {
     report: false,
   });
   const analyzeS = (performance.now() - t1) / 1000;
+  // the same with the DuckDB store filled as it goes
+  const dbFile = join(dir, "bench.duckdb");
+  rmSync(dbFile, { force: true });
+  const tdb = performance.now();
+  await analyze({
+    inputs: { exchanges: file, accounts: join(dir, "accounts.jsonl"), events: join(dir, "events.jsonl") },
+    out: join(dir, "pred-db"),
+    report: false,
+    db: dbFile,
+  });
+  const dbS = (performance.now() - tdb) / 1000;
+  const dbBytes = statSync(dbFile).size;
+  rmSync(dbFile, { force: true });
   const t2 = performance.now();
   const inst = await DuckDBInstance.create(":memory:");
   const conn = await inst.connect();
@@ -156,7 +169,7 @@ async function benchAnalyze() {
   conn.closeSync();
   inst.closeSync();
   const rss = process.resourceUsage().maxRSS / 1024;
-  console.error(JSON.stringify({ lines, floorS, analyzeS, duckS, rss }));
+  console.error(JSON.stringify({ lines, floorS, analyzeS, dbS, duckS, rss }));
   sections.push(`## Analysis throughput on a ${(sim.exchanges / 1e6).toFixed(2)}M-exchange file
 
 \`npm run bench -- --only analyze\`: \`simulate --seed 1 --scale 1\` (${lines} lines, ${(bytes / 2 ** 30).toFixed(2)} GiB), then, in one process:
@@ -165,10 +178,11 @@ async function benchAnalyze() {
 |---|---|---|
 | read every line and \`JSON.parse\` it (the floor) | ${floorS.toFixed(1)} s | ${Math.round(lines / floorS)} |
 | \`analyze\` (report off; ${summary.accounts} accounts, ${summary.flagged} flagged) | ${analyzeS.toFixed(1)} s | ${Math.round(summary.exchanges / analyzeS)} |
+| \`analyze --db\` (the same, and the DuckDB store filled: ${(dbBytes / 2 ** 20).toFixed(0)} MiB) | ${dbS.toFixed(1)} s | ${Math.round(summary.exchanges / dbS)} |
 | DuckDB \`read_json\` group by account (reference; ${duckAccounts} accounts) | ${duckS.toFixed(1)} s | ${Math.round(lines / duckS)} |
 
 analyze runs at **${((floorS / analyzeS) * 100).toFixed(0)}%** of the read-and-parse floor (issue 4's target: 25%). Peak RSS of the
-process after all three: ${rss.toFixed(0)} MiB. analyze parses lines and computes per-exchange signals on
+process after all four: ${rss.toFixed(0)} MiB. analyze parses lines and computes per-exchange signals on
 ${summary.threads ?? "the default number of"} worker threads while the main thread keeps the profiles and groups.
 `);
 }
