@@ -185,10 +185,8 @@ export class DuckDbStore {
       ing.appendVarchar(i.fingerprint);
       ing.appendBigInt(BigInt(i.bytes));
       ing.appendBigInt(BigInt(i.exchanges));
-      if (i.firstTs === undefined) ing.appendNull();
-      else ing.appendVarchar(sqlTs(i.firstTs));
-      if (i.lastTs === undefined) ing.appendNull();
-      else ing.appendVarchar(sqlTs(i.lastTs));
+      appendOptional(ing, i.firstTs === undefined ? undefined : sqlTs(i.firstTs));
+      appendOptional(ing, i.lastTs === undefined ? undefined : sqlTs(i.lastTs));
       ing.appendVarchar(sqlTs(Date.now()));
       ing.appendVarchar(opts.append ? "append" : "replace");
       ing.endRow();
