@@ -177,36 +177,22 @@ const utf8 = (s: string): Uint8Array => Buffer.from(s, "utf8");
 
 // A message is kept as its JSON string when first rendered and as bytes from its second
 // rendering on (a conversation's earlier turns recur; a single-turn message never does).
-function writeAnthropicMsg(w: ByteWriter, m: Msg): void {
+// One slot per API: `_a` Anthropic Messages, `_o` OpenAI Chat Completions.
+function writeMsg(w: ByteWriter, m: Msg, slot: "_a" | "_o"): void {
   const c = m as Msg & Cached;
-  const cached = c._a;
+  const cached = c[slot];
   if (cached === undefined) {
     const plain = m.text !== undefined && !m.image && !m.toolUse && !m.toolResult;
     const json = plain
       ? `{"role":"${m.role}","content":${q(m.text ?? "")}}`
-      : q({ role: m.role, content: anthropicContent(m) });
-    c._a = json;
+      : slot === "_a"
+        ? q({ role: m.role, content: anthropicContent(m) })
+        : q(openaiMessages(undefined, [m])[0]);
+    c[slot] = json;
     w.s(json);
   } else if (typeof cached === "string") {
     const b = utf8(cached);
-    c._a = b;
-    w.b(b);
-  } else w.b(cached);
-}
-
-function writeOpenaiMsg(w: ByteWriter, m: Msg): void {
-  const c = m as Msg & Cached;
-  const cached = c._o;
-  if (cached === undefined) {
-    const plain = m.text !== undefined && !m.image && !m.toolUse && !m.toolResult;
-    const json = plain
-      ? `{"role":"${m.role}","content":${q(m.text ?? "")}}`
-      : q(openaiMessages(undefined, [m])[0]);
-    c._o = json;
-    w.s(json);
-  } else if (typeof cached === "string") {
-    const b = utf8(cached);
-    c._o = b;
+    c[slot] = b;
     w.b(b);
   } else w.b(cached);
 }
@@ -310,7 +296,7 @@ export function renderExchange(d: Draft, rng: Rng, opts: RenderOptions, w: ByteW
     const msgs = d.messages;
     for (let i = 0; i < msgs.length; i++) {
       if (i > 0) w.b(COMMA);
-      writeAnthropicMsg(w, msgs[i] as Msg);
+      writeMsg(w, msgs[i] as Msg, "_a");
     }
     w.b(CLOSE_BRACKET);
     if (d.tools) {
@@ -356,7 +342,7 @@ export function renderExchange(d: Draft, rng: Rng, opts: RenderOptions, w: ByteW
     const msgs = d.messages;
     for (let i = 0; i < msgs.length; i++) {
       if (i > 0 || d.system !== undefined) w.b(COMMA);
-      writeOpenaiMsg(w, msgs[i] as Msg);
+      writeMsg(w, msgs[i] as Msg, "_o");
     }
     w.s(`],"${rng.chance(0.5) ? "max_tokens" : "max_completion_tokens"}":${d.maxTokens}`);
     if (d.tools) {

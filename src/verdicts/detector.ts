@@ -302,9 +302,9 @@ export class Detector {
     for (const [id, o] of own) {
       const p = this.profiles.get(id);
       if (!p) continue;
-      const prevDecision = this.decisions.get(id);
+      const prev = this.decisions.get(id);
       // once flagged, its first_flagged_at is settled: only the final judgement revisits it
-      if (!final && prevDecision?.firstFlaggedAt !== undefined) continue;
+      if (!final && prev?.firstFlaggedAt !== undefined) continue;
       const hopeless = !final && o.score + this.contentBoost + this.infraBoost < this.threshold;
       const boosts = hopeless ? NO_BOOST : this.boosts(p);
       const score = o.score + boosts.weight;
@@ -313,7 +313,6 @@ export class Detector {
       // and for the final judgement (holding every account's reasons costs memory and GC)
       const reasons =
         final || flagged ? [...o.reasons, ...boosts.reasons].sort((a, b) => b.weight - a.weight) : NO_REASONS;
-      const prev = prevDecision;
       const firstFlaggedAt = prev?.firstFlaggedAt ?? (flagged ? p.lastSeen : undefined);
       if (flagged && prev?.firstFlaggedAt === undefined) newly++;
       if (prev) {
