@@ -207,6 +207,21 @@ function tools(list: readonly string[], anthropic: boolean): Uint8Array {
   return b;
 }
 
+// System prompts recur across an account's (and a campaign's) exchanges: their JSON bytes
+// are kept, up to SYSTEM_CACHE_MAX distinct prompts (then the cache starts afresh).
+const systemJson = new Map<string, Uint8Array>();
+const SYSTEM_CACHE_MAX = 20_000;
+
+function writeSystem(w: ByteWriter, system: string): void {
+  let b = systemJson.get(system);
+  if (b === undefined) {
+    if (systemJson.size >= SYSTEM_CACHE_MAX) systemJson.clear();
+    b = utf8(q(system));
+    systemJson.set(system, b);
+  }
+  w.b(b);
+}
+
 /** Writes a string as JSON: pooled prose from its precomputed bytes. */
 function jsonText(w: ByteWriter, s: string): void {
   const pooled = pooledJson(s);
@@ -214,38 +229,57 @@ function jsonText(w: ByteWriter, s: string): void {
   else w.b(pooled);
 }
 
-/** Appends UTF-8 text to a growing buffer: lines are written once, never built as strings. */
+/**
+ * Appends UTF-8 text to a growing buffer: lines are written once, never built as strings.
+ * Consecutive strings are joined (a cheap rope) and encoded in one call when bytes or the
+ * position are next needed: fewer, larger UTF-8 writes.
+ */
 export class ByteWriter {
   private buf: Buffer;
-  pos = 0;
+  private at = 0;
+  private pending = "";
 
   constructor(private readonly initial = 1 << 20) {
     this.buf = Buffer.allocUnsafeSlow(initial);
   }
 
+  /** Bytes written so far. */
+  get pos(): number {
+    if (this.pending.length > 0) this.flush();
+    return this.at;
+  }
+
   s(str: string): void {
-    if (this.pos + str.length * 3 > this.buf.length) this.grow(str.length * 3);
-    this.pos += (this.buf as Buffer & { utf8Write(s: string, o: number): number }).utf8Write(str, this.pos);
+    this.pending += str;
   }
 
   /** Appends bytes as they are (a cached fragment). */
   b(bytes: Uint8Array): void {
-    if (this.pos + bytes.length > this.buf.length) this.grow(bytes.length);
-    this.buf.set(bytes, this.pos);
-    this.pos += bytes.length;
+    if (this.pending.length > 0) this.flush();
+    if (this.at + bytes.length > this.buf.length) this.grow(bytes.length);
+    this.buf.set(bytes, this.at);
+    this.at += bytes.length;
+  }
+
+  private flush(): void {
+    const str = this.pending;
+    this.pending = "";
+    if (this.at + str.length * 3 > this.buf.length) this.grow(str.length * 3);
+    this.at += (this.buf as Buffer & { utf8Write(s: string, o: number): number }).utf8Write(str, this.at);
   }
 
   private grow(need: number): void {
-    const next = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.pos + need));
-    this.buf.copy(next, 0, 0, this.pos);
+    const next = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.at + need));
+    this.buf.copy(next, 0, 0, this.at);
     this.buf = next;
   }
 
   /** The bytes written so far, in a buffer of their own; the writer starts afresh. */
   take(): Buffer {
-    const out = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.allocUnsafeSlow(Math.max(this.initial, this.pos + (this.pos >> 2)));
-    this.pos = 0;
+    const end = this.pos;
+    const out = this.buf.subarray(0, end);
+    this.buf = Buffer.allocUnsafeSlow(Math.max(this.initial, end + (end >> 2)));
+    this.at = 0;
     return out;
   }
 }
@@ -290,7 +324,7 @@ export function renderExchange(d: Draft, rng: Rng, opts: RenderOptions, w: ByteW
     w.s(`,"max_tokens":${d.maxTokens}`);
     if (d.system !== undefined) {
       w.s(`,"system":`);
-      w.s(q(d.system));
+      writeSystem(w, d.system);
     }
     w.s(`,"messages":[`);
     const msgs = d.messages;
@@ -338,7 +372,11 @@ export function renderExchange(d: Draft, rng: Rng, opts: RenderOptions, w: ByteW
     }
   } else {
     w.s(`,"messages":[`);
-    if (d.system !== undefined) w.s(`{"role":"system","content":${q(d.system)}}`);
+    if (d.system !== undefined) {
+      w.s(`{"role":"system","content":`);
+      writeSystem(w, d.system);
+      w.s("}");
+    }
     const msgs = d.messages;
     for (let i = 0; i < msgs.length; i++) {
       if (i > 0 || d.system !== undefined) w.b(COMMA);

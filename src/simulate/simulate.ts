@@ -91,7 +91,11 @@ function openSink(path: string, gzip: boolean): Sink {
   const gz = createGzip({ level: 6 });
   gz.pipe(file);
   return {
-    write: (s) => (gz.write(s) ? undefined : once(gz, "drain").then(() => undefined)),
+    // the stream keeps what it is given until compressed: a copy, as callers reuse their buffers
+    write: (s) =>
+      gz.write(typeof s === "string" ? s : Buffer.from(s))
+        ? undefined
+        : once(gz, "drain").then(() => undefined),
     close: async () => {
       gz.end();
       await once(file, "close");
@@ -200,15 +204,23 @@ async function inWorker(
   };
 }
 
-/** Merges the partitions' sorted hours by time (ties to the lower partition) into one buffer. */
-function mergeHour(outs: readonly HourOutput[]): { bytes: Buffer; labels: string; n: number } {
+/**
+ * Merges the partitions' sorted hours by time (ties to the lower partition) into `into`
+ * (grown when too small; one buffer reused hour after hour keeps the main thread's
+ * garbage collector out of the way). The merged bytes are `bytes`, valid until the next call.
+ */
+function mergeHour(
+  outs: readonly HourOutput[],
+  into: { buf: Buffer },
+): { bytes: Buffer; labels: string; n: number } {
   let total = 0;
   let n = 0;
   for (const o of outs) {
     total += o.bytes.length;
     n += o.ts.length;
   }
-  const bytes = Buffer.allocUnsafe(total);
+  if (into.buf.length < total) into.buf = Buffer.allocUnsafeSlow(total + (total >> 1));
+  const bytes = into.buf;
   const labels: string[] = [];
   const idx = outs.map(() => 0);
   const sources = outs.map((o) => Buffer.from(o.bytes.buffer, o.bytes.byteOffset, o.bytes.length));
@@ -244,7 +256,7 @@ function mergeHour(outs: readonly HourOutput[]): { bytes: Buffer; labels: string
       if (label) labels.push(label);
     }
   }
-  return { bytes, labels: labels.join(""), n };
+  return { bytes: bytes.subarray(0, pos), labels: labels.join(""), n };
 }
 
 export async function simulate(opts: SimulateOptions): Promise<SimulationSummary> {
@@ -311,9 +323,10 @@ export async function simulate(opts: SimulateOptions): Promise<SimulationSummary
     const xlSink = openSink(path(4), !!opts.gzip);
     const counts = new Map<string, number>();
     let seq = 0;
+    const merged = { buf: Buffer.allocUnsafeSlow(0) };
     for (let h = 0; h < hours; h++) {
       const outs = await Promise.all(sources.map((s) => s.hour(h)));
-      const { bytes, labels, n } = mergeHour(outs);
+      const { bytes, labels, n } = mergeHour(outs, merged);
       seq += n;
       for (const o of outs)
         for (const [pop, c] of Object.entries(o.counts)) counts.set(pop, (counts.get(pop) ?? 0) + c);
