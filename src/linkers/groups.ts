@@ -44,11 +44,48 @@ export function isFreeMail(domain: string): boolean {
   return FREE_MAIL.has(domain.toLowerCase());
 }
 
+/** The accounts of a group, read-only: a Set satisfies it, and so does the index's MemberList. */
+export interface Members extends Iterable<string> {
+  readonly size: number;
+  has(account: string): boolean;
+}
+
+/**
+ * A group's accounts in an array: 8 bytes a member against ~30 for a Set, which matters
+ * with millions of memberships (most are in template groups). Membership is checked
+ * from the account's side (GroupIndex.memberOf), so the list needs no hash.
+ */
+export class MemberList implements Members {
+  private readonly list: string[];
+
+  constructor(accounts: readonly string[] = []) {
+    this.list = [...accounts];
+  }
+
+  get size(): number {
+    return this.list.length;
+  }
+
+  /** Linear in the group's size: for occasional questions, not for the ingest path. */
+  has(account: string): boolean {
+    return this.list.includes(account);
+  }
+
+  /** Appends an account the caller knows is not yet a member. */
+  push(account: string): void {
+    this.list.push(account);
+  }
+
+  [Symbol.iterator](): Iterator<string> {
+    return this.list[Symbol.iterator]();
+  }
+}
+
 export interface Group {
   readonly key: string;
   readonly kind: GroupKind;
   readonly value: string;
-  readonly members: Set<string>;
+  readonly members: Members;
   /** members with enough traffic to judge */
   well: number;
   /** well-evidenced members whose own evidence crosses the threshold */
@@ -60,6 +97,9 @@ export interface Group {
   /** what the value looks like, for analysts (a template's masked text) */
   example?: string;
 }
+
+/** A group as the index holds it: members it can append to. */
+type IndexedGroup = Group & { readonly members: MemberList };
 
 /** An account's standing as groups see it. */
 export interface MemberStatus {
@@ -111,7 +151,7 @@ export type GroupIndexPart =
 
 export class GroupIndex {
   /** groups with two or more members, by kind and value key (see keyOf) */
-  private readonly groupsByKind = new Map<GroupKind, Map<ValueKey, Group>>();
+  private readonly groupsByKind = new Map<GroupKind, Map<ValueKey, IndexedGroup>>();
   /** values with one account so far: young and old generation, by kind */
   private young = new Map<GroupKind, Map<ValueKey, string>>();
   private youngSize = 0;
@@ -119,9 +159,9 @@ export class GroupIndex {
   /** values forgotten while still unshared */
   forgotten = 0;
   /** groups with two or more members */
-  readonly shared = new Map<string, Group>();
+  readonly shared = new Map<string, IndexedGroup>();
   /** the shared groups each account belongs to (an array: a group is joined once) */
-  readonly memberOf = new Map<string, Group[]>();
+  readonly memberOf = new Map<string, IndexedGroup[]>();
 
   constructor(
     private readonly statusOf: (account: string) => MemberStatus,
@@ -137,7 +177,8 @@ export class GroupIndex {
     }
     const g = groups.get(value);
     if (g !== undefined) {
-      if (!g.members.has(account) && g.members.size < MAX_GROUP) this.join(g, account);
+      // membership is read from the account's (short) list of groups, not the group's
+      if (g.members.size < MAX_GROUP && !this.memberOf.get(account)?.includes(g)) this.join(g, account);
       return;
     }
     let young = this.young.get(kind);
@@ -171,11 +212,11 @@ export class GroupIndex {
       this.youngSize--;
     }
     const key = `${kind}\u0000${text}`;
-    const created: Group = {
+    const created: IndexedGroup = {
       key,
       kind,
       value: text,
-      members: new Set(),
+      members: new MemberList(),
       well: 0,
       seeds: 0,
       leaning: 0,
@@ -195,8 +236,8 @@ export class GroupIndex {
     this.youngSize = 0;
   }
 
-  private join(g: Group, account: string): void {
-    g.members.add(account);
+  private join(g: IndexedGroup, account: string): void {
+    g.members.push(account);
     const st = this.statusOf(account);
     if (st.well) g.well++;
     if (st.seed) g.seeds++;
@@ -260,7 +301,7 @@ export class GroupIndex {
       this.forgotten = part.forgotten;
     } else if (part.type === "groups") {
       for (const saved of part.groups) {
-        const g: Group = { ...saved, members: new Set(saved.members) };
+        const g: IndexedGroup = { ...saved, members: new MemberList(saved.members) };
         let groups = this.groupsByKind.get(g.kind);
         if (groups === undefined) {
           groups = new Map();

@@ -184,7 +184,14 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
         `${opts.db} holds exchanges but no saved detector state: run analyze --db without --append once to rebuild it`,
       );
     }
-    for await (const bytes of store.stateParts()) detector.importPart(deserialize(bytes) as DetectorPart);
+    try {
+      for await (const bytes of store.stateParts()) detector.importPart(deserialize(bytes) as DetectorPart);
+    } catch (err) {
+      store.close();
+      throw new AnalyzeError(
+        `${opts.db}: cannot continue from its saved state (${err instanceof Error ? err.message : String(err)}): run analyze --db without --append to rebuild it`,
+      );
+    }
     if (fingerprint) alreadyIngested = await store.findIngest(fingerprint);
   }
   if (opts.inputs.events)

@@ -25,6 +25,13 @@ export function hashKey(s: string): number {
   return (Number.parseInt(s.slice(colon + 1, colon + 9), 16) >>> 2) + band * 0x40000000;
 }
 
+/** A source address as a 32-bit key (FNV-1a of its text): per-account maps hold integers, not strings. */
+export function ipKey(ip: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < ip.length; i++) h = Math.imul(h ^ ip.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
 export const LINK_IP = 1;
 export const LINK_UA = 2;
 export const LINK_SCAFFOLD = 4;
@@ -233,7 +240,8 @@ export class AccountProfile {
   /** exchanges before the latest release seen */
   beforeRelease = 0;
   readonly ipTypes = new Uint32Array(7);
-  readonly ips = new CappedCounter(256);
+  /** keyed by ipKey() */
+  readonly ips = new IntCounter(256);
   readonly asns = new IntCounter(64);
   readonly countries = new CappedCounter(32);
   readonly userAgents = new CappedCounter(16);
@@ -333,7 +341,7 @@ export class AccountProfile {
       const i = IP_TYPE_INDEX[c.ip_type];
       this.ipTypes[i] = (this.ipTypes[i] ?? 0) + 1;
     }
-    if (c.ip !== undefined && announce(this.ips.add(c.ip))) link |= LINK_IP;
+    if (c.ip !== undefined && announce(this.ips.add(ipKey(c.ip)))) link |= LINK_IP;
     if (c.asn !== undefined) this.asns.add(c.asn);
     if (c.country !== undefined) this.countries.add(c.country);
     if (c.user_agent !== undefined && announce(this.userAgents.add(c.user_agent.slice(0, 120))))

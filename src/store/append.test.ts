@@ -3,8 +3,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { serialize } from "node:v8";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { describe, expect, it } from "vitest";
-import { analyze } from "../pipeline/index.js";
+import { AnalyzeError, analyze } from "../pipeline/index.js";
 import { simulate } from "../simulate/index.js";
 import { queryStore } from "./index.js";
 
@@ -83,6 +85,26 @@ describe("analyze --append", () => {
     expect(await count("select count(*) n from exchanges")).toBe(lines.length);
     expect(await count("select count(*) n from ingests")).toBe(2);
     expect(flaggedIn(join(scen, "d2-again"))).toEqual(flaggedIn(join(scen, "whole")));
+
+    // a store saved by a build with another state layout: a clear error, nothing changed
+    const hex = serialize({ type: "detector", version: 1, releases: {}, handoffs: {}, pivoted: [] }).toString(
+      "hex",
+    );
+    const instance = await DuckDBInstance.create(db);
+    const conn = await instance.connect();
+    await conn.run(`update _state set data = unhex('${hex}') where seq = (select min(seq) from _state)`);
+    conn.closeSync();
+    instance.closeSync();
+    const stale = analyze({
+      inputs: { exchanges: join(scen, "day-1-3.jsonl"), ...common },
+      out: join(scen, "stale"),
+      db,
+      append: true,
+      report: false,
+    });
+    await expect(stale).rejects.toBeInstanceOf(AnalyzeError);
+    await expect(stale).rejects.toThrow(/saved detector state has version 1.*without --append to rebuild/);
+    expect(await count("select count(*) n from exchanges")).toBe(lines.length);
   });
 
   it("refuses to append without a store", async () => {

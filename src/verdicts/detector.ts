@@ -66,7 +66,16 @@ export function scoreForRisk(risk: number): number {
 }
 
 const SHARED_EXIT: ReadonlySet<string> = new Set(["residential", "mobile", "proxy", "vpn", "tor"]);
-const NOBODY: MemberStatus = { well: false, seed: false, leaning: false, firm: false };
+/** The 16 possible standings, shared: an account holds one of these, not an object of its own. */
+const STANDINGS: readonly MemberStatus[] = Array.from({ length: 16 }, (_, i) =>
+  Object.freeze({ well: (i & 1) !== 0, seed: (i & 2) !== 0, leaning: (i & 4) !== 0, firm: (i & 8) !== 0 }),
+);
+function standing(well: boolean, seed: boolean, leaning: boolean, firm: boolean): MemberStatus {
+  return STANDINGS[
+    Number(well) | (Number(seed) << 1) | (Number(leaning) << 2) | (Number(firm) << 3)
+  ] as MemberStatus;
+}
+const NOBODY = standing(false, false, false, false);
 const NO_BOOST: { weight: number; reasons: Reason[] } = { weight: 0, reasons: [] };
 const NO_REASONS = Object.freeze([]) as unknown as Reason[];
 /** Own evidence within this margin below the threshold counts as leaning toward a campaign. */
@@ -93,7 +102,8 @@ export type DetectorPart =
     }
   | { readonly type: "groups"; readonly part: GroupIndexPart };
 
-const STATE_VERSION = 1;
+// 2: profiles key source addresses by ipKey() (an IntCounter, not a map of strings)
+const STATE_VERSION = 2;
 
 /**
  * Copies saved fields into a fresh instance: nested class instances (counters,
@@ -204,7 +214,10 @@ export class Detector {
         assignDeep(p, row.profile);
         p.account = this.accounts.get(id) ?? p.account;
         this.profiles.set(id, p);
-        if (row.status) this.status.set(id, row.status);
+        if (row.status) {
+          const st = row.status;
+          this.status.set(id, standing(st.well, st.seed, st.leaning, st.firm));
+        }
         if (row.decision) this.decisions.set(id, { ...row.decision, profile: p });
       }
     } else this.groups.importPart(part.part);
@@ -290,12 +303,12 @@ export class Detector {
       own.set(id, { score, reasons });
       const before = this.status.get(id) ?? NOBODY;
       const well = p.n >= WELL_EVIDENCED;
-      const after = {
+      const after = standing(
         well,
-        seed: well && score >= this.threshold,
-        leaning: well && score >= this.threshold - LEANING_MARGIN,
-        firm: well && score >= this.threshold - FIRM_MARGIN,
-      };
+        well && score >= this.threshold,
+        well && score >= this.threshold - LEANING_MARGIN,
+        well && score >= this.threshold - FIRM_MARGIN,
+      );
       this.status.set(id, after);
       this.groups.restate(id, before, after);
     }
