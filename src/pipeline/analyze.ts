@@ -2,7 +2,7 @@
 // signals → profiles and shared-value groups → hourly checkpoints → campaigns →
 // verdicts and report.
 import { createHash } from "node:crypto";
-import { closeSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { deserialize, serialize } from "node:v8";
 import { CONTROL_KINDS, communities, type Edge, edgesAmong } from "../campaigns/index.js";
@@ -20,7 +20,13 @@ import type { ActiveHours } from "../profiles/index.js";
 import { capabilityList } from "../signals/index.js";
 import { DuckDbStore } from "../store/index.js";
 import { describeCampaign, verdictLine } from "../verdicts/assemble.js";
-import { Detector, type DetectorOptions, type DetectorPart, riskOf } from "../verdicts/detector.js";
+import {
+  type Decision,
+  Detector,
+  type DetectorOptions,
+  type DetectorPart,
+  riskOf,
+} from "../verdicts/detector.js";
 import { renderReport } from "../verdicts/report.js";
 import type { ParsedBatch, ParsedExchange } from "./_parse.js";
 import { createParser, defaultThreads } from "./parallel.js";
@@ -92,6 +98,28 @@ function fingerprintOf(path: string): string {
 }
 
 async function* none(): AsyncGenerator<never> {}
+
+/** Writes one verdict line per decision, in chunks of about 1 MiB. */
+function writeVerdicts(path: string, decisions: Iterable<Decision>): void {
+  const fd = openSync(path, "w");
+  try {
+    let chunk: string[] = [];
+    let size = 0;
+    for (const d of decisions) {
+      const line = JSON.stringify(verdictLine(d));
+      chunk.push(line);
+      size += line.length + 1;
+      if (size >= 1 << 20) {
+        writeSync(fd, `${chunk.join("\n")}\n`);
+        chunk = [];
+        size = 0;
+      }
+    }
+    if (chunk.length > 0) writeSync(fd, `${chunk.join("\n")}\n`);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** Horizon of the reorder buffer: lines up to this much out of order are analysed in time order. */
 const REORDER_MS = 10 * 60_000;
@@ -278,16 +306,20 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
   });
 
   mkdirSync(opts.out, { recursive: true });
-  const verdicts = [...decisions.values()].map((d) => ({ d, v: verdictLine(d) }));
-  const lines = verdicts.map(({ v }) => JSON.stringify(v));
+  // verdict lines are made one account at a time, for the file and again for the store:
+  // at report scale, holding them all (objects and JSON) would cost hundreds of MiB
+  writeVerdicts(join(opts.out, "accounts.jsonl"), decisions.values());
   if (store) {
     await store.publish(
-      verdicts.map(({ d, v }) => ({
-        verdict: v,
-        exchanges: d.profile.n,
-        firstSeen: d.profile.firstTs,
-        lastSeen: d.profile.lastTs,
-      })),
+      (function* () {
+        for (const d of decisions.values())
+          yield {
+            verdict: verdictLine(d),
+            exchanges: d.profile.n,
+            firstSeen: d.profile.firstTs,
+            lastSeen: d.profile.lastTs,
+          };
+      })(),
       campaigns.campaigns,
       {
         append: opts.append === true,
@@ -309,7 +341,6 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
     );
     store.close();
   }
-  writeFileSync(join(opts.out, "accounts.jsonl"), lines.length > 0 ? `${lines.join("\n")}\n` : "");
   writeFileSync(join(opts.out, "campaigns.json"), `${JSON.stringify(campaigns, null, 2)}\n`);
   if (opts.report !== false)
     writeFileSync(

@@ -5,7 +5,6 @@ export {
   BURST,
   CappedCounter,
   hashKey,
-  IntCounter,
   IP_TYPE_INDEX,
   LINK_BAND,
   LINK_IP,
@@ -13,5 +12,10 @@ export {
   LINK_UA,
   Releases,
   SESSION_GAP_MS,
+  TALLY_KINDS,
+  Tally,
+  type TallyKind,
+  TallyView,
+  textKey,
 } from "./profile.js";
 export { countriesAt, impliedOffset, offsetDistance } from "./timezone.js";

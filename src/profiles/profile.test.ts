@@ -30,27 +30,48 @@ describe("CappedCounter", () => {
   });
 });
 
-describe("IntCounter", () => {
-  it("counts like a capped map: before-counts, refusals past the cap, lookups and top", async () => {
+describe("Tally", () => {
+  it("counts each kind like its own capped map: before-counts, refusals past the cap, lookups, top", async () => {
     const fc = await import("fast-check");
-    const { IntCounter } = await import("./profile.js");
+    const { Tally, TALLY_KINDS } = await import("./profile.js");
+    const kinds = TALLY_KINDS.length;
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 2 ** 32 - 1 })), {
-          maxLength: 400,
-        }),
-        fc.integer({ min: 1, max: 64 }),
-        (keys, cap) => {
-          const c = new IntCounter(cap);
-          const m = new CappedCounter<number>(cap);
-          for (const k of keys) expect(c.add(k)).toBe(m.add(k));
-          expect(c.size).toBe(m.counts.size);
-          expect(c.overflow).toBe(m.overflow);
-          for (const k of keys) expect(c.get(k)).toBe(m.counts.get(k));
-          expect(new Map(c.entries())).toEqual(m.counts);
-          expect(c.top(3)).toEqual([...m.counts].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 3));
+        fc.array(
+          fc.tuple(
+            fc.integer({ min: 0, max: kinds - 1 }),
+            fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 2 ** 28 - 1 })),
+          ),
+          { maxLength: 3000 },
+        ),
+        (ops) => {
+          const t = new Tally();
+          const models = TALLY_KINDS.map(([, cap]) => new CappedCounter<number>(cap));
+          for (const [kind, key] of ops) expect(t.add(kind, key)).toBe(models[kind]?.add(key));
+          for (let kind = 0; kind < kinds; kind++) {
+            const m = models[kind] as CappedCounter<number>;
+            const v = t.view((TALLY_KINDS[kind] as (typeof TALLY_KINDS)[number])[0]);
+            expect(v.size).toBe(m.counts.size);
+            expect(v.overflow).toBe(m.overflow);
+            expect(v.distinct).toBe(m.distinct);
+            expect(new Map(v.entries())).toEqual(m.counts);
+            expect(v.top(3)).toEqual([...m.counts].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 3));
+          }
+          for (const [kind, key] of ops) expect(t.get(kind, key)).toBe(models[kind]?.counts.get(key));
         },
       ),
+      { numRuns: 200 },
     );
+  });
+
+  it("keeps the low 28 bits of a key: keys of different kinds never meet", async () => {
+    const { Tally } = await import("./profile.js");
+    const t = new Tally();
+    expect(t.add(0, 7)).toBe(0);
+    expect(t.add(1, 7)).toBe(0);
+    expect(t.add(0, 7 + 2 ** 28)).toBe(1);
+    expect(t.get(0, 7)).toBe(2);
+    expect(t.get(1, 7)).toBe(1);
+    expect(t.get(2, 7)).toBeUndefined();
   });
 });

@@ -25,10 +25,10 @@ export function hashKey(s: string): number {
   return (Number.parseInt(s.slice(colon + 1, colon + 9), 16) >>> 2) + band * 0x40000000;
 }
 
-/** A source address as a 32-bit key (FNV-1a of its text): per-account maps hold integers, not strings. */
-export function ipKey(ip: string): number {
+/** A short text (address, country, user agent) as a 32-bit key (FNV-1a): profiles count integers, not strings. */
+export function textKey(text: string): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < ip.length; i++) h = Math.imul(h ^ ip.charCodeAt(i), 0x01000193);
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return h >>> 0;
 }
 
@@ -75,81 +75,159 @@ export class CappedCounter<K extends string | number = string> {
   }
 }
 
-const NO_SLOTS = new Uint32Array(0);
+/** The kinds of keys a profile counts, each with its cap on distinct keys (keys: ips, countries and user agents textKey(), templates, bands, tasks and prompts hashKey(), days since the epoch, AS numbers). */
+export const TALLY_KINDS = [
+  ["ips", 256],
+  ["asns", 64],
+  ["scaffolds", 512],
+  ["simBands", 1024],
+  ["tasks", 256],
+  ["prompts", 2048],
+  ["days", 400],
+  ["countries", 32],
+  ["userAgents", 16],
+] as const;
+export type TallyKind = (typeof TALLY_KINDS)[number][0];
+const KIND_INDEX = Object.fromEntries(TALLY_KINDS.map(([k], i) => [k, i])) as Record<TallyKind, number>;
+const KINDS = TALLY_KINDS.length;
+const T_IP = KIND_INDEX.ips;
+const T_ASN = KIND_INDEX.asns;
+const T_SCAFFOLD = KIND_INDEX.scaffolds;
+const T_BAND = KIND_INDEX.simBands;
+const T_TASK = KIND_INDEX.tasks;
+const T_PROMPT = KIND_INDEX.prompts;
+const T_DAY = KIND_INDEX.days;
+const T_COUNTRY = KIND_INDEX.countries;
+const T_UA = KIND_INDEX.userAgents;
+/** keys keep their low 28 bits; the kind's index takes the top 4 */
+const KEY_BITS = 28;
+const KEY_MASK = (1 << KEY_BITS) - 1;
+/** the table starts after each kind's size and overflow */
+const HEAD = 2 * KINDS;
 
 /**
- * CappedCounter for unsigned 32-bit integer keys in one typed array (key, count pairs,
- * open addressing), allocated on first use: about 11 bytes an entry against ~40 for a
- * Map, which matters with hundreds of thousands of accounts. Same semantics as
- * CappedCounter; iteration order is not insertion order.
+ * All of a profile's counters (source addresses, templates, prompts, days, ...) in one
+ * open-addressed table in one typed array: [size per kind, overflow per kind, then
+ * (kind|key, count) pairs, count 0 marking an empty slot]. One array per account rather
+ * than one map or array per counter: with hundreds of thousands of accounts the fixed
+ * cost of each small object is most of their memory. Keys are integers (hashKey(),
+ * textKey(), numbers) of which the low 28 bits are kept; each kind stops admitting new
+ * keys at its cap (TALLY_KINDS) and counts what it refused, like CappedCounter.
  */
-export class IntCounter {
-  /** [key, count] pairs; count 0 marks an empty slot */
-  private slots: Uint32Array = NO_SLOTS;
-  size = 0;
-  overflow = 0;
+export class Tally {
+  private slots = new Uint32Array(HEAD + 2 * 4);
 
-  constructor(readonly cap: number) {}
-
-  private find(key: number): number {
-    const s = this.slots;
-    const mask = (s.length >> 1) - 1;
-    let i = (Math.imul(key ^ (key >>> 15), 0x2c1b3c6d) >>> 0) & mask;
-    while (s[2 * i + 1] !== 0 && s[2 * i] !== key) i = (i + 1) & mask;
-    return i;
+  private capacity(): number {
+    return (this.slots.length - HEAD) >> 1;
   }
 
-  private grow(pairs: number): void {
+  private find(stored: number): number {
+    const s = this.slots;
+    const mask = this.capacity() - 1;
+    let i = (Math.imul(stored ^ (stored >>> 15), 0x2c1b3c6d) >>> 0) & mask;
+    while (s[HEAD + 2 * i + 1] !== 0 && s[HEAD + 2 * i] !== stored) i = (i + 1) & mask;
+    return HEAD + 2 * i;
+  }
+
+  private grow(): void {
     const old = this.slots;
-    this.slots = new Uint32Array(2 * pairs);
-    for (let j = 0; j < old.length; j += 2) {
+    this.slots = new Uint32Array(HEAD + 2 * 2 * ((old.length - HEAD) >> 1));
+    this.slots.set(old.subarray(0, HEAD));
+    for (let j = HEAD; j < old.length; j += 2) {
       const c = old[j + 1] ?? 0;
       if (c === 0) continue;
-      const i = this.find(old[j] ?? 0);
-      this.slots[2 * i] = old[j] ?? 0;
-      this.slots[2 * i + 1] = c;
+      const at = this.find(old[j] ?? 0);
+      this.slots[at] = old[j] ?? 0;
+      this.slots[at + 1] = c;
     }
   }
 
-  /** Adds n (≥ 1) to key; returns the key's count before, or -1 if the key was refused. */
-  add(rawKey: number, n = 1): number {
-    const key = rawKey >>> 0;
-    if (this.slots.length === 0) this.grow(4);
-    let i = this.find(key);
-    const c = this.slots[2 * i + 1] ?? 0;
+  /** Adds n (≥ 1) to a key of a kind; returns its count before, or -1 if the key was refused. */
+  add(kind: number, rawKey: number, n = 1): number {
+    const stored = ((kind << KEY_BITS) | (rawKey & KEY_MASK)) >>> 0;
+    let at = this.find(stored);
+    const c = this.slots[at + 1] ?? 0;
     if (c !== 0) {
-      this.slots[2 * i + 1] = c + n;
+      this.slots[at + 1] = c + n;
       return c;
     }
-    if (this.size >= this.cap) {
-      this.overflow += n;
+    const size = this.slots[kind] ?? 0;
+    if (size >= (TALLY_KINDS[kind]?.[1] ?? 0)) {
+      this.slots[KINDS + kind] = (this.slots[KINDS + kind] ?? 0) + n;
       return -1;
     }
-    if ((this.size + 1) * 4 > (this.slots.length >> 1) * 3) {
-      this.grow(this.slots.length);
-      i = this.find(key);
+    let used = 0;
+    for (let k = 0; k < KINDS; k++) used += this.slots[k] ?? 0;
+    if ((used + 1) * 4 > this.capacity() * 3) {
+      this.grow();
+      at = this.find(stored);
     }
-    this.slots[2 * i] = key;
-    this.slots[2 * i + 1] = n;
-    this.size++;
+    this.slots[at] = stored;
+    this.slots[at + 1] = n;
+    this.slots[kind] = size + 1;
     return 0;
   }
 
-  get(rawKey: number): number | undefined {
-    if (this.size === 0) return undefined;
-    const i = this.find(rawKey >>> 0);
-    const c = this.slots[2 * i + 1] ?? 0;
+  get(kind: number, rawKey: number): number | undefined {
+    if ((this.slots[kind] ?? 0) === 0) return undefined;
+    const at = this.find(((kind << KEY_BITS) | (rawKey & KEY_MASK)) >>> 0);
+    const c = this.slots[at + 1] ?? 0;
     return c === 0 ? undefined : c;
   }
 
-  *entries(): Generator<[number, number]> {
+  size(kind: number): number {
+    return this.slots[kind] ?? 0;
+  }
+
+  overflow(kind: number): number {
+    return this.slots[KINDS + kind] ?? 0;
+  }
+
+  /** The kind's keys (their low 28 bits) and counts, in table order. */
+  *entries(kind: number): Generator<[number, number]> {
     const s = this.slots;
-    for (let j = 0; j < s.length; j += 2) if ((s[j + 1] ?? 0) !== 0) yield [s[j] ?? 0, s[j + 1] ?? 0];
+    for (let j = HEAD; j < s.length; j += 2) {
+      const stored = s[j] ?? 0;
+      if ((s[j + 1] ?? 0) !== 0 && stored >>> KEY_BITS === kind) yield [stored & KEY_MASK, s[j + 1] ?? 0];
+    }
+  }
+
+  /** One kind's counts, read through the methods a counter has. */
+  view(kind: TallyKind): TallyView {
+    return new TallyView(this, KIND_INDEX[kind]);
+  }
+}
+
+/** One kind of a Tally, with a counter's methods (made on demand, not stored). */
+export class TallyView {
+  constructor(
+    private readonly tally: Tally,
+    private readonly kind: number,
+  ) {}
+
+  add(key: number, n = 1): number {
+    return this.tally.add(this.kind, key, n);
+  }
+
+  get(key: number): number | undefined {
+    return this.tally.get(this.kind, key);
+  }
+
+  get size(): number {
+    return this.tally.size(this.kind);
+  }
+
+  get overflow(): number {
+    return this.tally.overflow(this.kind);
   }
 
   /** distinct keys seen, a lower bound once the cap is reached */
   get distinct(): number {
     return this.size + (this.overflow > 0 ? 1 : 0);
+  }
+
+  entries(): Generator<[number, number]> {
+    return this.tally.entries(this.kind);
   }
 
   top(k = 1): [number, number][] {
@@ -240,19 +318,8 @@ export class AccountProfile {
   /** exchanges before the latest release seen */
   beforeRelease = 0;
   readonly ipTypes = new Uint32Array(7);
-  /** keyed by ipKey() */
-  readonly ips = new IntCounter(256);
-  readonly asns = new IntCounter(64);
-  readonly countries = new CappedCounter(32);
-  readonly userAgents = new CappedCounter(16);
-  readonly models = new CappedCounter(16);
-  /** keys of these four: hashKey() of the signal's hash */
-  readonly scaffolds = new IntCounter(512);
-  readonly simBands = new IntCounter(1024);
-  readonly tasks = new IntCounter(256);
-  readonly prompts = new IntCounter(2048);
-  /** exchanges per UTC day (key: days since the epoch) */
-  readonly days = new IntCounter(400);
+  /** every counter of keys (see TALLY_KINDS), read through the views below */
+  readonly tally = new Tally();
   /** log inter-arrival times (Welford) */
   private gapN = 0;
   private gapMean = 0;
@@ -270,6 +337,40 @@ export class AccountProfile {
     readonly id: string,
     public account: AccountRecord | undefined,
   ) {}
+
+  /** source addresses (textKey) */
+  get ips(): TallyView {
+    return this.tally.view("ips");
+  }
+  get asns(): TallyView {
+    return this.tally.view("asns");
+  }
+  /** countries of the source addresses (textKey) */
+  get countries(): TallyView {
+    return this.tally.view("countries");
+  }
+  /** user agents, first 120 characters (textKey) */
+  get userAgents(): TallyView {
+    return this.tally.view("userAgents");
+  }
+  /** templates of task-opening prompts (hashKey) */
+  get scaffolds(): TallyView {
+    return this.tally.view("scaffolds");
+  }
+  /** SimHash bands of those templates (hashKey) */
+  get simBands(): TallyView {
+    return this.tally.view("simBands");
+  }
+  get tasks(): TallyView {
+    return this.tally.view("tasks");
+  }
+  get prompts(): TallyView {
+    return this.tally.view("prompts");
+  }
+  /** exchanges per UTC day (key: days since the epoch) */
+  get days(): TallyView {
+    return this.tally.view("days");
+  }
 
   /**
    * Adds an exchange. Returns which of its shared values the account should (re)announce
@@ -305,7 +406,7 @@ export class AccountProfile {
     const opening = !s.toolStep && !s.followUp;
     let fresh = false;
     if (opening) {
-      const before = this.prompts.add(hashKey(s.promptHash));
+      const before = this.tally.add(T_PROMPT, hashKey(s.promptHash));
       if (before > 0) this.repeatedPrompts++;
       else fresh = true;
     }
@@ -341,13 +442,12 @@ export class AccountProfile {
       const i = IP_TYPE_INDEX[c.ip_type];
       this.ipTypes[i] = (this.ipTypes[i] ?? 0) + 1;
     }
-    if (c.ip !== undefined && announce(this.ips.add(ipKey(c.ip)))) link |= LINK_IP;
-    if (c.asn !== undefined) this.asns.add(c.asn);
-    if (c.country !== undefined) this.countries.add(c.country);
-    if (c.user_agent !== undefined && announce(this.userAgents.add(c.user_agent.slice(0, 120))))
+    if (c.ip !== undefined && announce(this.tally.add(T_IP, textKey(c.ip)))) link |= LINK_IP;
+    if (c.asn !== undefined) this.tally.add(T_ASN, c.asn);
+    if (c.country !== undefined) this.tally.add(T_COUNTRY, textKey(c.country));
+    if (c.user_agent !== undefined && announce(this.tally.add(T_UA, textKey(c.user_agent.slice(0, 120)))))
       link |= LINK_UA;
     if (view.model !== undefined) {
-      this.models.add(view.model.slice(0, 80));
       const w = releases.windowAt(ts);
       if (w) {
         this.releaseWindow++;
@@ -357,12 +457,12 @@ export class AccountProfile {
     if (!s.toolStep && !s.followUp) {
       // templates are read from the requests that open a task, not from its later steps
       this.openings++;
-      if (announce(this.scaffolds.add(hashKey(s.scaffold)))) link |= LINK_SCAFFOLD;
+      if (announce(this.tally.add(T_SCAFFOLD, hashKey(s.scaffold)))) link |= LINK_SCAFFOLD;
       for (let i = 0; i < s.simBands.length && i < 8; i++)
-        if (announce(this.simBands.add(hashKey(s.simBands[i] as string)))) link |= LINK_BAND << i;
-      this.tasks.add(hashKey(s.taskHash));
+        if (announce(this.tally.add(T_BAND, hashKey(s.simBands[i] as string)))) link |= LINK_BAND << i;
+      this.tally.add(T_TASK, hashKey(s.taskHash));
     }
-    this.days.add(Math.floor(ts / DAY));
+    this.tally.add(T_DAY, Math.floor(ts / DAY));
     return link;
   }
 

@@ -102,7 +102,7 @@ export type DetectorPart =
     }
   | { readonly type: "groups"; readonly part: GroupIndexPart };
 
-// 2: profiles key source addresses by ipKey() (an IntCounter, not a map of strings)
+// 2: a profile's counters are one Tally (source addresses, countries and user agents by textKey())
 const STATE_VERSION = 2;
 
 /**
@@ -259,7 +259,7 @@ export class Detector {
     // each value is announced on its 1st, 2nd, 4th... use by this account (see update())
     if (c.ip !== undefined && link & LINK_IP)
       this.link(SHARED_EXIT.has(c.ip_type ?? "unknown") ? "residential_ip" : "ip", c.ip, id);
-    if (c.user_agent !== undefined && link & LINK_UA && p.userAgents.counts.size <= 8)
+    if (c.user_agent !== undefined && link & LINK_UA && p.userAgents.size <= 8)
       this.link("user_agent", c.user_agent.slice(0, 120), id);
     if (!s.followUp && !s.toolStep) {
       if (link & LINK_SCAFFOLD) this.link("scaffold", s.scaffold, id, s.scaffoldText);

@@ -2,7 +2,14 @@
 // log-odds units, each with the reason an analyst reads. No single weight can flag an
 // account: the flag threshold needs several independent signs (see docs/detection.md).
 import type { Reason } from "../contract/index.js";
-import { type AccountProfile, BURST, countriesAt, impliedOffset, offsetDistance } from "../profiles/index.js";
+import {
+  type AccountProfile,
+  BURST,
+  countriesAt,
+  impliedOffset,
+  offsetDistance,
+  textKey,
+} from "../profiles/index.js";
 import { CAPABILITIES } from "../signals/index.js";
 
 export interface Scored {
@@ -161,7 +168,7 @@ export function scoreProfile(p: AccountProfile, opts: ScoreOptions): Scored {
       `declared sign-up country ${declared} is a region where access is not offered`,
     );
   if (declared !== undefined && n >= 5) {
-    const home = p.countries.counts.get(declared) ?? 0;
+    const home = p.countries.get(textKey(declared)) ?? 0;
     const away = 1 - home / n;
     if (away >= 0.5)
       add(
