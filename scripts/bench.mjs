@@ -187,6 +187,9 @@ ${summary.threads ?? "the default number of"} worker threads while the main thre
 `);
 }
 
+/** The analysis child's V8 heap limit (MiB), stated in the report. */
+const HEAP_MB = 8192;
+
 /** Runs analyze in a fresh process (threads included) and returns its wall time and peak RSS. */
 function analyzeInChild(dir, extra = {}) {
   const code = `import(${JSON.stringify(join(root, "dist/pipeline/index.js"))}).then(async ({ analyze }) => {
@@ -212,7 +215,8 @@ function analyzeInChild(dir, extra = {}) {
     const seconds = (performance.now() - t0) / 1000;
     process.stdout.write(JSON.stringify({ ...s, issues: undefined, seconds, rss: process.resourceUsage().maxRSS / 1024 }));
   })`;
-  const r = spawnSync(process.execPath, ["-e", code], {
+  // V8's default heap limit on this machine is about 4 GiB; the report-scale state is near it
+  const r = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, "-e", code], {
     encoding: "utf8",
     maxBuffer: 1 << 26,
     stdio: ["ignore", "pipe", "inherit"],
@@ -260,7 +264,7 @@ async function benchReport() {
 
 \`npm run bench -- --only report --report-scale ${sim.scale}\`: \`simulate --seed ${sim.seed} --scale ${sim.scale}\` (${sim.text === "builtin" ? "built-in text" : "real prompts"}): ${sim.exchanges} exchanges
 (${(bytes / 2 ** 30).toFixed(1)} GiB) from ${sim.accounts} accounts, of which ${campaignAccounts} in the three campaigns${simSeconds ? `; simulated in ${(simSeconds / 60).toFixed(1)} min (${Math.round(sim.exchanges / simSeconds)}/s)` : ""}.
-Each analysis runs in a fresh process; peak RSS is the whole process's, worker threads included.
+Each analysis runs in a fresh process (\`node --max-old-space-size=${HEAP_MB}\`: the default limit, about 4 GiB here, is too tight at this scale); peak RSS is the whole process's, worker threads included.
 
 | run | wall time | exchanges/s | peak RSS | accounts | flagged | campaigns |
 |---|---|---|---|---|---|---|

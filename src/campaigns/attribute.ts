@@ -38,7 +38,11 @@ export interface Edge {
 
 /** Edges among `members` from the groups: cliques for small groups, a ring lattice for large ones. */
 export function edgesAmong(members: ReadonlySet<string>, groups: Iterable<Group>): Edge[] {
-  const edges: Edge[] = [];
+  return [...eachEdgeAmong(members, groups)];
+}
+
+/** edgesAmong, one edge at a time (at report scale the list would run to millions). */
+export function* eachEdgeAmong(members: ReadonlySet<string>, groups: Iterable<Group>): Generator<Edge> {
   for (const g of groups) {
     const inside = [...g.members].filter((m) => members.has(m)).sort();
     if (inside.length < 2) continue;
@@ -46,27 +50,20 @@ export function edgesAmong(members: ReadonlySet<string>, groups: Iterable<Group>
     if (inside.length <= 12) {
       for (let i = 0; i < inside.length; i++)
         for (let j = i + 1; j < inside.length; j++)
-          edges.push({
-            a: inside[i] as string,
-            b: inside[j] as string,
-            weight: w,
-            kind: g.kind,
-            value: g.value,
-          });
+          yield { a: inside[i] as string, b: inside[j] as string, weight: w, kind: g.kind, value: g.value };
     } else {
       const k = 6;
       for (let i = 0; i < inside.length; i++)
         for (let d = 1; d <= k / 2; d++)
-          edges.push({
+          yield {
             a: inside[i] as string,
             b: inside[(i + d) % inside.length] as string,
             weight: w,
             kind: g.kind,
             value: g.value,
-          });
+          };
     }
   }
-  return edges;
 }
 
 /** Kinds that, shared at all, mean common control: their accounts belong to one campaign. */
@@ -82,11 +79,11 @@ export const CONTROL_KINDS: ReadonlySet<string> = new Set([
  * communities that share a card, a sign-up address, an organisation or a non-free-mail
  * domain. Content alone (public prompt sets are used by more than one campaign) and
  * source addresses alone (proxy exits are shared by strangers) never join two.
- * Returns them largest first.
+ * Edges are read once, into the graph (parallel edges summed). Returns them largest first.
  */
 export function communities(
   members: ReadonlySet<string>,
-  edges: readonly Edge[],
+  edges: Iterable<Edge>,
   groups: Iterable<Group> = [],
   resolution = 0.5,
 ): string[][] {

@@ -1,2 +1,9 @@
 // Public surface of campaign assembly.
-export { CONTROL_KINDS, communities, type Edge, edgesAmong, KIND_WEIGHT } from "./attribute.js";
+export {
+  CONTROL_KINDS,
+  communities,
+  type Edge,
+  eachEdgeAmong,
+  edgesAmong,
+  KIND_WEIGHT,
+} from "./attribute.js";

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { closeSync, mkdirSync, openSync, readSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { deserialize, serialize } from "node:v8";
-import { CONTROL_KINDS, communities, type Edge, edgesAmong } from "../campaigns/index.js";
+import { CONTROL_KINDS, communities, type Edge, eachEdgeAmong } from "../campaigns/index.js";
 import {
   type AccountRecord,
   type CampaignsFile,
@@ -27,7 +27,7 @@ import {
   type DetectorPart,
   riskOf,
 } from "../verdicts/detector.js";
-import { renderReport } from "../verdicts/report.js";
+import { GRAPH_NODES, renderReport } from "../verdicts/report.js";
 import type { ParsedBatch, ParsedExchange } from "./_parse.js";
 import { createParser, defaultThreads } from "./parallel.js";
 import { ReorderBuffer } from "./reorder.js";
@@ -293,9 +293,13 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
   const flaggedIds = new Set([...decisions.values()].filter((d) => d.flagged).map((d) => d.profile.id));
   const groups = [...detector.groups.shared.values()];
   const coordination = coordinationAmong(detector, flaggedIds, groups);
-  const edges = [...edgesAmong(flaggedIds, [...groups, ...coordination.blocks]), ...coordination.edges];
+  const evidence = [...groups, ...coordination.blocks];
   const campaigns: CampaignsFile = { campaigns: [] };
-  communities(flaggedIds, edges, [...groups, ...coordination.blocks]).forEach((members, i) => {
+  const allEdges = (function* () {
+    yield* eachEdgeAmong(flaggedIds, evidence);
+    yield* coordination.edges;
+  })();
+  communities(flaggedIds, allEdges, evidence).forEach((members, i) => {
     const id = `C${String(i + 1).padStart(3, "0")}`;
     const list = members.flatMap((a) => {
       const d = decisions.get(a);
@@ -342,7 +346,13 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
     store.close();
   }
   writeFileSync(join(opts.out, "campaigns.json"), `${JSON.stringify(campaigns, null, 2)}\n`);
-  if (opts.report !== false)
+  if (opts.report !== false) {
+    // the report draws each campaign's first GRAPH_NODES accounts: only their edges are made
+    const drawn = new Set(campaigns.campaigns.flatMap((c) => c.accounts.slice(0, GRAPH_NODES)));
+    const edges = [
+      ...eachEdgeAmong(drawn, evidence),
+      ...coordination.edges.filter((e) => drawn.has(e.a) && drawn.has(e.b)),
+    ];
     writeFileSync(
       join(opts.out, "report.html"),
       renderReport({
@@ -360,6 +370,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
         edges,
       }),
     );
+  }
   let totalExchanges = 0;
   for (const p of detector.profiles.values()) totalExchanges += p.n;
   return {

@@ -9,5 +9,5 @@ export {
   scoreForRisk,
   WELL_EVIDENCED,
 } from "./detector.js";
-export { esc, type ReportInput, renderReport } from "./report.js";
+export { esc, GRAPH_NODES, type ReportInput, renderReport } from "./report.js";
 export { DEFAULT_UNSUPPORTED_REGIONS, type Scored, type ScoreOptions, scoreProfile } from "./score.js";

@@ -50,8 +50,11 @@ function timeline(members: readonly AccountDecision[]): string {
   return `<svg class="timeline" viewBox="0 0 ${w} ${h}" role="img" aria-label="exchanges per day">${bars}<text x="0" y="${h - 2}">${from}</text><text x="${w}" y="${h - 2}" text-anchor="end">${to}</text></svg>`;
 }
 
+/** A campaign card draws its first this many accounts (and the edges among them). */
+export const GRAPH_NODES = 120;
+
 function graph(members: readonly AccountDecision[], edges: readonly Edge[]): string {
-  const shown = members.slice(0, 120).map((m) => m.profile.id);
+  const shown = members.slice(0, GRAPH_NODES).map((m) => m.profile.id);
   const pos = new Map<string, [number, number]>();
   const r = 150;
   shown.forEach((id, i) => {
