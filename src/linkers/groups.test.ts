@@ -14,6 +14,15 @@ describe("GroupIndex", () => {
     const g = [...idx.shared.values()];
     expect(g.map((x) => [x.kind, [...x.members].sort(), x.seeds])).toEqual([["ip", ["a", "b"], 1]]);
     expect([...(idx.memberOf.get("b") ?? [])].map((x) => x.value)).toEqual(["1.2.3.4"]);
+    // a member announcing the value again is not listed twice
+    idx.add("ip", "1.2.3.4", "b");
+    idx.add("ip", "1.2.3.4", "a");
+    const census = idx.census();
+    expect(census.memberships).toBe(2);
+    expect(census.byKind.ip).toEqual({ groups: 1, memberships: 2, unshared: 0 });
+    expect(census.byKind.user_agent).toEqual({ groups: 0, memberships: 0, unshared: 1 });
+    expect(census.shared).toBe(1);
+    expect(census.unshared).toBe(1);
   });
 
   it("keeps memory bounded: unshared values are forgotten two generations on, shared ones never", () => {

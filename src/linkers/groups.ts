@@ -139,6 +139,17 @@ function isHashText(v: string): boolean {
   return true;
 }
 
+export interface GroupCensus {
+  /** groups of two or more accounts */
+  readonly shared: number;
+  /** account-in-group entries (each is held twice: in the group and in the account's list) */
+  readonly memberships: number;
+  /** values with one account so far (young and old generations) */
+  readonly unshared: number;
+  readonly forgotten: number;
+  readonly byKind: Partial<Record<GroupKind, { groups: number; memberships: number; unshared: number }>>;
+}
+
 export type GroupIndexPart =
   | { readonly type: "meta"; readonly youngSize: number; readonly forgotten: number }
   | { readonly type: "groups"; readonly groups: (Omit<Group, "members"> & { members: string[] })[] }
@@ -324,6 +335,29 @@ export class GroupIndex {
       }
       for (const [v, a] of part.entries) m.set(v, a);
     }
+  }
+
+  /** What the index holds, by kind: for memory work (scripts/census.mjs) and tests. */
+  census(): GroupCensus {
+    const byKind: GroupCensus["byKind"] = {};
+    const entry = (kind: GroupKind): { groups: number; memberships: number; unshared: number } =>
+      (byKind[kind] ??= { groups: 0, memberships: 0, unshared: 0 });
+    let memberships = 0;
+    for (const [kind, groups] of this.groupsByKind)
+      for (const g of groups.values()) {
+        const e = entry(kind);
+        e.groups++;
+        e.memberships += g.members.size;
+        memberships += g.members.size;
+      }
+    for (const maps of [this.young, this.old]) for (const [kind, m] of maps) entry(kind).unshared += m.size;
+    return {
+      shared: this.shared.size,
+      memberships,
+      unshared: this.size - this.shared.size,
+      forgotten: this.forgotten,
+      byKind,
+    };
   }
 
   /** Distinct values held: shared groups and values with one account so far. */

@@ -4,12 +4,15 @@ export { densestBlock, HandoffWatch, lockstepPairs, type Pair } from "./coordina
 export {
   CONTENT_KINDS,
   type Group,
+  type GroupCensus,
   GroupIndex,
   type GroupIndexPart,
   type GroupKind,
   groupStrength,
   isFreeMail,
   MAX_GROUP,
+  MemberList,
   type MemberStatus,
+  type Members,
   specificity,
 } from "./groups.js";

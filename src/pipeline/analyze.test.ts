@@ -21,14 +21,29 @@ describe("simulate → analyze → eval", () => {
     const out = join(scen, "pred");
     const issues: InputIssue[] = [];
     const exchanges = findJsonl(scen, "exchanges") ?? "";
+    const censuses: { exchanges: number; profiles: number; memberships: number }[] = [];
     const summary = await analyze({
       inputs: { exchanges, accounts: findJsonl(scen, "accounts"), events: findJsonl(scen, "events") },
       out,
       onIssue: (i) => issues.push(i),
+      census: {
+        every: 1000,
+        report: (c, n) =>
+          censuses.push({ exchanges: n, profiles: c.profiles, memberships: c.groups.memberships }),
+      },
     });
     expect(issues).toEqual([]);
     const lineCount = readFileSync(exchanges, "utf8").trim().split("\n").length;
     expect(summary.exchanges).toBe(lineCount);
+    // the census hook: every 1,000 exchanges, then once after the final judgement
+    expect(censuses.length).toBe(Math.floor(lineCount / 1000) + 1);
+    expect(censuses.map((c) => c.exchanges)).toEqual([
+      ...Array.from({ length: Math.floor(lineCount / 1000) }, (_, i) => (i + 1) * 1000),
+      lineCount,
+    ]);
+    expect(censuses.at(-1)?.profiles).toBe(summary.accounts);
+    for (let i = 1; i < censuses.length; i++)
+      expect(censuses[i]?.memberships).toBeGreaterThanOrEqual(censuses[i - 1]?.memberships ?? 0);
 
     const ajv = new Ajv2020.default({ strict: false });
     addFormats.default(ajv);

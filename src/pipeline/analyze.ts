@@ -57,6 +57,11 @@ export interface AnalyzeOptions {
   readonly append?: boolean;
   /** worker threads that parse lines and compute per-exchange signals (0: in this thread); default: the cores */
   readonly threads?: number;
+  /** called with what the detector holds every `every` exchanges (memory work: scripts/census.mjs) */
+  readonly census?: {
+    readonly every: number;
+    readonly report: (census: ReturnType<Detector["census"]>, exchanges: number) => void;
+  };
 }
 
 /** A problem with the store or the inputs that the user can fix (printed without a trace). */
@@ -227,6 +232,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
       if (value.type === "model_release" && value.model && tsMs !== undefined)
         detector.releases.add(value.model, tsMs);
 
+  const census = opts.census;
   const reorder = new ReorderBuffer<ParsedExchange>(REORDER_MS);
   const ready: ParsedExchange[] = [];
   let exchanges = 0;
@@ -239,6 +245,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
         nextCheckpoint = (Math.floor(ts / CHECKPOINT_MS) + 1) * CHECKPOINT_MS;
       }
       detector.observe(facts, signals);
+      if (census && (exchanges + 1) % census.every === 0) census.report(detector.census(), exchanges + 1);
       if (ts < firstTs) firstTs = ts;
       if (ts > lastTs) lastTs = ts;
       store?.addExchange({
@@ -287,6 +294,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
   reorder.drain(ready);
   consume();
   detector.finish();
+  census?.report(detector.census(), exchanges);
 
   // campaigns: communities of flagged accounts in the evidence graph
   const decisions = detector.decisions;

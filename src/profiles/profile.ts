@@ -175,6 +175,11 @@ export class Tally {
     return c === 0 ? undefined : c;
   }
 
+  /** Bytes of the table (typed-array storage). */
+  get bytes(): number {
+    return this.slots.byteLength;
+  }
+
   size(kind: number): number {
     return this.slots[kind] ?? 0;
   }

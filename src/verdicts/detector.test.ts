@@ -282,6 +282,19 @@ describe("streaming detector", () => {
     const late = d.decisions.get("late");
     expect(late?.reasons.map((r) => r.signal)).toEqual(expect.arrayContaining(["campaign_infrastructure"]));
     for (let i = 0; i < 8; i++) expect(d.decisions.get(`e${i}`)?.flagged).toBe(false);
+
+    // the census agrees with what the detector holds; each membership is listed once on each side
+    const census = d.census();
+    expect(census.profiles).toBe(18);
+    let listed = 0;
+    for (const groups of d.groups.memberOf.values()) {
+      listed += groups.length;
+      expect(new Set(groups).size).toBe(groups.length);
+    }
+    expect(census.groups.memberships).toBe(listed);
+    // the card: the nine campaign accounts and the late one
+    expect(census.groups.byKind.payment_fingerprint?.memberships).toBe(10);
+    expect(census.tallyBytes).toBeGreaterThan(0);
   });
 });
 

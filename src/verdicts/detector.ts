@@ -7,6 +7,7 @@ import type { AccountRecord, ExchangeFacts, Reason } from "../contract/index.js"
 import {
   CONTENT_KINDS,
   type Group,
+  type GroupCensus,
   GroupIndex,
   type GroupIndexPart,
   groupStrength,
@@ -221,6 +222,25 @@ export class Detector {
         if (row.decision) this.decisions.set(id, { ...row.decision, profile: p });
       }
     } else this.groups.importPart(part.part);
+  }
+
+  /** What the detector holds: for memory work (scripts/census.mjs) and tests. */
+  census(): {
+    profiles: number;
+    decisions: number;
+    tallyBytes: number;
+    handoffPairs: number;
+    groups: GroupCensus;
+  } {
+    let tallyBytes = 0;
+    for (const p of this.profiles.values()) tallyBytes += p.tally.bytes;
+    return {
+      profiles: this.profiles.size,
+      decisions: this.decisions.size,
+      tallyBytes,
+      handoffPairs: this.handoffs.pairs.length,
+      groups: this.groups.census(),
+    };
   }
 
   observe(view: ExchangeFacts, s: ExchangeSignals): void {
