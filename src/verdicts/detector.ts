@@ -314,11 +314,8 @@ export class Detector {
     for (const id of ids) {
       const p = this.profiles.get(id);
       if (!p) continue;
-      const s = scoreProfile(p, { unsupportedRegions: this.unsupported });
-      const reasons =
-        this.disabledSignals.size === 0
-          ? s.reasons
-          : s.reasons.filter((r) => !this.disabledSignals.has(r.signal));
+      // the reasons' details are written at the final judgement, or below for a new flag
+      const reasons = this.ownReasons(p, final);
       const score = reasons.reduce((t, r) => t + r.weight, 0);
       own.set(id, { score, reasons });
       const before = this.status.get(id) ?? NOBODY;
@@ -345,7 +342,11 @@ export class Detector {
       // between checkpoints only the flag and its time matter; reasons are kept for flags
       // and for the final judgement (holding every account's reasons costs memory and GC)
       const reasons =
-        final || flagged ? [...o.reasons, ...boosts.reasons].sort((a, b) => b.weight - a.weight) : NO_REASONS;
+        final || flagged
+          ? [...(final ? o.reasons : this.ownReasons(p, true)), ...boosts.reasons].sort(
+              (a, b) => b.weight - a.weight,
+            )
+          : NO_REASONS;
       const firstFlaggedAt = prev?.firstFlaggedAt ?? (flagged ? p.lastSeen : undefined);
       if (flagged && prev?.firstFlaggedAt === undefined) newly++;
       if (prev) {
@@ -375,6 +376,14 @@ export class Detector {
     this.checkpoint(true);
     // a flag that the whole log no longer supports does not keep its early time
     for (const d of this.decisions.values()) if (!d.flagged) d.firstFlaggedAt = undefined;
+  }
+
+  /** An account's own evidence (without the signals this detector leaves out), with or without details. */
+  private ownReasons(p: AccountProfile, details: boolean): Reason[] {
+    const s = scoreProfile(p, { unsupportedRegions: this.unsupported, details });
+    return this.disabledSignals.size === 0
+      ? s.reasons
+      : s.reasons.filter((r) => !this.disabledSignals.has(r.signal));
   }
 
   private boosts(p: AccountProfile): { weight: number; reasons: Reason[] } {
