@@ -12,6 +12,7 @@ const surfaces = {
   verdicts: () => import("./verdicts/index.js"),
   simulate: () => import("./simulate/index.js"),
   eval: () => import("./eval/index.js"),
+  gateway: () => import("./gateway/index.js"),
   cli: () => import("./cli/index.js"),
 };
 

@@ -8,7 +8,8 @@ export type CLIErrorCode =
   | "E_INPUT_UNREADABLE"
   | "E_OUTPUT"
   | "E_STORE"
-  | "E_SCHEMA_STALE";
+  | "E_SCHEMA_STALE"
+  | "E_CONFIG";
 
 export class CLIError extends Error {
   constructor(

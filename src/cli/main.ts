@@ -5,6 +5,7 @@ import type { Io } from "./_args.js";
 import { CLIError } from "./_errors.js";
 import { runAnalyze } from "./analyze.js";
 import { runEval } from "./eval.js";
+import { runGateway, runMockUpstream } from "./gateway.js";
 import { runQuery } from "./query.js";
 import { runSchema } from "./schema.js";
 import { runSimulate } from "./simulate.js";
@@ -18,6 +19,8 @@ commands:
   analyze    find campaigns in a traffic log; write verdicts and a report
   eval       score verdicts against a scenario's ground truth
   query      ask an analysis store (analyze --db) a question in SQL
+  gateway    a reverse proxy in front of an Anthropic- or OpenAI-compatible API (--demo to try it)
+  mock-upstream  a mock model API (both APIs, streaming, tool use) for demos and tests
   schema     write or check the JSON Schemas of the traffic-log contract
 
 Run 'distillguard <command> --help' for a command's options.`;
@@ -27,6 +30,8 @@ const COMMANDS: Record<string, (argv: readonly string[], io: Io) => Promise<numb
   analyze: runAnalyze,
   eval: runEval,
   query: runQuery,
+  gateway: runGateway,
+  "mock-upstream": runMockUpstream,
   schema: runSchema,
 };
 

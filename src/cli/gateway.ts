@@ -1,0 +1,158 @@
+// distillguard gateway: the reverse proxy in front of a model API (--config FILE), or a
+// demo in front of the built-in mock upstream (--demo). distillguard mock-upstream: the
+// mock model API alone.
+import { randomBytes } from "node:crypto";
+import {
+  GatewayConfigError,
+  hashKey,
+  loadGatewayConfig,
+  startGateway,
+  startMockUpstream,
+} from "../gateway/index.js";
+import { type Io, numberOption, parse, stringOption } from "./_args.js";
+import { CLIError } from "./_errors.js";
+
+export const GATEWAY_USAGE = `usage: distillguard gateway --config FILE
+       distillguard gateway --demo [--port P]
+
+A reverse proxy for Anthropic Messages (POST /v1/messages), OpenAI Chat Completions
+(POST /v1/chat/completions) and GET /v1/models, streaming included. Callers present a
+gateway key (x-api-key or Authorization: Bearer); the gateway swaps it for the
+upstream's key, which never reaches clients or logs.
+
+  --config FILE  JSON: {"listen": {"host", "port"}, "upstreams": {"anthropic"|"openai":
+                 {"url", "api_key_env"}}, "keys": [{"sha256", "account_id", "org_id"}],
+                 "trusted_proxies": [addresses], "upstream_timeout_ms", "max_body_bytes"}
+                 (see docs/gateway.md; 'distillguard gateway --hash-key' hashes a key
+                 read from standard input)
+  --demo         run in front of the built-in mock upstream with a fresh key; prints
+                 base_url, api_key and upstream_url
+  --port P       listening port (default: the config's, 8080; with --demo any free port)
+  --host H       listening address (default 127.0.0.1)
+  --hash-key     print the SHA-256 of the key on standard input, for the config's "keys"`;
+
+export const MOCK_USAGE = `usage: distillguard mock-upstream [--port P] [--host H] [--api-key K]
+
+A mock model API speaking Anthropic Messages and OpenAI Chat Completions, streaming
+and tool use included, for demos and tests. Prints upstream_url and api_key (a fresh
+key unless --api-key is given).`;
+
+/** Resolves when the process is asked to stop (SIGINT or SIGTERM). */
+function untilStopped(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8").trim();
+}
+
+export async function runGateway(argv: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      config: { type: "string" },
+      demo: { type: "boolean" },
+      port: { type: "string" },
+      host: { type: "string" },
+      "hash-key": { type: "boolean" },
+    },
+    GATEWAY_USAGE,
+  );
+  if (values.help) {
+    io.stdout.write(`${GATEWAY_USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length > 0)
+    throw new CLIError(`unexpected argument "${positionals[0]}"\n${GATEWAY_USAGE}`, "E_USAGE");
+  if (values["hash-key"]) {
+    const key = await readStdin();
+    if (!key) throw new CLIError("--hash-key: no key on standard input", "E_USAGE");
+    io.stdout.write(`${hashKey(key)}\n`);
+    return 0;
+  }
+  const port = numberOption(
+    values.port,
+    "port",
+    (n) => Number.isInteger(n) && n >= 0 && n <= 65535,
+    "a port number",
+  );
+  const host = stringOption(values.host);
+  const configFile = stringOption(values.config);
+  if (values.demo === true) {
+    if (configFile) throw new CLIError("--demo runs without --config", "E_USAGE");
+    const upstreamKey = `mock-${randomBytes(12).toString("hex")}`;
+    const apiKey = `dg-demo-${randomBytes(16).toString("hex")}`;
+    const upstream = await startMockUpstream({ apiKey: upstreamKey });
+    const gateway = await startGateway(
+      {
+        upstreams: {
+          anthropic: { url: upstream.url, apiKey: upstreamKey },
+          openai: { url: upstream.url, apiKey: upstreamKey },
+        },
+        keys: [{ sha256: hashKey(apiKey), accountId: "demo", orgId: undefined }],
+      },
+      { host: host ?? "127.0.0.1", port: port ?? 0 },
+    );
+    io.stdout.write(`base_url: ${gateway.url}\napi_key: ${apiKey}\nupstream_url: ${upstream.url}\n`);
+    await untilStopped();
+    await gateway.close();
+    await upstream.close();
+    return 0;
+  }
+  if (!configFile) throw new CLIError(`expected --config FILE or --demo\n${GATEWAY_USAGE}`, "E_USAGE");
+  let loaded: ReturnType<typeof loadGatewayConfig>;
+  try {
+    loaded = loadGatewayConfig(configFile);
+  } catch (err) {
+    if (err instanceof GatewayConfigError) throw new CLIError(err.message, "E_CONFIG");
+    throw err;
+  }
+  const gateway = await startGateway(loaded.gateway, {
+    host: host ?? loaded.host,
+    port: port ?? loaded.port,
+  });
+  io.stderr.write(`gateway: listening on ${gateway.url}\n`);
+  await untilStopped();
+  await gateway.close();
+  return 0;
+}
+
+export async function runMockUpstream(argv: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    { port: { type: "string" }, host: { type: "string" }, "api-key": { type: "string" } },
+    MOCK_USAGE,
+  );
+  if (values.help) {
+    io.stdout.write(`${MOCK_USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length > 0)
+    throw new CLIError(`unexpected argument "${positionals[0]}"\n${MOCK_USAGE}`, "E_USAGE");
+  const port = numberOption(
+    values.port,
+    "port",
+    (n) => Number.isInteger(n) && n >= 0 && n <= 65535,
+    "a port number",
+  );
+  const apiKey = stringOption(values["api-key"]) ?? `mock-${randomBytes(12).toString("hex")}`;
+  const upstream = await startMockUpstream({
+    apiKey,
+    host: stringOption(values.host) ?? "127.0.0.1",
+    port: port ?? 0,
+  });
+  io.stdout.write(`upstream_url: ${upstream.url}\napi_key: ${apiKey}\n`);
+  await untilStopped();
+  await upstream.close();
+  return 0;
+}

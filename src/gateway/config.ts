@@ -1,0 +1,113 @@
+// The gateway's configuration file (JSON), checked field by field with clear errors.
+// Upstream keys come from environment variables named in the file (`api_key_env`), so
+// the file itself holds no secret; gateway keys are stored as SHA-256 hashes.
+import { readFileSync } from "node:fs";
+import { type Static, Type } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+import type { GatewayConfig, UpstreamConfig } from "./proxy.js";
+
+const Upstream = Type.Object(
+  {
+    url: Type.String({ pattern: "^https?://", description: "origin (and optional base path) of the API" }),
+    api_key_env: Type.String({ minLength: 1, description: "environment variable holding the upstream key" }),
+  },
+  { additionalProperties: false },
+);
+
+export const GatewayConfigSchema = Type.Object(
+  {
+    listen: Type.Optional(
+      Type.Object(
+        {
+          host: Type.Optional(Type.String({ minLength: 1 })),
+          port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    upstreams: Type.Object(
+      { anthropic: Type.Optional(Upstream), openai: Type.Optional(Upstream) },
+      { additionalProperties: false },
+    ),
+    keys: Type.Array(
+      Type.Object(
+        {
+          sha256: Type.String({
+            pattern: "^[0-9a-fA-F]{64}$",
+            description: "hex SHA-256 of the client's key",
+          }),
+          account_id: Type.String({ minLength: 1 }),
+          org_id: Type.Optional(Type.String({ minLength: 1 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    trusted_proxies: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    upstream_timeout_ms: Type.Optional(Type.Integer({ minimum: 1 })),
+    max_body_bytes: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+);
+export type GatewayConfigFile = Static<typeof GatewayConfigSchema>;
+
+/** A configuration the user can fix: the message names the file and the field. */
+export class GatewayConfigError extends Error {
+  override readonly name = "GatewayConfigError";
+}
+
+export interface LoadedConfig {
+  readonly gateway: GatewayConfig;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Checks a parsed configuration and resolves its upstream keys from `env`. */
+export function checkGatewayConfig(file: string, raw: unknown, env: NodeJS.ProcessEnv): LoadedConfig {
+  if (!Value.Check(GatewayConfigSchema, raw)) {
+    const problems = [...Value.Errors(GatewayConfigSchema, raw)]
+      .slice(0, 5)
+      .map((e) => `${e.path || "/"}: ${e.message}`);
+    throw new GatewayConfigError(`${file}: ${problems.join("; ")}`);
+  }
+  const c = raw as GatewayConfigFile;
+  const upstreams: Partial<Record<"anthropic" | "openai", UpstreamConfig>> = {};
+  for (const kind of ["anthropic", "openai"] as const) {
+    const u = c.upstreams[kind];
+    if (!u) continue;
+    const apiKey = env[u.api_key_env];
+    if (!apiKey)
+      throw new GatewayConfigError(
+        `${file}: /upstreams/${kind}: environment variable ${u.api_key_env} is not set`,
+      );
+    upstreams[kind] = { url: u.url, apiKey };
+  }
+  if (!upstreams.anthropic && !upstreams.openai)
+    throw new GatewayConfigError(`${file}: /upstreams: name at least one upstream (anthropic or openai)`);
+  return {
+    host: c.listen?.host ?? "127.0.0.1",
+    port: c.listen?.port ?? 8080,
+    gateway: {
+      upstreams,
+      keys: c.keys.map((k) => ({ sha256: k.sha256.toLowerCase(), accountId: k.account_id, orgId: k.org_id })),
+      trustedProxies: c.trusted_proxies ?? [],
+      ...(c.upstream_timeout_ms === undefined ? {} : { upstreamTimeoutMs: c.upstream_timeout_ms }),
+      ...(c.max_body_bytes === undefined ? {} : { maxBodyBytes: c.max_body_bytes }),
+    },
+  };
+}
+
+export function loadGatewayConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new GatewayConfigError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new GatewayConfigError(`${file}: not JSON (${(err as Error).message})`);
+  }
+  return checkGatewayConfig(file, raw, env);
+}

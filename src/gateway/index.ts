@@ -1,0 +1,29 @@
+// Public surface of the gateway: the reverse proxy, its configuration file and the mock
+// upstream it is tested against.
+export {
+  checkGatewayConfig,
+  GatewayConfigError,
+  type GatewayConfigFile,
+  GatewayConfigSchema,
+  type LoadedConfig,
+  loadGatewayConfig,
+} from "./config.js";
+export {
+  MOCK_MODELS,
+  type MockUpstream,
+  type MockUpstreamOptions,
+  startMockUpstream,
+} from "./mock-upstream.js";
+export {
+  type Caller,
+  clientAddress,
+  clientHeaders,
+  type Gateway,
+  type GatewayConfig,
+  type GatewayKey,
+  hashKey,
+  startGateway,
+  type UpstreamConfig,
+  type UpstreamKind,
+  upstreamHeaders,
+} from "./proxy.js";

@@ -1,0 +1,310 @@
+// The gateway's HTTP surface: a reverse proxy for Anthropic Messages, OpenAI Chat
+// Completions and the models list, streaming included. It authenticates the caller
+// with a gateway key (kept as a SHA-256 hash), swaps it for the upstream's key, works
+// out the client address, and passes the upstream's answer through as it arrives:
+// status, end-to-end headers, body and event order. Hop-by-hop headers are dropped in
+// both directions (RFC 9110 §7.6.1). A client that goes away cancels the upstream request.
+import { createHash } from "node:crypto";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import type { AddressInfo } from "node:net";
+import { pipeline } from "node:stream/promises";
+import { Pool } from "undici";
+import { readBody } from "./_body.js";
+
+export type UpstreamKind = "anthropic" | "openai";
+
+export interface UpstreamConfig {
+  /** origin (and optional base path) of the API, e.g. https://api.anthropic.com */
+  readonly url: string;
+  /** the provider-side key the gateway presents upstream; never shown to clients or logged */
+  readonly apiKey: string;
+}
+
+export interface GatewayKey {
+  /** hex SHA-256 of the key clients present */
+  readonly sha256: string;
+  readonly accountId: string;
+  readonly orgId?: string | undefined;
+}
+
+export interface GatewayConfig {
+  readonly upstreams: Partial<Record<UpstreamKind, UpstreamConfig>>;
+  readonly keys: readonly GatewayKey[];
+  /** peers whose X-Forwarded-For is believed (exact addresses) */
+  readonly trustedProxies?: readonly string[];
+  /** time allowed for the upstream's response headers, and between body chunks (ms) */
+  readonly upstreamTimeoutMs?: number;
+  /** largest request body accepted (bytes) */
+  readonly maxBodyBytes?: number;
+}
+
+/** Who is calling, as the gateway established it. */
+export interface Caller {
+  readonly accountId: string;
+  readonly orgId: string | undefined;
+  readonly ip: string;
+}
+
+export interface Gateway {
+  readonly url: string;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+function trimSlashes(path: string): string {
+  let end = path.length;
+  while (end > 0 && path.charCodeAt(end - 1) === 47 /* / */) end--;
+  return path.slice(0, end);
+}
+
+export function hashKey(key: string): string {
+  return createHash("sha256").update(key, "utf8").digest("hex");
+}
+
+/** Hop-by-hop header fields (RFC 9110 §7.6.1), never forwarded. */
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+/** Request fields the gateway sets itself or must not pass on (client credentials). */
+const NOT_FORWARDED = new Set([
+  "host",
+  "content-length",
+  "authorization",
+  "x-api-key",
+  "x-forwarded-for",
+  "forwarded",
+]);
+
+function connectionTokens(
+  headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>,
+): Set<string> {
+  const c = headers.connection;
+  const list = Array.isArray(c) ? c.join(",") : (c ?? "");
+  return new Set(
+    list
+      .split(",")
+      .map((t) => t.trim().toLowerCase())
+      .filter(Boolean),
+  );
+}
+
+/** The end-to-end request headers to send upstream, with the upstream's credentials. */
+export function upstreamHeaders(
+  headers: IncomingHttpHeaders,
+  kind: UpstreamKind,
+  upstream: UpstreamConfig,
+  clientIp: string,
+): Record<string, string> {
+  const named = connectionTokens(headers);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (v === undefined || HOP_BY_HOP.has(k) || named.has(k) || NOT_FORWARDED.has(k)) continue;
+    out[k] = Array.isArray(v) ? v.join(", ") : v;
+  }
+  if (kind === "anthropic") {
+    out["x-api-key"] = upstream.apiKey;
+    out["anthropic-version"] ??= "2023-06-01";
+  } else out.authorization = `Bearer ${upstream.apiKey}`;
+  out["x-forwarded-for"] = clientIp;
+  return out;
+}
+
+/** The end-to-end response headers to pass to the client. */
+export function clientHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): Record<string, string | string[]> {
+  const named = connectionTokens(headers);
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    const name = k.toLowerCase();
+    if (v === undefined || HOP_BY_HOP.has(name) || named.has(name)) continue;
+    out[name] = v;
+  }
+  return out;
+}
+
+/**
+ * The client's address: the socket's peer, or, when that peer is a trusted proxy, the
+ * right-most X-Forwarded-For entry that is not itself a trusted proxy.
+ */
+export function clientAddress(
+  peer: string,
+  forwardedFor: string | string[] | undefined,
+  trusted: ReadonlySet<string>,
+): string {
+  const bare = (a: string): string => (a.startsWith("::ffff:") ? a.slice(7) : a);
+  let ip = bare(peer);
+  if (!trusted.has(ip) || forwardedFor === undefined) return ip;
+  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(",") : forwardedFor)
+    .split(",")
+    .map((h) => bare(h.trim()))
+    .filter(Boolean);
+  for (let i = hops.length - 1; i >= 0; i--) {
+    ip = hops[i] as string;
+    if (!trusted.has(ip)) break;
+  }
+  return ip;
+}
+
+/** An error in the shape the caller's API uses. */
+function apiError(
+  res: ServerResponse,
+  kind: UpstreamKind,
+  status: number,
+  type: string,
+  message: string,
+): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body =
+    kind === "anthropic"
+      ? { type: "error", error: { type, message } }
+      : { error: { message, type, code: null } };
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Which API a request speaks: by path, and for the models list by the client's headers. */
+function routeOf(method: string, path: string, headers: IncomingHttpHeaders): UpstreamKind | undefined {
+  if (method === "POST" && path === "/v1/messages") return "anthropic";
+  if (method === "POST" && path === "/v1/chat/completions") return "openai";
+  if (method === "GET" && path === "/v1/models")
+    return headers["anthropic-version"] !== undefined || headers["x-api-key"] !== undefined
+      ? "anthropic"
+      : "openai";
+  return undefined;
+}
+
+function presentedKey(headers: IncomingHttpHeaders): string | undefined {
+  const x = headers["x-api-key"];
+  if (typeof x === "string" && x.length > 0) return x;
+  const auth = headers.authorization;
+  if (typeof auth === "string" && auth.toLowerCase().startsWith("bearer ")) return auth.slice(7).trim();
+  return undefined;
+}
+
+export async function startGateway(
+  config: GatewayConfig,
+  opts: { host?: string; port?: number } = {},
+): Promise<Gateway> {
+  const keys = new Map(config.keys.map((k) => [k.sha256.toLowerCase(), k]));
+  const trusted = new Set(config.trustedProxies ?? []);
+  const timeout = config.upstreamTimeoutMs ?? 120_000;
+  const maxBody = config.maxBodyBytes ?? 32 * 1024 * 1024;
+  const pools = new Map<UpstreamKind, { pool: Pool; base: string; upstream: UpstreamConfig }>();
+  for (const kind of ["anthropic", "openai"] as const) {
+    const u = config.upstreams[kind];
+    if (!u) continue;
+    const parsed = new URL(u.url);
+    pools.set(kind, {
+      pool: new Pool(parsed.origin, { connections: 128, headersTimeout: timeout, bodyTimeout: timeout }),
+      base: trimSlashes(parsed.pathname),
+      upstream: u,
+    });
+  }
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    const query = (req.url ?? "").slice(path.length);
+    const kind = routeOf(req.method ?? "", path, req.headers);
+    if (kind === undefined) {
+      apiError(res, "openai", 404, "not_found_error", `no route for ${req.method} ${path}`);
+      return;
+    }
+    const presented = presentedKey(req.headers);
+    const key = presented === undefined ? undefined : keys.get(hashKey(presented));
+    if (!key) {
+      apiError(res, kind, 401, "authentication_error", "invalid API key for this gateway");
+      return;
+    }
+    const target = pools.get(kind);
+    if (!target) {
+      apiError(res, kind, 501, "not_found_error", `this gateway has no ${kind} upstream`);
+      return;
+    }
+    const caller: Caller = {
+      accountId: key.accountId,
+      orgId: key.orgId,
+      ip: clientAddress(req.socket.remoteAddress ?? "", req.headers["x-forwarded-for"], trusted),
+    };
+    const body = req.method === "POST" ? await readBody(req, maxBody) : undefined;
+    if (req.method === "POST" && body === undefined) {
+      apiError(res, kind, 413, "request_too_large", `request body over ${maxBody} bytes`);
+      return;
+    }
+    // the client going away cancels the upstream request
+    const abort = new AbortController();
+    const onClose = (): void => {
+      if (!res.writableFinished) abort.abort();
+    };
+    res.on("close", onClose);
+    let upstream: Awaited<ReturnType<Pool["request"]>>;
+    try {
+      upstream = await target.pool.request({
+        path: `${target.base}${path}${query}`,
+        method: req.method === "POST" ? "POST" : "GET",
+        headers: upstreamHeaders(req.headers, kind, target.upstream, caller.ip),
+        body: body ?? null,
+        signal: abort.signal,
+      });
+    } catch (err) {
+      if (abort.signal.aborted) return;
+      const code = (err as { code?: string }).code;
+      const timedOut = code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_CONNECT_TIMEOUT";
+      apiError(
+        res,
+        kind,
+        timedOut ? 504 : 502,
+        "api_error",
+        timedOut ? "upstream timed out" : "upstream unavailable",
+      );
+      return;
+    }
+    res.writeHead(upstream.statusCode, clientHeaders(upstream.headers));
+    res.flushHeaders();
+    try {
+      await pipeline(upstream.body, res);
+    } catch {
+      // a reset upstream mid-stream, or a client gone: the client sees the connection end
+      if (!res.destroyed) res.destroy();
+    }
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) apiError(res, "openai", 500, "api_error", "gateway error");
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", resolve));
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+  return {
+    url: `http://${host}:${addr.port}`,
+    server,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all([...pools.values()].map((p) => p.pool.close()));
+    },
+  };
+}
