@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import {
   GatewayConfigError,
   hashKey,
+  JsonlLog,
   loadGatewayConfig,
   startGateway,
   startMockUpstream,
@@ -27,6 +28,8 @@ upstream's key, which never reaches clients or logs.
                  read from standard input)
   --demo         run in front of the built-in mock upstream with a fresh key; prints
                  base_url, api_key and upstream_url
+  --log-dir DIR  log every exchange as contract JSON Lines in rotating files there
+                 (the config's "log": {"dir", "max_file_bytes"} does the same)
   --port P       listening port (default: the config's, 8080; with --demo any free port)
   --host H       listening address (default 127.0.0.1)
   --hash-key     print the SHA-256 of the key on standard input, for the config's "keys"`;
@@ -65,6 +68,7 @@ export async function runGateway(argv: readonly string[], io: Io): Promise<numbe
       port: { type: "string" },
       host: { type: "string" },
       "hash-key": { type: "boolean" },
+      "log-dir": { type: "string" },
     },
     GATEWAY_USAGE,
   );
@@ -88,11 +92,13 @@ export async function runGateway(argv: readonly string[], io: Io): Promise<numbe
   );
   const host = stringOption(values.host);
   const configFile = stringOption(values.config);
+  const logDir = stringOption(values["log-dir"]);
   if (values.demo === true) {
     if (configFile) throw new CLIError("--demo runs without --config", "E_USAGE");
     const upstreamKey = `mock-${randomBytes(12).toString("hex")}`;
     const apiKey = `dg-demo-${randomBytes(16).toString("hex")}`;
     const upstream = await startMockUpstream({ apiKey: upstreamKey });
+    const log = logDir === undefined ? undefined : new JsonlLog({ dir: logDir });
     const gateway = await startGateway(
       {
         upstreams: {
@@ -100,6 +106,7 @@ export async function runGateway(argv: readonly string[], io: Io): Promise<numbe
           openai: { url: upstream.url, apiKey: upstreamKey },
         },
         keys: [{ sha256: hashKey(apiKey), accountId: "demo", orgId: undefined }],
+        ...(log ? { onExchange: (r: unknown) => log.write(r) } : {}),
       },
       { host: host ?? "127.0.0.1", port: port ?? 0 },
     );
@@ -107,6 +114,7 @@ export async function runGateway(argv: readonly string[], io: Io): Promise<numbe
     await untilStopped();
     await gateway.close();
     await upstream.close();
+    await log?.close();
     return 0;
   }
   if (!configFile) throw new CLIError(`expected --config FILE or --demo\n${GATEWAY_USAGE}`, "E_USAGE");

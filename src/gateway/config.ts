@@ -43,6 +43,18 @@ export const GatewayConfigSchema = Type.Object(
       ),
     ),
     trusted_proxies: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    log: Type.Optional(
+      Type.Object(
+        {
+          dir: Type.String({
+            minLength: 1,
+            description: "directory of the rotating exchanges-*.jsonl files",
+          }),
+          max_file_bytes: Type.Optional(Type.Integer({ minimum: 1024 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     upstream_timeout_ms: Type.Optional(Type.Integer({ minimum: 1 })),
     max_body_bytes: Type.Optional(Type.Integer({ minimum: 1 })),
   },
@@ -59,6 +71,8 @@ export interface LoadedConfig {
   readonly gateway: GatewayConfig;
   readonly host: string;
   readonly port: number;
+  /** where to log exchanges, if anywhere */
+  readonly log: { readonly dir: string; readonly maxFileBytes: number | undefined } | undefined;
 }
 
 /** Checks a parsed configuration and resolves its upstream keys from `env`. */
@@ -86,6 +100,7 @@ export function checkGatewayConfig(file: string, raw: unknown, env: NodeJS.Proce
   return {
     host: c.listen?.host ?? "127.0.0.1",
     port: c.listen?.port ?? 8080,
+    log: c.log === undefined ? undefined : { dir: c.log.dir, maxFileBytes: c.log.max_file_bytes },
     gateway: {
       upstreams,
       keys: c.keys.map((k) => ({ sha256: k.sha256.toLowerCase(), accountId: k.account_id, orgId: k.org_id })),

@@ -1,5 +1,7 @@
 // Public surface of the gateway: the reverse proxy, its configuration file and the mock
 // upstream it is tested against.
+
+export { type Capture, captureFor, MAX_CAPTURE } from "./capture.js";
 export {
   checkGatewayConfig,
   GatewayConfigError,
@@ -8,6 +10,7 @@ export {
   type LoadedConfig,
   loadGatewayConfig,
 } from "./config.js";
+export { JsonlLog, type JsonlLogOptions } from "./log.js";
 export {
   MOCK_MODELS,
   type MockUpstream,

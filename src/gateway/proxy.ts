@@ -13,9 +13,12 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Pool } from "undici";
+import type { ExchangeRecord } from "../contract/index.js";
 import { readBody } from "./_body.js";
+import { captureFor } from "./capture.js";
 
 export type UpstreamKind = "anthropic" | "openai";
 
@@ -42,6 +45,12 @@ export interface GatewayConfig {
   readonly upstreamTimeoutMs?: number;
   /** largest request body accepted (bytes) */
   readonly maxBodyBytes?: number;
+  /**
+   * Receives each proxied exchange, once its answer has been passed on, as a contract
+   * record (src/contract): the request as sent, the response body (a stream assembled
+   * into the body a non-streaming call returns) and the status.
+   */
+  readonly onExchange?: (record: ExchangeRecord, caller: Caller) => void;
 }
 
 /** Who is calling, as the gateway established it. */
@@ -210,6 +219,7 @@ export async function startGateway(
   const timeout = config.upstreamTimeoutMs ?? 120_000;
   const maxBody = config.maxBodyBytes ?? 32 * 1024 * 1024;
   const pools = new Map<UpstreamKind, { pool: Pool; base: string; upstream: UpstreamConfig }>();
+  let sequence = 0;
   for (const kind of ["anthropic", "openai"] as const) {
     const u = config.upstreams[kind];
     if (!u) continue;
@@ -250,6 +260,16 @@ export async function startGateway(
       apiError(res, kind, 413, "request_too_large", `request body over ${maxBody} bytes`);
       return;
     }
+    const arrived = Date.now();
+    let request: Record<string, unknown> | undefined;
+    if (body !== undefined && body.length > 0) {
+      try {
+        const v: unknown = JSON.parse(body.toString("utf8"));
+        if (v !== null && typeof v === "object" && !Array.isArray(v)) request = v as Record<string, unknown>;
+      } catch {
+        // not JSON: passed on as it is (the upstream will say what is wrong), not logged
+      }
+    }
     // the client going away cancels the upstream request
     const abort = new AbortController();
     const onClose = (): void => {
@@ -280,12 +300,48 @@ export async function startGateway(
     }
     res.writeHead(upstream.statusCode, clientHeaders(upstream.headers));
     res.flushHeaders();
+    const log = config.onExchange;
+    const type = String(upstream.headers["content-type"] ?? "");
+    const capture = log && request ? captureFor(kind, type.startsWith("text/event-stream")) : undefined;
     try {
-      await pipeline(upstream.body, res);
+      if (capture)
+        await pipeline(
+          upstream.body,
+          new Transform({
+            transform(chunk: Buffer, _enc, done) {
+              capture.push(chunk);
+              done(null, chunk);
+            },
+          }),
+          res,
+        );
+      else await pipeline(upstream.body, res);
     } catch {
       // a reset upstream mid-stream, or a client gone: the client sees the connection end
       if (!res.destroyed) res.destroy();
+      return;
     }
+    if (log && request && capture)
+      log(
+        {
+          id: `gx_${arrived.toString(36)}${(++sequence).toString(36).padStart(6, "0")}`,
+          ts: new Date(arrived).toISOString(),
+          account_id: caller.accountId,
+          ...(caller.orgId === undefined ? {} : { org_id: caller.orgId }),
+          key_id: key.sha256.slice(0, 16),
+          client: {
+            ip: caller.ip,
+            ...(typeof req.headers["user-agent"] === "string"
+              ? { user_agent: req.headers["user-agent"] }
+              : {}),
+          },
+          api: kind === "anthropic" ? "anthropic.messages" : "openai.chat",
+          request,
+          response: capture.result() ?? null,
+          status: upstream.statusCode,
+        } as ExchangeRecord,
+        caller,
+      );
   };
 
   const server = createServer((req, res) => {

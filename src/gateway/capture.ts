@@ -1,0 +1,232 @@
+// What the gateway keeps of an answer while passing it through: the response body in
+// its API's format, so that a streamed answer is logged as the same contract record as
+// a non-streamed one. Server-sent events are parsed as the bytes go by (nothing is held
+// back from the client); the assembled body is what a non-streaming call would have
+// returned: Anthropic `content` blocks, `stop_reason` and `usage`; OpenAI `choices` with
+// the message (content and tool calls), `finish_reason` and `usage`.
+type Json = Record<string, unknown>;
+
+/** Collects a response body: raw JSON, or server-sent events assembled into one body. */
+export interface Capture {
+  /** the bytes passed to the client, in order */
+  push(chunk: Buffer): void;
+  /** the response body, or undefined if it could not be read (not JSON, cut off, too large) */
+  result(): Json | undefined;
+}
+
+/** Largest body kept for the log; a larger answer is passed through but logged without its body. */
+export const MAX_CAPTURE = 8 * 1024 * 1024;
+
+export function captureFor(kind: "anthropic" | "openai", streaming: boolean): Capture {
+  if (!streaming) return new JsonCapture();
+  return new SseCapture(kind === "anthropic" ? new AnthropicStream() : new OpenAIStream());
+}
+
+class JsonCapture implements Capture {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+
+  push(chunk: Buffer): void {
+    this.size += chunk.length;
+    if (this.size <= MAX_CAPTURE) this.chunks.push(chunk);
+  }
+
+  result(): Json | undefined {
+    if (this.size > MAX_CAPTURE) return undefined;
+    try {
+      const v: unknown = JSON.parse(Buffer.concat(this.chunks).toString("utf8"));
+      return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Json) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+interface StreamAssembler {
+  event(data: Json): void;
+  result(): Json | undefined;
+}
+
+/** Splits the event stream into events and hands each one's JSON data on. */
+class SseCapture implements Capture {
+  private pending = "";
+  private carry = "";
+  private size = 0;
+  private readonly decoder = new TextDecoder();
+
+  constructor(private readonly assembler: StreamAssembler) {}
+
+  push(chunk: Buffer): void {
+    this.size += chunk.length;
+    if (this.size > MAX_CAPTURE) return;
+    // line ends may be CRLF, LF or CR (a CR at a chunk's end waits: its LF may follow)
+    let text = this.carry + this.decoder.decode(chunk, { stream: true });
+    this.carry = "";
+    if (text.endsWith("\r")) {
+      this.carry = "\r";
+      text = text.slice(0, -1);
+    }
+    this.pending += text.replace(/\r\n?/g, "\n");
+    this.drain();
+  }
+
+  private drain(): void {
+    let end = this.pending.indexOf("\n\n");
+    while (end >= 0) {
+      this.dispatch(this.pending.slice(0, end));
+      this.pending = this.pending.slice(end + 2);
+      end = this.pending.indexOf("\n\n");
+    }
+  }
+
+  private dispatch(block: string): void {
+    let data = "";
+    for (const line of block.split("\n")) {
+      if (line.startsWith("data:")) data += (data ? "\n" : "") + line.slice(line[5] === " " ? 6 : 5);
+    }
+    if (!data || data === "[DONE]") return;
+    try {
+      const v: unknown = JSON.parse(data);
+      if (v !== null && typeof v === "object" && !Array.isArray(v)) this.assembler.event(v as Json);
+    } catch {
+      // not JSON: nothing to assemble from this event
+    }
+  }
+
+  result(): Json | undefined {
+    if (this.size > MAX_CAPTURE) return undefined;
+    if (this.carry) {
+      // the stream ended on a CR: it ended a line
+      this.carry = "";
+      this.pending += "\n";
+      this.drain();
+    }
+    return this.assembler.result();
+  }
+}
+
+const obj = (v: unknown): Json =>
+  v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Json) : {};
+
+/** Anthropic Messages events → the message a non-streaming call returns. */
+class AnthropicStream implements StreamAssembler {
+  private message: Json | undefined;
+  private readonly blocks: Json[] = [];
+  private readonly partialJson = new Map<number, string>();
+  private done = false;
+
+  event(e: Json): void {
+    switch (e.type) {
+      case "message_start":
+        this.message = { ...obj(e.message) };
+        break;
+      case "content_block_start": {
+        const i = Number(e.index);
+        if (Number.isInteger(i) && i >= 0 && i < 1000) this.blocks[i] = { ...obj(e.content_block) };
+        break;
+      }
+      case "content_block_delta": {
+        const i = Number(e.index);
+        const b = this.blocks[i];
+        const d = obj(e.delta);
+        if (!b) break;
+        if (d.type === "text_delta" && typeof d.text === "string") b.text = `${b.text ?? ""}${d.text}`;
+        else if (d.type === "thinking_delta" && typeof d.thinking === "string")
+          b.thinking = `${b.thinking ?? ""}${d.thinking}`;
+        else if (d.type === "signature_delta" && typeof d.signature === "string") b.signature = d.signature;
+        else if (d.type === "input_json_delta" && typeof d.partial_json === "string")
+          this.partialJson.set(i, (this.partialJson.get(i) ?? "") + d.partial_json);
+        break;
+      }
+      case "content_block_stop": {
+        const i = Number(e.index);
+        const json = this.partialJson.get(i);
+        const b = this.blocks[i];
+        if (b && json !== undefined) {
+          try {
+            b.input = JSON.parse(json);
+          } catch {
+            b.input = json;
+          }
+          this.partialJson.delete(i);
+        }
+        break;
+      }
+      case "message_delta": {
+        if (!this.message) break;
+        const d = obj(e.delta);
+        if ("stop_reason" in d) this.message.stop_reason = d.stop_reason;
+        if ("stop_sequence" in d) this.message.stop_sequence = d.stop_sequence;
+        this.message.usage = { ...obj(this.message.usage), ...obj(e.usage) };
+        break;
+      }
+      case "message_stop":
+        this.done = true;
+        break;
+    }
+  }
+
+  result(): Json | undefined {
+    if (!this.message || !this.done) return undefined;
+    return { ...this.message, content: this.blocks.filter(Boolean) };
+  }
+}
+
+/** OpenAI Chat Completions chunks → the completion a non-streaming call returns. */
+class OpenAIStream implements StreamAssembler {
+  private head: Json | undefined;
+  private readonly choices = new Map<number, { message: Json; finish: unknown; calls: Json[] }>();
+  private usage: unknown;
+
+  event(e: Json): void {
+    this.head ??= { id: e.id, object: "chat.completion", created: e.created, model: e.model };
+    if (e.usage) this.usage = e.usage;
+    if (!Array.isArray(e.choices)) return;
+    for (const raw of e.choices) {
+      const c = obj(raw);
+      const index = Number(c.index ?? 0);
+      if (!Number.isInteger(index) || index < 0 || index > 100) continue;
+      let acc = this.choices.get(index);
+      if (!acc) {
+        acc = { message: { role: "assistant", content: null }, finish: null, calls: [] };
+        this.choices.set(index, acc);
+      }
+      const d = obj(c.delta);
+      if (typeof d.role === "string") acc.message.role = d.role;
+      if (typeof d.content === "string") acc.message.content = `${acc.message.content ?? ""}${d.content}`;
+      if (typeof d.refusal === "string") acc.message.refusal = `${acc.message.refusal ?? ""}${d.refusal}`;
+      if (Array.isArray(d.tool_calls))
+        for (const tcRaw of d.tool_calls) {
+          const tc = obj(tcRaw);
+          const ti = Number(tc.index ?? 0);
+          if (!Number.isInteger(ti) || ti < 0 || ti > 100) continue;
+          let call = acc.calls[ti];
+          if (call === undefined) {
+            call = { id: undefined, type: "function", function: { name: "", arguments: "" } };
+            acc.calls[ti] = call;
+          }
+          if (typeof tc.id === "string") call.id = tc.id;
+          if (typeof tc.type === "string") call.type = tc.type;
+          const f = obj(tc.function);
+          const cf = obj(call.function);
+          if (typeof f.name === "string") cf.name = `${cf.name ?? ""}${f.name}`;
+          if (typeof f.arguments === "string") cf.arguments = `${cf.arguments ?? ""}${f.arguments}`;
+          call.function = cf;
+        }
+      if (c.finish_reason !== undefined && c.finish_reason !== null) acc.finish = c.finish_reason;
+    }
+  }
+
+  result(): Json | undefined {
+    if (!this.head || this.choices.size === 0) return undefined;
+    const choices = [...this.choices.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([index, acc]) => ({
+        index,
+        message:
+          acc.calls.length > 0 ? { ...acc.message, tool_calls: acc.calls.filter(Boolean) } : acc.message,
+        finish_reason: acc.finish,
+      }));
+    return { ...this.head, choices, ...(this.usage === undefined ? {} : { usage: this.usage }) };
+  }
+}
