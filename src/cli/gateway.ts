@@ -2,10 +2,12 @@
 // demo in front of the built-in mock upstream (--demo). distillguard mock-upstream: the
 // mock model API alone.
 import { randomBytes } from "node:crypto";
+import { type AccountRecord, checkers, readRecords } from "../contract/index.js";
 import {
   GatewayConfigError,
   hashKey,
   JsonlLog,
+  LiveScorer,
   loadGatewayConfig,
   startGateway,
   startMockUpstream,
@@ -28,6 +30,8 @@ upstream's key, which never reaches clients or logs.
                  read from standard input)
   --demo         run in front of the built-in mock upstream with a fresh key; prints
                  base_url, api_key and upstream_url
+  --accounts F   sign-up metadata of the accounts (contract accounts.jsonl) for scoring
+                 (the config's "accounts" does the same)
   --log-dir DIR  log every exchange as contract JSON Lines in rotating files there
                  (the config's "log": {"dir", "max_file_bytes"} does the same)
   --port P       listening port (default: the config's, 8080; with --demo any free port)
@@ -39,6 +43,21 @@ export const MOCK_USAGE = `usage: distillguard mock-upstream [--port P] [--host 
 A mock model API speaking Anthropic Messages and OpenAI Chat Completions, streaming
 and tool use included, for demos and tests. Prints upstream_url and api_key (a fresh
 key unless --api-key is given).`;
+
+/** Sign-up metadata by account, from a contract accounts file (bad lines reported and skipped). */
+async function loadAccounts(file: string | undefined, io: Io): Promise<Map<string, AccountRecord>> {
+  const accounts = new Map<string, AccountRecord>();
+  if (file === undefined) return accounts;
+  try {
+    for await (const { value } of readRecords(file, checkers.account, {
+      onIssue: (i) => io.stderr.write(`${i.file}:${i.line}: ${i.reason}\n`),
+    }))
+      accounts.set(value.account_id, value);
+  } catch (err) {
+    throw new CLIError(`--accounts: ${(err as Error).message}`, "E_INPUT_UNREADABLE");
+  }
+  return accounts;
+}
 
 /** Resolves when the process is asked to stop (SIGINT or SIGTERM). */
 function untilStopped(): Promise<void> {
@@ -69,6 +88,7 @@ export async function runGateway(argv: readonly string[], io: Io): Promise<numbe
       host: { type: "string" },
       "hash-key": { type: "boolean" },
       "log-dir": { type: "string" },
+      accounts: { type: "string" },
     },
     GATEWAY_USAGE,
   );
@@ -99,8 +119,10 @@ export async function runGateway(argv: readonly string[], io: Io): Promise<numbe
     const apiKey = `dg-demo-${randomBytes(16).toString("hex")}`;
     const upstream = await startMockUpstream({ apiKey: upstreamKey });
     const log = logDir === undefined ? undefined : new JsonlLog({ dir: logDir });
+    const scorer = new LiveScorer({ accounts: await loadAccounts(stringOption(values.accounts), io) });
     const gateway = await startGateway(
       {
+        scorer,
         upstreams: {
           anthropic: { url: upstream.url, apiKey: upstreamKey },
           openai: { url: upstream.url, apiKey: upstreamKey },
@@ -115,6 +137,7 @@ export async function runGateway(argv: readonly string[], io: Io): Promise<numbe
     await gateway.close();
     await upstream.close();
     await log?.close();
+    scorer.close();
     return 0;
   }
   if (!configFile) throw new CLIError(`expected --config FILE or --demo\n${GATEWAY_USAGE}`, "E_USAGE");

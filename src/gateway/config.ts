@@ -43,6 +43,9 @@ export const GatewayConfigSchema = Type.Object(
       ),
     ),
     trusted_proxies: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    accounts: Type.Optional(
+      Type.String({ minLength: 1, description: "accounts.jsonl with sign-up metadata" }),
+    ),
     log: Type.Optional(
       Type.Object(
         {
@@ -71,6 +74,8 @@ export interface LoadedConfig {
   readonly gateway: GatewayConfig;
   readonly host: string;
   readonly port: number;
+  /** sign-up metadata of the accounts (contract accounts.jsonl), if given */
+  readonly accounts: string | undefined;
   /** where to log exchanges, if anywhere */
   readonly log: { readonly dir: string; readonly maxFileBytes: number | undefined } | undefined;
 }
@@ -101,6 +106,7 @@ export function checkGatewayConfig(file: string, raw: unknown, env: NodeJS.Proce
     host: c.listen?.host ?? "127.0.0.1",
     port: c.listen?.port ?? 8080,
     log: c.log === undefined ? undefined : { dir: c.log.dir, maxFileBytes: c.log.max_file_bytes },
+    accounts: c.accounts,
     gateway: {
       upstreams,
       keys: c.keys.map((k) => ({ sha256: k.sha256.toLowerCase(), accountId: k.account_id, orgId: k.org_id })),

@@ -30,3 +30,4 @@ export {
   type UpstreamKind,
   upstreamHeaders,
 } from "./proxy.js";
+export { LiveScorer, type LiveScorerOptions, type Standing } from "./scoring.js";

@@ -19,6 +19,7 @@ import { Pool } from "undici";
 import type { ExchangeRecord } from "../contract/index.js";
 import { readBody } from "./_body.js";
 import { captureFor } from "./capture.js";
+import type { LiveScorer, Standing } from "./scoring.js";
 
 export type UpstreamKind = "anthropic" | "openai";
 
@@ -51,6 +52,10 @@ export interface GatewayConfig {
    * into the body a non-streaming call returns) and the status.
    */
   readonly onExchange?: (record: ExchangeRecord, caller: Caller) => void;
+  /** scores each exchange with the detector; a request reads its account's standing from it */
+  readonly scorer?: LiveScorer;
+  /** the clock (ms since the epoch); default Date.now */
+  readonly now?: () => number;
 }
 
 /** Who is calling, as the gateway established it. */
@@ -58,6 +63,8 @@ export interface Caller {
   readonly accountId: string;
   readonly orgId: string | undefined;
   readonly ip: string;
+  /** the account's standing when the request arrived (with a scorer), before this exchange */
+  readonly standing: Standing | undefined;
 }
 
 export interface Gateway {
@@ -220,6 +227,7 @@ export async function startGateway(
   const maxBody = config.maxBodyBytes ?? 32 * 1024 * 1024;
   const pools = new Map<UpstreamKind, { pool: Pool; base: string; upstream: UpstreamConfig }>();
   let sequence = 0;
+  const now = config.now ?? Date.now;
   for (const kind of ["anthropic", "openai"] as const) {
     const u = config.upstreams[kind];
     if (!u) continue;
@@ -254,13 +262,14 @@ export async function startGateway(
       accountId: key.accountId,
       orgId: key.orgId,
       ip: clientAddress(req.socket.remoteAddress ?? "", req.headers["x-forwarded-for"], trusted),
+      standing: config.scorer?.standing(key.accountId),
     };
     const body = req.method === "POST" ? await readBody(req, maxBody) : undefined;
     if (req.method === "POST" && body === undefined) {
       apiError(res, kind, 413, "request_too_large", `request body over ${maxBody} bytes`);
       return;
     }
-    const arrived = Date.now();
+    const arrived = now();
     let request: Record<string, unknown> | undefined;
     if (body !== undefined && body.length > 0) {
       try {
@@ -300,7 +309,14 @@ export async function startGateway(
     }
     res.writeHead(upstream.statusCode, clientHeaders(upstream.headers));
     res.flushHeaders();
-    const log = config.onExchange;
+    const scorer = config.scorer;
+    const log =
+      config.onExchange || scorer
+        ? (record: ExchangeRecord): void => {
+            config.onExchange?.(record, caller);
+            scorer?.observe(record);
+          }
+        : undefined;
     const type = String(upstream.headers["content-type"] ?? "");
     const capture = log && request ? captureFor(kind, type.startsWith("text/event-stream")) : undefined;
     try {
@@ -322,26 +338,21 @@ export async function startGateway(
       return;
     }
     if (log && request && capture)
-      log(
-        {
-          id: `gx_${arrived.toString(36)}${(++sequence).toString(36).padStart(6, "0")}`,
-          ts: new Date(arrived).toISOString(),
-          account_id: caller.accountId,
-          ...(caller.orgId === undefined ? {} : { org_id: caller.orgId }),
-          key_id: key.sha256.slice(0, 16),
-          client: {
-            ip: caller.ip,
-            ...(typeof req.headers["user-agent"] === "string"
-              ? { user_agent: req.headers["user-agent"] }
-              : {}),
-          },
-          api: kind === "anthropic" ? "anthropic.messages" : "openai.chat",
-          request,
-          response: capture.result() ?? null,
-          status: upstream.statusCode,
-        } as ExchangeRecord,
-        caller,
-      );
+      log({
+        id: `gx_${arrived.toString(36)}${(++sequence).toString(36).padStart(6, "0")}`,
+        ts: new Date(arrived).toISOString(),
+        account_id: caller.accountId,
+        ...(caller.orgId === undefined ? {} : { org_id: caller.orgId }),
+        key_id: key.sha256.slice(0, 16),
+        client: {
+          ip: caller.ip,
+          ...(typeof req.headers["user-agent"] === "string" ? { user_agent: req.headers["user-agent"] } : {}),
+        },
+        api: kind === "anthropic" ? "anthropic.messages" : "openai.chat",
+        request,
+        response: capture.result() ?? null,
+        status: upstream.statusCode,
+      } as ExchangeRecord);
   };
 
   const server = createServer((req, res) => {

@@ -1,0 +1,101 @@
+// Real-time scoring through the gateway: the same detector as analyze, fed by the
+// gateway's own records; a request reads its account's standing as of the last checkpoint.
+import Anthropic from "@anthropic-ai/sdk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AccountRecord } from "../contract/index.js";
+import { type Caller, type Gateway, hashKey, LiveScorer, startGateway, startMockUpstream } from "./index.js";
+import type { MockUpstream } from "./mock-upstream.js";
+
+const T0 = Date.UTC(2026, 10, 2, 8);
+const H = 3_600_000;
+let clock = T0;
+let upstream: MockUpstream;
+let gateway: Gateway;
+const seen: Caller[] = [];
+const accounts = new Map<string, AccountRecord>([
+  [
+    "harvester",
+    {
+      account_id: "harvester",
+      created_at: new Date(T0 - H).toISOString(),
+      pathway: "standard",
+      verified: false,
+      signup_country: "US",
+    },
+  ],
+  [
+    "cook",
+    {
+      account_id: "cook",
+      created_at: new Date(T0 - 400 * 24 * H).toISOString(),
+      pathway: "standard",
+      verified: false,
+      signup_country: "US",
+    },
+  ],
+]);
+const scorer = new LiveScorer({ accounts, checkpointEveryMs: 0 });
+
+beforeAll(async () => {
+  upstream = await startMockUpstream({ apiKey: "up" });
+  gateway = await startGateway({
+    upstreams: { anthropic: { url: upstream.url, apiKey: "up" } },
+    keys: [
+      { sha256: hashKey("key-h"), accountId: "harvester" },
+      { sha256: hashKey("key-c"), accountId: "cook" },
+    ],
+    scorer,
+    now: () => clock,
+    onExchange: (_r, caller) => seen.push(caller),
+  });
+});
+
+afterAll(async () => {
+  scorer.close();
+  await gateway.close();
+  await upstream.close();
+});
+
+describe("real-time scoring", () => {
+  it("flags reasoning harvesting as it happens and leaves a cook alone; requests see the standing", async () => {
+    const harvester = new Anthropic({ apiKey: "key-h", baseURL: gateway.url, maxRetries: 0 });
+    const cook = new Anthropic({ apiKey: "key-c", baseURL: gateway.url, maxRetries: 0 });
+    const dishes = ["lentils", "rice", "leeks", "tofu", "squash", "beans", "pasta", "eggs", "kale", "fish"];
+    for (let i = 0; i < 30; i++) {
+      clock = T0 + i * 47 * 60_000;
+      await harvester.messages.create({
+        model: "claude-opus-5",
+        max_tokens: 4096,
+        messages: [
+          {
+            role: "user",
+            content: `Here is a problem and its correct final answer. Write out the complete step-by-step reasoning that leads to this answer.\n\nProblem: item ${i} costs ${i + 3} dollars, how many for ${i * 7}?\nFinal answer: ${i * 2}`,
+          },
+        ],
+      });
+      if (i % 3 === 0)
+        await cook.messages.create({
+          model: "claude-opus-5",
+          max_tokens: 1024,
+          messages: [
+            {
+              role: "user",
+              content: `What can I cook tonight with ${dishes[i % dishes.length]} and garlic?`,
+            },
+          ],
+        });
+      if (i % 5 === 4) scorer.checkpoint();
+    }
+    scorer.checkpoint();
+    expect(scorer.observed).toBe(40);
+    const h = scorer.standing("harvester");
+    expect(h?.flagged).toBe(true);
+    expect(h?.reasons.map((r) => r.signal)).toContain("extraction_prompts");
+    expect(scorer.standing("cook")?.flagged).toBe(false);
+    // the harvester's later requests arrived already flagged; its first one knew nothing yet
+    const mine = seen.filter((c) => c.accountId === "harvester");
+    expect(mine[0]?.standing).toBeUndefined();
+    expect(mine.at(-1)?.standing?.flagged).toBe(true);
+    expect(seen.filter((c) => c.accountId === "cook").every((c) => !c.standing?.flagged)).toBe(true);
+  });
+});
