@@ -9,6 +9,8 @@ import {
   JsonlLog,
   LiveScorer,
   loadGatewayConfig,
+  PolicyError,
+  PolicyFileWatch,
   startGateway,
   startMockUpstream,
 } from "../gateway/index.js";
@@ -32,6 +34,9 @@ upstream's key, which never reaches clients or logs.
                  base_url, api_key and upstream_url
   --accounts F   sign-up metadata of the accounts (contract accounts.jsonl) for scoring
                  (the config's "accounts" does the same)
+  --policy FILE  the policy (JSON rules: allow, throttle, challenge, block, protect),
+                 reloaded when it changes (the config's "policy" does the same)
+  --dry-run      decide and log every decision, never act
   --log-dir DIR  log every exchange as contract JSON Lines in rotating files there
                  (the config's "log": {"dir", "max_file_bytes"} does the same)
   --port P       listening port (default: the config's, 8080; with --demo any free port)
@@ -57,6 +62,39 @@ async function loadAccounts(file: string | undefined, io: Io): Promise<Map<strin
     throw new CLIError(`--accounts: ${(err as Error).message}`, "E_INPUT_UNREADABLE");
   }
   return accounts;
+}
+
+/** The policy file, watched; decisions (never secrets or prompt text) as JSON lines on stderr. */
+function policyOptions(file: string | undefined, dryRun: boolean, io: Io) {
+  if (file === undefined) return { watch: undefined, options: {} };
+  let watch: PolicyFileWatch;
+  try {
+    watch = new PolicyFileWatch(file, (err) =>
+      io.stderr.write(
+        err ? `gateway: policy not reloaded: ${err.message}\n` : `gateway: policy reloaded from ${file}\n`,
+      ),
+    );
+  } catch (err) {
+    if (err instanceof PolicyError) throw new CLIError(err.message, "E_CONFIG");
+    throw err;
+  }
+  return {
+    watch,
+    options: {
+      policy: watch,
+      dryRun,
+      onDecision: (
+        d: { action: string; rule: string; reasons: readonly string[] },
+        c: { accountId: string },
+        acted: boolean,
+      ) => {
+        if (d.action !== "allow")
+          io.stderr.write(
+            `${JSON.stringify({ msg: "decision", account_id: c.accountId, action: d.action, rule: d.rule, reasons: d.reasons, acted })}\n`,
+          );
+      },
+    },
+  };
 }
 
 /** Resolves when the process is asked to stop (SIGINT or SIGTERM). */
@@ -89,6 +127,8 @@ export async function runGateway(argv: readonly string[], io: Io): Promise<numbe
       "hash-key": { type: "boolean" },
       "log-dir": { type: "string" },
       accounts: { type: "string" },
+      policy: { type: "string" },
+      "dry-run": { type: "boolean" },
     },
     GATEWAY_USAGE,
   );
@@ -119,10 +159,14 @@ export async function runGateway(argv: readonly string[], io: Io): Promise<numbe
     const apiKey = `dg-demo-${randomBytes(16).toString("hex")}`;
     const upstream = await startMockUpstream({ apiKey: upstreamKey });
     const log = logDir === undefined ? undefined : new JsonlLog({ dir: logDir });
-    const scorer = new LiveScorer({ accounts: await loadAccounts(stringOption(values.accounts), io) });
+    const accounts = await loadAccounts(stringOption(values.accounts), io);
+    const scorer = new LiveScorer({ accounts });
+    const policy = policyOptions(stringOption(values.policy), values["dry-run"] === true, io);
     const gateway = await startGateway(
       {
         scorer,
+        accounts,
+        ...policy.options,
         upstreams: {
           anthropic: { url: upstream.url, apiKey: upstreamKey },
           openai: { url: upstream.url, apiKey: upstreamKey },
@@ -138,6 +182,7 @@ export async function runGateway(argv: readonly string[], io: Io): Promise<numbe
     await upstream.close();
     await log?.close();
     scorer.close();
+    policy.watch?.close();
     return 0;
   }
   if (!configFile) throw new CLIError(`expected --config FILE or --demo\n${GATEWAY_USAGE}`, "E_USAGE");

@@ -1,9 +1,8 @@
 // The gateway's configuration file (JSON), checked field by field with clear errors.
 // Upstream keys come from environment variables named in the file (`api_key_env`), so
 // the file itself holds no secret; gateway keys are stored as SHA-256 hashes.
-import { readFileSync } from "node:fs";
 import { type Static, Type } from "@sinclair/typebox";
-import { Value } from "@sinclair/typebox/value";
+import { checkAgainst, readJsonFile } from "./_json.js";
 import type { GatewayConfig, UpstreamConfig } from "./proxy.js";
 
 const Upstream = Type.Object(
@@ -46,6 +45,9 @@ export const GatewayConfigSchema = Type.Object(
     accounts: Type.Optional(
       Type.String({ minLength: 1, description: "accounts.jsonl with sign-up metadata" }),
     ),
+    policy: Type.Optional(
+      Type.String({ minLength: 1, description: "policy file (JSON), reloaded on change" }),
+    ),
     log: Type.Optional(
       Type.Object(
         {
@@ -74,6 +76,8 @@ export interface LoadedConfig {
   readonly gateway: GatewayConfig;
   readonly host: string;
   readonly port: number;
+  /** the policy file, if given */
+  readonly policy: string | undefined;
   /** sign-up metadata of the accounts (contract accounts.jsonl), if given */
   readonly accounts: string | undefined;
   /** where to log exchanges, if anywhere */
@@ -82,12 +86,7 @@ export interface LoadedConfig {
 
 /** Checks a parsed configuration and resolves its upstream keys from `env`. */
 export function checkGatewayConfig(file: string, raw: unknown, env: NodeJS.ProcessEnv): LoadedConfig {
-  if (!Value.Check(GatewayConfigSchema, raw)) {
-    const problems = [...Value.Errors(GatewayConfigSchema, raw)]
-      .slice(0, 5)
-      .map((e) => `${e.path || "/"}: ${e.message}`);
-    throw new GatewayConfigError(`${file}: ${problems.join("; ")}`);
-  }
+  checkAgainst(GatewayConfigSchema, file, raw, (m) => new GatewayConfigError(m));
   const c = raw as GatewayConfigFile;
   const upstreams: Partial<Record<"anthropic" | "openai", UpstreamConfig>> = {};
   for (const kind of ["anthropic", "openai"] as const) {
@@ -107,6 +106,7 @@ export function checkGatewayConfig(file: string, raw: unknown, env: NodeJS.Proce
     port: c.listen?.port ?? 8080,
     log: c.log === undefined ? undefined : { dir: c.log.dir, maxFileBytes: c.log.max_file_bytes },
     accounts: c.accounts,
+    policy: c.policy,
     gateway: {
       upstreams,
       keys: c.keys.map((k) => ({ sha256: k.sha256.toLowerCase(), accountId: k.account_id, orgId: k.org_id })),
@@ -118,17 +118,9 @@ export function checkGatewayConfig(file: string, raw: unknown, env: NodeJS.Proce
 }
 
 export function loadGatewayConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new GatewayConfigError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? "error"})`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new GatewayConfigError(`${file}: not JSON (${(err as Error).message})`);
-  }
-  return checkGatewayConfig(file, raw, env);
+  return checkGatewayConfig(
+    file,
+    readJsonFile(file, (m) => new GatewayConfigError(m)),
+    env,
+  );
 }

@@ -18,6 +18,17 @@ export {
   startMockUpstream,
 } from "./mock-upstream.js";
 export {
+  ACTIONS,
+  type Action,
+  type Decision,
+  Policy,
+  PolicyError,
+  type PolicyFile,
+  PolicyFileWatch,
+  PolicySchema,
+  type Subject,
+} from "./policy.js";
+export {
   type Caller,
   clientAddress,
   clientHeaders,

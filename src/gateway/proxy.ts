@@ -16,9 +16,10 @@ import type { AddressInfo } from "node:net";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Pool } from "undici";
-import type { ExchangeRecord } from "../contract/index.js";
+import type { AccountRecord, ExchangeRecord } from "../contract/index.js";
 import { readBody } from "./_body.js";
 import { captureFor } from "./capture.js";
+import type { Decision, Policy } from "./policy.js";
 import type { LiveScorer, Standing } from "./scoring.js";
 
 export type UpstreamKind = "anthropic" | "openai";
@@ -56,6 +57,16 @@ export interface GatewayConfig {
   readonly scorer?: LiveScorer;
   /** the clock (ms since the epoch); default Date.now */
   readonly now?: () => number;
+  /** the policy in force (a PolicyFileWatch reloads its file); none: every request is allowed */
+  readonly policy?: { current(): Policy };
+  /** decide and log, never act */
+  readonly dryRun?: boolean;
+  /** sign-up metadata, for policy rules on account attributes */
+  readonly accounts?: ReadonlyMap<string, AccountRecord>;
+  /** every policy decision, with its reasons, acted on or not (dry run) */
+  readonly onDecision?: (decision: Decision, caller: Caller, acted: boolean) => void;
+  /** the `protect` action's hook: output protection (a later part); default a no-op */
+  readonly protect?: (caller: Caller, decision: Decision) => void;
 }
 
 /** Who is calling, as the gateway established it. */
@@ -177,13 +188,19 @@ export function clientAddress(
   return ip;
 }
 
-/** An error in the shape the caller's API uses. */
+/**
+ * An error in the shape the caller's API uses; `extra` adds fields where each SDK shows
+ * them (Anthropic: beside `error`, the body the SDK exposes; OpenAI: inside `error`),
+ * `headers` adds response fields.
+ */
 function apiError(
   res: ServerResponse,
   kind: UpstreamKind,
   status: number,
   type: string,
   message: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
 ): void {
   if (res.headersSent) {
     res.destroy();
@@ -191,11 +208,54 @@ function apiError(
   }
   const body =
     kind === "anthropic"
-      ? { type: "error", error: { type, message } }
-      : { error: { message, type, code: null } };
+      ? { type: "error", error: { type, message }, ...extra }
+      : { error: { message, type, code: null, ...extra } };
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
+}
+
+/** Answers for a policy decision that stops the request; returns whether it did. */
+function enforce(res: ServerResponse, kind: UpstreamKind, d: Decision): boolean {
+  const why = { action: d.action, rule: d.rule, reasons: d.reasons };
+  if (d.action === "block") {
+    apiError(res, kind, 403, "permission_error", "access to this API is suspended for this account", {
+      distillguard: why,
+    });
+    return true;
+  }
+  if (d.action === "challenge") {
+    apiError(
+      res,
+      kind,
+      403,
+      "permission_error",
+      "this account must complete verification before further use",
+      {
+        distillguard: { ...why, verification: "required" },
+      },
+    );
+    return true;
+  }
+  if (d.action === "throttle" && d.limited) {
+    apiError(
+      res,
+      kind,
+      429,
+      "rate_limit_error",
+      "rate limited by policy",
+      { distillguard: why },
+      {
+        "retry-after": String(d.limited.retryAfterS),
+      },
+    );
+    return true;
+  }
+  return false;
 }
 
 /** Which API a request speaks: by path, and for the models list by the client's headers. */
@@ -268,6 +328,18 @@ export async function startGateway(
     if (req.method === "POST" && body === undefined) {
       apiError(res, kind, 413, "request_too_large", `request body over ${maxBody} bytes`);
       return;
+    }
+    if (config.policy) {
+      const decision = await config.policy.current().decide({
+        accountId: caller.accountId,
+        orgId: caller.orgId,
+        standing: caller.standing,
+        account: config.accounts?.get(caller.accountId),
+      });
+      const acting = !config.dryRun && decision.action !== "allow";
+      config.onDecision?.(decision, caller, acting);
+      if (acting && enforce(res, kind, decision)) return;
+      if (acting && decision.action === "protect") config.protect?.(caller, decision);
     }
     const arrived = now();
     let request: Record<string, unknown> | undefined;
