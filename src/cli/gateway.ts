@@ -31,7 +31,7 @@ upstream's key, which never reaches clients or logs.
                  (see docs/gateway.md; 'distillguard gateway --hash-key' hashes a key
                  read from standard input)
   --demo         run in front of the built-in mock upstream with a fresh key; prints
-                 base_url, api_key and upstream_url
+                 base_url, api_key, upstream_url and an admin_key for /metrics
   --accounts F   sign-up metadata of the accounts (contract accounts.jsonl) for scoring
                  (the config's "accounts" does the same)
   --policy FILE  the policy (JSON rules: allow, throttle, challenge, block, protect),
@@ -157,6 +157,7 @@ export async function runGateway(argv: readonly string[], io: Io): Promise<numbe
     if (configFile) throw new CLIError("--demo runs without --config", "E_USAGE");
     const upstreamKey = `mock-${randomBytes(12).toString("hex")}`;
     const apiKey = `dg-demo-${randomBytes(16).toString("hex")}`;
+    const adminKey = `dg-admin-${randomBytes(16).toString("hex")}`;
     const upstream = await startMockUpstream({ apiKey: upstreamKey });
     const log = logDir === undefined ? undefined : new JsonlLog({ dir: logDir });
     const accounts = await loadAccounts(stringOption(values.accounts), io);
@@ -172,11 +173,14 @@ export async function runGateway(argv: readonly string[], io: Io): Promise<numbe
           openai: { url: upstream.url, apiKey: upstreamKey },
         },
         keys: [{ sha256: hashKey(apiKey), accountId: "demo", orgId: undefined }],
+        adminKeys: [hashKey(adminKey)],
         ...(log ? { onExchange: (r: unknown) => log.write(r) } : {}),
       },
       { host: host ?? "127.0.0.1", port: port ?? 0 },
     );
-    io.stdout.write(`base_url: ${gateway.url}\napi_key: ${apiKey}\nupstream_url: ${upstream.url}\n`);
+    io.stdout.write(
+      `base_url: ${gateway.url}\napi_key: ${apiKey}\nupstream_url: ${upstream.url}\nadmin_key: ${adminKey} (for GET /metrics)\n`,
+    );
     await untilStopped();
     await gateway.close();
     await upstream.close();

@@ -75,6 +75,11 @@ describe.skipIf(!BUILT)("distillguard gateway --demo", () => {
       child.on("exit", (code) => reject(new Error(`exited ${code}`)));
     });
     expect(fields.base_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const admin = (fields.admin_key ?? "").split(" ")[0];
+    const metrics = await fetch(`${fields.base_url}/metrics`, {
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    expect(metrics.status).toBe(200);
     expect(fields.upstream_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const a = new Anthropic({ apiKey: fields.api_key, baseURL: fields.base_url, maxRetries: 0 });
     const msg = await a.messages.create({

@@ -42,6 +42,14 @@ export const GatewayConfigSchema = Type.Object(
       ),
     ),
     trusted_proxies: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    admin_keys: Type.Optional(
+      Type.Array(
+        Type.String({
+          pattern: "^[0-9a-fA-F]{64}$",
+          description: "hex SHA-256 of a key that may read /metrics",
+        }),
+      ),
+    ),
     accounts: Type.Optional(
       Type.String({ minLength: 1, description: "accounts.jsonl with sign-up metadata" }),
     ),
@@ -111,6 +119,7 @@ export function checkGatewayConfig(file: string, raw: unknown, env: NodeJS.Proce
       upstreams,
       keys: c.keys.map((k) => ({ sha256: k.sha256.toLowerCase(), accountId: k.account_id, orgId: k.org_id })),
       trustedProxies: c.trusted_proxies ?? [],
+      adminKeys: (c.admin_keys ?? []).map((k) => k.toLowerCase()),
       ...(c.upstream_timeout_ms === undefined ? {} : { upstreamTimeoutMs: c.upstream_timeout_ms }),
       ...(c.max_body_bytes === undefined ? {} : { maxBodyBytes: c.max_body_bytes }),
     },

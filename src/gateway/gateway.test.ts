@@ -28,6 +28,7 @@ beforeAll(async () => {
       openai: { url: `${upstream.url}/`, apiKey: UPSTREAM_KEY },
     },
     keys: [{ sha256: hashKey(CLIENT_KEY), accountId: "acct_test", orgId: "org_test" }],
+    adminKeys: [hashKey("admin-secret")],
   });
 });
 
@@ -318,5 +319,40 @@ describe("faults", () => {
     // the upstream sees its request abandoned at once, not when its answer would be ready
     for (let i = 0; i < 50 && upstream.aborted() === before; i++) await new Promise((r) => setTimeout(r, 20));
     expect(upstream.aborted()).toBe(before + 1);
+  });
+});
+
+describe("metrics", () => {
+  it("serves Prometheus text to admins only, counting requests, statuses and upstream errors", async () => {
+    expect((await fetch(`${gateway.url}/metrics`)).status).toBe(401);
+    const asClient = await fetch(`${gateway.url}/metrics`, {
+      headers: { authorization: `Bearer ${CLIENT_KEY}` },
+    });
+    expect(asClient.status).toBe(401);
+    const r = await fetch(`${gateway.url}/metrics`, { headers: { authorization: "Bearer admin-secret" } });
+    expect(r.status).toBe(200);
+    expect(r.headers.get("content-type")).toMatch(/^text\/plain/);
+    const text = await r.text();
+    const value = (series: string): number => {
+      const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+      return line === undefined ? 0 : Number(line.slice(series.length + 1));
+    };
+    // the tests above: answered messages, refused keys, a 429 passed through, a reset upstream
+    expect(value('distillguard_gateway_requests_total{route="/v1/messages",status="200"}')).toBeGreaterThan(
+      3,
+    );
+    expect(value('distillguard_gateway_requests_total{route="/v1/messages",status="401"}')).toBeGreaterThan(
+      0,
+    );
+    expect(
+      value('distillguard_gateway_requests_total{route="/v1/chat/completions",status="429"}'),
+    ).toBeGreaterThan(1);
+    expect(value('distillguard_gateway_upstream_errors_total{kind="connection"}')).toBeGreaterThan(0);
+    expect(value('distillguard_gateway_upstream_errors_total{kind="stream_cut"}')).toBeGreaterThan(0);
+    expect(
+      value('distillguard_gateway_request_duration_seconds_count{route="/v1/messages"}'),
+    ).toBeGreaterThan(3);
+    expect(text).not.toContain(CLIENT_KEY);
+    expect(text).not.toContain(UPSTREAM_KEY);
   });
 });

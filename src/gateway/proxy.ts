@@ -19,6 +19,7 @@ import { Pool } from "undici";
 import type { AccountRecord, ExchangeRecord } from "../contract/index.js";
 import { readBody } from "./_body.js";
 import { captureFor } from "./capture.js";
+import { GatewayMetrics } from "./metrics.js";
 import type { Decision, Policy } from "./policy.js";
 import type { LiveScorer, Standing } from "./scoring.js";
 
@@ -67,6 +68,8 @@ export interface GatewayConfig {
   readonly onDecision?: (decision: Decision, caller: Caller, acted: boolean) => void;
   /** the `protect` action's hook: output protection (a later part); default a no-op */
   readonly protect?: (caller: Caller, decision: Decision) => void;
+  /** hex SHA-256 of the keys that may read GET /metrics (none: the endpoint is off) */
+  readonly adminKeys?: readonly string[];
 }
 
 /** Who is calling, as the gateway established it. */
@@ -81,6 +84,7 @@ export interface Caller {
 export interface Gateway {
   readonly url: string;
   readonly server: Server;
+  readonly metrics: GatewayMetrics;
   close(): Promise<void>;
 }
 
@@ -299,10 +303,41 @@ export async function startGateway(
     });
   }
 
+  const metrics = new GatewayMetrics();
+  const admins = new Set((config.adminKeys ?? []).map((k) => k.toLowerCase()));
+
+  const serveMetrics = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const presented = presentedKey(req.headers);
+    if (admins.size === 0 || presented === undefined || !admins.has(hashKey(presented))) {
+      apiError(
+        res,
+        "openai",
+        admins.size === 0 ? 404 : 401,
+        "authentication_error",
+        "metrics need an admin key",
+      );
+      return;
+    }
+    const text = await metrics.text();
+    res.writeHead(200, { "content-type": metrics.contentType, "content-length": Buffer.byteLength(text) });
+    res.end(text);
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const started = process.hrtime.bigint();
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     const query = (req.url ?? "").slice(path.length);
+    if (req.method === "GET" && path === "/metrics") {
+      await serveMetrics(req, res);
+      return;
+    }
     const kind = routeOf(req.method ?? "", path, req.headers);
+    const route = kind === undefined ? "other" : path;
+    const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9;
+    res.once("close", () => {
+      metrics.requests.inc({ route, status: String(res.statusCode) });
+      metrics.duration.observe({ route }, seconds());
+    });
     if (kind === undefined) {
       apiError(res, "openai", 404, "not_found_error", `no route for ${req.method} ${path}`);
       return;
@@ -337,6 +372,7 @@ export async function startGateway(
         account: config.accounts?.get(caller.accountId),
       });
       const acting = !config.dryRun && decision.action !== "allow";
+      metrics.decisions.inc({ action: decision.action, acted: String(acting) });
       config.onDecision?.(decision, caller, acting);
       if (acting && enforce(res, kind, decision)) return;
       if (acting && decision.action === "protect") config.protect?.(caller, decision);
@@ -370,6 +406,7 @@ export async function startGateway(
       if (abort.signal.aborted) return;
       const code = (err as { code?: string }).code;
       const timedOut = code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_CONNECT_TIMEOUT";
+      metrics.upstreamErrors.inc({ kind: timedOut ? "timeout" : "connection" });
       apiError(
         res,
         kind,
@@ -379,6 +416,7 @@ export async function startGateway(
       );
       return;
     }
+    metrics.firstByte.observe({ route }, seconds());
     res.writeHead(upstream.statusCode, clientHeaders(upstream.headers));
     res.flushHeaders();
     const scorer = config.scorer;
@@ -406,6 +444,7 @@ export async function startGateway(
       else await pipeline(upstream.body, res);
     } catch {
       // a reset upstream mid-stream, or a client gone: the client sees the connection end
+      if (!abort.signal.aborted) metrics.upstreamErrors.inc({ kind: "stream_cut" });
       if (!res.destroyed) res.destroy();
       return;
     }
@@ -440,6 +479,7 @@ export async function startGateway(
   return {
     url: `http://${host}:${addr.port}`,
     server,
+    metrics,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
