@@ -42,3 +42,4 @@ export {
   upstreamHeaders,
 } from "./proxy.js";
 export { LiveScorer, type LiveScorerOptions, type Standing } from "./scoring.js";
+export { type Signup, type SignupRisk, SignupSchema, signupRisk, type Verification } from "./signup.js";

@@ -17,11 +17,14 @@ import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Pool } from "undici";
 import type { AccountRecord, ExchangeRecord } from "../contract/index.js";
+import { DEFAULT_UNSUPPORTED_REGIONS } from "../verdicts/index.js";
 import { readBody } from "./_body.js";
+import { checkAgainst } from "./_json.js";
 import { captureFor } from "./capture.js";
 import { GatewayMetrics } from "./metrics.js";
 import type { Decision, Policy } from "./policy.js";
 import type { LiveScorer, Standing } from "./scoring.js";
+import { type Signup, SignupSchema, signupRisk } from "./signup.js";
 
 export type UpstreamKind = "anthropic" | "openai";
 
@@ -68,7 +71,7 @@ export interface GatewayConfig {
   readonly onDecision?: (decision: Decision, caller: Caller, acted: boolean) => void;
   /** the `protect` action's hook: output protection (a later part); default a no-op */
   readonly protect?: (caller: Caller, decision: Decision) => void;
-  /** hex SHA-256 of the keys that may read GET /metrics (none: the endpoint is off) */
+  /** hex SHA-256 of the admin keys: GET /metrics and POST /distillguard/v1/signup-risk (none: both off) */
   readonly adminKeys?: readonly string[];
 }
 
@@ -323,12 +326,42 @@ export async function startGateway(
     res.end(text);
   };
 
+  const unsupported = new Set(DEFAULT_UNSUPPORTED_REGIONS);
+  const serveSignupRisk = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const presented = presentedKey(req.headers);
+    if (presented === undefined || !admins.has(hashKey(presented))) {
+      apiError(res, "openai", 401, "authentication_error", "sign-up risk needs an admin key");
+      return;
+    }
+    if (!config.scorer) {
+      apiError(res, "openai", 501, "not_found_error", "this gateway runs without a scorer");
+      return;
+    }
+    const body = await readBody(req, 64 * 1024);
+    let input: Signup;
+    try {
+      const raw: unknown = JSON.parse(body?.toString("utf8") ?? "");
+      checkAgainst(SignupSchema, "body", raw, (m) => new Error(m));
+      input = raw as Signup;
+    } catch (err) {
+      apiError(res, "openai", 400, "invalid_request_error", (err as Error).message.slice(0, 500));
+      return;
+    }
+    const text = JSON.stringify(signupRisk(config.scorer.detector, input, unsupported));
+    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+    res.end(text);
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = process.hrtime.bigint();
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     const query = (req.url ?? "").slice(path.length);
     if (req.method === "GET" && path === "/metrics") {
       await serveMetrics(req, res);
+      return;
+    }
+    if (req.method === "POST" && path === "/distillguard/v1/signup-risk") {
+      await serveSignupRisk(req, res);
       return;
     }
     const kind = routeOf(req.method ?? "", path, req.headers);

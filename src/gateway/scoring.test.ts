@@ -21,6 +21,8 @@ const accounts = new Map<string, AccountRecord>([
       pathway: "standard",
       verified: false,
       signup_country: "US",
+      payment_fingerprint: "card-h",
+      signup_ip: "198.51.100.23",
     },
   ],
   [
@@ -45,6 +47,7 @@ beforeAll(async () => {
       { sha256: hashKey("key-c"), accountId: "cook" },
     ],
     scorer,
+    adminKeys: [hashKey("admin")],
     now: () => clock,
     onExchange: (_r, caller) => seen.push(caller),
   });
@@ -97,5 +100,41 @@ describe("real-time scoring", () => {
     expect(mine[0]?.standing).toBeUndefined();
     expect(mine.at(-1)?.standing?.flagged).toBe(true);
     expect(seen.filter((c) => c.accountId === "cook").every((c) => !c.standing?.flagged)).toBe(true);
+  });
+
+  it("scores a prospective account's sign-up against the flagged accounts' infrastructure", async () => {
+    const ask = (body: unknown, key = "admin"): Promise<Response> =>
+      fetch(`${gateway.url}/distillguard/v1/signup-risk`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+        body: JSON.stringify(body),
+      });
+    expect(scorer.standing("harvester")?.flagged).toBe(true);
+    type Answer = { risk: number; reasons: { signal: string }[]; verification: string };
+    const answer = async (body: unknown): Promise<Answer> => (await (await ask(body)).json()) as Answer;
+    const same = await answer({
+      payment_fingerprint: "card-h",
+      signup_ip: "198.51.100.23",
+      pathway: "education",
+    });
+    expect(same.reasons.map((r: { signal: string }) => r.signal)).toEqual(
+      expect.arrayContaining(["campaign_payment", "campaign_address", "programme_pathway"]),
+    );
+    expect(same.risk).toBeGreaterThan(0.5);
+    expect(["enhanced", "manual_review"]).toContain(same.verification);
+    const fresh = await answer({
+      payment_fingerprint: "card-new",
+      signup_ip: "203.0.113.50",
+      pathway: "standard",
+    });
+    expect(fresh).toMatchObject({ reasons: [], verification: "standard" });
+    expect(fresh.risk).toBeLessThan(0.1);
+    const region = await answer({ signup_country: "KP" });
+    expect(region.reasons[0]?.signal).toBe("unsupported_region");
+    // admins only; bad bodies are told which field is wrong
+    expect((await ask({}, "key-h")).status).toBe(401);
+    const bad = await ask({ payment_fingerprint: 7 });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toContain("/payment_fingerprint");
   });
 });

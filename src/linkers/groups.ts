@@ -337,6 +337,15 @@ export class GroupIndex {
     }
   }
 
+  /** The accounts that used a value so far (a shared group's members, or its one user), if any. */
+  accountsWith(kind: GroupKind, text: string): readonly string[] {
+    const value = keyOf(kind, text);
+    const g = this.groupsByKind.get(kind)?.get(value);
+    if (g) return [...g.members];
+    const one = this.young.get(kind)?.get(value) ?? this.old.get(kind)?.get(value);
+    return one === undefined ? [] : [one];
+  }
+
   /** What the index holds, by kind: for memory work (scripts/census.mjs) and tests. */
   census(): GroupCensus {
     const byKind: GroupCensus["byKind"] = {};
