@@ -293,6 +293,32 @@ describe("faults", () => {
     });
   });
 
+  it("answers 504 promptly when the upstream does not answer in time", async () => {
+    const slow = await startGateway({
+      upstreams: { openai: { url: upstream.url, apiKey: UPSTREAM_KEY } },
+      keys: [{ sha256: hashKey(CLIENT_KEY), accountId: "acct_test" }],
+      upstreamTimeoutMs: 300,
+    });
+    try {
+      const t0 = Date.now();
+      const r = await fetch(`${slow.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${CLIENT_KEY}`,
+          "x-mock-fault": "slow",
+          "x-mock-delay-ms": "3000",
+        },
+        body: JSON.stringify(chat),
+      });
+      expect(r.status).toBe(504);
+      expect(await r.json()).toMatchObject({ error: { type: "api_error", message: "upstream timed out" } });
+      expect(Date.now() - t0).toBeLessThan(2000);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it("ends the client's stream when the upstream's is cut mid-way", async () => {
     const r = await post("/v1/chat/completions", { ...chat, stream: true }, "midstream-reset");
     expect(r.status).toBe(200);
