@@ -1,5 +1,21 @@
-// Reading a request body with a size limit (shared by the gateway and the mock upstream).
-import type { IncomingMessage } from "node:http";
+// Request bodies in, JSON answers out (shared by the gateway and the mock upstream).
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+/** Answers with a JSON body (and its length), plus any extra header fields. */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
 
 /** The whole body, or undefined once it passes `limit` bytes (the rest is drained). */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {

@@ -9,7 +9,7 @@
 // is cut after its first events), `slow` (the answer waits `x-mock-delay-ms`, default 5 s).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { readBody } from "./_body.js";
+import { readBody, sendJson } from "./_body.js";
 
 export interface MockUpstreamOptions {
   /** default 127.0.0.1 */
@@ -39,21 +39,6 @@ type Block =
   | { type: "tool_use"; id: string; name: string; input: Record<string, unknown> };
 
 const MAX_BODY = 32 * 1024 * 1024;
-
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(text),
-    ...headers,
-  });
-  res.end(text);
-}
 
 /** The text of the last user turn, in either API's shape. */
 function lastUserText(messages: unknown): string {

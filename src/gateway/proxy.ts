@@ -18,7 +18,7 @@ import { pipeline } from "node:stream/promises";
 import { Pool } from "undici";
 import type { AccountRecord, ExchangeRecord } from "../contract/index.js";
 import { DEFAULT_UNSUPPORTED_REGIONS } from "../verdicts/index.js";
-import { readBody } from "./_body.js";
+import { readBody, sendJson } from "./_body.js";
 import { checkAgainst } from "./_json.js";
 import { captureFor } from "./capture.js";
 import { GatewayMetrics } from "./metrics.js";
@@ -217,13 +217,7 @@ function apiError(
     kind === "anthropic"
       ? { type: "error", error: { type, message }, ...extra }
       : { error: { message, type, code: null, ...extra } };
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(text),
-    ...headers,
-  });
-  res.end(text);
+  sendJson(res, status, body, headers);
 }
 
 /** Answers for a policy decision that stops the request; returns whether it did. */
@@ -347,9 +341,7 @@ export async function startGateway(
       apiError(res, "openai", 400, "invalid_request_error", (err as Error).message.slice(0, 500));
       return;
     }
-    const text = JSON.stringify(signupRisk(config.scorer.detector, input, unsupported));
-    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-    res.end(text);
+    sendJson(res, 200, signupRisk(config.scorer.detector, input, unsupported));
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
