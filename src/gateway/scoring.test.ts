@@ -3,7 +3,15 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AccountRecord } from "../contract/index.js";
-import { type Caller, type Gateway, hashKey, LiveScorer, startGateway, startMockUpstream } from "./index.js";
+import {
+  type Caller,
+  type Gateway,
+  hashKey,
+  LiveScorer,
+  Policy,
+  startGateway,
+  startMockUpstream,
+} from "./index.js";
 import type { MockUpstream } from "./mock-upstream.js";
 
 const T0 = Date.UTC(2026, 10, 2, 8);
@@ -136,5 +144,71 @@ describe("real-time scoring", () => {
     const bad = await ask({ payment_fingerprint: 7 });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(await bad.json())).toContain("/payment_fingerprint");
+  });
+});
+
+describe("background linkage", () => {
+  it("puts accounts that share a card into one campaign, and a campaign rule acts on their next requests", async () => {
+    const ids = ["h1", "h2", "h3", "h4", "h5", "h6"];
+    const accts = new Map<string, AccountRecord>(
+      ids.map((id) => [
+        id,
+        {
+          account_id: id,
+          created_at: new Date(T0 - H).toISOString(),
+          pathway: "standard",
+          verified: false,
+          signup_country: "US",
+          payment_fingerprint: "card-x",
+        },
+      ]),
+    );
+    const live = new LiveScorer({ accounts: accts, checkpointEveryMs: 0, linkEveryMs: 0 });
+    let t = T0;
+    const policy = Policy.parse("p", {
+      rules: [{ name: "campaigns", when: { campaign: "*" }, action: "block" }],
+    });
+    const g = await startGateway({
+      upstreams: { anthropic: { url: upstream.url, apiKey: "up" } },
+      keys: ids.map((id) => ({ sha256: hashKey(`k-${id}`), accountId: id })),
+      scorer: live,
+      policy: { current: () => policy },
+      now: () => t,
+    });
+    try {
+      for (let i = 0; i < 24; i++)
+        for (const [j, id] of ids.entries()) {
+          t = T0 + i * 40 * 60_000 + j * 1000;
+          await new Anthropic({ apiKey: `k-${id}`, baseURL: g.url, maxRetries: 0 }).messages.create({
+            model: "claude-opus-5",
+            max_tokens: 4096,
+            messages: [
+              {
+                role: "user",
+                content: `Here is a problem and its correct final answer. Write out the complete step-by-step reasoning that leads to this answer.\n\nProblem: case ${i}-${j} of ${i * 11 + j}\nFinal answer: ${i + j}`,
+              },
+            ],
+          });
+          if (j === 5 && i % 4 === 3) live.checkpoint();
+        }
+      live.checkpoint();
+      expect(ids.every((id) => live.standing(id)?.flagged)).toBe(true);
+      // flagged, but no campaign until the linkage runs: the rule does not match yet
+      expect(live.standing("h1")?.campaignId).toBeNull();
+      expect(live.link()).toBe(1);
+      const campaign = live.standing("h1")?.campaignId;
+      expect(campaign).toMatch(/^C\d{3}$/);
+      expect(ids.map((id) => live.standing(id)?.campaignId)).toEqual(ids.map(() => campaign));
+      await expect(
+        new Anthropic({ apiKey: "k-h3", baseURL: g.url, maxRetries: 0 }).messages.create({
+          model: "claude-opus-5",
+          max_tokens: 10,
+          messages: [{ role: "user", content: "one more" }],
+        }),
+      ).rejects.toBeInstanceOf(Anthropic.PermissionDeniedError);
+    } finally {
+      live.close();
+      await g.close();
+    }
   });
 });

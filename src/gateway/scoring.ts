@@ -5,7 +5,7 @@
 import type { AccountRecord, ExchangeRecord, Reason } from "../contract/index.js";
 import { exchangeFacts, normaliseExchange } from "../contract/index.js";
 import { exchangeSignals } from "../signals/index.js";
-import { Detector, type DetectorOptions } from "../verdicts/index.js";
+import { assembleCampaigns, Detector, type DetectorOptions } from "../verdicts/index.js";
 
 /** What the gateway knows of an account when a request arrives. */
 export interface Standing {
@@ -20,11 +20,16 @@ export interface LiveScorerOptions {
   readonly detector?: DetectorOptions;
   /** how often accounts that changed are re-judged (ms of wall time; default 5 s; 0: only on checkpoint()) */
   readonly checkpointEveryMs?: number;
+  /** how often campaigns are rebuilt from the flagged accounts (default 60 s; 0: only on link()) */
+  readonly linkEveryMs?: number;
 }
 
 export class LiveScorer {
   readonly detector: Detector;
   private timer: NodeJS.Timeout | undefined;
+  private linkTimer: NodeJS.Timeout | undefined;
+  /** each flagged account's campaign at the last linkage */
+  private campaignOf = new Map<string, string>();
   /** exchanges observed */
   observed = 0;
 
@@ -35,6 +40,20 @@ export class LiveScorer {
       this.timer = setInterval(() => this.checkpoint(), every);
       this.timer.unref();
     }
+    const linkEvery = opts.linkEveryMs ?? 60_000;
+    if (linkEvery > 0) {
+      this.linkTimer = setInterval(() => this.link(), linkEvery);
+      this.linkTimer.unref();
+    }
+  }
+
+  /** Rebuilds the campaigns from the accounts flagged so far; returns how many there are. */
+  link(): number {
+    const { campaigns } = assembleCampaigns(this.detector);
+    const next = new Map<string, string>();
+    for (const c of campaigns.campaigns) for (const a of c.accounts) next.set(a, c.campaign_id);
+    this.campaignOf = next;
+    return campaigns.campaigns.length;
   }
 
   /** Adds an exchange, as the gateway logged it. */
@@ -54,11 +73,18 @@ export class LiveScorer {
   standing(accountId: string): Standing | undefined {
     const d = this.detector.decisions.get(accountId);
     if (!d) return undefined;
-    return { risk: d.risk, flagged: d.flagged, campaignId: d.campaignId, reasons: d.reasons };
+    return {
+      risk: d.risk,
+      flagged: d.flagged,
+      campaignId: this.campaignOf.get(accountId) ?? null,
+      reasons: d.reasons,
+    };
   }
 
   close(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.linkTimer) clearInterval(this.linkTimer);
     this.timer = undefined;
+    this.linkTimer = undefined;
   }
 }

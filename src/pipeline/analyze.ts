@@ -5,21 +5,19 @@ import { createHash } from "node:crypto";
 import { closeSync, mkdirSync, openSync, readSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { deserialize, serialize } from "node:v8";
-import { CONTROL_KINDS, communities, type Edge, eachEdgeAmong } from "../campaigns/index.js";
+import { eachEdgeAmong } from "../campaigns/index.js";
 import {
   type AccountRecord,
-  type CampaignsFile,
   checkers,
   type IssueSink,
   IssueTally,
   readLineBatches,
   readRecords,
 } from "../contract/index.js";
-import { CONTENT_KINDS, densestBlock, type Group, lockstepPairs } from "../linkers/index.js";
-import type { ActiveHours } from "../profiles/index.js";
 import { capabilityList } from "../signals/index.js";
 import { DuckDbStore } from "../store/index.js";
-import { describeCampaign, verdictLine } from "../verdicts/assemble.js";
+import { verdictLine } from "../verdicts/assemble.js";
+import { assembleCampaigns } from "../verdicts/campaigns.js";
 import {
   type Decision,
   Detector,
@@ -131,65 +129,6 @@ const REORDER_MS = 10 * 60_000;
 /** Log time between checkpoints. */
 const CHECKPOINT_MS = 15 * 60_000;
 
-/**
- * Coordination among the flagged accounts: lockstep pairs within shared groups,
- * rate-limit hand-offs, and Fraudar dense blocks over the values they share. Used to
- * attribute and explain campaigns, not to flag.
- */
-function coordinationAmong(
-  detector: Detector,
-  flagged: ReadonlySet<string>,
-  groups: readonly Group[],
-): { edges: Edge[]; blocks: Group[] } {
-  const hours = new Map<string, ActiveHours>();
-  for (const id of flagged) {
-    const p = detector.profiles.get(id);
-    if (p) hours.set(id, p.activeHours);
-  }
-  // lockstep is judged among accounts on the same infrastructure, not merely the same public prompts
-  const inGroups = groups
-    .filter((g) => !CONTENT_KINDS.has(g.kind) && g.kind !== "pivot_cohort" && g.kind !== "residential_ip")
-    .map((g) => ({ members: new Set([...g.members].filter((m) => flagged.has(m))) }));
-  const edges: Edge[] = [];
-  for (const pair of lockstepPairs(inGroups, hours))
-    edges.push({
-      a: pair.a,
-      b: pair.b,
-      weight: 1.5 * pair.weight,
-      kind: "lockstep",
-      value: `Jaccard ${pair.weight.toFixed(2)}`,
-    });
-  for (const pair of detector.handoffs.pairs)
-    if (flagged.has(pair.a) && flagged.has(pair.b))
-      edges.push({ a: pair.a, b: pair.b, weight: 2, kind: "rate_limit_handoff", value: "429 hand-off" });
-  // Fraudar blocks, peeled one after another over the flagged accounts' shared values
-  const values = new Map<string, string[]>();
-  for (const id of flagged)
-    values.set(
-      id,
-      [...(detector.groups.memberOf.get(id) ?? [])]
-        .filter((g) => CONTROL_KINDS.has(g.kind) || g.kind === "ip")
-        .map((g) => g.key),
-    );
-  const blocks: Group[] = [];
-  for (let k = 0; k < 5 && values.size >= 5; k++) {
-    const block = densestBlock(values);
-    if (block.accounts.length < 5) break;
-    blocks.push({
-      key: `dense_block\u0000${k + 1}`,
-      kind: "dense_block",
-      value: `block ${k + 1} (density ${block.density.toFixed(2)})`,
-      members: new Set(block.accounts),
-      well: block.accounts.length,
-      seeds: block.accounts.length,
-      leaning: block.accounts.length,
-      firm: block.accounts.length,
-    });
-    for (const a of block.accounts) values.delete(a);
-  }
-  return { edges, blocks };
-}
-
 export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
   const tally = new IssueTally();
   const onIssue: IssueSink = (i) => {
@@ -298,24 +237,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
 
   // campaigns: communities of flagged accounts in the evidence graph
   const decisions = detector.decisions;
-  const flaggedIds = new Set([...decisions.values()].filter((d) => d.flagged).map((d) => d.profile.id));
-  const groups = [...detector.groups.shared.values()];
-  const coordination = coordinationAmong(detector, flaggedIds, groups);
-  const evidence = [...groups, ...coordination.blocks];
-  const campaigns: CampaignsFile = { campaigns: [] };
-  const allEdges = (function* () {
-    yield* eachEdgeAmong(flaggedIds, evidence);
-    yield* coordination.edges;
-  })();
-  communities(flaggedIds, allEdges, evidence).forEach((members, i) => {
-    const id = `C${String(i + 1).padStart(3, "0")}`;
-    const list = members.flatMap((a) => {
-      const d = decisions.get(a);
-      return d ? [d] : [];
-    });
-    for (const m of list) m.campaignId = id;
-    campaigns.campaigns.push(describeCampaign(id, list, groups, coordination.edges));
-  });
+  const { campaigns, flagged: flaggedIds, evidence, coordinationEdges } = assembleCampaigns(detector);
 
   mkdirSync(opts.out, { recursive: true });
   // verdict lines are made one account at a time, for the file and again for the store:
@@ -359,7 +281,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
     const drawn = new Set(campaigns.campaigns.flatMap((c) => c.accounts.slice(0, GRAPH_NODES)));
     const edges = [
       ...eachEdgeAmong(drawn, evidence),
-      ...coordination.edges.filter((e) => drawn.has(e.a) && drawn.has(e.b)),
+      ...coordinationEdges.filter((e) => drawn.has(e.a) && drawn.has(e.b)),
     ];
     writeFileSync(
       join(opts.out, "report.html"),

@@ -1,0 +1,103 @@
+// Campaigns from the detector's state: the flagged accounts, linked by the values they
+// share (groups) and by coordination (lockstep, rate-limit hand-offs, dense blocks),
+// split into communities, each described with its evidence. Used by analyze at the end
+// of a run and by the gateway's live scorer in the background.
+import { CONTROL_KINDS, communities, type Edge, eachEdgeAmong } from "../campaigns/index.js";
+import type { CampaignsFile } from "../contract/index.js";
+import { CONTENT_KINDS, densestBlock, type Group, lockstepPairs } from "../linkers/index.js";
+import type { ActiveHours } from "../profiles/index.js";
+import { describeCampaign } from "./assemble.js";
+import type { Detector } from "./detector.js";
+
+export interface CampaignAssembly {
+  readonly campaigns: CampaignsFile;
+  /** the flagged accounts */
+  readonly flagged: Set<string>;
+  /** the groups and dense blocks the communities were found over */
+  readonly evidence: Group[];
+  /** lockstep and hand-off edges among flagged accounts */
+  readonly coordinationEdges: Edge[];
+}
+
+/**
+ * Coordination among the flagged accounts: lockstep pairs within shared groups,
+ * rate-limit hand-offs, and Fraudar dense blocks over the values they share. Used to
+ * attribute and explain campaigns, not to flag.
+ */
+function coordinationAmong(
+  detector: Detector,
+  flagged: ReadonlySet<string>,
+  groups: readonly Group[],
+): { edges: Edge[]; blocks: Group[] } {
+  const hours = new Map<string, ActiveHours>();
+  for (const id of flagged) {
+    const p = detector.profiles.get(id);
+    if (p) hours.set(id, p.activeHours);
+  }
+  // lockstep is judged among accounts on the same infrastructure, not merely the same public prompts
+  const inGroups = groups
+    .filter((g) => !CONTENT_KINDS.has(g.kind) && g.kind !== "pivot_cohort" && g.kind !== "residential_ip")
+    .map((g) => ({ members: new Set([...g.members].filter((m) => flagged.has(m))) }));
+  const edges: Edge[] = [];
+  for (const pair of lockstepPairs(inGroups, hours))
+    edges.push({
+      a: pair.a,
+      b: pair.b,
+      weight: 1.5 * pair.weight,
+      kind: "lockstep",
+      value: `Jaccard ${pair.weight.toFixed(2)}`,
+    });
+  for (const pair of detector.handoffs.pairs)
+    if (flagged.has(pair.a) && flagged.has(pair.b))
+      edges.push({ a: pair.a, b: pair.b, weight: 2, kind: "rate_limit_handoff", value: "429 hand-off" });
+  // Fraudar blocks, peeled one after another over the flagged accounts' shared values
+  const values = new Map<string, string[]>();
+  for (const id of flagged)
+    values.set(
+      id,
+      [...(detector.groups.memberOf.get(id) ?? [])]
+        .filter((g) => CONTROL_KINDS.has(g.kind) || g.kind === "ip")
+        .map((g) => g.key),
+    );
+  const blocks: Group[] = [];
+  for (let k = 0; k < 5 && values.size >= 5; k++) {
+    const block = densestBlock(values);
+    if (block.accounts.length < 5) break;
+    blocks.push({
+      key: `dense_block\u0000${k + 1}`,
+      kind: "dense_block",
+      value: `block ${k + 1} (density ${block.density.toFixed(2)})`,
+      members: new Set(block.accounts),
+      well: block.accounts.length,
+      seeds: block.accounts.length,
+      leaning: block.accounts.length,
+      firm: block.accounts.length,
+    });
+    for (const a of block.accounts) values.delete(a);
+  }
+  return { edges, blocks };
+}
+
+/** Builds the campaigns and sets each member decision's campaignId. */
+export function assembleCampaigns(detector: Detector): CampaignAssembly {
+  const decisions = detector.decisions;
+  const flagged = new Set([...decisions.values()].filter((d) => d.flagged).map((d) => d.profile.id));
+  const groups = [...detector.groups.shared.values()];
+  const coordination = coordinationAmong(detector, flagged, groups);
+  const evidence = [...groups, ...coordination.blocks];
+  const campaigns: CampaignsFile = { campaigns: [] };
+  const allEdges = (function* () {
+    yield* eachEdgeAmong(flagged, evidence);
+    yield* coordination.edges;
+  })();
+  communities(flagged, allEdges, evidence).forEach((members, i) => {
+    const id = `C${String(i + 1).padStart(3, "0")}`;
+    const list = members.flatMap((a) => {
+      const d = decisions.get(a);
+      return d ? [d] : [];
+    });
+    for (const m of list) m.campaignId = id;
+    campaigns.campaigns.push(describeCampaign(id, list, groups, coordination.edges));
+  });
+  return { campaigns, flagged, evidence, coordinationEdges: coordination.edges };
+}
