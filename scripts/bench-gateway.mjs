@@ -101,7 +101,7 @@ export async function benchGateway(root, opts = {}) {
     root,
     ["gateway", "--config", join(dir, "gateway.json")],
     { BENCH_UPSTREAM_KEY: upstreamKey },
-    /listening on (\S+?)[,\s]/,
+    /"url":"([^"]+)"/,
   );
   const rows = [];
   try {

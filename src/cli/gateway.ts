@@ -2,8 +2,12 @@
 // demo in front of the built-in mock upstream (--demo). distillguard mock-upstream: the
 // mock model API alone.
 import { randomBytes } from "node:crypto";
+import pino from "pino";
 import { type AccountRecord, checkers, readRecords } from "../contract/index.js";
 import {
+  type Caller,
+  type Decision,
+  type GatewayConfig,
   GatewayConfigError,
   hashKey,
   JsonlLog,
@@ -64,39 +68,6 @@ async function loadAccounts(file: string | undefined, io: Io): Promise<Map<strin
   return accounts;
 }
 
-/** The policy file, watched; decisions (never secrets or prompt text) as JSON lines on stderr. */
-function policyOptions(file: string | undefined, dryRun: boolean, io: Io) {
-  if (file === undefined) return { watch: undefined, options: {} };
-  let watch: PolicyFileWatch;
-  try {
-    watch = new PolicyFileWatch(file, (err) =>
-      io.stderr.write(
-        err ? `gateway: policy not reloaded: ${err.message}\n` : `gateway: policy reloaded from ${file}\n`,
-      ),
-    );
-  } catch (err) {
-    if (err instanceof PolicyError) throw new CLIError(err.message, "E_CONFIG");
-    throw err;
-  }
-  return {
-    watch,
-    options: {
-      policy: watch,
-      dryRun,
-      onDecision: (
-        d: { action: string; rule: string; reasons: readonly string[] },
-        c: { accountId: string },
-        acted: boolean,
-      ) => {
-        if (d.action !== "allow")
-          io.stderr.write(
-            `${JSON.stringify({ msg: "decision", account_id: c.accountId, action: d.action, rule: d.rule, reasons: d.reasons, acted })}\n`,
-          );
-      },
-    },
-  };
-}
-
 /** Resolves when the process is asked to stop (SIGINT or SIGTERM). */
 function untilStopped(): Promise<void> {
   return new Promise((resolve) => {
@@ -152,42 +123,40 @@ export async function runGateway(argv: readonly string[], io: Io): Promise<numbe
   );
   const host = stringOption(values.host);
   const configFile = stringOption(values.config);
-  const logDir = stringOption(values["log-dir"]);
   if (values.demo === true) {
     if (configFile) throw new CLIError("--demo runs without --config", "E_USAGE");
     const upstreamKey = `mock-${randomBytes(12).toString("hex")}`;
     const apiKey = `dg-demo-${randomBytes(16).toString("hex")}`;
     const adminKey = `dg-admin-${randomBytes(16).toString("hex")}`;
     const upstream = await startMockUpstream({ apiKey: upstreamKey });
-    const log = logDir === undefined ? undefined : new JsonlLog({ dir: logDir });
-    const accounts = await loadAccounts(stringOption(values.accounts), io);
-    const scorer = new LiveScorer({ accounts });
-    const policy = policyOptions(stringOption(values.policy), values["dry-run"] === true, io);
-    const gateway = await startGateway(
-      {
-        scorer,
-        accounts,
-        ...policy.options,
-        upstreams: {
-          anthropic: { url: upstream.url, apiKey: upstreamKey },
-          openai: { url: upstream.url, apiKey: upstreamKey },
+    try {
+      return await serve(
+        {
+          upstreams: {
+            anthropic: { url: upstream.url, apiKey: upstreamKey },
+            openai: { url: upstream.url, apiKey: upstreamKey },
+          },
+          keys: [{ sha256: hashKey(apiKey), accountId: "demo", orgId: undefined }],
+          adminKeys: [hashKey(adminKey)],
         },
-        keys: [{ sha256: hashKey(apiKey), accountId: "demo", orgId: undefined }],
-        adminKeys: [hashKey(adminKey)],
-        ...(log ? { onExchange: (r: unknown) => log.write(r) } : {}),
-      },
-      { host: host ?? "127.0.0.1", port: port ?? 0 },
-    );
-    io.stdout.write(
-      `base_url: ${gateway.url}\napi_key: ${apiKey}\nupstream_url: ${upstream.url}\nadmin_key: ${adminKey} (for GET /metrics)\n`,
-    );
-    await untilStopped();
-    await gateway.close();
-    await upstream.close();
-    await log?.close();
-    scorer.close();
-    policy.watch?.close();
-    return 0;
+        {
+          host: host ?? "127.0.0.1",
+          port: port ?? 0,
+          accounts: stringOption(values.accounts),
+          policy: stringOption(values.policy),
+          dryRun: values["dry-run"] === true,
+          logDir: stringOption(values["log-dir"]),
+          maxFileBytes: undefined,
+          announce: (url) =>
+            io.stdout.write(
+              `base_url: ${url}\napi_key: ${apiKey}\nupstream_url: ${upstream.url}\nadmin_key: ${adminKey} (for GET /metrics)\n`,
+            ),
+        },
+        io,
+      );
+    } finally {
+      await upstream.close();
+    }
   }
   if (!configFile) throw new CLIError(`expected --config FILE or --demo\n${GATEWAY_USAGE}`, "E_USAGE");
   let loaded: ReturnType<typeof loadGatewayConfig>;
@@ -197,13 +166,100 @@ export async function runGateway(argv: readonly string[], io: Io): Promise<numbe
     if (err instanceof GatewayConfigError) throw new CLIError(err.message, "E_CONFIG");
     throw err;
   }
-  const gateway = await startGateway(loaded.gateway, {
-    host: host ?? loaded.host,
-    port: port ?? loaded.port,
-  });
-  io.stderr.write(`gateway: listening on ${gateway.url}\n`);
+  return serve(
+    loaded.gateway,
+    {
+      host: host ?? loaded.host,
+      port: port ?? loaded.port,
+      accounts: stringOption(values.accounts) ?? loaded.accounts,
+      policy: stringOption(values.policy) ?? loaded.policy,
+      dryRun: values["dry-run"] === true,
+      logDir: stringOption(values["log-dir"]) ?? loaded.log?.dir,
+      maxFileBytes: loaded.log?.maxFileBytes,
+      announce: () => {},
+    },
+    io,
+  );
+}
+
+interface ServeOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly accounts: string | undefined;
+  readonly policy: string | undefined;
+  readonly dryRun: boolean;
+  readonly logDir: string | undefined;
+  readonly maxFileBytes: number | undefined;
+  /** tells the user where it listens (the demo prints its keys) */
+  readonly announce: (url: string) => void;
+}
+
+/**
+ * Runs a gateway until SIGINT or SIGTERM: the live scorer (with sign-up metadata), the
+ * policy file (watched), the exchange log, and structured logs (pino, JSON lines on
+ * stderr: never keys, prompts or answers).
+ */
+async function serve(config: GatewayConfig, o: ServeOptions, io: Io): Promise<number> {
+  const logger = pino(
+    { base: null, redact: ["authorization", "x-api-key", "*.authorization", "*.api_key"] },
+    io.stderr,
+  );
+  const accounts = await loadAccounts(o.accounts, io);
+  const scorer = new LiveScorer({ accounts });
+  let watch: PolicyFileWatch | undefined;
+  if (o.policy !== undefined) {
+    const file = o.policy;
+    try {
+      watch = new PolicyFileWatch(file, (err) => {
+        if (err) logger.warn({ file, error: err.message }, "policy not reloaded: the last good one stays");
+        else logger.info({ file }, "policy reloaded");
+      });
+    } catch (err) {
+      scorer.close();
+      if (err instanceof PolicyError) throw new CLIError(err.message, "E_CONFIG");
+      throw err;
+    }
+  }
+  const log =
+    o.logDir === undefined
+      ? undefined
+      : new JsonlLog({ dir: o.logDir, ...(o.maxFileBytes ? { maxFileBytes: o.maxFileBytes } : {}) });
+  const gateway = await startGateway(
+    {
+      ...config,
+      scorer,
+      accounts,
+      dryRun: o.dryRun,
+      ...(watch ? { policy: watch } : {}),
+      ...(log ? { onExchange: (r: unknown) => log.write(r) } : {}),
+      onDecision: (d: Decision, c: Caller, acted: boolean) => {
+        if (d.action !== "allow")
+          logger.info(
+            { account_id: c.accountId, action: d.action, rule: d.rule, reasons: d.reasons, acted },
+            "decision",
+          );
+      },
+    },
+    { host: o.host, port: o.port },
+  );
+  logger.info(
+    {
+      url: gateway.url,
+      upstreams: Object.keys(config.upstreams),
+      keys: config.keys.length,
+      policy: o.policy ?? null,
+      dry_run: o.dryRun,
+      log_dir: o.logDir ?? null,
+    },
+    "gateway listening",
+  );
+  o.announce(gateway.url);
   await untilStopped();
   await gateway.close();
+  await log?.close();
+  scorer.close();
+  watch?.close();
+  logger.info("gateway stopped");
   return 0;
 }
 

@@ -1,11 +1,17 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
-import { checkGatewayConfig, GatewayConfigError, hashKey, loadGatewayConfig } from "./index.js";
+import {
+  checkGatewayConfig,
+  GatewayConfigError,
+  hashKey,
+  loadGatewayConfig,
+  startMockUpstream,
+} from "./index.js";
 
 const BIN = new URL("../../bin/distillguard.js", import.meta.url).pathname;
 const BUILT = existsSync(new URL("../../dist/cli/main.js", import.meta.url));
@@ -107,5 +113,69 @@ describe.skipIf(!BUILT)("distillguard gateway --demo", () => {
       child.kill("SIGTERM");
     });
     expect(code).toBe(0);
+  });
+});
+
+describe.skipIf(!BUILT)("distillguard gateway --config", () => {
+  it("runs from a config file with its policy (dry run), exchange log and structured logs free of secrets", async () => {
+    const upstream = await startMockUpstream({ apiKey: "sk-up-secret" });
+    const dir = mkdtempSync(join(tmpdir(), "dg-gwcli-"));
+    writeFileSync(
+      join(dir, "gw.json"),
+      JSON.stringify({
+        listen: { port: 0 },
+        upstreams: { openai: { url: upstream.url, api_key_env: "DG_TEST_UP" } },
+        keys: [{ sha256: hashKey("client-secret"), account_id: "acct_cli" }],
+        log: { dir: join(dir, "log") },
+        policy: join(dir, "policy.json"),
+      }),
+    );
+    writeFileSync(
+      join(dir, "policy.json"),
+      JSON.stringify({ rules: [{ name: "everyone", when: {}, action: "block" }] }),
+    );
+    const child = spawn(process.execPath, [BIN, "gateway", "--config", join(dir, "gw.json"), "--dry-run"], {
+      env: { ...process.env, DG_TEST_UP: "sk-up-secret" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let err = "";
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stderr.on("data", (d) => {
+          err += String(d);
+          const m = err.match(/"url":"([^"]+)"/);
+          if (m?.[1]) resolve(m[1]);
+        });
+        child.on("exit", (code) => reject(new Error(`exited ${code}: ${err}`)));
+      });
+      const o = new OpenAI({ apiKey: "client-secret", baseURL: `${url}/v1`, maxRetries: 0 });
+      const r = await o.chat.completions.create({
+        model: "gpt-4.1-mini",
+        messages: [{ role: "user", content: "hi" }],
+      });
+      expect(r.choices[0]?.message.content).toContain("hi");
+    } finally {
+      await new Promise<void>((resolve) => {
+        child.on("exit", () => resolve());
+        child.kill("SIGTERM");
+      });
+      await upstream.close();
+    }
+    const lines = err
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.find((l) => l.msg === "decision")).toMatchObject({
+      account_id: "acct_cli",
+      action: "block",
+      acted: false,
+    });
+    expect(lines.at(-1)?.msg).toBe("gateway stopped");
+    expect(err).not.toContain("client-secret");
+    expect(err).not.toContain("sk-up-secret");
+    const logged = readdirSync(join(dir, "log"));
+    expect(logged).toHaveLength(1);
+    const rec = JSON.parse(readFileSync(join(dir, "log", logged[0] as string), "utf8").trim());
+    expect(rec).toMatchObject({ account_id: "acct_cli", api: "openai.chat", status: 200 });
   });
 });
