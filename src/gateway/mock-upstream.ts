@@ -26,7 +26,7 @@ export interface MockUpstream {
   readonly url: string;
   /** requests whose client (the gateway) went away before the answer was complete */
   readonly aborted: () => number;
-  /** requests received, newest last (method, path, the headers that matter, parsed body) */
+  /** the last 1,000 requests received, newest last (method, path, the headers that matter, parsed body) */
   readonly requests: { method: string; path: string; headers: Record<string, string>; body: unknown }[];
   close(): Promise<void>;
 }
@@ -39,6 +39,8 @@ type Block =
   | { type: "tool_use"; id: string; name: string; input: Record<string, unknown> };
 
 const MAX_BODY = 32 * 1024 * 1024;
+/** requests remembered for tests (the newest) */
+const REQUESTS_KEPT = 1000;
 
 /** The text of the last user turn, in either API's shape. */
 function lastUserText(messages: unknown): string {
@@ -333,6 +335,8 @@ export async function startMockUpstream(opts: MockUpstreamOptions): Promise<Mock
       if (typeof v === "string") kept[h] = v;
     }
     requests.push({ method: req.method ?? "", path, headers: kept, body });
+    // the last REQUESTS_KEPT only: a long demo or soak must not grow without bound
+    if (requests.length > REQUESTS_KEPT) requests.splice(0, requests.length - REQUESTS_KEPT);
     const presented = req.headers["x-api-key"] ?? req.headers.authorization?.replace(/^Bearer /, "");
     if (presented !== opts.apiKey) {
       sendJson(

@@ -42,9 +42,14 @@ export function lockstepPairs(
 }
 
 /** Remembers recent 429s by prompt to catch a refused request re-sent by another account. */
+/** Hand-off pairs kept as evidence; past this many they are counted, not kept (memory stays bounded). */
+export const MAX_HANDOFF_PAIRS = 200_000;
+
 export class HandoffWatch {
   private readonly recent = new Map<string, { account: string; ts: number }>();
   readonly pairs: Pair[] = [];
+  /** hand-offs seen after MAX_HANDOFF_PAIRS were kept */
+  dropped = 0;
 
   constructor(private readonly windowMs = 10_000) {}
 
@@ -54,7 +59,8 @@ export class HandoffWatch {
     const prev = this.recent.get(promptHash);
     if (prev && prev.account !== account && ts - prev.ts <= this.windowMs && ts >= prev.ts) {
       from = prev.account;
-      this.pairs.push({ a: prev.account, b: account, weight: 1 });
+      if (this.pairs.length < MAX_HANDOFF_PAIRS) this.pairs.push({ a: prev.account, b: account, weight: 1 });
+      else this.dropped++;
       this.recent.delete(promptHash);
     }
     if (status === 429) this.recent.set(promptHash, { account, ts });
