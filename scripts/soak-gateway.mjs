@@ -16,7 +16,7 @@ if (typeof globalThis.gc !== "function") {
   process.exit(2);
 }
 const root = resolve(import.meta.dirname, "..");
-const { startGateway, startMockUpstream, hashKey, LiveScorer } = await import(
+const { startGateway, startMockUpstream, keyDigest, LiveScorer } = await import(
   join(root, "dist/gateway/index.js")
 );
 
@@ -25,7 +25,7 @@ const scorer = new LiveScorer({ checkpointEveryMs: 5000, linkEveryMs: 30_000 });
 const accounts = Array.from({ length: 40 }, (_, i) => `soak_${i}`);
 const gateway = await startGateway({
   upstreams: { anthropic: { url: upstream.url, apiKey: "up" }, openai: { url: upstream.url, apiKey: "up" } },
-  keys: accounts.map((a) => ({ sha256: hashKey(`key-${a}`), accountId: a })),
+  keys: accounts.map((a) => ({ sha256: keyDigest(`key-${a}`), accountId: a })),
   scorer,
   upstreamTimeoutMs: 5000,
 });

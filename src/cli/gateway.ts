@@ -9,8 +9,8 @@ import {
   type Decision,
   type GatewayConfig,
   GatewayConfigError,
-  hashKey,
   JsonlLog,
+  keyDigest,
   LiveScorer,
   loadGatewayConfig,
   PolicyError,
@@ -52,6 +52,11 @@ export const MOCK_USAGE = `usage: distillguard mock-upstream [--port P] [--host 
 A mock model API speaking Anthropic Messages and OpenAI Chat Completions, streaming
 and tool use included, for demos and tests. Prints upstream_url and api_key (a fresh
 key unless --api-key is given).`;
+
+/** --port: 0 to 65535 (0: any free port). */
+function portOption(value: string | boolean | undefined): number | undefined {
+  return numberOption(value, "port", (n) => Number.isInteger(n) && n >= 0 && n <= 65535, "a port number");
+}
 
 /** Sign-up metadata by account, from a contract accounts file (bad lines reported and skipped). */
 async function loadAccounts(file: string | undefined, io: Io): Promise<Map<string, AccountRecord>> {
@@ -112,15 +117,10 @@ export async function runGateway(argv: readonly string[], io: Io): Promise<numbe
   if (values["hash-key"]) {
     const key = await readStdin();
     if (!key) throw new CLIError("--hash-key: no key on standard input", "E_USAGE");
-    io.stdout.write(`${hashKey(key)}\n`);
+    io.stdout.write(`${keyDigest(key)}\n`);
     return 0;
   }
-  const port = numberOption(
-    values.port,
-    "port",
-    (n) => Number.isInteger(n) && n >= 0 && n <= 65535,
-    "a port number",
-  );
+  const port = portOption(values.port);
   const host = stringOption(values.host);
   const configFile = stringOption(values.config);
   if (values.demo === true) {
@@ -136,8 +136,8 @@ export async function runGateway(argv: readonly string[], io: Io): Promise<numbe
             anthropic: { url: upstream.url, apiKey: upstreamKey },
             openai: { url: upstream.url, apiKey: upstreamKey },
           },
-          keys: [{ sha256: hashKey(apiKey), accountId: "demo", orgId: undefined }],
-          adminKeys: [hashKey(adminKey)],
+          keys: [{ sha256: keyDigest(apiKey), accountId: "demo", orgId: undefined }],
+          adminKeys: [keyDigest(adminKey)],
         },
         {
           host: host ?? "127.0.0.1",
@@ -275,12 +275,7 @@ export async function runMockUpstream(argv: readonly string[], io: Io): Promise<
   }
   if (positionals.length > 0)
     throw new CLIError(`unexpected argument "${positionals[0]}"\n${MOCK_USAGE}`, "E_USAGE");
-  const port = numberOption(
-    values.port,
-    "port",
-    (n) => Number.isInteger(n) && n >= 0 && n <= 65535,
-    "a port number",
-  );
+  const port = portOption(values.port);
   const apiKey = stringOption(values["api-key"]) ?? `mock-${randomBytes(12).toString("hex")}`;
   const upstream = await startMockUpstream({
     apiKey,

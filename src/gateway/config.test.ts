@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import {
   checkGatewayConfig,
   GatewayConfigError,
-  hashKey,
+  keyDigest,
   loadGatewayConfig,
   startMockUpstream,
 } from "./index.js";
@@ -19,7 +19,7 @@ const BUILT = existsSync(new URL("../../dist/cli/main.js", import.meta.url));
 const good = {
   listen: { port: 9090 },
   upstreams: { anthropic: { url: "https://api.anthropic.com", api_key_env: "UP_KEY" } },
-  keys: [{ sha256: hashKey("k1").toUpperCase(), account_id: "a1", org_id: "o1" }],
+  keys: [{ sha256: keyDigest("k1").toUpperCase(), account_id: "a1", org_id: "o1" }],
 };
 
 describe("gateway configuration", () => {
@@ -28,7 +28,7 @@ describe("gateway configuration", () => {
     expect(c.port).toBe(9090);
     expect(c.host).toBe("127.0.0.1");
     expect(c.gateway.upstreams.anthropic).toEqual({ url: "https://api.anthropic.com", apiKey: "sk-1" });
-    expect(c.gateway.keys).toEqual([{ sha256: hashKey("k1"), accountId: "a1", orgId: "o1" }]);
+    expect(c.gateway.keys).toEqual([{ sha256: keyDigest("k1"), accountId: "a1", orgId: "o1" }]);
   });
 
   it("names the file and the field of each mistake", () => {
@@ -125,7 +125,7 @@ describe.skipIf(!BUILT)("distillguard gateway --config", () => {
       JSON.stringify({
         listen: { port: 0 },
         upstreams: { openai: { url: upstream.url, api_key_env: "DG_TEST_UP" } },
-        keys: [{ sha256: hashKey("client-secret"), account_id: "acct_cli" }],
+        keys: [{ sha256: keyDigest("client-secret"), account_id: "acct_cli" }],
         log: { dir: join(dir, "log") },
         policy: join(dir, "policy.json"),
       }),

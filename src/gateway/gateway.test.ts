@@ -8,7 +8,7 @@ import {
   clientAddress,
   clientHeaders,
   type Gateway,
-  hashKey,
+  keyDigest,
   startGateway,
   upstreamHeaders,
 } from "./index.js";
@@ -27,8 +27,8 @@ beforeAll(async () => {
       anthropic: { url: upstream.url, apiKey: UPSTREAM_KEY },
       openai: { url: `${upstream.url}/`, apiKey: UPSTREAM_KEY },
     },
-    keys: [{ sha256: hashKey(CLIENT_KEY), accountId: "acct_test", orgId: "org_test" }],
-    adminKeys: [hashKey("admin-secret")],
+    keys: [{ sha256: keyDigest(CLIENT_KEY), accountId: "acct_test", orgId: "org_test" }],
+    adminKeys: [keyDigest("admin-secret")],
   });
 });
 
@@ -296,7 +296,7 @@ describe("faults", () => {
   it("answers 504 promptly when the upstream does not answer in time", async () => {
     const slow = await startGateway({
       upstreams: { openai: { url: upstream.url, apiKey: UPSTREAM_KEY } },
-      keys: [{ sha256: hashKey(CLIENT_KEY), accountId: "acct_test" }],
+      keys: [{ sha256: keyDigest(CLIENT_KEY), accountId: "acct_test" }],
       upstreamTimeoutMs: 300,
     });
     try {

@@ -35,7 +35,7 @@ export {
   type Gateway,
   type GatewayConfig,
   type GatewayKey,
-  hashKey,
+  keyDigest,
   startGateway,
   type UpstreamConfig,
   type UpstreamKind,

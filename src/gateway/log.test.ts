@@ -9,7 +9,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkers, checkLines, type ExchangeRecord, type InputIssue } from "../contract/index.js";
 import { analyze } from "../pipeline/index.js";
-import { type Gateway, hashKey, JsonlLog, startGateway, startMockUpstream } from "./index.js";
+import { type Gateway, JsonlLog, keyDigest, startGateway, startMockUpstream } from "./index.js";
 import type { MockUpstream } from "./mock-upstream.js";
 
 const CLIENT_KEY = "dg-log-test-key";
@@ -24,7 +24,7 @@ beforeAll(async () => {
       anthropic: { url: upstream.url, apiKey: "up" },
       openai: { url: upstream.url, apiKey: "up" },
     },
-    keys: [{ sha256: hashKey(CLIENT_KEY), accountId: "acct_log", orgId: "org_log" }],
+    keys: [{ sha256: keyDigest(CLIENT_KEY), accountId: "acct_log", orgId: "org_log" }],
     onExchange: (r) => records.push(r),
   });
 });

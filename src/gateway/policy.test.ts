@@ -11,7 +11,7 @@ import {
   type Caller,
   type Decision,
   type Gateway,
-  hashKey,
+  keyDigest,
   Policy,
   PolicyError,
   PolicyFileWatch,
@@ -56,7 +56,7 @@ beforeAll(async () => {
       anthropic: { url: upstream.url, apiKey: "up" },
       openai: { url: upstream.url, apiKey: "up" },
     },
-    keys: ACCOUNTS.map((a) => ({ sha256: hashKey(`key-${a}`), accountId: a })),
+    keys: ACCOUNTS.map((a) => ({ sha256: keyDigest(`key-${a}`), accountId: a })),
     accounts,
     protect: (c: Caller) => protectedCalls.push(c),
   };

@@ -97,7 +97,8 @@ function trimSlashes(path: string): string {
   return path.slice(0, end);
 }
 
-export function hashKey(key: string): string {
+/** Hex SHA-256 of a client or admin key: what the configuration stores instead of the key. */
+export function keyDigest(key: string): string {
   return createHash("sha256").update(key, "utf8").digest("hex");
 }
 
@@ -303,9 +304,13 @@ export async function startGateway(
   const metrics = new GatewayMetrics();
   const admins = new Set((config.adminKeys ?? []).map((k) => k.toLowerCase()));
 
-  const serveMetrics = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const isAdmin = (req: IncomingMessage): boolean => {
     const presented = presentedKey(req.headers);
-    if (admins.size === 0 || presented === undefined || !admins.has(hashKey(presented))) {
+    return presented !== undefined && admins.has(keyDigest(presented));
+  };
+
+  const serveMetrics = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (!isAdmin(req)) {
       apiError(
         res,
         "openai",
@@ -322,8 +327,7 @@ export async function startGateway(
 
   const unsupported = new Set(DEFAULT_UNSUPPORTED_REGIONS);
   const serveSignupRisk = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const presented = presentedKey(req.headers);
-    if (presented === undefined || !admins.has(hashKey(presented))) {
+    if (!isAdmin(req)) {
       apiError(res, "openai", 401, "authentication_error", "sign-up risk needs an admin key");
       return;
     }
@@ -368,7 +372,7 @@ export async function startGateway(
       return;
     }
     const presented = presentedKey(req.headers);
-    const key = presented === undefined ? undefined : keys.get(hashKey(presented));
+    const key = presented === undefined ? undefined : keys.get(keyDigest(presented));
     if (!key) {
       apiError(res, kind, 401, "authentication_error", "invalid API key for this gateway");
       return;
@@ -403,8 +407,17 @@ export async function startGateway(
       if (acting && decision.action === "protect") config.protect?.(caller, decision);
     }
     const arrived = now();
+    const scorer = config.scorer;
+    const log =
+      config.onExchange || scorer
+        ? (record: ExchangeRecord): void => {
+            config.onExchange?.(record, caller);
+            scorer?.observe(record);
+          }
+        : undefined;
+    // the request is read as JSON only when the exchange is recorded
     let request: Record<string, unknown> | undefined;
-    if (body !== undefined && body.length > 0) {
+    if (log && body !== undefined && body.length > 0) {
       try {
         const v: unknown = JSON.parse(body.toString("utf8"));
         if (v !== null && typeof v === "object" && !Array.isArray(v)) request = v as Record<string, unknown>;
@@ -444,14 +457,6 @@ export async function startGateway(
     metrics.firstByte.observe({ route }, seconds());
     res.writeHead(upstream.statusCode, clientHeaders(upstream.headers));
     res.flushHeaders();
-    const scorer = config.scorer;
-    const log =
-      config.onExchange || scorer
-        ? (record: ExchangeRecord): void => {
-            config.onExchange?.(record, caller);
-            scorer?.observe(record);
-          }
-        : undefined;
     const type = String(upstream.headers["content-type"] ?? "");
     const capture = log && request ? captureFor(kind, type.startsWith("text/event-stream")) : undefined;
     try {

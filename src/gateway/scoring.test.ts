@@ -6,7 +6,7 @@ import type { AccountRecord } from "../contract/index.js";
 import {
   type Caller,
   type Gateway,
-  hashKey,
+  keyDigest,
   LiveScorer,
   Policy,
   startGateway,
@@ -51,11 +51,11 @@ beforeAll(async () => {
   gateway = await startGateway({
     upstreams: { anthropic: { url: upstream.url, apiKey: "up" } },
     keys: [
-      { sha256: hashKey("key-h"), accountId: "harvester" },
-      { sha256: hashKey("key-c"), accountId: "cook" },
+      { sha256: keyDigest("key-h"), accountId: "harvester" },
+      { sha256: keyDigest("key-c"), accountId: "cook" },
     ],
     scorer,
-    adminKeys: [hashKey("admin")],
+    adminKeys: [keyDigest("admin")],
     now: () => clock,
     onExchange: (_r, caller) => seen.push(caller),
   });
@@ -170,7 +170,7 @@ describe("background linkage", () => {
     });
     const g = await startGateway({
       upstreams: { anthropic: { url: upstream.url, apiKey: "up" } },
-      keys: ids.map((id) => ({ sha256: hashKey(`k-${id}`), accountId: id })),
+      keys: ids.map((id) => ({ sha256: keyDigest(`k-${id}`), accountId: id })),
       scorer: live,
       policy: { current: () => policy },
       now: () => t,
