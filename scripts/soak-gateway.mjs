@@ -16,12 +16,13 @@ if (typeof globalThis.gc !== "function") {
   process.exit(2);
 }
 const root = resolve(import.meta.dirname, "..");
-const { startGateway, startMockUpstream, keyDigest, LiveScorer } = await import(
+const { startGateway, startMockUpstream, keyDigest, ThreadScorer } = await import(
   join(root, "dist/gateway/index.js")
 );
 
 const upstream = await startMockUpstream({ apiKey: "up" });
-const scorer = new LiveScorer({ checkpointEveryMs: 5000, linkEveryMs: 30_000 });
+// scoring as the gateway command runs it: the detector on a worker thread (its heap is in the RSS)
+const scorer = await ThreadScorer.start({ checkpointEveryMs: 5000, linkEveryMs: 30_000 });
 const accounts = Array.from({ length: 40 }, (_, i) => `soak_${i}`);
 const gateway = await startGateway({
   upstreams: { anthropic: { url: upstream.url, apiKey: "up" }, openai: { url: upstream.url, apiKey: "up" } },
@@ -110,7 +111,7 @@ await sample();
 await pool.close();
 await gateway.close();
 await upstream.close();
-scorer.close();
+await scorer.close();
 
 // after the warm-up (the first minute: pools, JIT, the detector's per-account state), memory holds
 const settled = samples.filter((s) => s.seconds >= 60);

@@ -6,15 +6,17 @@ import pino from "pino";
 import { type AccountRecord, checkers, readRecords } from "../contract/index.js";
 import {
   type Caller,
+  createScorer,
   type Decision,
   type GatewayConfig,
   GatewayConfigError,
   JsonlLog,
   keyDigest,
-  LiveScorer,
   loadGatewayConfig,
   PolicyError,
   PolicyFileWatch,
+  type Scorer,
+  type ScoringSettings,
   startGateway,
   startMockUpstream,
 } from "../gateway/index.js";
@@ -43,6 +45,10 @@ upstream's key, which never reaches clients or logs.
   --dry-run      decide and log every decision, never act
   --log-dir DIR  log every exchange as contract JSON Lines in rotating files there
                  (the config's "log": {"dir", "max_file_bytes"} does the same)
+  --db FILE      the DuckDB store (as analyze --db): the scorer continues from its saved
+                 state and saves exchanges, verdicts, campaigns and state to it every
+                 minute and at exit (the config's "store": {"path", "save_every_ms"})
+  --scoring M    thread (default: the detector on a worker thread), inline, or off
   --port P       listening port (default: the config's, 8080; with --demo any free port)
   --host H       listening address (default 127.0.0.1)
   --hash-key     print the SHA-256 of the key on standard input, for the config's "keys"`;
@@ -105,6 +111,8 @@ export async function runGateway(argv: readonly string[], io: Io): Promise<numbe
       accounts: { type: "string" },
       policy: { type: "string" },
       "dry-run": { type: "boolean" },
+      db: { type: "string" },
+      scoring: { type: "string" },
     },
     GATEWAY_USAGE,
   );
@@ -122,6 +130,11 @@ export async function runGateway(argv: readonly string[], io: Io): Promise<numbe
   }
   const port = portOption(values.port);
   const host = stringOption(values.host);
+  const scoringMode = stringOption(values.scoring);
+  if (scoringMode !== undefined && !["thread", "inline", "off"].includes(scoringMode))
+    throw new CLIError(`--scoring: expected thread, inline or off, got "${scoringMode}"`, "E_USAGE");
+  const mode = scoringMode as ScoringSettings["mode"] | undefined;
+  const db = stringOption(values.db);
   const configFile = stringOption(values.config);
   if (values.demo === true) {
     if (configFile) throw new CLIError("--demo runs without --config", "E_USAGE");
@@ -147,6 +160,8 @@ export async function runGateway(argv: readonly string[], io: Io): Promise<numbe
           dryRun: values["dry-run"] === true,
           logDir: stringOption(values["log-dir"]),
           maxFileBytes: undefined,
+          scoring: { mode: mode ?? "thread", checkpointEveryMs: undefined, linkEveryMs: undefined },
+          store: db === undefined ? undefined : { path: db, saveEveryMs: undefined },
           announce: (url) =>
             io.stdout.write(
               `base_url: ${url}\napi_key: ${apiKey}\nupstream_url: ${upstream.url}\nadmin_key: ${adminKey} (for GET /metrics)\n`,
@@ -176,6 +191,8 @@ export async function runGateway(argv: readonly string[], io: Io): Promise<numbe
       dryRun: values["dry-run"] === true,
       logDir: stringOption(values["log-dir"]) ?? loaded.log?.dir,
       maxFileBytes: loaded.log?.maxFileBytes,
+      scoring: mode === undefined ? loaded.scoring : { ...loaded.scoring, mode },
+      store: db === undefined ? loaded.store : { path: db, saveEveryMs: loaded.store?.saveEveryMs },
       announce: () => {},
     },
     io,
@@ -190,6 +207,8 @@ interface ServeOptions {
   readonly dryRun: boolean;
   readonly logDir: string | undefined;
   readonly maxFileBytes: number | undefined;
+  readonly scoring: ScoringSettings;
+  readonly store: { readonly path: string; readonly saveEveryMs: number | undefined } | undefined;
   /** tells the user where it listens (the demo prints its keys) */
   readonly announce: (url: string) => void;
 }
@@ -205,7 +224,34 @@ async function serve(config: GatewayConfig, o: ServeOptions, io: Io): Promise<nu
     io.stderr,
   );
   const accounts = await loadAccounts(o.accounts, io);
-  const scorer = new LiveScorer({ accounts });
+  if (o.store && o.scoring.mode === "off")
+    throw new CLIError("a store (--db or the config's store) needs scoring: drop --scoring off", "E_USAGE");
+  let scorer: Scorer | undefined;
+  if (o.scoring.mode !== "off") {
+    try {
+      scorer = await createScorer({
+        accounts,
+        thread: o.scoring.mode === "thread",
+        ...(o.scoring.checkpointEveryMs ? { checkpointEveryMs: o.scoring.checkpointEveryMs } : {}),
+        ...(o.scoring.linkEveryMs ? { linkEveryMs: o.scoring.linkEveryMs } : {}),
+        ...(o.store
+          ? {
+              store: {
+                path: o.store.path,
+                ...(o.store.saveEveryMs ? { saveEveryMs: o.store.saveEveryMs } : {}),
+              },
+            }
+          : {}),
+        onError: (what, err) =>
+          logger.error(
+            { step: what, error: err instanceof Error ? err.message : String(err) },
+            "scoring step failed",
+          ),
+      });
+    } catch (err) {
+      throw new CLIError(`${o.store ? "--db: " : ""}${(err as Error).message}`, "E_CONFIG");
+    }
+  }
   let watch: PolicyFileWatch | undefined;
   if (o.policy !== undefined) {
     const file = o.policy;
@@ -215,7 +261,7 @@ async function serve(config: GatewayConfig, o: ServeOptions, io: Io): Promise<nu
         else logger.info({ file }, "policy reloaded");
       });
     } catch (err) {
-      scorer.close();
+      await scorer?.close();
       if (err instanceof PolicyError) throw new CLIError(err.message, "E_CONFIG");
       throw err;
     }
@@ -224,14 +270,14 @@ async function serve(config: GatewayConfig, o: ServeOptions, io: Io): Promise<nu
     o.logDir === undefined
       ? undefined
       : new JsonlLog({ dir: o.logDir, ...(o.maxFileBytes ? { maxFileBytes: o.maxFileBytes } : {}) });
-  const gateway = await startGateway(
+  const started = startGateway(
     {
       ...config,
-      scorer,
+      ...(scorer ? { scorer } : {}),
       accounts,
       dryRun: o.dryRun,
       ...(watch ? { policy: watch } : {}),
-      ...(log ? { onExchange: (r: unknown) => log.write(r) } : {}),
+      ...(log ? { onExchange: (_r: unknown, _c: Caller, line: string) => log.writeLine(line) } : {}),
       onDecision: (d: Decision, c: Caller, acted: boolean) => {
         if (d.action !== "allow")
           logger.info(
@@ -242,6 +288,16 @@ async function serve(config: GatewayConfig, o: ServeOptions, io: Io): Promise<nu
     },
     { host: o.host, port: o.port },
   );
+  let gateway: Awaited<typeof started>;
+  try {
+    gateway = await started;
+  } catch (err) {
+    // e.g. the port is taken: nothing may keep the process alive
+    await scorer?.close();
+    watch?.close();
+    await log?.close();
+    throw err;
+  }
   logger.info(
     {
       url: gateway.url,
@@ -250,6 +306,8 @@ async function serve(config: GatewayConfig, o: ServeOptions, io: Io): Promise<nu
       policy: o.policy ?? null,
       dry_run: o.dryRun,
       log_dir: o.logDir ?? null,
+      scoring: o.scoring.mode,
+      store: o.store?.path ?? null,
     },
     "gateway listening",
   );
@@ -257,7 +315,11 @@ async function serve(config: GatewayConfig, o: ServeOptions, io: Io): Promise<nu
   await untilStopped();
   await gateway.close();
   await log?.close();
-  scorer.close();
+  try {
+    await scorer?.close();
+  } catch (err) {
+    logger.error({ error: (err as Error).message }, "the last save to the store failed");
+  }
   watch?.close();
   logger.info("gateway stopped");
   return 0;

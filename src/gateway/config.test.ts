@@ -5,6 +5,7 @@ import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
+import { queryStore } from "../store/index.js";
 import {
   checkGatewayConfig,
   GatewayConfigError,
@@ -117,7 +118,7 @@ describe.skipIf(!BUILT)("distillguard gateway --demo", () => {
 });
 
 describe.skipIf(!BUILT)("distillguard gateway --config", () => {
-  it("runs from a config file with its policy (dry run), exchange log and structured logs free of secrets", async () => {
+  it("runs from a config file with its policy (dry run), exchange log, store and structured logs free of secrets", async () => {
     const upstream = await startMockUpstream({ apiKey: "sk-up-secret" });
     const dir = mkdtempSync(join(tmpdir(), "dg-gwcli-"));
     writeFileSync(
@@ -128,6 +129,7 @@ describe.skipIf(!BUILT)("distillguard gateway --config", () => {
         keys: [{ sha256: keyDigest("client-secret"), account_id: "acct_cli" }],
         log: { dir: join(dir, "log") },
         policy: join(dir, "policy.json"),
+        store: { path: join(dir, "gw.duckdb") },
       }),
     );
     writeFileSync(
@@ -177,5 +179,13 @@ describe.skipIf(!BUILT)("distillguard gateway --config", () => {
     expect(logged).toHaveLength(1);
     const rec = JSON.parse(readFileSync(join(dir, "log", logged[0] as string), "utf8").trim());
     expect(rec).toMatchObject({ account_id: "acct_cli", api: "openai.chat", status: 200 });
+    // the scorer (on its worker thread) saved the exchange and the account's verdict at exit
+    expect(lines.find((l) => l.msg === "gateway listening")).toMatchObject({ scoring: "thread" });
+    const stored = await queryStore(
+      join(dir, "gw.duckdb"),
+      "select (select count(*) from exchanges) n, (select list(account_id) from accounts) a",
+    );
+    expect(Number(stored.rows[0]?.n)).toBe(1);
+    expect(stored.rows[0]?.a).toEqual(["acct_cli"]);
   });
 });

@@ -68,6 +68,30 @@ export const GatewayConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    scoring: Type.Optional(
+      Type.Object(
+        {
+          mode: Type.Optional(
+            Type.Union([Type.Literal("thread"), Type.Literal("inline"), Type.Literal("off")], {
+              description:
+                "thread (default): the detector on a worker thread; inline: on the request thread; off: no scoring",
+            }),
+          ),
+          checkpoint_every_ms: Type.Optional(Type.Integer({ minimum: 100 })),
+          link_every_ms: Type.Optional(Type.Integer({ minimum: 1000 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    store: Type.Optional(
+      Type.Object(
+        {
+          path: Type.String({ minLength: 1, description: "DuckDB file, as analyze --db" }),
+          save_every_ms: Type.Optional(Type.Integer({ minimum: 1000 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     upstream_timeout_ms: Type.Optional(Type.Integer({ minimum: 1 })),
     max_body_bytes: Type.Optional(Type.Integer({ minimum: 1 })),
   },
@@ -90,6 +114,17 @@ export interface LoadedConfig {
   readonly accounts: string | undefined;
   /** where to log exchanges, if anywhere */
   readonly log: { readonly dir: string; readonly maxFileBytes: number | undefined } | undefined;
+  readonly scoring: ScoringSettings;
+  /** the DuckDB store the scorer saves to and continues from, if any */
+  readonly store: { readonly path: string; readonly saveEveryMs: number | undefined } | undefined;
+}
+
+export type ScoringMode = "thread" | "inline" | "off";
+
+export interface ScoringSettings {
+  readonly mode: ScoringMode;
+  readonly checkpointEveryMs: number | undefined;
+  readonly linkEveryMs: number | undefined;
 }
 
 /** Checks a parsed configuration and resolves its upstream keys from `env`. */
@@ -115,6 +150,12 @@ export function checkGatewayConfig(file: string, raw: unknown, env: NodeJS.Proce
     log: c.log === undefined ? undefined : { dir: c.log.dir, maxFileBytes: c.log.max_file_bytes },
     accounts: c.accounts,
     policy: c.policy,
+    scoring: {
+      mode: c.scoring?.mode ?? "thread",
+      checkpointEveryMs: c.scoring?.checkpoint_every_ms,
+      linkEveryMs: c.scoring?.link_every_ms,
+    },
+    store: c.store === undefined ? undefined : { path: c.store.path, saveEveryMs: c.store.save_every_ms },
     gateway: {
       upstreams,
       keys: c.keys.map((k) => ({ sha256: k.sha256.toLowerCase(), accountId: k.account_id, orgId: k.org_id })),

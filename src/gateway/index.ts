@@ -9,6 +9,8 @@ export {
   GatewayConfigSchema,
   type LoadedConfig,
   loadGatewayConfig,
+  type ScoringMode,
+  type ScoringSettings,
 } from "./config.js";
 export { JsonlLog, type JsonlLogOptions } from "./log.js";
 export {
@@ -41,5 +43,20 @@ export {
   type UpstreamKind,
   upstreamHeaders,
 } from "./proxy.js";
-export { LiveScorer, type LiveScorerOptions, type Standing } from "./scoring.js";
+export {
+  LiveScorer,
+  type LiveScorerOptions,
+  MAX_PENDING_STORE,
+  type SaveResult,
+  type Scorer,
+  type Standing,
+  type StandingUpdate,
+  type StoreOptions,
+} from "./scoring.js";
+export {
+  createScorer,
+  ThreadScorer,
+  type ThreadScorerOptions,
+  threadScoringAvailable,
+} from "./scoring-thread.js";
 export { type Signup, type SignupRisk, SignupSchema, signupRisk, type Verification } from "./signup.js";

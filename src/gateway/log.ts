@@ -39,7 +39,12 @@ export class JsonlLog {
   }
 
   write(record: unknown): void {
-    const line = `${JSON.stringify(record)}\n`;
+    this.writeLine(JSON.stringify(record));
+  }
+
+  /** Writes a line that is already JSON (without its newline). */
+  writeLine(json: string): void {
+    const line = `${json}\n`;
     this.pending.push(line);
     this.pendingBytes += line.length;
     if (this.pendingBytes >= 1 << 20) this.flush();

@@ -13,18 +13,16 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { Pool } from "undici";
+import { type Dispatcher, Pool } from "undici";
 import type { AccountRecord, ExchangeRecord } from "../contract/index.js";
 import { DEFAULT_UNSUPPORTED_REGIONS } from "../verdicts/index.js";
 import { readBody, sendJson } from "./_body.js";
 import { checkAgainst } from "./_json.js";
-import { captureFor } from "./capture.js";
+import { type Capture, captureFor } from "./capture.js";
 import { GatewayMetrics } from "./metrics.js";
 import type { Decision, Policy } from "./policy.js";
-import type { LiveScorer, Standing } from "./scoring.js";
-import { type Signup, SignupSchema, signupRisk } from "./signup.js";
+import type { Scorer, Standing } from "./scoring.js";
+import { type Signup, SignupSchema } from "./signup.js";
 
 export type UpstreamKind = "anthropic" | "openai";
 
@@ -56,9 +54,9 @@ export interface GatewayConfig {
    * record (src/contract): the request as sent, the response body (a stream assembled
    * into the body a non-streaming call returns) and the status.
    */
-  readonly onExchange?: (record: ExchangeRecord, caller: Caller) => void;
+  readonly onExchange?: (record: ExchangeRecord, caller: Caller, line: string) => void;
   /** scores each exchange with the detector; a request reads its account's standing from it */
-  readonly scorer?: LiveScorer;
+  readonly scorer?: Scorer;
   /** the clock (ms since the epoch); default Date.now */
   readonly now?: () => number;
   /** the policy in force (a PolicyFileWatch reloads its file); none: every request is allowed */
@@ -125,10 +123,13 @@ const NOT_FORWARDED = new Set([
   "forwarded",
 ]);
 
+const NO_TOKENS: ReadonlySet<string> = new Set();
+
 function connectionTokens(
   headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>,
-): Set<string> {
+): ReadonlySet<string> {
   const c = headers.connection;
+  if (c === undefined) return NO_TOKENS;
   const list = Array.isArray(c) ? c.join(",") : (c ?? "");
   return new Set(
     list
@@ -279,11 +280,99 @@ function presentedKey(headers: IncomingHttpHeaders): string | undefined {
   return undefined;
 }
 
+/** Valid keys remembered by the gateway so as not to hash them on every request. */
+const KNOWN_KEYS = 100_000;
+
+/** How a forwarded request ended. */
+type Outcome =
+  | { readonly kind: "done"; readonly status: number; readonly capture: Capture | undefined }
+  /** the client went away; the upstream request was cancelled */
+  | { readonly kind: "aborted" }
+  /** no answer from the upstream (nothing was sent to the client) */
+  | { readonly kind: "failed"; readonly error: Error }
+  /** the upstream's answer broke off part-way; the client's connection was ended */
+  | { readonly kind: "cut" };
+
+/**
+ * Forwards one request with undici's dispatcher interface and streams the answer to the
+ * client as it arrives: no stream objects, pipelines or abort controllers per request,
+ * and a small non-streamed answer leaves in one write (headers and body together; an
+ * event stream's headers are sent at once). The client's back-pressure pauses the
+ * upstream; the client going away aborts it. `onStart` sees the status and headers and
+ * may return a capture that is given every body chunk.
+ */
+function forward(
+  pool: Pool,
+  request: { path: string; method: "GET" | "POST"; headers: Record<string, string>; body: Buffer | null },
+  res: ServerResponse,
+  onStart: (status: number, headers: IncomingHttpHeaders) => Capture | undefined,
+): Promise<Outcome> {
+  return new Promise<Outcome>((resolve) => {
+    let controller: Dispatcher.DispatchController | undefined;
+    let gone = false;
+    let started = false;
+    let status = 0;
+    let capture: Capture | undefined;
+    const onClose = (): void => {
+      if (res.writableFinished || gone) return;
+      gone = true;
+      controller?.abort(new Error("the client closed the connection"));
+    };
+    res.once("close", onClose);
+    pool.dispatch(request, {
+      onRequestStart(c) {
+        controller = c;
+        if (gone) c.abort(new Error("the client closed the connection"));
+      },
+      onResponseStart(_c, statusCode, headers) {
+        if (statusCode < 200) return; // informational: not passed on
+        started = true;
+        status = statusCode;
+        capture = onStart(statusCode, headers);
+        res.writeHead(statusCode, clientHeaders(headers));
+        if (String(headers["content-type"] ?? "").startsWith("text/event-stream")) res.flushHeaders();
+      },
+      onResponseData(c, chunk) {
+        capture?.push(chunk);
+        if (!res.write(chunk)) {
+          c.pause();
+          res.once("drain", () => c.resume());
+        }
+      },
+      onResponseEnd() {
+        res.end();
+        resolve({ kind: "done", status, capture });
+      },
+      onResponseError(_c, error) {
+        if (gone) resolve({ kind: "aborted" });
+        else if (!started) resolve({ kind: "failed", error });
+        else {
+          res.destroy();
+          resolve({ kind: "cut" });
+        }
+      },
+    });
+  });
+}
+
 export async function startGateway(
   config: GatewayConfig,
   opts: { host?: string; port?: number } = {},
 ): Promise<Gateway> {
   const keys = new Map(config.keys.map((k) => [k.sha256.toLowerCase(), k]));
+  // valid keys already seen, so that a request does not hash its key again; unknown keys
+  // are not kept (nobody can fill this by guessing), and it is emptied if it grows past the cap
+  const known = new Map<string, GatewayKey>();
+  const lookupKey = (presented: string): GatewayKey | undefined => {
+    const hit = known.get(presented);
+    if (hit) return hit;
+    const key = keys.get(keyDigest(presented));
+    if (key) {
+      if (known.size >= KNOWN_KEYS) known.clear();
+      known.set(presented, key);
+    }
+    return key;
+  };
   const trusted = new Set(config.trustedProxies ?? []);
   const timeout = config.upstreamTimeoutMs ?? 120_000;
   const maxBody = config.maxBodyBytes ?? 32 * 1024 * 1024;
@@ -345,7 +434,7 @@ export async function startGateway(
       apiError(res, "openai", 400, "invalid_request_error", (err as Error).message.slice(0, 500));
       return;
     }
-    sendJson(res, 200, signupRisk(config.scorer.detector, input, unsupported));
+    sendJson(res, 200, await config.scorer.signupRisk(input, unsupported));
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -372,7 +461,7 @@ export async function startGateway(
       return;
     }
     const presented = presentedKey(req.headers);
-    const key = presented === undefined ? undefined : keys.get(keyDigest(presented));
+    const key = presented === undefined ? undefined : lookupKey(presented);
     if (!key) {
       apiError(res, kind, 401, "authentication_error", "invalid API key for this gateway");
       return;
@@ -411,8 +500,10 @@ export async function startGateway(
     const log =
       config.onExchange || scorer
         ? (record: ExchangeRecord): void => {
-            config.onExchange?.(record, caller);
-            scorer?.observe(record);
+            // one JSON line for the log and the scorer
+            const line = JSON.stringify(record);
+            config.onExchange?.(record, caller, line);
+            scorer?.observe(record, line);
           }
         : undefined;
     // the request is read as JSON only when the exchange is recorded
@@ -425,24 +516,24 @@ export async function startGateway(
         // not JSON: passed on as it is (the upstream will say what is wrong), not logged
       }
     }
-    // the client going away cancels the upstream request
-    const abort = new AbortController();
-    const onClose = (): void => {
-      if (!res.writableFinished) abort.abort();
-    };
-    res.on("close", onClose);
-    let upstream: Awaited<ReturnType<Pool["request"]>>;
-    try {
-      upstream = await target.pool.request({
+    const capturing = log !== undefined && request !== undefined;
+    const outcome = await forward(
+      target.pool,
+      {
         path: `${target.base}${path}${query}`,
         method: req.method === "POST" ? "POST" : "GET",
         headers: upstreamHeaders(req.headers, kind, target.upstream, caller.ip),
         body: body ?? null,
-        signal: abort.signal,
-      });
-    } catch (err) {
-      if (abort.signal.aborted) return;
-      const code = (err as { code?: string }).code;
+      },
+      res,
+      (_status, headers) => {
+        metrics.firstByte.observe({ route }, seconds());
+        const type = String(headers["content-type"] ?? "");
+        return capturing ? captureFor(kind, type.startsWith("text/event-stream")) : undefined;
+      },
+    );
+    if (outcome.kind === "failed") {
+      const code = (outcome.error as { code?: string }).code;
       const timedOut = code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_CONNECT_TIMEOUT";
       metrics.upstreamErrors.inc({ kind: timedOut ? "timeout" : "connection" });
       apiError(
@@ -454,30 +545,10 @@ export async function startGateway(
       );
       return;
     }
-    metrics.firstByte.observe({ route }, seconds());
-    res.writeHead(upstream.statusCode, clientHeaders(upstream.headers));
-    res.flushHeaders();
-    const type = String(upstream.headers["content-type"] ?? "");
-    const capture = log && request ? captureFor(kind, type.startsWith("text/event-stream")) : undefined;
-    try {
-      if (capture)
-        await pipeline(
-          upstream.body,
-          new Transform({
-            transform(chunk: Buffer, _enc, done) {
-              capture.push(chunk);
-              done(null, chunk);
-            },
-          }),
-          res,
-        );
-      else await pipeline(upstream.body, res);
-    } catch {
-      // a reset upstream mid-stream, or a client gone: the client sees the connection end
-      if (!abort.signal.aborted) metrics.upstreamErrors.inc({ kind: "stream_cut" });
-      if (!res.destroyed) res.destroy();
-      return;
-    }
+    if (outcome.kind === "cut") metrics.upstreamErrors.inc({ kind: "stream_cut" });
+    if (outcome.kind !== "done") return;
+    const capture = outcome.capture;
+    const upstream = { statusCode: outcome.status };
     if (log && request && capture)
       log({
         id: `gx_${arrived.toString(36)}${(++sequence).toString(36).padStart(6, "0")}`,

@@ -1,11 +1,24 @@
 // Real-time scoring in the gateway: each exchange the gateway passes on goes through the
 // same code as `analyze` (normalisation, per-exchange signals, the streaming detector);
-// accounts are re-judged by checkpoints on a timer, off the request path, and a request
-// reads its account's current standing in constant time.
+// accounts are re-judged by checkpoints on a timer and campaigns rebuilt by the linkage
+// on another, and a request reads its account's current standing in constant time.
+//
+// `LiveScorer` does this on the thread that calls it. The gateway runs it on a worker
+// thread (`ThreadScorer`, scoring-thread.ts), so that checkpoints, linkage and saving to
+// the store never hold up a request; both implement `Scorer`.
+import { deserialize, serialize } from "node:v8";
 import type { AccountRecord, ExchangeRecord, Reason } from "../contract/index.js";
 import { exchangeFacts, normaliseExchange } from "../contract/index.js";
-import { exchangeSignals } from "../signals/index.js";
-import { assembleCampaigns, Detector, type DetectorOptions } from "../verdicts/index.js";
+import { capabilityList, exchangeSignals } from "../signals/index.js";
+import { DuckDbStore, type ExchangeFeatures } from "../store/index.js";
+import {
+  assembleCampaigns,
+  Detector,
+  type DetectorOptions,
+  type DetectorPart,
+  verdictLine,
+} from "../verdicts/index.js";
+import { type Signup, type SignupRisk, signupRisk } from "./signup.js";
 
 /** What the gateway knows of an account when a request arrives. */
 export interface Standing {
@@ -15,6 +28,40 @@ export interface Standing {
   readonly reasons: readonly Reason[];
 }
 
+/** The gateway's view of the detector, in-process or on a worker thread. */
+export interface Scorer {
+  /** Adds an exchange as the gateway logged it (`line`: its JSON, when already made). */
+  observe(record: ExchangeRecord, line?: string): void;
+  /** The account's standing as of the last checkpoint and linkage (undefined: not yet judged). */
+  standing(accountId: string): Standing | undefined;
+  /** Scores a prospective account's sign-up metadata against the accounts flagged so far. */
+  signupRisk(s: Signup, unsupportedRegions: ReadonlySet<string>): Promise<SignupRisk>;
+  /** Re-judges the accounts that changed; resolves to how many were newly flagged. */
+  checkpoint(): Promise<number>;
+  /** Rebuilds the campaigns; resolves to how many there are. */
+  link(): Promise<number>;
+  /** Writes what is pending to the store (when there is one). */
+  save(): Promise<SaveResult | undefined>;
+  /** Stops the timers and saves what is pending. */
+  close(): Promise<void>;
+}
+
+export interface SaveResult {
+  /** exchanges added to the store */
+  readonly exchanges: number;
+  readonly accounts: number;
+  readonly campaigns: number;
+}
+
+export interface StoreOptions {
+  /** the DuckDB file (as `analyze --db`); it is opened only while saving */
+  readonly path: string;
+  /** how often pending exchanges, verdicts and campaigns are saved (default 60 s; 0: only on save()) */
+  readonly saveEveryMs?: number;
+  /** exchanges held for the store at most; beyond it the oldest are dropped and counted (default 1,000,000) */
+  readonly maxPending?: number;
+}
+
 export interface LiveScorerOptions {
   readonly accounts?: ReadonlyMap<string, AccountRecord>;
   readonly detector?: DetectorOptions;
@@ -22,51 +69,141 @@ export interface LiveScorerOptions {
   readonly checkpointEveryMs?: number;
   /** how often campaigns are rebuilt from the flagged accounts (default 60 s; 0: only on link()) */
   readonly linkEveryMs?: number;
+  /** the embedded store: exchanges, verdicts, campaigns and the detector's state are saved to it */
+  readonly store?: StoreOptions;
+  /** receives the new standing of each account a checkpoint judged */
+  readonly onStandings?: (updates: StandingUpdate[]) => void;
+  /** receives each flagged account's campaign after a linkage */
+  readonly onCampaigns?: (campaignOf: ReadonlyMap<string, string>) => void;
+  /** a background step failed (the scorer carries on) */
+  readonly onError?: (what: string, err: unknown) => void;
 }
 
-export class LiveScorer {
+/** An account's standing after a checkpoint, without its campaign (which the linkage sets). */
+export type StandingUpdate = readonly [accountId: string, risk: number, flagged: boolean, reasons: Reason[]];
+
+/** Exchanges a save holds at most by default. */
+export const MAX_PENDING_STORE = 1_000_000;
+
+export class LiveScorer implements Scorer {
   readonly detector: Detector;
-  private timer: NodeJS.Timeout | undefined;
-  private linkTimer: NodeJS.Timeout | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
   /** each flagged account's campaign at the last linkage */
   private campaignOf = new Map<string, string>();
+  /** exchanges waiting for the next save */
+  private pending: ExchangeFeatures[] = [];
+  private saving: Promise<SaveResult | undefined> = Promise.resolve(undefined);
+  private saves = 0;
   /** exchanges observed */
   observed = 0;
+  /** exchanges dropped before they reached the store (pending over maxPending) */
+  droppedFromStore = 0;
 
-  constructor(opts: LiveScorerOptions = {}) {
+  constructor(private readonly opts: LiveScorerOptions = {}) {
     this.detector = new Detector(opts.accounts ?? new Map(), opts.detector);
-    const every = opts.checkpointEveryMs ?? 5000;
-    if (every > 0) {
-      this.timer = setInterval(() => this.checkpoint(), every);
-      this.timer.unref();
+    this.every(opts.checkpointEveryMs ?? 5000, "checkpoint", () => this.checkpointNow());
+    this.every(opts.linkEveryMs ?? 60_000, "linkage", () => this.linkNow());
+    if (opts.store) this.every(opts.store.saveEveryMs ?? 60_000, "save", () => this.save());
+  }
+
+  /**
+   * A scorer that continues from the store's saved state when it holds one (the state
+   * `analyze --db` or an earlier gateway left), with its campaigns rebuilt at once.
+   */
+  static async open(opts: LiveScorerOptions = {}): Promise<LiveScorer> {
+    const s = new LiveScorer(opts);
+    if (opts.store) {
+      const store = await DuckDbStore.open(opts.store.path);
+      try {
+        for await (const bytes of store.stateParts())
+          s.detector.importPart(deserialize(bytes) as DetectorPart);
+      } catch (err) {
+        s.stopTimers();
+        throw new Error(
+          `${opts.store.path}: cannot continue from its saved state (${err instanceof Error ? err.message : String(err)})`,
+        );
+      } finally {
+        store.close();
+      }
+      if (s.detector.decisions.size > 0) {
+        s.publishStandings([...s.detector.decisions.keys()]);
+        s.linkNow();
+      }
     }
-    const linkEvery = opts.linkEveryMs ?? 60_000;
-    if (linkEvery > 0) {
-      this.linkTimer = setInterval(() => this.link(), linkEvery);
-      this.linkTimer.unref();
+    return s;
+  }
+
+  private every(ms: number, what: string, step: () => unknown): void {
+    if (ms <= 0) return;
+    const t = setInterval(() => {
+      try {
+        const r = step();
+        if (r instanceof Promise) r.catch((err: unknown) => this.opts.onError?.(what, err));
+      } catch (err) {
+        this.opts.onError?.(what, err);
+      }
+    }, ms);
+    t.unref();
+    this.timers.push(t);
+  }
+
+  observe(record: ExchangeRecord): void {
+    const tsMs = Date.parse(record.ts);
+    const view = normaliseExchange(record, Number.isFinite(tsMs) ? tsMs : 0);
+    const facts = exchangeFacts(view);
+    const signals = exchangeSignals(view);
+    this.detector.observe(facts, signals);
+    this.observed++;
+    if (this.opts.store) {
+      if (this.pending.length >= (this.opts.store.maxPending ?? MAX_PENDING_STORE)) {
+        this.pending.shift();
+        this.droppedFromStore++;
+      }
+      this.pending.push({
+        view: facts,
+        capabilities: capabilityList(signals.capabilities),
+        scaffold: signals.scaffold,
+        inputTokens: signals.inputTokens,
+        outputTokens: signals.outputTokens,
+      });
     }
   }
 
+  /** Re-judges the accounts that changed since the last checkpoint; returns how many were newly flagged. */
+  checkpointNow(): number {
+    const judged: string[] = [];
+    const newly = this.detector.checkpoint(false, judged);
+    this.publishStandings(judged);
+    return newly;
+  }
+
+  checkpoint(): Promise<number> {
+    return Promise.resolve(this.checkpointNow());
+  }
+
+  private publishStandings(ids: readonly string[]): void {
+    const on = this.opts.onStandings;
+    if (!on || ids.length === 0) return;
+    const updates: StandingUpdate[] = [];
+    for (const id of ids) {
+      const d = this.detector.decisions.get(id);
+      if (d) updates.push([id, d.risk, d.flagged, d.reasons]);
+    }
+    on(updates);
+  }
+
   /** Rebuilds the campaigns from the accounts flagged so far; returns how many there are. */
-  link(): number {
+  linkNow(): number {
     const { campaigns } = assembleCampaigns(this.detector);
     const next = new Map<string, string>();
     for (const c of campaigns.campaigns) for (const a of c.accounts) next.set(a, c.campaign_id);
     this.campaignOf = next;
+    this.opts.onCampaigns?.(next);
     return campaigns.campaigns.length;
   }
 
-  /** Adds an exchange, as the gateway logged it. */
-  observe(record: ExchangeRecord): void {
-    const tsMs = Date.parse(record.ts);
-    const view = normaliseExchange(record, Number.isFinite(tsMs) ? tsMs : 0);
-    this.detector.observe(exchangeFacts(view), exchangeSignals(view));
-    this.observed++;
-  }
-
-  /** Re-judges the accounts that changed since the last checkpoint; returns how many were newly flagged. */
-  checkpoint(): number {
-    return this.detector.checkpoint();
+  link(): Promise<number> {
+    return Promise.resolve(this.linkNow());
   }
 
   /** The account's standing at the last checkpoint (undefined for an account not yet judged). */
@@ -81,10 +218,91 @@ export class LiveScorer {
     };
   }
 
-  close(): void {
-    if (this.timer) clearInterval(this.timer);
-    if (this.linkTimer) clearInterval(this.linkTimer);
-    this.timer = undefined;
-    this.linkTimer = undefined;
+  signupRisk(s: Signup, unsupportedRegions: ReadonlySet<string>): Promise<SignupRisk> {
+    return Promise.resolve(signupRisk(this.detector, s, unsupportedRegions));
+  }
+
+  /**
+   * Saves to the store, in one transaction: the exchanges observed since the last save
+   * (added), every account's verdict, the campaigns and the detector's state (replaced),
+   * as `analyze --db --append` would. Saves run one after another.
+   */
+  save(): Promise<SaveResult | undefined> {
+    const next = this.saving.then(() => this.saveNow());
+    this.saving = next.catch(() => undefined);
+    return next;
+  }
+
+  private async saveNow(): Promise<SaveResult | undefined> {
+    const o = this.opts.store;
+    if (!o) return undefined;
+    // the file is opened only while saving, so that `distillguard query --db` can read it in between
+    // the verdicts saved include every exchange observed so far
+    this.checkpointNow();
+    const store = await DuckDbStore.open(o.path);
+    const rows = this.pending;
+    this.pending = [];
+    try {
+      for (const r of rows) store.addExchange(r);
+      const { campaigns } = assembleCampaigns(this.detector);
+      const next = new Map<string, string>();
+      for (const c of campaigns.campaigns) for (const a of c.accounts) next.set(a, c.campaign_id);
+      this.campaignOf = next;
+      this.opts.onCampaigns?.(next);
+      let first = Number.POSITIVE_INFINITY;
+      let last = Number.NEGATIVE_INFINITY;
+      for (const r of rows) {
+        if (r.view.ts < first) first = r.view.ts;
+        if (r.view.ts > last) last = r.view.ts;
+      }
+      const decisions = this.detector.decisions;
+      const detector = this.detector;
+      await store.publish(
+        (function* () {
+          for (const d of decisions.values())
+            yield {
+              verdict: verdictLine(d),
+              exchanges: d.profile.n,
+              firstSeen: d.profile.firstTs,
+              lastSeen: d.profile.lastTs,
+            };
+        })(),
+        campaigns.campaigns,
+        {
+          append: true,
+          ingest:
+            rows.length === 0
+              ? undefined
+              : {
+                  input: "gateway",
+                  fingerprint: `gateway:${process.pid}:${Date.now()}:${++this.saves}`,
+                  bytes: 0,
+                  exchanges: rows.length,
+                  firstTs: rows.length > 0 ? first : undefined,
+                  lastTs: rows.length > 0 ? last : undefined,
+                },
+          state: (function* () {
+            for (const part of detector.exportState()) yield serialize(part);
+          })(),
+        },
+      );
+      return { exchanges: rows.length, accounts: decisions.size, campaigns: campaigns.campaigns.length };
+    } catch (err) {
+      // nothing was published: the rows wait for the next save
+      this.pending = rows.concat(this.pending);
+      throw err;
+    } finally {
+      store.close();
+    }
+  }
+
+  private stopTimers(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.timers.length = 0;
+  }
+
+  async close(): Promise<void> {
+    this.stopTimers();
+    if (this.opts.store) await this.save();
   }
 }

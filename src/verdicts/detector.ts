@@ -304,8 +304,9 @@ export class Detector {
    * flagged. An account whose own evidence is too weak for any boost to flag it skips the
    * boosts here (most of a checkpoint's cost), and an account already flagged keeps its
    * decision until the final judgement, which computes everything for every account.
+   * `judged` receives the ids whose decision was set.
    */
-  checkpoint(final = false): number {
+  checkpoint(final = false, judged?: string[]): number {
     let newly = 0;
     const ids = [...this.dirty];
     this.dirty.clear();
@@ -335,6 +336,7 @@ export class Detector {
       const prev = this.decisions.get(id);
       // once flagged, its first_flagged_at is settled: only the final judgement revisits it
       if (!final && prev?.firstFlaggedAt !== undefined) continue;
+      judged?.push(id);
       const hopeless = !final && o.score + this.contentBoost + this.infraBoost < this.threshold;
       const boosts = hopeless ? NO_BOOST : this.boosts(p);
       const score = o.score + boosts.weight;

@@ -6,6 +6,7 @@ export {
   type Decision,
   Detector,
   type DetectorOptions,
+  type DetectorPart,
   riskOf,
   scoreForRisk,
   WELL_EVIDENCED,

@@ -1,0 +1,134 @@
+// The lexical watermark: keyed choices in prose, nothing else touched, and the same bytes
+// however the text arrives.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { SYNONYM_GROUPS } from "./synonyms.js";
+import { deriveKey, isoWeek, KeyedChoice, occurrencesOf, Watermarker, watermarkText } from "./watermark.js";
+
+const KEY = deriveKey("secret", "cohort-a", "2026-W48");
+const OTHER = deriveKey("secret", "cohort-b", "2026-W48");
+
+const SAMPLE = `However, you don't need a large budget. Additionally, it is essential to choose carefully.
+Usually the entire process is simple, and we're often done quickly.
+
+\`\`\`python
+# don't change this: usually it's code
+def choose(x): return x  # additionally
+\`\`\`
+
+Run \`don't usually\` inline, or read "we don't usually do this" as a quote.
+See https://example.com/usually/additionally for details; 3 essential items cost $5.
+    indented code: usually essential
+| table | usually |
+> a quote: don't usually
+For example, I'm sure you can't miss it. Finally, it's done.`;
+
+function streamed(text: string, cuts: number[], key = KEY): string {
+  const w = new Watermarker(new KeyedChoice(key));
+  let out = "";
+  let at = 0;
+  for (const c of [...cuts].sort((a, b) => a - b)) {
+    out += w.push(text.slice(at, c));
+    at = c;
+  }
+  return out + w.push(text.slice(at)) + w.end();
+}
+
+describe("lexical watermark", () => {
+  it("marks prose with the key's choices and leaves code, quotes, URLs, numbers, tables and block quotes alone", () => {
+    const { text, stats } = watermarkText(SAMPLE, KEY);
+    expect(stats.candidates).toBeGreaterThan(10);
+    expect(stats.changed).toBeGreaterThan(0);
+    const lines = SAMPLE.split("\n");
+    const out = text.split("\n");
+    expect(out).toHaveLength(lines.length);
+    for (const [i, line] of lines.entries())
+      if (/^(```|#|def|\s{4}|\||>)/.test(line)) expect(out[i]).toBe(line);
+    expect(text).toContain("`don't usually`");
+    expect(text).toContain('"we don\'t usually do this"');
+    expect(text).toContain("https://example.com/usually/additionally");
+    // every member occurrence in the output is the key's choice for its previous word
+    const choice = new KeyedChoice(KEY);
+    const occ = occurrencesOf(text);
+    expect(occ.length).toBe(stats.candidates);
+    for (const o of occ) expect(o.member).toBe(choice.pick(o.group, o.prev));
+  });
+
+  it("is keyed: another key makes other choices, and marking twice changes nothing more", () => {
+    const a = watermarkText(SAMPLE, KEY).text;
+    const b = watermarkText(SAMPLE, OTHER).text;
+    expect(a).not.toBe(b);
+    expect(watermarkText(a, KEY).text).toBe(a);
+  });
+
+  it("keeps case and the apostrophe's style", () => {
+    const found = (t: string): string => watermarkText(t, KEY).text;
+    for (const t of ["Don\u2019t go.", "DON'T GO.", "Usually fine.", "I'm here."]) {
+      const out = found(t);
+      expect(out[0] === out[0]?.toUpperCase()).toBe(true);
+      if (t.includes("\u2019")) expect(out).not.toContain("'");
+      if (t === "DON'T GO.") expect(out).toBe(out.toUpperCase());
+    }
+  });
+
+  it("leaves JSON answers untouched, and words joined to digits or symbols", () => {
+    const json = '{"answer": "usually", "note": "don\'t"}';
+    expect(watermarkText(json, KEY).text).toBe(json);
+    const odd = "usually2 x-usually usually_x usually@x.y usually/often";
+    expect(watermarkText(odd, KEY).text).toBe(odd);
+  });
+
+  it("gives the same bytes streamed in any pieces as in one piece", () => {
+    const whole = watermarkText(SAMPLE, KEY).text;
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: SAMPLE.length }), { maxLength: 40 }), (cuts) => {
+        expect(streamed(SAMPLE, cuts)).toBe(whole);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("never throws and keeps any text's code and line structure (fuzz)", () => {
+    const words = [
+      ...SYNONYM_GROUPS.flatMap((g) => g.members),
+      "the",
+      "a",
+      "an",
+      "x",
+      "```",
+      "`",
+      '"',
+      "\n",
+      ", ",
+      ". ",
+      "  ",
+      "    ",
+    ];
+    const text = fc
+      .array(fc.oneof(fc.constantFrom(...words), fc.string({ maxLength: 6 })), { maxLength: 60 })
+      .map((p) => p.join(" "));
+    fc.assert(
+      fc.property(text, fc.array(fc.nat(), { maxLength: 8 }), (t, cuts) => {
+        const whole = watermarkText(t, KEY).text;
+        expect(whole.split("\n").length).toBe(t.split("\n").length);
+        expect(
+          streamed(
+            t,
+            cuts.map((c) => c % (t.length + 1)),
+          ),
+        ).toBe(whole);
+        // fenced code survives byte for byte
+        const fences = (s: string): string[] => s.match(/```[\s\S]*?```/g) ?? [];
+        if (!t.trimStart().startsWith("{") && !t.trimStart().startsWith("["))
+          expect(fences(whole).length).toBe(fences(t).length);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("names ISO weeks", () => {
+    expect(isoWeek(Date.UTC(2026, 10, 27))).toBe("2026-W48");
+    expect(isoWeek(Date.UTC(2021, 0, 3))).toBe("2020-W53");
+    expect(isoWeek(Date.UTC(2024, 11, 30))).toBe("2025-W01");
+  });
+});
