@@ -10,6 +10,7 @@ import {
   type Decision,
   type GatewayConfig,
   GatewayConfigError,
+  GatewayProtection,
   JsonlLog,
   keyDigest,
   loadGatewayConfig,
@@ -141,6 +142,7 @@ export async function runGateway(argv: readonly string[], io: Io): Promise<numbe
     const upstreamKey = `mock-${randomBytes(12).toString("hex")}`;
     const apiKey = `dg-demo-${randomBytes(16).toString("hex")}`;
     const adminKey = `dg-admin-${randomBytes(16).toString("hex")}`;
+    const protectionSecret = randomBytes(32).toString("hex");
     const upstream = await startMockUpstream({ apiKey: upstreamKey });
     try {
       return await serve(
@@ -151,6 +153,13 @@ export async function runGateway(argv: readonly string[], io: Io): Promise<numbe
           },
           keys: [{ sha256: keyDigest(apiKey), accountId: "demo", orgId: undefined }],
           adminKeys: [keyDigest(adminKey)],
+          protection: new GatewayProtection({
+            secret: protectionSecret,
+            shield: "summary",
+            watermark: true,
+            signAll: true,
+            window: "week",
+          }),
         },
         {
           host: host ?? "127.0.0.1",
@@ -164,7 +173,7 @@ export async function runGateway(argv: readonly string[], io: Io): Promise<numbe
           store: db === undefined ? undefined : { path: db, saveEveryMs: undefined },
           announce: (url) =>
             io.stdout.write(
-              `base_url: ${url}\napi_key: ${apiKey}\nupstream_url: ${upstream.url}\nadmin_key: ${adminKey} (for GET /metrics)\n`,
+              `base_url: ${url}\napi_key: ${apiKey}\nupstream_url: ${upstream.url}\nadmin_key: ${adminKey} (for GET /metrics)\nprotection_secret: ${protectionSecret} (for verify-trace and verify-model: export DISTILLGUARD_PROTECTION_SECRET)\n`,
             ),
         },
         io,

@@ -3,6 +3,7 @@
 // the file itself holds no secret; gateway keys are stored as SHA-256 hashes.
 import { type Static, Type } from "@sinclair/typebox";
 import { checkAgainst, readJsonFile } from "./_json.js";
+import { GatewayProtection, type ProtectionSettings } from "./protect.js";
 import type { GatewayConfig, UpstreamConfig } from "./proxy.js";
 
 const Upstream = Type.Object(
@@ -92,6 +93,31 @@ export const GatewayConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    protection: Type.Optional(
+      Type.Object(
+        {
+          secret_env: Type.String({
+            minLength: 1,
+            description: "environment variable holding the protection secret (at least 32 characters)",
+          }),
+          shield: Type.Optional(
+            Type.Union([Type.Literal("summary"), Type.Literal("withheld"), Type.Literal("full")], {
+              description: "what protected clients see of reasoning traces (default summary)",
+            }),
+          ),
+          watermark: Type.Optional(
+            Type.Boolean({ description: "watermark protected answers (default true)" }),
+          ),
+          sign_all: Type.Optional(
+            Type.Boolean({
+              description: "sign every client's reasoning traces, not only protected ones (default true)",
+            }),
+          ),
+          window: Type.Optional(Type.Union([Type.Literal("week"), Type.Literal("day")])),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     upstream_timeout_ms: Type.Optional(Type.Integer({ minimum: 1 })),
     max_body_bytes: Type.Optional(Type.Integer({ minimum: 1 })),
   },
@@ -142,6 +168,25 @@ export function checkGatewayConfig(file: string, raw: unknown, env: NodeJS.Proce
       );
     upstreams[kind] = { url: u.url, apiKey };
   }
+  let protection: ProtectionSettings | undefined;
+  if (c.protection) {
+    const secret = env[c.protection.secret_env];
+    if (!secret)
+      throw new GatewayConfigError(
+        `${file}: /protection: environment variable ${c.protection.secret_env} is not set`,
+      );
+    if (secret.length < 32)
+      throw new GatewayConfigError(
+        `${file}: /protection: the secret in ${c.protection.secret_env} is too short (at least 32 characters)`,
+      );
+    protection = {
+      secret,
+      shield: c.protection.shield ?? "summary",
+      watermark: c.protection.watermark ?? true,
+      signAll: c.protection.sign_all ?? true,
+      window: c.protection.window ?? "week",
+    };
+  }
   if (!upstreams.anthropic && !upstreams.openai)
     throw new GatewayConfigError(`${file}: /upstreams: name at least one upstream (anthropic or openai)`);
   return {
@@ -158,6 +203,7 @@ export function checkGatewayConfig(file: string, raw: unknown, env: NodeJS.Proce
     store: c.store === undefined ? undefined : { path: c.store.path, saveEveryMs: c.store.save_every_ms },
     gateway: {
       upstreams,
+      ...(protection ? { protection: new GatewayProtection(protection) } : {}),
       keys: c.keys.map((k) => ({ sha256: k.sha256.toLowerCase(), accountId: k.account_id, orgId: k.org_id })),
       trustedProxies: c.trusted_proxies ?? [],
       adminKeys: (c.admin_keys ?? []).map((k) => k.toLowerCase()),

@@ -30,6 +30,7 @@ export {
   PolicySchema,
   type Subject,
 } from "./policy.js";
+export { type Applied, asksReasoning, GatewayProtection, type ProtectionSettings } from "./protect.js";
 export {
   type Caller,
   clientAddress,

@@ -36,6 +36,7 @@ export const MOCK_MODELS = ["claude-sonnet-4-5", "claude-opus-5", "gpt-4.1-mini"
 type Json = Record<string, unknown>;
 type Block =
   | { type: "text"; text: string }
+  | { type: "thinking"; thinking: string; signature: string }
   | { type: "tool_use"; id: string; name: string; input: Record<string, unknown> };
 
 const MAX_BODY = 32 * 1024 * 1024;
@@ -67,7 +68,13 @@ function endsWithToolResult(messages: unknown): boolean {
 
 function answerFor(prompt: string): string {
   const words = prompt.split(/\s+/).filter(Boolean).slice(0, 12).join(" ");
-  return `This is the mock upstream's answer to: ${words || "(an empty prompt)"}. It has several sentences so that streams carry more than one event. The end.`;
+  return `This is the mock upstream's answer to: ${words || "(an empty prompt)"}. It has several sentences so that streams carry more than one event. However, you don't usually need more than this. Additionally, it is essential to choose carefully, and we're often done quickly. The end.`;
+}
+
+/** The reasoning trace a request for thinking (Anthropic) or reasoning (OpenAI) gets. */
+function reasoningFor(prompt: string): string {
+  const words = prompt.split(/\s+/).filter(Boolean).slice(0, 8).join(" ");
+  return `The user asks: ${words || "(nothing)"}. First I restate the problem in my own words. Then I list what is known and what is asked. Step one: identify the quantities. Step two: relate them. Step three: check the result against the question. So the answer follows from these steps.`;
 }
 
 function tokens(text: string): number {
@@ -116,9 +123,15 @@ function anthropicAnswer(body: Json, res: ServerResponse, words: number, cut: bo
         input: { query: prompt.slice(0, 40) },
       }
     : undefined;
-  const content: Block[] = tool
-    ? [{ type: "text", text: "I will use a tool." }, tool]
-    : [{ type: "text", text }];
+  const thinking = (body.thinking as Json | undefined)?.type === "enabled";
+  const content: Block[] = [
+    ...(thinking
+      ? [{ type: "thinking" as const, thinking: reasoningFor(prompt), signature: `mock-signature-${id}` }]
+      : []),
+    ...(tool
+      ? [{ type: "text" as const, text: "I will use a tool." }, tool]
+      : [{ type: "text" as const, text }]),
+  ];
   const outTok = tokens(JSON.stringify(content));
   const stop = tool ? "tool_use" : "end_turn";
   if (body.stream !== true) {
@@ -161,6 +174,23 @@ function anthropicAnswer(body: Json, res: ServerResponse, words: number, cut: bo
           index,
           delta: { type: "text_delta", text: part },
         });
+    } else if (block.type === "thinking") {
+      sse(res, "content_block_start", {
+        type: "content_block_start",
+        index,
+        content_block: { type: "thinking", thinking: "" },
+      });
+      for (const part of chunksOf(block.thinking, words))
+        sse(res, "content_block_delta", {
+          type: "content_block_delta",
+          index,
+          delta: { type: "thinking_delta", thinking: part },
+        });
+      sse(res, "content_block_delta", {
+        type: "content_block_delta",
+        index,
+        delta: { type: "signature_delta", signature: block.signature },
+      });
     } else {
       const t = block;
       sse(res, "content_block_start", {
@@ -209,6 +239,7 @@ function openaiAnswer(body: Json, res: ServerResponse, words: number, cut: boole
         },
       }
     : undefined;
+  const reasoning = typeof body.reasoning_effort === "string" ? reasoningFor(prompt) : undefined;
   const inTok = tokens(JSON.stringify(body.messages ?? ""));
   const outTok = tokens(call ? JSON.stringify(call) : text);
   const usage = { prompt_tokens: inTok, completion_tokens: outTok, total_tokens: inTok + outTok };
@@ -222,9 +253,12 @@ function openaiAnswer(body: Json, res: ServerResponse, words: number, cut: boole
       choices: [
         {
           index: 0,
-          message: call
-            ? { role: "assistant", content: null, tool_calls: [call] }
-            : { role: "assistant", content: text },
+          message: {
+            ...(call
+              ? { role: "assistant", content: null, tool_calls: [call] }
+              : { role: "assistant", content: text }),
+            ...(reasoning === undefined ? {} : { reasoning_content: reasoning }),
+          },
           finish_reason: finish,
           logprobs: null,
         },
@@ -242,6 +276,9 @@ function openaiAnswer(body: Json, res: ServerResponse, words: number, cut: boole
     choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
   });
   sse(res, undefined, chunk({ role: "assistant", content: "" }, null));
+  if (reasoning !== undefined)
+    for (const part of chunksOf(reasoning, words))
+      sse(res, undefined, chunk({ reasoning_content: part }, null));
   if (call) {
     sse(
       res,

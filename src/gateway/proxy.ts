@@ -15,12 +15,14 @@ import {
 import type { AddressInfo } from "node:net";
 import { type Dispatcher, Pool } from "undici";
 import type { AccountRecord, ExchangeRecord } from "../contract/index.js";
+import type { BodyTransform } from "../protection/index.js";
 import { DEFAULT_UNSUPPORTED_REGIONS } from "../verdicts/index.js";
 import { readBody, sendJson } from "./_body.js";
 import { checkAgainst } from "./_json.js";
 import { type Capture, captureFor } from "./capture.js";
 import { GatewayMetrics } from "./metrics.js";
 import type { Decision, Policy } from "./policy.js";
+import { type Applied, asksReasoning, type GatewayProtection } from "./protect.js";
 import type { Scorer, Standing } from "./scoring.js";
 import { type Signup, SignupSchema } from "./signup.js";
 
@@ -67,8 +69,10 @@ export interface GatewayConfig {
   readonly accounts?: ReadonlyMap<string, AccountRecord>;
   /** every policy decision, with its reasons, acted on or not (dry run) */
   readonly onDecision?: (decision: Decision, caller: Caller, acted: boolean) => void;
-  /** the `protect` action's hook: output protection (a later part); default a no-op */
+  /** told of each request the `protect` action applies to (protection itself is `protection`) */
   readonly protect?: (caller: Caller, decision: Decision) => void;
+  /** output protection: what `protect` does to answers, and signatures on every reasoning trace */
+  readonly protection?: GatewayProtection;
   /** hex SHA-256 of the admin keys: GET /metrics and POST /distillguard/v1/signup-risk (none: both off) */
   readonly adminKeys?: readonly string[];
 }
@@ -299,13 +303,17 @@ type Outcome =
  * and a small non-streamed answer leaves in one write (headers and body together; an
  * event stream's headers are sent at once). The client's back-pressure pauses the
  * upstream; the client going away aborts it. `onStart` sees the status and headers and
- * may return a capture that is given every body chunk.
+ * may return a capture, given every body chunk as sent, and a transform that rewrites the
+ * body (output protection).
  */
 function forward(
   pool: Pool,
   request: { path: string; method: "GET" | "POST"; headers: Record<string, string>; body: Buffer | null },
   res: ServerResponse,
-  onStart: (status: number, headers: IncomingHttpHeaders) => Capture | undefined,
+  onStart: (
+    status: number,
+    headers: IncomingHttpHeaders,
+  ) => { capture: Capture | undefined; transform: BodyTransform | undefined },
 ): Promise<Outcome> {
   return new Promise<Outcome>((resolve) => {
     let controller: Dispatcher.DispatchController | undefined;
@@ -313,6 +321,15 @@ function forward(
     let started = false;
     let status = 0;
     let capture: Capture | undefined;
+    let transform: BodyTransform | undefined;
+    const send = (c: Dispatcher.DispatchController, bytes: Buffer): void => {
+      if (bytes.length === 0) return;
+      capture?.push(bytes);
+      if (!res.write(bytes)) {
+        c.pause();
+        res.once("drain", () => c.resume());
+      }
+    };
     const onClose = (): void => {
       if (res.writableFinished || gone) return;
       gone = true;
@@ -328,18 +345,18 @@ function forward(
         if (statusCode < 200) return; // informational: not passed on
         started = true;
         status = statusCode;
-        capture = onStart(statusCode, headers);
-        res.writeHead(statusCode, clientHeaders(headers));
+        ({ capture, transform } = onStart(statusCode, headers));
+        const out = clientHeaders(headers);
+        // a rewritten body has a length of its own
+        if (transform) delete out["content-length"];
+        res.writeHead(statusCode, out);
         if (String(headers["content-type"] ?? "").startsWith("text/event-stream")) res.flushHeaders();
       },
       onResponseData(c, chunk) {
-        capture?.push(chunk);
-        if (!res.write(chunk)) {
-          c.pause();
-          res.once("drain", () => c.resume());
-        }
+        send(c, transform ? transform.push(chunk) : chunk);
       },
-      onResponseEnd() {
+      onResponseEnd(c) {
+        if (transform) send(c, transform.end());
         res.end();
         resolve({ kind: "done", status, capture });
       },
@@ -482,6 +499,7 @@ export async function startGateway(
       apiError(res, kind, 413, "request_too_large", `request body over ${maxBody} bytes`);
       return;
     }
+    let protecting = false;
     if (config.policy) {
       const decision = await config.policy.current().decide({
         accountId: caller.accountId,
@@ -493,9 +511,16 @@ export async function startGateway(
       metrics.decisions.inc({ action: decision.action, acted: String(acting) });
       config.onDecision?.(decision, caller, acting);
       if (acting && enforce(res, kind, decision)) return;
-      if (acting && decision.action === "protect") config.protect?.(caller, decision);
+      if (acting && decision.action === "protect") {
+        protecting = true;
+        config.protect?.(caller, decision);
+      }
     }
     const arrived = now();
+    const exchangeId = `gx_${arrived.toString(36)}${(++sequence).toString(36).padStart(6, "0")}`;
+    const protection = req.method === "POST" ? config.protection : undefined;
+    const reasoning = protection !== undefined && asksReasoning(body);
+    let applied: Applied | undefined;
     const scorer = config.scorer;
     const log =
       config.onExchange || scorer
@@ -517,19 +542,38 @@ export async function startGateway(
       }
     }
     const capturing = log !== undefined && request !== undefined;
+    const headers = upstreamHeaders(req.headers, kind, target.upstream, caller.ip);
+    // an answer that may be rewritten must arrive uncompressed
+    if (protection && (protecting || reasoning)) delete headers["accept-encoding"];
     const outcome = await forward(
       target.pool,
       {
         path: `${target.base}${path}${query}`,
         method: req.method === "POST" ? "POST" : "GET",
-        headers: upstreamHeaders(req.headers, kind, target.upstream, caller.ip),
+        headers,
         body: body ?? null,
       },
       res,
-      (_status, headers) => {
+      (status, headers) => {
         metrics.firstByte.observe({ route }, seconds());
-        const type = String(headers["content-type"] ?? "");
-        return capturing ? captureFor(kind, type.startsWith("text/event-stream")) : undefined;
+        const stream = String(headers["content-type"] ?? "").startsWith("text/event-stream");
+        const encoded =
+          headers["content-encoding"] !== undefined && headers["content-encoding"] !== "identity";
+        if (protection && status === 200 && !encoded)
+          applied = protection.plan({
+            kind,
+            stream,
+            protect: protecting,
+            asksReasoning: reasoning,
+            accountId: caller.accountId,
+            campaignId: caller.standing?.campaignId,
+            exchangeId,
+            at: arrived,
+          });
+        return {
+          capture: capturing ? captureFor(kind, stream) : undefined,
+          transform: applied?.transform,
+        };
       },
     );
     if (outcome.kind === "failed") {
@@ -551,7 +595,7 @@ export async function startGateway(
     const upstream = { statusCode: outcome.status };
     if (log && request && capture)
       log({
-        id: `gx_${arrived.toString(36)}${(++sequence).toString(36).padStart(6, "0")}`,
+        id: exchangeId,
         ts: new Date(arrived).toISOString(),
         account_id: caller.accountId,
         ...(caller.orgId === undefined ? {} : { org_id: caller.orgId }),
@@ -564,6 +608,16 @@ export async function startGateway(
         request,
         response: capture.result() ?? null,
         status: upstream.statusCode,
+        ...(applied
+          ? {
+              protection: {
+                watermark: applied.watermark ?? null,
+                shield: applied.shield,
+                traces_signed: applied.transform.report.signed,
+                words_changed: applied.transform.report.watermark.changed,
+              },
+            }
+          : {}),
       } as ExchangeRecord);
   };
 

@@ -12,6 +12,7 @@
 // the last two words of an unfinished line (a phrase may span them) and an unfinished
 // code fence, quote or inline code span.
 import { createHmac } from "node:crypto";
+import { keyedHash32 } from "./_prf.js";
 import { SYNONYM_GROUPS, type SynonymGroup } from "./synonyms.js";
 
 export interface WatermarkKey {
@@ -63,19 +64,16 @@ for (const [gi, group] of SYNONYM_GROUPS.entries())
 
 /** The member the key picks for a group after a previous word. */
 export class KeyedChoice {
-  private readonly cache = new Map<string, number>();
-  constructor(readonly key: WatermarkKey) {}
+  private readonly k0: number;
+  private readonly k1: number;
+  constructor(readonly key: WatermarkKey) {
+    this.k0 = key.bytes.readUInt32LE(0);
+    this.k1 = key.bytes.readUInt32LE(4);
+  }
 
   pick(group: number, prev: string): number {
-    const k = `${group}\u0000${prev}`;
-    let v = this.cache.get(k);
-    if (v === undefined) {
-      const n = (SYNONYM_GROUPS[group] as SynonymGroup).members.length;
-      v = createHmac("sha256", this.key.bytes).update(k).digest().readUInt32BE(0) % n;
-      if (this.cache.size > 200_000) this.cache.clear();
-      this.cache.set(k, v);
-    }
-    return v;
+    const n = (SYNONYM_GROUPS[group] as SynonymGroup).members.length;
+    return keyedHash32(this.k0, this.k1, `${group}\u0000${prev}`) % n;
   }
 }
 
