@@ -6,6 +6,7 @@ import { CLIError } from "./_errors.js";
 import { runAnalyze } from "./analyze.js";
 import { runEval } from "./eval.js";
 import { runGateway, runMockUpstream } from "./gateway.js";
+import { runProtectExperiment, runVerifyModel, runVerifyTrace } from "./protect.js";
 import { runQuery } from "./query.js";
 import { runSchema } from "./schema.js";
 import { runSimulate } from "./simulate.js";
@@ -22,6 +23,9 @@ commands:
   gateway    a reverse proxy in front of an Anthropic- or OpenAI-compatible API (--demo to try it)
   mock-upstream  a mock model API (both APIs, streaming, tool use) for demos and tests
   schema     write or check the JSON Schemas of the traffic-log contract
+  verify-trace   check the signatures on reasoning traces the gateway returned
+  verify-model   test a suspect model's outputs for our watermark
+  protect-experiment  measure the watermark on students trained on marked outputs
 
 Run 'distillguard <command> --help' for a command's options.`;
 
@@ -33,6 +37,9 @@ const COMMANDS: Record<string, (argv: readonly string[], io: Io) => Promise<numb
   gateway: runGateway,
   "mock-upstream": runMockUpstream,
   schema: runSchema,
+  "verify-trace": runVerifyTrace,
+  "verify-model": runVerifyModel,
+  "protect-experiment": runProtectExperiment,
 };
 
 export async function main(

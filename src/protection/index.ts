@@ -2,6 +2,17 @@
 // shielding and signatures, the answer transforms the gateway applies, and the test for
 // models trained on marked outputs.
 export { keyedHash32 } from "./_prf.js";
+export {
+  DatasetsMissing,
+  type ExperimentOptions,
+  type ExperimentResult,
+  type ExperimentRow,
+  type QualityCost,
+  qualityCost,
+  runExperiment,
+  teacherAnswers,
+} from "./experiment.js";
+export { detokenize, EOS, NGramModel, rng, tokenize } from "./ngram.js";
 export { SYNONYM_GROUPS, type SynonymGroup } from "./synonyms.js";
 export {
   type Shield,
@@ -19,6 +30,20 @@ export {
   type ProtectReport,
   protectTransform,
 } from "./transform.js";
+export {
+  type Contexts,
+  calibrateNull,
+  contextsOf,
+  erfc,
+  type KeyResult,
+  type ModelTest,
+  type NullFit,
+  normalTail,
+  Reference,
+  testKey,
+  testModel,
+  zScore,
+} from "./verify.js";
 export {
   deriveKey,
   isoWeek,

@@ -1,0 +1,138 @@
+// verify-trace, verify-model and protect-experiment from the command line.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { afterEach, describe, expect, it } from "vitest";
+import { deriveKey, KeyedChoice, TraceSigner, watermarkText } from "../protection/index.js";
+import { main } from "./index.js";
+
+function io() {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = "";
+  let stderr = "";
+  out.on("data", (d) => {
+    stdout += String(d);
+  });
+  err.on("data", (d) => {
+    stderr += String(d);
+  });
+  return { io: { stdout: out, stderr: err }, text: () => ({ stdout, stderr }) };
+}
+
+const SECRET = "x".repeat(48);
+afterEach(() => {
+  delete process.env.DISTILLGUARD_PROTECTION_SECRET;
+});
+
+describe("verify-trace", () => {
+  it("reports valid, altered and unsigned traces from messages, completions and records; exit 1 unless all valid", async () => {
+    process.env.DISTILLGUARD_PROTECTION_SECRET = SECRET;
+    const s = new TraceSigner(SECRET);
+    const ctx = { exchangeId: "gx_9", accountId: "acct_1", at: Date.UTC(2026, 10, 1) };
+    const good = s.sign("step one, step two", ctx, "summary");
+    const dir = mkdtempSync(join(tmpdir(), "dg-vt-"));
+    const file = join(dir, "traces.jsonl");
+    writeFileSync(
+      file,
+      [
+        { content: [{ type: "thinking", thinking: "step one, step two", distillguard_signature: good }] },
+        { choices: [{ message: { reasoning_content: "step one, step 2", reasoning_signature: good } }] },
+        { response: { content: [{ type: "thinking", thinking: "no signature here" }] } },
+      ]
+        .map((v) => JSON.stringify(v))
+        .join("\n")
+        .concat("\n{broken\n"),
+    );
+    const t = io();
+    expect(await main(["verify-trace", file, "--account", "acct_1"], t.io)).toBe(1);
+    const lines = t
+      .text()
+      .stdout.trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.status)).toEqual(["valid", "altered", "unsigned"]);
+    expect(lines[0]).toMatchObject({ exchange_id: "gx_9", shield: "summary", account_matches: true });
+    expect(t.text().stderr).toContain(":4: not JSON");
+    expect(t.text().stderr).toContain("3 traces: 1 valid, 1 altered, 1 unsigned, 0 malformed");
+  });
+
+  it("says clearly when the secret is missing", async () => {
+    const t = io();
+    expect(await main(["verify-trace", "x.json"], t.io)).toBe(2);
+    expect(t.text().stderr).toContain("DISTILLGUARD_PROTECTION_SECRET");
+    expect(t.text().stderr).not.toContain("    at ");
+  });
+});
+
+describe("verify-model", () => {
+  it("finds the key a suspect's samples carry among the keys tested", async () => {
+    process.env.DISTILLGUARD_PROTECTION_SECRET = SECRET;
+    const mine = "campaign:C007@2026-W48";
+    const choice = new KeyedChoice(deriveKey(SECRET, "campaign:C007", "2026-W48"));
+    const words = ["usually", "often", "quickly", "completely", "essential", "several", "entire", "choose"];
+    const prevs = [
+      "alpha",
+      "beta",
+      "gamma",
+      "delta",
+      "eps",
+      "zeta",
+      "eta",
+      "theta",
+      "iota",
+      "kappa",
+      "lambda",
+      "mu",
+    ];
+    const texts: string[] = [];
+    for (let i = 0; i < 2400; i++)
+      texts.push(`The ${prevs[i % prevs.length]}${"abcdefghijklmnopqrstuvwxyz"[Math.floor(i / 96)]}x ${words[i % words.length]} part.`);
+    const dir = mkdtempSync(join(tmpdir(), "dg-vm-"));
+    const samples = join(dir, "samples.jsonl");
+    writeFileSync(
+      samples,
+      texts.map((t) => JSON.stringify({ text: watermarkText(t, choice).text })).join("\n"),
+    );
+    const t = io();
+    const code = await main(
+      [
+        "verify-model",
+        "--samples",
+        samples,
+        "--keys",
+        `campaign:C001@2026-W48,${mine}`,
+        "--random-keys",
+        "200",
+      ],
+      t.io,
+    );
+    expect(code).toBe(0);
+    const r = JSON.parse(t.text().stdout) as {
+      occurrences: number;
+      results: { key: string; p_value: number }[];
+    };
+    expect(r.occurrences).toBe(2400);
+    expect(r.results[0]?.key).toBe(mine);
+    expect(r.results[0]?.p_value).toBeLessThan(1e-6);
+    expect(r.results[1]?.p_value).toBeGreaterThan(1e-3);
+  });
+
+  it("rejects a key that is not cohort@window", async () => {
+    process.env.DISTILLGUARD_PROTECTION_SECRET = SECRET;
+    const t = io();
+    expect(await main(["verify-model", "--samples", "x", "--keys", "nowindow"], t.io)).toBe(2);
+    expect(t.text().stderr).toContain("is not cohort@window");
+  });
+});
+
+describe("protect-experiment", () => {
+  it("asks for the datasets when they are not there", async () => {
+    const t = io();
+    expect(await main(["protect-experiment", "--quick", "--datasets", "/nonexistent/datasets"], t.io)).toBe(
+      2,
+    );
+    expect(t.text().stderr).toContain("needs the shared datasets");
+  });
+});

@@ -1,0 +1,428 @@
+// distillguard verify-trace, verify-model and protect-experiment: checking reasoning
+// traces' signatures, testing a suspect model's outputs for our watermark, and the
+// experiment that measures how well that works (docs/protection.md).
+import { createReadStream, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { request } from "undici";
+import {
+  DatasetsMissing,
+  deriveKey,
+  type ExperimentRow,
+  type Occurrence,
+  occurrencesOf,
+  Reference,
+  runExperiment,
+  type TraceCheck,
+  TraceSigner,
+  testModel,
+  type WatermarkKey,
+} from "../protection/index.js";
+import { type Io, numberOption, parse, stringOption } from "./_args.js";
+import { CLIError } from "./_errors.js";
+
+const SECRET_ENV = "DISTILLGUARD_PROTECTION_SECRET";
+
+function secretFrom(env: string | undefined): string {
+  const name = env ?? SECRET_ENV;
+  const secret = process.env[name];
+  if (!secret)
+    throw new CLIError(
+      `the protection secret is not set: put it in ${name} (or name another variable with --secret-env)`,
+      "E_CONFIG",
+    );
+  return secret;
+}
+
+type Json = Record<string, unknown>;
+const isObj = (v: unknown): v is Json => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** JSON values from a file: one JSON document (an array is its elements), or JSON Lines. Bad lines are reported and skipped. */
+async function* jsonValues(file: string, io: Io): AsyncGenerator<{ value: unknown; where: string }> {
+  if (file !== "-" && !existsSync(file)) throw new CLIError(`${file}: no such file`, "E_INPUT_MISSING");
+  const text = file === "-" ? undefined : readFileSync(file, "utf8");
+  if (text !== undefined) {
+    const trimmed = text.trim();
+    if (trimmed.startsWith("[") || (trimmed.startsWith("{") && !trimmed.includes("\n{"))) {
+      try {
+        const v: unknown = JSON.parse(trimmed);
+        const items = Array.isArray(v) ? v : [v];
+        for (const [i, value] of items.entries()) yield { value, where: `${file}[${i}]` };
+        return;
+      } catch {
+        // not one document: read it as JSON Lines
+      }
+    }
+  }
+  const lines = createInterface({
+    input: file === "-" ? process.stdin : createReadStream(file),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
+  let n = 0;
+  for await (const line of lines) {
+    n++;
+    if (!line.trim()) continue;
+    try {
+      yield { value: JSON.parse(line), where: `${file}:${n}` };
+    } catch (err) {
+      io.stderr.write(`${file}:${n}: not JSON (${(err as Error).message.slice(0, 80)}); skipped\n`);
+    }
+  }
+}
+
+interface Trace {
+  readonly text: string;
+  readonly signature: string | undefined;
+}
+
+/** The reasoning traces in a value: an Anthropic message, an OpenAI completion or message, an exchange record, or {text|thinking|reasoning, signature}. */
+export function tracesIn(v: unknown): Trace[] {
+  if (!isObj(v)) return [];
+  const out: Trace[] = [];
+  const sig = (o: Json, ...names: string[]): string | undefined => {
+    for (const n of names) if (typeof o[n] === "string") return o[n] as string;
+    return undefined;
+  };
+  if (isObj(v.response)) out.push(...tracesIn(v.response));
+  if (Array.isArray(v.content))
+    for (const b of v.content)
+      if (isObj(b) && b.type === "thinking" && typeof b.thinking === "string")
+        out.push({ text: b.thinking, signature: sig(b, "distillguard_signature") });
+  if (Array.isArray(v.choices))
+    for (const c of v.choices) if (isObj(c) && isObj(c.message)) out.push(...tracesIn(c.message));
+  for (const f of ["reasoning_content", "reasoning"])
+    if (typeof v[f] === "string") {
+      out.push({ text: v[f] as string, signature: sig(v, "reasoning_signature") });
+      break;
+    }
+  if (out.length === 0)
+    for (const f of ["thinking", "text", "trace"])
+      if (typeof v[f] === "string") {
+        out.push({ text: v[f] as string, signature: sig(v, "signature", "distillguard_signature") });
+        break;
+      }
+  return out;
+}
+
+export const VERIFY_TRACE_USAGE = `usage: distillguard verify-trace FILE [--account ID] [--secret-env NAME]
+
+Checks the signatures the gateway puts on reasoning traces. FILE (or - for standard
+input) holds JSON or JSON Lines: Anthropic messages (thinking blocks with
+distillguard_signature), OpenAI completions or messages (reasoning_content with
+reasoning_signature), exchange records, or {"text", "signature"} objects.
+Prints one JSON line per trace: status valid (issued by this provider; with the
+exchange, time and shielding), altered (the text or the signature was changed, or the
+signature forged), unsigned, or malformed; with --account, whether the trace was issued
+to that account. Exit 0 when every trace is valid, 1 otherwise.
+
+  --account ID      compare each trace's account tag with this account
+  --secret-env NAME environment variable with the protection secret (default ${SECRET_ENV})`;
+
+export async function runVerifyTrace(argv: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    { account: { type: "string" }, "secret-env": { type: "string" } },
+    VERIFY_TRACE_USAGE,
+  );
+  if (values.help) {
+    io.stdout.write(`${VERIFY_TRACE_USAGE}\n`);
+    return 0;
+  }
+  const file = positionals[0];
+  if (file === undefined || positionals.length > 1)
+    throw new CLIError(`expected one FILE\n${VERIFY_TRACE_USAGE}`, "E_USAGE");
+  const signer = new TraceSigner(secretFrom(stringOption(values["secret-env"])));
+  const account = stringOption(values.account);
+  const counts: Record<TraceCheck["status"], number> = { valid: 0, altered: 0, unsigned: 0, malformed: 0 };
+  for await (const { value, where } of jsonValues(file, io)) {
+    for (const [i, t] of tracesIn(value).entries()) {
+      const c = signer.verify(t.text, t.signature, account);
+      counts[c.status]++;
+      const line: Json = { source: where, trace: i, status: c.status };
+      if (c.status === "valid") {
+        line.exchange_id = c.payload.x;
+        line.issued_at = new Date(c.payload.t * 1000).toISOString();
+        line.shield = c.payload.s;
+        if (c.accountMatches !== undefined) line.account_matches = c.accountMatches;
+      } else if (c.status === "altered" && c.payload) line.claims_exchange_id = c.payload.x;
+      else if (c.status === "malformed") line.reason = c.reason;
+      io.stdout.write(`${JSON.stringify(line)}\n`);
+    }
+  }
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  io.stderr.write(
+    `verify-trace: ${total} traces: ${Object.entries(counts)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(", ")}\n`,
+  );
+  return total > 0 && counts.valid === total ? 0 : 1;
+}
+
+/** The text of a sample: a string, or the answer in an Anthropic message, OpenAI completion or exchange record, or {text|output|content}. */
+export function sampleText(v: unknown): string {
+  if (typeof v === "string") return v;
+  if (!isObj(v)) return "";
+  if (isObj(v.response)) return sampleText(v.response);
+  if (Array.isArray(v.content))
+    return v.content
+      .map((b) => (isObj(b) && b.type === "text" && typeof b.text === "string" ? b.text : ""))
+      .join("\n");
+  if (Array.isArray(v.choices))
+    return v.choices
+      .map((c) =>
+        isObj(c) && isObj(c.message) && typeof c.message.content === "string" ? c.message.content : "",
+      )
+      .join("\n");
+  for (const f of ["text", "output", "content", "completion"])
+    if (typeof v[f] === "string") return v[f] as string;
+  return "";
+}
+
+async function samplesFrom(file: string, io: Io): Promise<string[]> {
+  if (!existsSync(file)) throw new CLIError(`${file}: no such file`, "E_INPUT_MISSING");
+  const raw = readFileSync(file, "utf8");
+  const first = raw.trimStart()[0];
+  if (first !== "{" && first !== "[" && first !== '"') return [raw];
+  const out: string[] = [];
+  for await (const { value } of jsonValues(file, io)) out.push(sampleText(value));
+  return out;
+}
+
+async function samplesFromEndpoint(
+  url: string,
+  promptsFile: string,
+  o: { model: string; apiKey: string | undefined; maxTokens: number },
+  io: Io,
+): Promise<string[]> {
+  const prompts: string[] = [];
+  for await (const { value } of jsonValues(promptsFile, io)) {
+    const p =
+      typeof value === "string"
+        ? value
+        : isObj(value) && typeof value.prompt === "string"
+          ? value.prompt
+          : undefined;
+    if (p) prompts.push(p);
+  }
+  if (prompts.length === 0)
+    throw new CLIError(
+      `${promptsFile}: no prompts (JSON Lines of strings or {"prompt"})`,
+      "E_INPUT_UNREADABLE",
+    );
+  const base = url.replace(/\/+$/, "");
+  const out: string[] = [];
+  let next = 0;
+  let failed = 0;
+  const worker = async (): Promise<void> => {
+    while (next < prompts.length) {
+      const prompt = prompts[next++] as string;
+      try {
+        const res = await request(`${base}/v1/chat/completions`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            ...(o.apiKey ? { authorization: `Bearer ${o.apiKey}` } : {}),
+          },
+          body: JSON.stringify({
+            model: o.model,
+            max_tokens: o.maxTokens,
+            messages: [{ role: "user", content: prompt }],
+          }),
+        });
+        const body: unknown = await res.body.json();
+        if (res.statusCode !== 200) failed++;
+        else out.push(sampleText(body));
+      } catch {
+        failed++;
+      }
+      if ((out.length + failed) % 50 === 0)
+        io.stderr.write(`verify-model: ${out.length + failed}/${prompts.length} prompts\n`);
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
+  if (failed > 0) io.stderr.write(`verify-model: ${failed} of ${prompts.length} requests failed\n`);
+  return out;
+}
+
+export const VERIFY_MODEL_USAGE = `usage: distillguard verify-model (--samples FILE | --endpoint URL --prompts FILE)
+                                 (--keys ID[,ID...] | --keys-from EXCHANGES) [options]
+
+Tests a suspect model's outputs for our watermark: per key, how much more often the
+text uses the synonym the key picks after each previous word than unmarked text would,
+as a z statistic and a p-value calibrated against many random keys (docs/protection.md).
+
+  --samples FILE     the suspect's outputs: plain text, or JSON / JSON Lines of strings,
+                     {"text"} objects, Anthropic messages, OpenAI completions or exchange records
+  --endpoint URL     an OpenAI-compatible API to sample instead, with --prompts FILE
+                     (JSON Lines of strings or {"prompt"}), --model M, --max-tokens N (400),
+                     --api-key-env NAME
+  --keys IDS         watermark key ids (cohort@window, as the gateway records them)
+  --keys-from FILE   every key id in the "protection" field of these exchange records
+  --reference FILE   our own unmarked outputs (same formats as --samples): the natural
+                     word choices to compare with (recommended)
+  --random-keys N    random keys for the null (default 1000)
+  --secret-env NAME  environment variable with the protection secret (default ${SECRET_ENV})
+  --out FILE         write the result there instead of standard output`;
+
+export async function runVerifyModel(argv: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      samples: { type: "string" },
+      endpoint: { type: "string" },
+      prompts: { type: "string" },
+      model: { type: "string" },
+      "max-tokens": { type: "string" },
+      "api-key-env": { type: "string" },
+      keys: { type: "string" },
+      "keys-from": { type: "string" },
+      reference: { type: "string" },
+      "random-keys": { type: "string" },
+      "secret-env": { type: "string" },
+      out: { type: "string" },
+    },
+    VERIFY_MODEL_USAGE,
+  );
+  if (values.help) {
+    io.stdout.write(`${VERIFY_MODEL_USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length > 0)
+    throw new CLIError(`unexpected argument "${positionals[0]}"\n${VERIFY_MODEL_USAGE}`, "E_USAGE");
+  const samplesFile = stringOption(values.samples);
+  const endpoint = stringOption(values.endpoint);
+  if ((samplesFile === undefined) === (endpoint === undefined))
+    throw new CLIError(`give either --samples FILE or --endpoint URL\n${VERIFY_MODEL_USAGE}`, "E_USAGE");
+  const randomKeys =
+    numberOption(
+      values["random-keys"],
+      "random-keys",
+      (n) => Number.isInteger(n) && n >= 50 && n <= 100_000,
+      "an integer from 50 to 100000",
+    ) ?? 1000;
+  const secret = secretFrom(stringOption(values["secret-env"]));
+  const ids = new Set<string>();
+  for (const id of (stringOption(values.keys) ?? "").split(",")) if (id.trim()) ids.add(id.trim());
+  const keysFrom = stringOption(values["keys-from"]);
+  if (keysFrom)
+    for await (const { value } of jsonValues(keysFrom, io))
+      if (isObj(value) && isObj(value.protection) && typeof value.protection.watermark === "string")
+        ids.add(value.protection.watermark);
+  if (ids.size === 0)
+    throw new CLIError(`no keys to test: give --keys or --keys-from\n${VERIFY_MODEL_USAGE}`, "E_USAGE");
+  const keys: WatermarkKey[] = [];
+  for (const id of ids) {
+    const at = id.lastIndexOf("@");
+    if (at <= 0 || at === id.length - 1)
+      throw new CLIError(`--keys: "${id}" is not cohort@window`, "E_BAD_OPTION");
+    keys.push(deriveKey(secret, id.slice(0, at), id.slice(at + 1)));
+  }
+  let texts: string[];
+  if (samplesFile) texts = await samplesFrom(samplesFile, io);
+  else {
+    const prompts = stringOption(values.prompts);
+    if (!prompts) throw new CLIError("--endpoint needs --prompts FILE", "E_USAGE");
+    const keyEnv = stringOption(values["api-key-env"]);
+    texts = await samplesFromEndpoint(
+      endpoint as string,
+      prompts,
+      {
+        model: stringOption(values.model) ?? "default",
+        apiKey: keyEnv ? process.env[keyEnv] : undefined,
+        maxTokens:
+          numberOption(
+            values["max-tokens"],
+            "max-tokens",
+            (n) => Number.isInteger(n) && n > 0,
+            "a positive integer",
+          ) ?? 400,
+      },
+      io,
+    );
+  }
+  const occurrences: Occurrence[] = [];
+  let tokens = 0;
+  for (const t of texts) {
+    occurrences.push(...occurrencesOf(t));
+    tokens += t.split(/\s+/).filter(Boolean).length;
+  }
+  const refFile = stringOption(values.reference);
+  let reference: Reference | undefined;
+  if (refFile) {
+    reference = new Reference();
+    for (const t of await samplesFrom(refFile, io)) reference.add(occurrencesOf(t));
+  }
+  if (occurrences.length < 200)
+    io.stderr.write(
+      `verify-model: only ${occurrences.length} synonym-group words in ${tokens} words of samples: too few for a reliable test (aim for thousands)\n`,
+    );
+  const t = testModel(occurrences, keys, { randomKeys, ...(reference ? { reference } : {}) });
+  const result = {
+    samples: texts.length,
+    words: tokens,
+    occurrences: t.occurrences,
+    contexts: t.contexts,
+    reference: refFile ?? null,
+    null: t.null,
+    results: [...t.results]
+      .map((r) => ({ ...r, p_bonferroni: Math.min(1, r.p_value * keys.length) }))
+      .sort((a, b) => a.p_value - b.p_value),
+  };
+  const text = `${JSON.stringify(result, null, 2)}\n`;
+  const out = stringOption(values.out);
+  if (out) writeFileSync(out, text);
+  else io.stdout.write(text);
+  return 0;
+}
+
+export const EXPERIMENT_USAGE = `usage: distillguard protect-experiment [--quick] [--datasets DIR] [--out FILE]
+
+Trains small n-gram students on real teacher answers with 0, 1, 5, 20 and 100% of them
+watermarked, samples each and tests the samples with verify-model's statistic. Prints
+one JSON line per fraction: {"fraction", "sampled_tokens", "p_value",
+"false_positive_rate", "alpha", ...}; progress on standard error.
+
+  --quick          one student order (3), one budget (50,000 tokens), probes from the
+                   cohort's answers, 300 random keys: a few minutes at most
+  --datasets DIR   the shared datasets (default ../shared/datasets)
+  --out FILE       also write every measured row and the watermark's quality cost (JSON)`;
+
+export async function runProtectExperiment(argv: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    { quick: { type: "boolean" }, datasets: { type: "string" }, out: { type: "string" } },
+    EXPERIMENT_USAGE,
+  );
+  if (values.help) {
+    io.stdout.write(`${EXPERIMENT_USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length > 0)
+    throw new CLIError(`unexpected argument "${positionals[0]}"\n${EXPERIMENT_USAGE}`, "E_USAGE");
+  const datasets = resolve(stringOption(values.datasets) ?? "../shared/datasets");
+  const quick = values.quick === true;
+  let result: ReturnType<typeof runExperiment>;
+  try {
+    result = runExperiment({
+      datasets,
+      ...(quick
+        ? { orders: [3], budgets: [50_000], modes: ["cohort"] as const, randomKeys: 300, wrongKeys: 200 }
+        : { orders: [2, 3, 4], budgets: [5_000, 10_000, 25_000, 50_000], randomKeys: 1000, wrongKeys: 200 }),
+      onProgress: (m) => io.stderr.write(`protect-experiment: ${m}\n`),
+    });
+  } catch (err) {
+    if (err instanceof DatasetsMissing)
+      throw new CLIError(
+        `the experiment needs the shared datasets (--datasets DIR): ${err.message}`,
+        "E_INPUT_MISSING",
+      );
+    throw err;
+  }
+  // one line per fraction: the main setting (order 3, probes from the cohort's answers, the largest budget)
+  const main = new Map<number, ExperimentRow>();
+  for (const r of result.rows) if (r.order === 3 && r.mode === "cohort") main.set(r.fraction, r);
+  for (const r of main.values()) io.stdout.write(`${JSON.stringify(r)}\n`);
+  const out = stringOption(values.out);
+  if (out) writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  return 0;
+}

@@ -1,0 +1,326 @@
+// The protection experiment (distillguard protect-experiment; docs/protection.md): does a
+// student trained on a teacher's answers, a fraction of them watermarked, carry the mark
+// far enough for verify-model to find it, and how often would a wrong key be accused?
+//
+// 1. The teacher's answers: real model answers from ../shared/datasets (ShareGPT
+//    assistant turns, Alpaca GPT-4 and text-davinci-003 answers, GPTeacher), split into a
+//    training pool and a held-out reference (the provider's unmarked outputs).
+// 2. For each fraction (0, 1%, 5%, 20%, 100%), that share of the pool's answers is marked
+//    with one key and a word n-gram student is trained on the mixture.
+// 3. The student is sampled, probed with contexts from the reference (a context ending
+//    where the teacher used a synonym-group word; the student writes two tokens), and the
+//    samples are tested with the true key, against a null fitted to random keys; wrong
+//    keys (not used anywhere) measure the false-positive rate at `alpha`.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { detokenize, NGramModel, rng, tokenize } from "./ngram.js";
+import { SYNONYM_GROUPS } from "./synonyms.js";
+import { calibrateNull, contextsOf, Reference, testKey } from "./verify.js";
+import { deriveKey, KeyedChoice, type Occurrence, occurrencesOf, watermarkText } from "./watermark.js";
+
+/** The datasets are not where they were looked for. */
+export class DatasetsMissing extends Error {
+  override readonly name = "DatasetsMissing";
+}
+
+type Json = Record<string, unknown>;
+
+/** Real model answers from the shared datasets (prose and code as the models wrote them). */
+export function teacherAnswers(dir: string): string[] {
+  if (!existsSync(dir)) throw new DatasetsMissing(`${dir} is not there`);
+  const out: string[] = [];
+  const json = (rel: string): unknown => {
+    const p = join(dir, rel);
+    return existsSync(p) ? JSON.parse(readFileSync(p, "utf8")) : undefined;
+  };
+  const share = join(dir, "sharegpt-sample/conversations.jsonl");
+  if (existsSync(share))
+    for (const line of readFileSync(share, "utf8").split("\n")) {
+      if (!line.trim()) continue;
+      const c = JSON.parse(line) as { conversations?: { from?: string; value?: string }[] };
+      for (const t of c.conversations ?? [])
+        if (t.from === "gpt" && typeof t.value === "string") out.push(t.value);
+    }
+  for (const [rel, field] of [
+    ["alpaca-sample/alpaca_en_demo.json", "output"],
+    ["alpaca-eval/model_outputs.json", "output"],
+    ["gpteacher/roleplay-simple-deduped-roleplay-instruct.json", "response"],
+    ["gpteacher/codegen-instruct.json", "response"],
+    ["gpteacher/toolformer-dedupe-only-dataset.json", "response"],
+  ] as const) {
+    const v = json(rel);
+    if (Array.isArray(v))
+      for (const r of v as Json[]) if (typeof r[field] === "string") out.push(r[field] as string);
+  }
+  if (out.length === 0) throw new DatasetsMissing(`no teacher answers found under ${dir}`);
+  return out.filter((t) => t.trim().length > 0);
+}
+
+export interface QualityCost {
+  readonly answers: number;
+  readonly words: number;
+  /** words replaced by another member, over all words */
+  readonly words_changed_share: number;
+  /** whitespace-separated tokens that differ, over all tokens */
+  readonly tokens_changed_share: number;
+  readonly answers_with_code: number;
+  /** answers whose fenced code blocks are not byte-identical after marking (must be 0) */
+  readonly code_blocks_altered: number;
+  readonly candidates_per_100_words: number;
+}
+
+/** The text inside ``` fences (every other piece between them). */
+const fenced = (text: string): string[] => text.split("```").filter((_, i) => i % 2 === 1);
+
+/** What the watermark costs on real answers: how much text changes; code must not. */
+export function qualityCost(answers: readonly string[], choice: KeyedChoice): QualityCost {
+  let words = 0;
+  let changed = 0;
+  let candidates = 0;
+  let tokens = 0;
+  let tokensChanged = 0;
+  let withCode = 0;
+  let codeAltered = 0;
+  for (const a of answers) {
+    const m = watermarkText(a, choice);
+    words += m.stats.words;
+    changed += m.stats.changed;
+    candidates += m.stats.candidates;
+    const before = a.split(/\s+/);
+    const after = m.text.split(/\s+/);
+    tokens += before.length;
+    if (before.length === after.length)
+      for (let i = 0; i < before.length; i++) tokensChanged += before[i] === after[i] ? 0 : 1;
+    else tokensChanged += m.stats.changed;
+    const codeBefore = fenced(a);
+    if (codeBefore.length > 0) {
+      withCode++;
+      const codeAfter = fenced(m.text);
+      if (codeAfter.length !== codeBefore.length || codeAfter.some((c, i) => c !== codeBefore[i]))
+        codeAltered++;
+    }
+  }
+  return {
+    answers: answers.length,
+    words,
+    words_changed_share: changed / Math.max(1, words),
+    tokens_changed_share: tokensChanged / Math.max(1, tokens),
+    answers_with_code: withCode,
+    code_blocks_altered: codeAltered,
+    candidates_per_100_words: (100 * candidates) / Math.max(1, words),
+  };
+}
+
+export interface ExperimentOptions {
+  readonly datasets: string;
+  readonly fractions?: readonly number[];
+  readonly orders?: readonly number[];
+  /** sampled-token budgets at which the test is run */
+  readonly budgets?: readonly number[];
+  readonly randomKeys?: number;
+  readonly wrongKeys?: number;
+  readonly alpha?: number;
+  readonly seed?: number;
+  /** how the student is sampled (default all three) */
+  readonly modes?: readonly Mode[];
+  readonly onProgress?: (message: string) => void;
+}
+
+/**
+ * cohort: probes from the answers served to the flagged cohort (the provider logged them);
+ * held_out: probes from answers the student never saw; free: the student writes answers
+ * from their start.
+ */
+export type Mode = "cohort" | "held_out" | "free";
+
+export interface ExperimentRow {
+  readonly fraction: number;
+  readonly order: number;
+  readonly mode: Mode;
+  readonly sampled_tokens: number;
+  readonly occurrences: number;
+  /** distinct (group, previous word) contexts among them */
+  readonly contexts: number;
+  /** the key's z, standardised by the random keys' fitted null */
+  readonly z: number;
+  readonly p_value: number;
+  readonly p_empirical: number;
+  readonly false_positive_rate: number;
+  readonly alpha: number;
+  readonly random_keys: number;
+  readonly wrong_keys: number;
+}
+
+export interface ExperimentResult {
+  readonly quality: QualityCost;
+  readonly teacher: {
+    readonly answers: number;
+    readonly pool: number;
+    readonly reference: number;
+    readonly tokens: number;
+  };
+  readonly rows: ExperimentRow[];
+}
+
+/** Single-word members, and two-word members by their first word. */
+const SINGLES = new Set<string>();
+const PAIR_STARTS = new Map<string, Set<string>>();
+for (const g of SYNONYM_GROUPS)
+  for (const m of g.members) {
+    const [a, b] = m.split(" ") as [string, string | undefined];
+    if (b === undefined) SINGLES.add(a);
+    else PAIR_STARTS.set(a, (PAIR_STARTS.get(a) ?? new Set()).add(b));
+  }
+const low = (t: string | undefined): string => (t ?? "").toLowerCase().replaceAll("\u2019", "'");
+
+/** Probe contexts: where the teacher wrote a group member in these answers, the tokens before it. */
+function probeContexts(
+  texts: readonly (readonly string[])[],
+  order: number,
+  random: () => number,
+): string[][] {
+  const out: string[][] = [];
+  for (const toks of texts) {
+    for (let i = 1; i < toks.length; i++) {
+      const t = low(toks[i]);
+      if (SINGLES.has(t) || PAIR_STARTS.get(t)?.has(low(toks[i + 1])))
+        out.push(toks.slice(Math.max(0, i - Math.max(order - 1, 3)), i));
+    }
+  }
+  // a fixed shuffle: budgets take a prefix
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j] as string[], out[i] as string[]];
+  }
+  return out;
+}
+
+/** What the student writes after a probe: one token, two when the first may start a two-word member. */
+function probe(student: NGramModel, context: readonly string[], random: () => number): string[] {
+  const first = student.sample(context, 1, random);
+  if (first.length === 0 || !PAIR_STARTS.has(low(first[0]))) return first;
+  return [...first, ...student.sample([...context, ...first], 1, random)];
+}
+
+/** Member occurrences in what the student wrote after a probe context. */
+function probeOccurrences(context: readonly string[], written: readonly string[]): Occurrence[] {
+  const before = occurrencesOf(detokenize(context)).length;
+  return occurrencesOf(detokenize([...context, ...written])).slice(before);
+}
+
+export function runExperiment(o: ExperimentOptions): ExperimentResult {
+  const say = o.onProgress ?? (() => {});
+  const fractions = o.fractions ?? [0, 0.01, 0.05, 0.2, 1];
+  const orders = o.orders ?? [3];
+  const budgets = [...(o.budgets ?? [10_000, 25_000, 50_000])].sort((a, b) => a - b);
+  const randomKeys = o.randomKeys ?? 1000;
+  const wrongKeys = o.wrongKeys ?? 200;
+  const alpha = o.alpha ?? 0.01;
+  const random = rng(o.seed ?? 1);
+  const answers = teacherAnswers(o.datasets);
+  // split: 85% the pool the distiller harvests, 15% the provider's own unmarked reference
+  const order = answers.map((_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j] as number, order[i] as number];
+  }
+  const cut = Math.floor(order.length * 0.85);
+  const pool = order.slice(0, cut).map((i) => answers[i] as string);
+  const reference = order.slice(cut).map((i) => answers[i] as string);
+  const secret = Buffer.from(`experiment-${o.seed ?? 1}`);
+  const key = deriveKey(secret, "campaign:suspect", "2026-W48");
+  const choice = new KeyedChoice(key);
+  const quality = qualityCost(answers, choice);
+  say(
+    `teacher: ${answers.length} answers (${pool.length} pool, ${reference.length} reference); watermark changes ${(100 * quality.words_changed_share).toFixed(2)}% of words`,
+  );
+  const ref = new Reference();
+  for (const t of reference) ref.add(occurrencesOf(t));
+  const plainTokens = pool.map((t) => tokenize(t));
+  const markedTokens = pool.map((t) => tokenize(watermarkText(t, choice).text));
+  const teacherTokens = plainTokens.reduce((a, t) => a + t.length, 0);
+  const wrong = Array.from({ length: wrongKeys }, (_, i) => deriveKey(secret, "wrong", String(i)));
+  const rows: ExperimentRow[] = [];
+  const referenceTokens = reference.map((t) => tokenize(t));
+  const modes: readonly Mode[] = o.modes ?? ["cohort", "held_out", "free"];
+  for (const studentOrder of orders) {
+    const heldOut = probeContexts(referenceTokens, studentOrder, rng((o.seed ?? 1) + studentOrder));
+    for (const f of fractions) {
+      // the cohort: the answers the flagged accounts were served (marked with the key when
+      // f > 0; at f = 0 a 5% draw left unmarked, to test the null on the same kind of probes)
+      const pick = rng((o.seed ?? 1) * 7919 + Math.round(f * 1e6));
+      const share = f > 0 ? f : 0.05;
+      const student = new NGramModel(studentOrder);
+      const served: string[][] = [];
+      for (let i = 0; i < pool.length; i++) {
+        const inCohort = pick() < share;
+        const toks = (inCohort && f > 0 ? markedTokens[i] : plainTokens[i]) as string[];
+        if (inCohort) served.push(toks);
+        student.add(toks);
+      }
+      say(
+        `order ${studentOrder}, fraction ${f}: student trained on ${student.tokens} tokens (${f > 0 ? served.length : 0} answers marked)`,
+      );
+      const cohort = probeContexts(served, studentOrder, rng((o.seed ?? 1) * 13 + Math.round(f * 1e6)));
+      for (const mode of modes) {
+        const probes = mode === "cohort" ? cohort : heldOut;
+        const sampler = rng((o.seed ?? 1) * 31 + Math.round(f * 1e6) + modes.indexOf(mode));
+        const occ: Occurrence[] = [];
+        let sampled = 0;
+        let next = 0;
+        for (const budget of budgets) {
+          while (sampled < budget) {
+            if (mode !== "free" && probes.length > 0) {
+              const ctx = probes[next++ % probes.length] as string[];
+              const written = probe(student, ctx, sampler);
+              sampled += Math.max(1, written.length);
+              occ.push(...probeOccurrences(ctx, written));
+            } else {
+              const written = student.sample([], Math.min(400, budget - sampled), sampler);
+              sampled += Math.max(1, written.length);
+              occ.push(...occurrencesOf(detokenize(written)));
+            }
+          }
+          const ctx = contextsOf(occ, ref);
+          const fit = calibrateNull(
+            ctx,
+            randomKeys,
+            Buffer.from(`null-${studentOrder}-${f}-${budget}-${mode}`),
+          );
+          const r = testKey(ctx, key, fit);
+          let falsePositives = 0;
+          for (const w of wrong) if (testKey(ctx, w, fit).p_value < alpha) falsePositives++;
+          const row: ExperimentRow = {
+            fraction: f,
+            order: studentOrder,
+            mode,
+            sampled_tokens: sampled,
+            occurrences: occ.length,
+            contexts: ctx.groups.length,
+            z: Math.round(((r.z - fit.mean) / fit.sd) * 1000) / 1000,
+            p_value: r.p_value,
+            p_empirical: r.p_empirical,
+            false_positive_rate: falsePositives / wrong.length,
+            alpha,
+            random_keys: randomKeys,
+            wrong_keys: wrong.length,
+          };
+          rows.push(row);
+          say(
+            `order ${studentOrder}, fraction ${f}, ${mode}, ${sampled} tokens: ${occ.length} occurrences in ${row.contexts} contexts, z ${row.z} (calibrated), p ${row.p_value.toExponential(2)}, FPR ${row.false_positive_rate}`,
+          );
+        }
+      }
+    }
+  }
+  return {
+    quality,
+    teacher: {
+      answers: answers.length,
+      pool: pool.length,
+      reference: reference.length,
+      tokens: teacherTokens,
+    },
+    rows,
+  };
+}

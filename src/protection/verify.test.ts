@@ -1,0 +1,80 @@
+// The test for a watermarked model: calibrated against random keys, it finds the key a
+// text was marked with and accuses wrong keys at about the nominal rate.
+import { describe, expect, it } from "vitest";
+import { keyedHash32 } from "./_prf.js";
+import { rng } from "./ngram.js";
+import { SYNONYM_GROUPS } from "./synonyms.js";
+import { erfc, Reference, testModel } from "./verify.js";
+import { deriveKey, KeyedChoice, occurrencesOf, watermarkText } from "./watermark.js";
+
+/** Synthetic prose: sentences with a synonym-group word after one of many previous words, natural choices skewed. */
+function corpus(n: number, seed: number): string[] {
+  const r = rng(seed);
+  const groups = SYNONYM_GROUPS.map((g, i) => ({ g, i })).filter(
+    ({ g }) => !g.sentenceStart && !g.members.some((m) => m.includes(" ")),
+  );
+  const prevs = Array.from(
+    { length: 60 },
+    (_, i) => `word${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}`,
+  );
+  const out: string[] = [];
+  for (let k = 0; k < n; k++) {
+    const { g } = groups[Math.floor(r() * groups.length)] as (typeof groups)[number];
+    // skewed: the first member most of the time
+    const m = r() < 0.7 ? 0 : 1 + Math.floor(r() * (g.members.length - 1));
+    const prev = prevs[Math.floor(r() * prevs.length)] as string;
+    out.push(`The ${prev} ${g.members[m]} matters here.`);
+  }
+  return out;
+}
+
+describe("verify-model's statistic", () => {
+  it("computes the complementary error function into the far tail", () => {
+    expect(erfc(0)).toBeCloseTo(1, 6);
+    expect(erfc(1)).toBeCloseTo(0.157299207, 6);
+    expect(erfc(3) / 2.209049699858544e-5).toBeCloseTo(1, 5);
+    expect(erfc(5) / 1.5374597944280349e-12).toBeCloseTo(1, 5);
+    expect(erfc(-1)).toBeCloseTo(1.842700793, 6);
+  });
+
+  it("finds the key marked text was written with, and not another", () => {
+    const key = deriveKey("secret", "campaign:C001", "2026-W48");
+    const other = deriveKey("secret", "campaign:C002", "2026-W48");
+    const choice = new KeyedChoice(key);
+    const marked = corpus(3000, 1).map((t) => watermarkText(t, choice).text);
+    const ref = new Reference().add(corpus(3000, 2).flatMap((t) => occurrencesOf(t)));
+    const t = testModel(
+      marked.flatMap((x) => occurrencesOf(x)),
+      [key, other],
+      { randomKeys: 200, reference: ref },
+    );
+    expect(t.occurrences).toBe(3000);
+    const [mine, theirs] = t.results as [(typeof t.results)[0], (typeof t.results)[0]];
+    expect(mine.p_value).toBeLessThan(1e-6);
+    expect(mine.p_empirical).toBeCloseTo(1 / 201, 6);
+    expect(theirs.p_value).toBeGreaterThan(1e-3);
+  });
+
+  it("accuses wrong keys of unmarked text at about the nominal rate", () => {
+    const plain = corpus(3000, 3).flatMap((t) => occurrencesOf(t));
+    const wrong = Array.from({ length: 200 }, (_, i) => deriveKey("other", "x", String(i)));
+    const t = testModel(plain, wrong, { randomKeys: 300 });
+    const fpr = t.results.filter((r) => r.p_value < 0.05).length / wrong.length;
+    // nominal 5%; 200 keys: a binomial spread of about ±3 points
+    expect(fpr).toBeGreaterThan(0.01);
+    expect(fpr).toBeLessThan(0.1);
+    expect(Math.abs(t.null.mean)).toBeLessThan(1);
+  });
+
+  it("has a keyed hash that spreads choices evenly and depends on the key", () => {
+    const counts = [0, 0, 0];
+    let differ = 0;
+    for (let i = 0; i < 30_000; i++) {
+      const h = keyedHash32(1, 2, `ctx${i}`);
+      counts[h % 3] = (counts[h % 3] as number) + 1;
+      if (h !== keyedHash32(1, 3, `ctx${i}`)) differ++;
+    }
+    for (const c of counts) expect(Math.abs(c - 10_000)).toBeLessThan(400);
+    expect(differ).toBeGreaterThan(29_990);
+  });
+});
