@@ -88,7 +88,9 @@ describe("verify-model", () => {
     ];
     const texts: string[] = [];
     for (let i = 0; i < 2400; i++)
-      texts.push(`The ${prevs[i % prevs.length]}${"abcdefghijklmnopqrstuvwxyz"[Math.floor(i / 96)]}x ${words[i % words.length]} part.`);
+      texts.push(
+        `The ${prevs[i % prevs.length]}${"abcdefghijklmnopqrstuvwxyz"[Math.floor(i / 96)]}x ${words[i % words.length]} part.`,
+      );
     const dir = mkdtempSync(join(tmpdir(), "dg-vm-"));
     const samples = join(dir, "samples.jsonl");
     writeFileSync(

@@ -209,7 +209,8 @@ async function samplesFromEndpoint(
       `${promptsFile}: no prompts (JSON Lines of strings or {"prompt"})`,
       "E_INPUT_UNREADABLE",
     );
-  const base = url.replace(/\/+$/, "");
+  let base = url;
+  while (base.endsWith("/")) base = base.slice(0, -1);
   const out: string[] = [];
   let next = 0;
   let failed = 0;
