@@ -27,6 +27,11 @@ contract's verdicts to --out: accounts.jsonl, campaigns.json and report.html.
                   holds is recognised and not counted twice
   --threads N     worker threads that parse lines and compute per-exchange signals while
                   this thread keeps the profiles (default: the number of cores; 0: none)
+  --intel-key-env NAME
+                  environment variable with the key partners agreed on for hashed
+                  identifiers (default DISTILLGUARD_INTEL_KEY): with it, the hashed account
+                  ids, payment fingerprints and e-mail domains among partner indicators
+                  imported into --db (distillguard intel import) count as evidence
   --quiet         no progress or bad-line reports on stderr`;
 
 function checkInput(path: string, what: string): void {
@@ -50,6 +55,7 @@ export async function runAnalyze(argv: readonly string[], io: Io): Promise<numbe
       db: { type: "string" },
       append: { type: "boolean" },
       threads: { type: "string" },
+      "intel-key-env": { type: "string" },
       quiet: { type: "boolean" },
     },
     ANALYZE_USAGE,
@@ -116,6 +122,7 @@ export async function runAnalyze(argv: readonly string[], io: Io): Promise<numbe
     db,
     append,
     ...(threads === undefined ? {} : { threads }),
+    intelKey: process.env[stringOption(values["intel-key-env"]) ?? "DISTILLGUARD_INTEL_KEY"],
     detector: {
       ...(threshold === undefined ? {} : { threshold: scoreForRisk(threshold) }),
       ...(regions === undefined ? {} : { unsupportedRegions: regions }),
@@ -135,6 +142,10 @@ export async function runAnalyze(argv: readonly string[], io: Io): Promise<numbe
       `analyze: ${summary.alreadyIngested.input} is already in ${db} (ingested ${summary.alreadyIngested.finishedAt}); not read again\n`,
     );
   if (!quiet && shown > 1000) io.stderr.write(`... ${shown - 1000} more input issues not shown\n`);
+  if (!quiet && summary.partner.indicators > 0)
+    io.stderr.write(
+      `analyze: ${summary.partner.indicators} partner indicators from ${db} used as evidence${summary.partner.hashedUnused > 0 ? `; ${summary.partner.hashedUnused} hashed ones unused: set the partners' key in DISTILLGUARD_INTEL_KEY (or --intel-key-env)` : ""}\n`,
+    );
   const ms = Date.now() - t0;
   bar.finish(
     `analyze: ${formatCount(summary.exchanges)} exchanges${summary.totalExchanges > summary.exchanges ? ` (${formatCount(summary.totalExchanges)} in the store)` : ""}, ${summary.accounts} accounts, ${summary.flagged} flagged in ${summary.campaigns} campaigns, ${formatDuration(ms)} (${formatCount((summary.exchanges * 1000) / Math.max(1, ms))}/s) → ${out}`,

@@ -6,6 +6,7 @@ import { CLIError } from "./_errors.js";
 import { runAnalyze } from "./analyze.js";
 import { runEval } from "./eval.js";
 import { runGateway, runMockUpstream } from "./gateway.js";
+import { runIntel } from "./intel.js";
 import { runProtectExperiment, runVerifyModel, runVerifyTrace } from "./protect.js";
 import { runQuery } from "./query.js";
 import { runSchema } from "./schema.js";
@@ -23,6 +24,7 @@ commands:
   gateway    a reverse proxy in front of an Anthropic- or OpenAI-compatible API (--demo to try it)
   mock-upstream  a mock model API (both APIs, streaming, tool use) for demos and tests
   schema     write or check the JSON Schemas of the traffic-log contract
+  intel      STIX 2.1 export and import of campaigns, and a TAXII 2.1 server
   verify-trace   check the signatures on reasoning traces the gateway returned
   verify-model   test a suspect model's outputs for our watermark
   protect-experiment  measure the watermark on students trained on marked outputs
@@ -37,6 +39,7 @@ const COMMANDS: Record<string, (argv: readonly string[], io: Io) => Promise<numb
   gateway: runGateway,
   "mock-upstream": runMockUpstream,
   schema: runSchema,
+  intel: runIntel,
   "verify-trace": runVerifyTrace,
   "verify-model": runVerifyModel,
   "protect-experiment": runProtectExperiment,

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
+import { startMockUpstream } from "../gateway/index.js";
 import { deriveKey, KeyedChoice, TraceSigner, watermarkText } from "../protection/index.js";
 import { main } from "./index.js";
 
@@ -119,6 +120,49 @@ describe("verify-model", () => {
     expect(r.results[0]?.key).toBe(mine);
     expect(r.results[0]?.p_value).toBeLessThan(1e-6);
     expect(r.results[1]?.p_value).toBeGreaterThan(1e-3);
+  });
+
+  it("samples an OpenAI-compatible endpoint with prompts", async () => {
+    process.env.DISTILLGUARD_PROTECTION_SECRET = SECRET;
+    process.env.DG_TEST_MOCK_KEY = "mock-key";
+    const upstream = await startMockUpstream({ apiKey: "mock-key" });
+    try {
+      const dir = mkdtempSync(join(tmpdir(), "dg-vme-"));
+      const prompts = join(dir, "prompts.jsonl");
+      writeFileSync(
+        prompts,
+        Array.from({ length: 30 }, (_, i) => JSON.stringify({ prompt: `question ${i}` })).join("\n"),
+      );
+      const t = io();
+      const code = await main(
+        [
+          "verify-model",
+          "--endpoint",
+          `${upstream.url}/`,
+          "--prompts",
+          prompts,
+          "--api-key-env",
+          "DG_TEST_MOCK_KEY",
+          "--keys",
+          "campaign:C001@2026-W48",
+          "--random-keys",
+          "50",
+        ],
+        t.io,
+      );
+      expect(code).toBe(0);
+      const r = JSON.parse(t.text().stdout) as { samples: number; occurrences: number; results: unknown[] };
+      expect(r.samples).toBe(30);
+      // the mock's answer holds a few synonym-group words; the test warns that so few are not enough
+      expect(r.occurrences).toBeGreaterThanOrEqual(30);
+      expect(t.text().stderr).toContain("too few for a reliable test");
+      expect(
+        upstream.requests.filter((q) => q.path === "/v1/chat/completions").length,
+      ).toBeGreaterThanOrEqual(30);
+    } finally {
+      await upstream.close();
+      delete process.env.DG_TEST_MOCK_KEY;
+    }
   });
 
   it("rejects a key that is not cohort@window", async () => {

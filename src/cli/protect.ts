@@ -4,6 +4,7 @@
 import { createReadStream, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import { request } from "undici";
 import {
   DatasetsMissing,
@@ -400,7 +401,11 @@ export async function runProtectExperiment(argv: readonly string[], io: Io): Pro
   }
   if (positionals.length > 0)
     throw new CLIError(`unexpected argument "${positionals[0]}"\n${EXPERIMENT_USAGE}`, "E_USAGE");
-  const datasets = resolve(stringOption(values.datasets) ?? "../shared/datasets");
+  const given = stringOption(values.datasets);
+  const datasets =
+    given === undefined
+      ? fileURLToPath(new URL("../../../shared/datasets", import.meta.url))
+      : resolve(given);
   const quick = values.quick === true;
   let result: ReturnType<typeof runExperiment>;
   try {

@@ -14,6 +14,7 @@ import {
   readLineBatches,
   readRecords,
 } from "../contract/index.js";
+import { keyedHash, type PartnerRow, partnerIntel } from "../intel/index.js";
 import { capabilityList } from "../signals/index.js";
 import { DuckDbStore } from "../store/index.js";
 import { verdictLine } from "../verdicts/assemble.js";
@@ -55,6 +56,12 @@ export interface AnalyzeOptions {
   readonly append?: boolean;
   /** worker threads that parse lines and compute per-exchange signals (0: in this thread); default: the cores */
   readonly threads?: number;
+  /**
+   * the key partners agreed on for hashing identifiers (intel export/import): with it, the
+   * hashed account ids, payment fingerprints and e-mail domains of partner indicators in
+   * the store count as evidence; without it only addresses and user agents do
+   */
+  readonly intelKey?: string | undefined;
   /** called with what the detector holds every `every` exchanges (memory work: scripts/census.mjs) */
   readonly census?: {
     readonly every: number;
@@ -80,6 +87,8 @@ export interface AnalyzeSummary {
   readonly outOfOrder: number;
   /** worker threads that parsed lines (0: in the analysis thread) */
   readonly threads: number;
+  /** partner indicators used as evidence (from the store), and whether hashed ones went unused for want of the key */
+  readonly partner: { readonly indicators: number; readonly hashedUnused: number };
   readonly issues: ReturnType<IssueTally["toJSON"]>;
   readonly issueSummary: string;
   readonly files: readonly string[];
@@ -140,12 +149,26 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
   if (opts.inputs.accounts)
     for await (const { value } of readRecords(opts.inputs.accounts, checkers.account, { onIssue }))
       accounts.set(value.account_id, value);
-  const detector = new Detector(accounts, opts.detector);
   const exchangesFile = opts.inputs.exchanges;
   if (opts.append && opts.db === undefined) throw new AnalyzeError("--append needs --db FILE");
   if (opts.append && exchangesFile === "-")
     throw new AnalyzeError("--append reads a file, not standard input (the store recognises files it holds)");
   const store = opts.db === undefined ? undefined : await DuckDbStore.open(opts.db);
+  // partners' indicators imported into the store (distillguard intel import) are evidence
+  const partnerStored = store ? await store.partnerIndicators() : [];
+  const intelKey = opts.intelKey;
+  const partner =
+    opts.detector?.partner ??
+    (partnerStored.length > 0
+      ? partnerIntel(
+          partnerStored as PartnerRow[],
+          intelKey ? (kind, value) => keyedHash(intelKey, kind, value) : undefined,
+        )
+      : undefined);
+  const hashedUnused = intelKey
+    ? 0
+    : partnerStored.filter((r) => ["account", "payment_fingerprint", "email_domain"].includes(r.kind)).length;
+  const detector = new Detector(accounts, { ...opts.detector, ...(partner ? { partner } : {}) });
   const fingerprint = store && exchangesFile !== "-" ? fingerprintOf(exchangesFile) : undefined;
   let alreadyIngested: AnalyzeSummary["alreadyIngested"];
   if (store && opts.append) {
@@ -312,6 +335,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
     campaigns: campaigns.campaigns.length,
     outOfOrder: reorder.late,
     threads: parser.threads,
+    partner: { indicators: partnerStored.length, hashedUnused },
     issues: tally.toJSON(),
     issueSummary: tally.summary(),
     files: ["accounts.jsonl", "campaigns.json", "report.html", ...(opts.db === undefined ? [] : [opts.db])],

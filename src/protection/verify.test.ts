@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { keyedHash32 } from "./_prf.js";
 import { rng } from "./ngram.js";
 import { SYNONYM_GROUPS } from "./synonyms.js";
-import { erfc, Reference, testModel } from "./verify.js";
+import { erfc, isGreenToken, Reference, testModel, testTokenWatermark } from "./verify.js";
 import { deriveKey, KeyedChoice, occurrencesOf, watermarkText } from "./watermark.js";
 
 /** Synthetic prose: sentences with a synonym-group word after one of many previous words, natural choices skewed. */
@@ -76,5 +76,31 @@ describe("verify-model's statistic", () => {
     }
     for (const c of counts) expect(Math.abs(c - 10_000)).toBeLessThan(400);
     expect(differ).toBeGreaterThan(29_990);
+  });
+});
+
+describe("token-level watermark test (self-hosted upstreams)", () => {
+  it("detects text sampled with a green-list bias under the key, and not under another", () => {
+    const key = deriveKey("secret", "vllm", "2026-W48");
+    const r = rng(11);
+    const vocab = 500;
+    // a model that, as a logits processor would make it, prefers green tokens (δ ≈ 2: green 3x as likely)
+    const sequences: number[][] = [];
+    for (let s = 0; s < 40; s++) {
+      const seq = [Math.floor(r() * vocab)];
+      for (let i = 0; i < 100; i++) {
+        const prev = seq[seq.length - 1] as number;
+        let t = Math.floor(r() * vocab);
+        for (let tries = 0; tries < 2 && !isGreenToken(key, prev, t, 0.25); tries++)
+          t = Math.floor(r() * vocab);
+        seq.push(t);
+      }
+      sequences.push(seq);
+    }
+    const t = testTokenWatermark(sequences, [key, deriveKey("secret", "vllm", "2026-W47")], {
+      randomKeys: 200,
+    });
+    expect(t.results[0]?.p_value).toBeLessThan(1e-6);
+    expect(t.results[1]?.p_value).toBeGreaterThan(1e-3);
   });
 });

@@ -17,6 +17,7 @@
 // and a normal distribution fitted to them; a key's p-value is its upper tail under that
 // fit (and, for reference, its rank among the random keys).
 import { randomBytes } from "node:crypto";
+import { keyedHash32 } from "./_prf.js";
 import { SYNONYM_GROUPS } from "./synonyms.js";
 import { deriveKey, KeyedChoice, type Occurrence, type WatermarkKey } from "./watermark.js";
 
@@ -191,5 +192,65 @@ export function testModel(
     contexts: ctx.groups.length,
     null: { keys: fit.keys, mean: fit.mean, sd: fit.sd },
     results: keys.map((k) => testKey(ctx, k, fit)),
+  };
+}
+
+/**
+ * Token-level watermarks (for self-hosted upstreams such as vLLM, where a logits
+ * processor can add δ to the logits of a "green list" of tokens, Kirchenbauer et al.
+ * 2023): token t after token p is green under a key when keyedHash32(key, "p\0t") / 2^32
+ * falls below γ. The test counts green tokens among the distinct (previous, token) pairs
+ * of the samples (repeated pairs counted once, as Sander et al. 2024 advise) and
+ * calibrates its z against random keys, like the lexical test.
+ */
+export function isGreenToken(key: WatermarkKey, prev: number, token: number, gamma: number): boolean {
+  return (
+    keyedHash32(key.bytes.readUInt32LE(0), key.bytes.readUInt32LE(4), `${prev}\u0000${token}`) / 2 ** 32 <
+    gamma
+  );
+}
+
+export function testTokenWatermark(
+  sequences: readonly (readonly number[])[],
+  keys: readonly WatermarkKey[],
+  opts: { gamma?: number; randomKeys?: number } = {},
+): ModelTest {
+  const gamma = opts.gamma ?? 0.25;
+  const pairs = new Set<string>();
+  const list: [number, number][] = [];
+  for (const s of sequences)
+    for (let i = 1; i < s.length; i++) {
+      const k = `${s[i - 1]}\u0000${s[i]}`;
+      if (pairs.has(k)) continue;
+      pairs.add(k);
+      list.push([s[i - 1] as number, s[i] as number]);
+    }
+  const z = (key: WatermarkKey): number => {
+    let green = 0;
+    for (const [p, t] of list) if (isGreenToken(key, p, t, gamma)) green++;
+    const n = list.length;
+    return n > 0 ? (green - gamma * n) / Math.sqrt(n * gamma * (1 - gamma)) : 0;
+  };
+  const secret = randomBytes(32);
+  const zs: number[] = [];
+  for (let i = 0; i < (opts.randomKeys ?? 1000); i++) zs.push(z(deriveKey(secret, "null", String(i))));
+  zs.sort((a, b) => a - b);
+  const mean = zs.reduce((a, b) => a + b, 0) / Math.max(1, zs.length);
+  const sd = Math.sqrt(zs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, zs.length - 1)) || 1;
+  return {
+    occurrences: list.length,
+    contexts: list.length,
+    null: { keys: zs.length, mean, sd },
+    results: keys.map((key) => {
+      const v = z(key);
+      let above = 0;
+      for (let i = zs.length - 1; i >= 0 && (zs[i] as number) >= v; i--) above++;
+      return {
+        key: key.id,
+        z: v,
+        p_value: normalTail(v, mean, sd),
+        p_empirical: (1 + above) / (1 + zs.length),
+      };
+    }),
   };
 }

@@ -41,7 +41,22 @@ create table if not exists ingests (
   last_ts timestamp, finished_at timestamp, mode varchar
 );
 create table if not exists _state (seq integer, data blob);
+create table if not exists partner_indicators (
+  bundle_id varchar, partner varchar, campaign varchar, kind varchar, value varchar, confidence double,
+  valid_from timestamp, valid_until timestamp, imported_at timestamp
+);
 `;
+
+/** A partner's indicator, as imported from a STIX bundle (src/intel). */
+export interface PartnerIndicatorRow {
+  readonly partner: string;
+  readonly campaign: string;
+  readonly kind: string;
+  readonly value: string;
+  readonly confidence: number;
+  readonly validFrom: number | undefined;
+  readonly validUntil: number | undefined;
+}
 
 // Staging tables hold text where the published ones have types; the publishing insert casts.
 const STAGE = `
@@ -261,6 +276,65 @@ export class DuckDbStore {
       drop table _stage_exchanges; drop table _stage_accounts; drop table _stage_campaigns;
       drop table _stage_campaign_accounts; drop table _stage_ingests; drop table _stage_state;
     `);
+  }
+
+  /**
+   * Replaces the indicators of one partner bundle (re-importing it replaces, never adds) in
+   * one transaction; returns how many rows the store then holds in all.
+   */
+  async replacePartnerIndicators(bundleId: string, rows: readonly PartnerIndicatorRow[]): Promise<number> {
+    const c = this.conn;
+    await c.run(`create or replace table _stage_partner (
+      bundle_id varchar, partner varchar, campaign varchar, kind varchar, value varchar, confidence double,
+      valid_from varchar, valid_until varchar, imported_at varchar)`);
+    const a = await c.createAppender("_stage_partner");
+    const at = sqlTs(Date.now());
+    for (const r of rows) {
+      a.appendVarchar(bundleId);
+      a.appendVarchar(r.partner);
+      a.appendVarchar(r.campaign);
+      a.appendVarchar(r.kind);
+      a.appendVarchar(r.value);
+      a.appendDouble(r.confidence);
+      appendOptional(
+        a,
+        r.validFrom === undefined || !Number.isFinite(r.validFrom) ? undefined : sqlTs(r.validFrom),
+      );
+      appendOptional(
+        a,
+        r.validUntil === undefined || !Number.isFinite(r.validUntil) ? undefined : sqlTs(r.validUntil),
+      );
+      a.appendVarchar(at);
+      a.endRow();
+    }
+    a.flushSync();
+    a.closeSync();
+    await c.run(
+      `begin transaction;
+       delete from partner_indicators where bundle_id = '${bundleId.replaceAll("'", "''")}';
+       insert into partner_indicators select bundle_id, partner, campaign, kind, value, confidence,
+         valid_from::timestamp, valid_until::timestamp, imported_at::timestamp from _stage_partner;
+       commit;
+       drop table _stage_partner;`,
+    );
+    const n = await c.runAndReadAll("select count(*) n from partner_indicators");
+    return Number(n.getRowObjectsJson()[0]?.n ?? 0);
+  }
+
+  /** Every partner indicator the store holds. */
+  async partnerIndicators(): Promise<PartnerIndicatorRow[]> {
+    const r = await this.conn.runAndReadAll(
+      "select partner, campaign, kind, value, confidence, epoch_ms(valid_from) vf, epoch_ms(valid_until) vu from partner_indicators",
+    );
+    return r.getRowObjectsJson().map((row) => ({
+      partner: String(row.partner),
+      campaign: String(row.campaign),
+      kind: String(row.kind),
+      value: String(row.value),
+      confidence: Number(row.confidence),
+      validFrom: row.vf === null ? undefined : Number(row.vf),
+      validUntil: row.vu === null ? undefined : Number(row.vu),
+    }));
   }
 
   close(): void {

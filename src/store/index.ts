@@ -4,6 +4,7 @@ export {
   DuckDbStore,
   type ExchangeFeatures,
   type Ingest,
+  type PartnerIndicatorRow,
   type PublishOptions,
   type QueryResult,
   queryStore,

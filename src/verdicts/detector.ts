@@ -26,6 +26,7 @@ import {
   Releases,
 } from "../profiles/index.js";
 import type { ExchangeSignals } from "../signals/index.js";
+import { PartnerHits, type PartnerIntel } from "./partner.js";
 import { DEFAULT_UNSUPPORTED_REGIONS, scoreProfile } from "./score.js";
 
 export interface DetectorOptions {
@@ -40,6 +41,8 @@ export interface DetectorOptions {
   readonly disabledKinds?: ReadonlySet<string>;
   /** turn off own-evidence signals by name prefix (ablation) */
   readonly disabledSignals?: ReadonlySet<string>;
+  /** partners' indicators (src/intel), used as evidence (reason partner_indicator) */
+  readonly partner?: PartnerIntel;
 }
 
 export interface Decision {
@@ -145,6 +148,7 @@ export class Detector {
   private readonly infraBoost: number;
   private readonly disabledKinds: ReadonlySet<string>;
   private readonly disabledSignals: ReadonlySet<string>;
+  private readonly partner: PartnerHits | undefined;
 
   constructor(
     private readonly accounts: ReadonlyMap<string, AccountRecord>,
@@ -156,6 +160,7 @@ export class Detector {
     this.infraBoost = opts.infraBoost ?? 1.5;
     this.disabledKinds = opts.disabledKinds ?? new Set();
     this.disabledSignals = opts.disabledSignals ?? new Set();
+    this.partner = opts.partner ? new PartnerHits(opts.partner) : undefined;
     this.groups = new GroupIndex((a) => this.status.get(a) ?? NOBODY);
   }
 
@@ -256,7 +261,15 @@ export class Detector {
         this.link("email_domain", rec.email_domain.toLowerCase(), id);
       const org = view.orgId ?? rec?.org_id;
       if (org) this.link("org", org, id);
+      this.partner?.account(id, rec?.payment_fingerprint, rec?.email_domain?.toLowerCase());
     }
+    this.partner?.exchange(
+      id,
+      view.ts,
+      view.client.ip,
+      SHARED_EXIT.has(view.client.ip_type ?? "unknown"),
+      view.client.user_agent,
+    );
     if (view.model !== undefined) this.releases.observe(view.model, view.ts);
     const link = p.update(view, s, this.releases);
     const from = this.handoffs.observe(id, s.promptHash, view.ts, view.status);
@@ -339,15 +352,21 @@ export class Detector {
       judged?.push(id);
       const hopeless = !final && o.score + this.contentBoost + this.infraBoost < this.threshold;
       const boosts = hopeless ? NO_BOOST : this.boosts(p);
-      const score = o.score + boosts.weight;
+      // partners' indicators corroborate, they do not convict: they count for an account
+      // whose own evidence already leans toward a flag, and never toward a group's standing
+      const partner =
+        this.partner && o.score >= this.threshold - FIRM_MARGIN ? this.partner.reason(p.id) : undefined;
+      const score = o.score + boosts.weight + (partner?.weight ?? 0);
       const flagged = score >= this.threshold;
       // between checkpoints only the flag and its time matter; reasons are kept for flags
       // and for the final judgement (holding every account's reasons costs memory and GC)
       const reasons =
         final || flagged
-          ? [...(final ? o.reasons : this.ownReasons(p, true)), ...boosts.reasons].sort(
-              (a, b) => b.weight - a.weight,
-            )
+          ? [
+              ...(final ? o.reasons : this.ownReasons(p, true)),
+              ...boosts.reasons,
+              ...(partner ? [partner] : []),
+            ].sort((a, b) => b.weight - a.weight)
           : NO_REASONS;
       const firstFlaggedAt = prev?.firstFlaggedAt ?? (flagged ? p.lastSeen : undefined);
       if (flagged && prev?.firstFlaggedAt === undefined) newly++;

@@ -11,5 +11,14 @@ export {
   scoreForRisk,
   WELL_EVIDENCED,
 } from "./detector.js";
+export {
+  ipv4ToInt,
+  PARTNER_CAP,
+  PARTNER_WEIGHTS,
+  PartnerHits,
+  type PartnerIntel,
+  type PartnerKind,
+  type PartnerRef,
+} from "./partner.js";
 export { esc, GRAPH_NODES, type ReportInput, renderReport } from "./report.js";
 export { DEFAULT_UNSUPPORTED_REGIONS, type Scored, type ScoreOptions, scoreProfile } from "./score.js";

@@ -1,0 +1,36 @@
+// Public surface of threat-intelligence sharing: campaigns out as STIX 2.1 bundles,
+// partners' bundles in as detector evidence, the STIX pattern grammar, validation against
+// the official schemas, and the TAXII 2.1 endpoint.
+export {
+  type Bundle,
+  CAMPAIGN_EXTENSION,
+  type ExportOptions,
+  exportBundle,
+  keyedHash,
+  patternFor,
+} from "./export.js";
+export {
+  DEFAULT_LIMITS,
+  type ImportLimits,
+  IntelError,
+  jsonDepth,
+  type ParsedBundle,
+  type PartnerRow,
+  partnerIntel,
+  partnerRows,
+  readBundle,
+} from "./import.js";
+export { type Comparison, PatternError, parsePattern, patternString } from "./pattern.js";
+export {
+  type StixObject,
+  stixId,
+  stixTime,
+  TLP_LEVELS,
+  TLP2_EXTENSION,
+  type TlpLevel,
+  tlpMarking,
+  tlpOf,
+  uuid5,
+} from "./stix.js";
+export { COLLECTION_ID, STIX_MEDIA, TAXII_MEDIA, type TaxiiOptions, taxiiHandler } from "./taxii.js";
+export { StixSchemas } from "./validate.js";
