@@ -148,7 +148,8 @@ export function exportBundle(file: CampaignsFile, o: ExportOptions): Bundle {
   for (const c of file.campaigns) {
     const confidence = Math.max(0, Math.min(100, Math.round(c.confidence * 100)));
     // one form of each time whatever the source (the store drops milliseconds)
-    const norm = (t: string | null): string => (t === null || Number.isNaN(Date.parse(t)) ? now : stixTime(Date.parse(t)));
+    const norm = (t: string | null): string =>
+      t === null || Number.isNaN(Date.parse(t)) ? now : stixTime(Date.parse(t));
     const first = norm(c.first_seen);
     const last = norm(c.last_seen);
     const hashed = (kind: string, values: Iterable<string>): string[] =>

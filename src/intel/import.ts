@@ -68,8 +68,9 @@ function checkStrings(v: unknown, max: number, path: string, problems: string[])
   if (problems.length >= 20) return;
   if (typeof v === "string") {
     if (v.length > max) problems.push(`${path}: a string of ${v.length} characters (at most ${max})`);
-  } else if (Array.isArray(v)) v.forEach((x, i) => checkStrings(x, max, `${path}[${i}]`, problems));
-  else if (isObj(v)) for (const [k, x] of Object.entries(v)) checkStrings(x, max, `${path}.${k}`, problems);
+  } else if (Array.isArray(v)) {
+    for (const [i, x] of v.entries()) checkStrings(x, max, `${path}[${i}]`, problems);
+  } else if (isObj(v)) for (const [k, x] of Object.entries(v)) checkStrings(x, max, `${path}.${k}`, problems);
 }
 
 export interface ParsedBundle {
