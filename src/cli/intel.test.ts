@@ -1,6 +1,7 @@
 // distillguard intel from the command line: export from a store, validate, import into
 // another store; a hostile bundle is refused with exit 1 and nothing imported.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -23,6 +24,8 @@ function io() {
   });
   return { io: { stdout: out, stderr: err }, text: () => ({ stdout, stderr }) };
 }
+
+const BIN = new URL("../../bin/distillguard.js", import.meta.url).pathname;
 
 afterEach(() => {
   delete process.env.DISTILLGUARD_INTEL_KEY;
@@ -85,5 +88,37 @@ describe("distillguard intel", () => {
         t.io,
       ),
     ).toBe(2);
+
+    // intel serve: the TAXII server of the same export, behind a fresh key
+    if (!existsSync(BIN)) return;
+    const child = spawn(process.execPath, [BIN, "intel", "serve", "--in", join(dir, "a")], {
+      env: { ...process.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      const out = await new Promise<string>((resolve, reject) => {
+        let seen = "";
+        child.stdout.on("data", (d) => {
+          seen += String(d);
+          if (seen.includes("taxii_key:")) resolve(seen);
+        });
+        child.on("exit", (code) => reject(new Error(`exited ${code}`)));
+      });
+      const url = /taxii_url: (\S+)/.exec(out)?.[1] as string;
+      const key = /taxii_key: (\S+)/.exec(out)?.[1] as string;
+      expect((await fetch(url)).status).toBe(401);
+      const auth = { headers: { authorization: `Bearer ${key}` } };
+      const d = (await (await fetch(url, auth)).json()) as { api_roots: string[] };
+      const root = d.api_roots[0] as string;
+      const cols = (await (await fetch(`${root}collections/`, auth)).json()) as {
+        collections: { id: string }[];
+      };
+      const env = (await (
+        await fetch(`${root}collections/${cols.collections[0]?.id}/objects/?match[type]=campaign`, auth)
+      ).json()) as { objects: { id: string }[] };
+      expect(env.objects.map((o) => o.id).sort()).toEqual(ids(bundle).sort());
+    } finally {
+      child.kill("SIGTERM");
+    }
   }, 120_000);
 });
