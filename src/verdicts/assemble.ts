@@ -27,6 +27,8 @@ export function describeCampaign(
   members: readonly Decision[],
   groups: Iterable<Group>,
   coordination: readonly Edge[] = [],
+  /** indicators found outside the groups (autonomous systems) */
+  extra: readonly Indicator[] = [],
 ): Campaign {
   let exchanges = 0;
   let first = Number.POSITIVE_INFINITY;
@@ -63,6 +65,7 @@ export function describeCampaign(
         ...(g.example === undefined ? {} : { example: g.example }),
       });
   }
+  indicators.push(...extra);
   indicators.sort(
     (a, b) => b.accounts - a.accounts || a.kind.localeCompare(b.kind) || a.value.localeCompare(b.value),
   );

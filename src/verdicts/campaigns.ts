@@ -3,7 +3,7 @@
 // split into communities, each described with its evidence. Used by analyze at the end
 // of a run and by the gateway's live scorer in the background.
 import { CONTROL_KINDS, communities, type Edge, eachEdgeAmong } from "../campaigns/index.js";
-import type { CampaignsFile } from "../contract/index.js";
+import type { CampaignsFile, Indicator } from "../contract/index.js";
 import { CONTENT_KINDS, densestBlock, type Group, lockstepPairs } from "../linkers/index.js";
 import type { ActiveHours } from "../profiles/index.js";
 import { describeCampaign } from "./assemble.js";
@@ -79,6 +79,38 @@ function coordinationAmong(
 }
 
 /** Builds the campaigns and sets each member decision's campaignId. */
+/** For the autonomous systems the flagged accounts used: how many accounts in the whole log used each. */
+function asnUsersOf(detector: Detector, flagged: ReadonlySet<string>): Map<number, number> {
+  const users = new Map<number, number>();
+  for (const id of flagged)
+    for (const [asn] of detector.profiles.get(id)?.asns.entries() ?? []) users.set(asn, 0);
+  if (users.size === 0) return users;
+  for (const p of detector.profiles.values())
+    for (const [asn] of p.asns.entries()) {
+      const n = users.get(asn);
+      if (n !== undefined) users.set(asn, n + 1);
+    }
+  return users;
+}
+
+/** A campaign's autonomous systems: used by two or more of its accounts, and mostly by them (as for shared values). */
+function asnIndicators(
+  detector: Detector,
+  members: readonly string[],
+  users: ReadonlyMap<number, number>,
+): Indicator[] {
+  const inCampaign = new Map<number, number>();
+  for (const id of members)
+    for (const [asn] of detector.profiles.get(id)?.asns.entries() ?? [])
+      inCampaign.set(asn, (inCampaign.get(asn) ?? 0) + 1);
+  const out: Indicator[] = [];
+  for (const [asn, n] of inCampaign) {
+    const all = users.get(asn) ?? n;
+    if (n >= 2 && n >= 0.5 * all) out.push({ kind: "asn", value: String(asn), accounts: n, users: all });
+  }
+  return out;
+}
+
 export function assembleCampaigns(detector: Detector): CampaignAssembly {
   const decisions = detector.decisions;
   const flagged = new Set([...decisions.values()].filter((d) => d.flagged).map((d) => d.profile.id));
@@ -90,6 +122,7 @@ export function assembleCampaigns(detector: Detector): CampaignAssembly {
     yield* eachEdgeAmong(flagged, evidence);
     yield* coordination.edges;
   })();
+  const asnUsers = asnUsersOf(detector, flagged);
   communities(flagged, allEdges, evidence).forEach((members, i) => {
     const id = `C${String(i + 1).padStart(3, "0")}`;
     const list = members.flatMap((a) => {
@@ -97,7 +130,9 @@ export function assembleCampaigns(detector: Detector): CampaignAssembly {
       return d ? [d] : [];
     });
     for (const m of list) m.campaignId = id;
-    campaigns.campaigns.push(describeCampaign(id, list, groups, coordination.edges));
+    campaigns.campaigns.push(
+      describeCampaign(id, list, groups, coordination.edges, asnIndicators(detector, members, asnUsers)),
+    );
   });
   return { campaigns, flagged, evidence, coordinationEdges: coordination.edges };
 }
