@@ -1,23 +1,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { captureIo } from "./_test-io.js";
 import { main } from "./index.js";
 
-function io() {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = "";
-  let stderr = "";
-  out.on("data", (d) => {
-    stdout += String(d);
-  });
-  err.on("data", (d) => {
-    stderr += String(d);
-  });
-  return { io: { stdout: out, stderr: err }, text: () => ({ stdout, stderr }) };
-}
+const io = captureIo;
 
 const line = (id: string, account: string, minute: number, prompt: string) =>
   JSON.stringify({

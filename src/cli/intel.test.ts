@@ -4,26 +4,14 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { analyze } from "../pipeline/index.js";
 import { simulate } from "../simulate/index.js";
 import { queryStore } from "../store/index.js";
+import { captureIo } from "./_test-io.js";
 import { main } from "./index.js";
 
-function io() {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = "";
-  let stderr = "";
-  out.on("data", (d) => {
-    stdout += String(d);
-  });
-  err.on("data", (d) => {
-    stderr += String(d);
-  });
-  return { io: { stdout: out, stderr: err }, text: () => ({ stdout, stderr }) };
-}
+const io = captureIo;
 
 const BIN = new URL("../../bin/distillguard.js", import.meta.url).pathname;
 

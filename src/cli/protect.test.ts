@@ -2,25 +2,13 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { startMockUpstream } from "../gateway/index.js";
 import { deriveKey, KeyedChoice, TraceSigner, watermarkText } from "../protection/index.js";
+import { captureIo } from "./_test-io.js";
 import { main } from "./index.js";
 
-function io() {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = "";
-  let stderr = "";
-  out.on("data", (d) => {
-    stdout += String(d);
-  });
-  err.on("data", (d) => {
-    stderr += String(d);
-  });
-  return { io: { stdout: out, stderr: err }, text: () => ({ stdout, stderr }) };
-}
+const io = captureIo;
 
 const SECRET = "x".repeat(48);
 afterEach(() => {

@@ -162,30 +162,23 @@ function anthropicAnswer(body: Json, res: ServerResponse, words: number, cut: bo
     },
   });
   content.forEach((block, index) => {
-    if (block.type === "text") {
+    // a text or thinking block: its start, then its text a few words an event
+    const streamed = (field: "text" | "thinking", text: string): void => {
       sse(res, "content_block_start", {
         type: "content_block_start",
         index,
-        content_block: { type: "text", text: "" },
+        content_block: { type: block.type, [field]: "" },
       });
-      for (const part of chunksOf(block.text, words))
+      for (const part of chunksOf(text, words))
         sse(res, "content_block_delta", {
           type: "content_block_delta",
           index,
-          delta: { type: "text_delta", text: part },
+          delta: { type: `${field}_delta`, [field]: part },
         });
-    } else if (block.type === "thinking") {
-      sse(res, "content_block_start", {
-        type: "content_block_start",
-        index,
-        content_block: { type: "thinking", thinking: "" },
-      });
-      for (const part of chunksOf(block.thinking, words))
-        sse(res, "content_block_delta", {
-          type: "content_block_delta",
-          index,
-          delta: { type: "thinking_delta", thinking: part },
-        });
+    };
+    if (block.type === "text") streamed("text", block.text);
+    else if (block.type === "thinking") {
+      streamed("thinking", block.thinking);
       sse(res, "content_block_delta", {
         type: "content_block_delta",
         index,

@@ -143,6 +143,22 @@ describe("protect, Anthropic Messages", () => {
 
 describe("protect, OpenAI Chat Completions", () => {
   type Msg = { content: string | null; reasoning_content?: string; reasoning_signature?: string };
+  /** A streamed completion's content, reasoning and reasoning signature, as an SDK user reads them. */
+  const streamed = async (
+    who: string,
+  ): Promise<{ content: string; reasoning: string; signature: string | undefined }> => {
+    const stream = await openai(who).chat.completions.create({ ...CHAT, stream: true });
+    let content = "";
+    let reasoning = "";
+    let signature: string | undefined;
+    for await (const chunk of stream) {
+      const d = chunk.choices[0]?.delta as (Msg & { content?: string | null }) | undefined;
+      content += d?.content ?? "";
+      reasoning += d?.reasoning_content ?? "";
+      signature ??= d?.reasoning_signature;
+    }
+    return { content, reasoning, signature };
+  };
   it("marks content and shields and signs reasoning_content; streamed the same", async () => {
     const direct = (await openai("", upstream.url).chat.completions.create(CHAT)).choices[0]?.message as Msg;
     const msg = (await openai("flagged").chat.completions.create(CHAT)).choices[0]?.message as Msg;
@@ -152,16 +168,7 @@ describe("protect, OpenAI Chat Completions", () => {
       "valid",
     );
 
-    const stream = await openai("flagged").chat.completions.create({ ...CHAT, stream: true });
-    let content = "";
-    let reasoning = "";
-    let signature: string | undefined;
-    for await (const chunk of stream) {
-      const d = chunk.choices[0]?.delta as (Msg & { content?: string | null }) | undefined;
-      content += d?.content ?? "";
-      reasoning += d?.reasoning_content ?? "";
-      signature ??= d?.reasoning_signature;
-    }
+    const { content, reasoning, signature } = await streamed("flagged");
     expect(content).toBe(msg.content);
     expect(reasoning).toBe(msg.reasoning_content);
     expect(signer.verify(reasoning, signature, "flagged").status).toBe("valid");
@@ -169,16 +176,7 @@ describe("protect, OpenAI Chat Completions", () => {
 
   it("passes a plain caller's stream unchanged but for the signature", async () => {
     const direct = (await openai("", upstream.url).chat.completions.create(CHAT)).choices[0]?.message as Msg;
-    const stream = await openai("plain").chat.completions.create({ ...CHAT, stream: true });
-    let content = "";
-    let reasoning = "";
-    let signature: string | undefined;
-    for await (const chunk of stream) {
-      const d = chunk.choices[0]?.delta as (Msg & { content?: string | null }) | undefined;
-      content += d?.content ?? "";
-      reasoning += d?.reasoning_content ?? "";
-      signature ??= d?.reasoning_signature;
-    }
+    const { content, reasoning, signature } = await streamed("plain");
     expect(content).toBe(direct.content);
     expect(reasoning).toBe(direct.reasoning_content);
     expect(signer.verify(reasoning, signature, "plain")).toMatchObject({

@@ -12,11 +12,11 @@ import { exchangeFacts, normaliseExchange } from "../contract/index.js";
 import { capabilityList, exchangeSignals } from "../signals/index.js";
 import { DuckDbStore, type ExchangeFeatures } from "../store/index.js";
 import {
+  accountFacts,
   assembleCampaigns,
   Detector,
   type DetectorOptions,
   type DetectorPart,
-  verdictLine,
 } from "../verdicts/index.js";
 import { type Signup, type SignupRisk, signupRisk } from "./signup.js";
 
@@ -257,35 +257,23 @@ export class LiveScorer implements Scorer {
       }
       const decisions = this.detector.decisions;
       const detector = this.detector;
-      await store.publish(
-        (function* () {
-          for (const d of decisions.values())
-            yield {
-              verdict: verdictLine(d),
-              exchanges: d.profile.n,
-              firstSeen: d.profile.firstTs,
-              lastSeen: d.profile.lastTs,
-            };
+      await store.publish(accountFacts(decisions.values()), campaigns.campaigns, {
+        append: true,
+        ingest:
+          rows.length === 0
+            ? undefined
+            : {
+                input: "gateway",
+                fingerprint: `gateway:${process.pid}:${Date.now()}:${++this.saves}`,
+                bytes: 0,
+                exchanges: rows.length,
+                firstTs: rows.length > 0 ? first : undefined,
+                lastTs: rows.length > 0 ? last : undefined,
+              },
+        state: (function* () {
+          for (const part of detector.exportState()) yield serialize(part);
         })(),
-        campaigns.campaigns,
-        {
-          append: true,
-          ingest:
-            rows.length === 0
-              ? undefined
-              : {
-                  input: "gateway",
-                  fingerprint: `gateway:${process.pid}:${Date.now()}:${++this.saves}`,
-                  bytes: 0,
-                  exchanges: rows.length,
-                  firstTs: rows.length > 0 ? first : undefined,
-                  lastTs: rows.length > 0 ? last : undefined,
-                },
-          state: (function* () {
-            for (const part of detector.exportState()) yield serialize(part);
-          })(),
-        },
-      );
+      });
       return { exchanges: rows.length, accounts: decisions.size, campaigns: campaigns.campaigns.length };
     } catch (err) {
       // nothing was published: the rows wait for the next save

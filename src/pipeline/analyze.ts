@@ -17,7 +17,7 @@ import {
 import { keyedHash, type PartnerRow, partnerIntel } from "../intel/index.js";
 import { capabilityList } from "../signals/index.js";
 import { DuckDbStore } from "../store/index.js";
-import { verdictLine } from "../verdicts/assemble.js";
+import { accountFacts, verdictLine } from "../verdicts/assemble.js";
 import { assembleCampaigns } from "../verdicts/campaigns.js";
 import {
   type Decision,
@@ -267,35 +267,23 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
   // at report scale, holding them all (objects and JSON) would cost hundreds of MiB
   writeVerdicts(join(opts.out, "accounts.jsonl"), decisions.values());
   if (store) {
-    await store.publish(
-      (function* () {
-        for (const d of decisions.values())
-          yield {
-            verdict: verdictLine(d),
-            exchanges: d.profile.n,
-            firstSeen: d.profile.firstTs,
-            lastSeen: d.profile.lastTs,
-          };
+    await store.publish(accountFacts(decisions.values()), campaigns.campaigns, {
+      append: opts.append === true,
+      ingest:
+        fingerprint === undefined || alreadyIngested
+          ? undefined
+          : {
+              input: exchangesFile,
+              fingerprint,
+              bytes: totalBytes ?? bytesRead,
+              exchanges,
+              firstTs: exchanges > 0 ? firstTs : undefined,
+              lastTs: exchanges > 0 ? lastTs : undefined,
+            },
+      state: (function* () {
+        for (const part of detector.exportState()) yield serialize(part);
       })(),
-      campaigns.campaigns,
-      {
-        append: opts.append === true,
-        ingest:
-          fingerprint === undefined || alreadyIngested
-            ? undefined
-            : {
-                input: exchangesFile,
-                fingerprint,
-                bytes: totalBytes ?? bytesRead,
-                exchanges,
-                firstTs: exchanges > 0 ? firstTs : undefined,
-                lastTs: exchanges > 0 ? lastTs : undefined,
-              },
-        state: (function* () {
-          for (const part of detector.exportState()) yield serialize(part);
-        })(),
-      },
-    );
+    });
     store.close();
   }
   writeFileSync(join(opts.out, "campaigns.json"), `${JSON.stringify(campaigns, null, 2)}\n`);

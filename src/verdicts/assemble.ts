@@ -21,6 +21,19 @@ export function verdictLine(d: Decision): VerdictAccount {
   };
 }
 
+/** Each account's verdict with the facts a store keeps beside it, one account at a time. */
+export function* accountFacts(
+  decisions: Iterable<Decision>,
+): Generator<{ verdict: VerdictAccount; exchanges: number; firstSeen: number; lastSeen: number }> {
+  for (const d of decisions)
+    yield {
+      verdict: verdictLine(d),
+      exchanges: d.profile.n,
+      firstSeen: d.profile.firstTs,
+      lastSeen: d.profile.lastTs,
+    };
+}
+
 /** Describes one campaign: volume, timeline, capability shares, shared indicators, evidence. */
 export function describeCampaign(
   id: string,

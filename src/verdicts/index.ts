@@ -1,5 +1,5 @@
 // Public surface of the verdicts stage: the streaming detector, scoring, assembly and the report.
-export { type AccountDecision, describeCampaign, verdictLine } from "./assemble.js";
+export { type AccountDecision, accountFacts, describeCampaign, verdictLine } from "./assemble.js";
 export { assembleCampaigns, type CampaignAssembly } from "./campaigns.js";
 export {
   DEFAULT_THRESHOLD,
