@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// The main job end to end on embedded defaults: simulate a traffic log, analyse it,
-// score the verdicts against the ground truth, and say where the report is.
-// Usage: npm run demo [-- --scale X --seed N --prompts DIR --out DIR]
-import { spawnSync } from "node:child_process";
+// The main job end to end on embedded defaults: simulate a traffic log, analyse it into a
+// store, score the verdicts against the ground truth, say where the report is, and open the
+// analyst dashboard on the store (its one-time login link is the last line; Ctrl-C stops it).
+// Usage: npm run demo [-- --scale X --seed N --prompts DIR --out DIR --no-dashboard]
+import { spawn, spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 
@@ -12,6 +14,7 @@ const { values } = parseArgs({
     seed: { type: "string", default: "1" },
     prompts: { type: "string" },
     out: { type: "string", default: "out/demo" },
+    "no-dashboard": { type: "boolean" },
   },
 });
 const bin = resolve(import.meta.dirname, "../bin/distillguard.js");
@@ -34,6 +37,18 @@ run([
   values.seed,
   ...(values.prompts ? ["--prompts", values.prompts] : []),
 ]);
-run(["analyze", scenario, "--out", verdicts]);
+const db = resolve(values.out, "demo.duckdb");
+rmSync(db, { force: true });
+run(["analyze", scenario, "--out", verdicts, "--db", db]);
 run(["eval", scenario, "--pred", verdicts]);
 console.error(`\nreport: ${resolve(verdicts, "report.html")}`);
+if (!values["no-dashboard"]) {
+  console.error(`\n$ distillguard serve --db ${db}   (Ctrl-C stops it)`);
+  const child = spawn(process.execPath, [bin, "serve", "--db", db, "--port", "0"], {
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const stop = () => child.kill("SIGTERM");
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  child.on("exit", (code) => process.exit(code ?? 0));
+}

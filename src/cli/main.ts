@@ -10,6 +10,7 @@ import { runIntel } from "./intel.js";
 import { runProtectExperiment, runVerifyModel, runVerifyTrace } from "./protect.js";
 import { runQuery } from "./query.js";
 import { runSchema } from "./schema.js";
+import { runServe } from "./serve.js";
 import { runSimulate } from "./simulate.js";
 
 export const USAGE = `distillguard: detect, attribute and stop distillation campaigns against an LLM API
@@ -24,6 +25,7 @@ commands:
   gateway    a reverse proxy in front of an Anthropic- or OpenAI-compatible API (--demo to try it)
   mock-upstream  a mock model API (both APIs, streaming, tool use) for demos and tests
   schema     write or check the JSON Schemas of the traffic-log contract
+  serve      the analyst dashboard over an analysis store (--db FILE)
   intel      STIX 2.1 export and import of campaigns, and a TAXII 2.1 server
   verify-trace   check the signatures on reasoning traces the gateway returned
   verify-model   test a suspect model's outputs for our watermark
@@ -40,6 +42,7 @@ const COMMANDS: Record<string, (argv: readonly string[], io: Io) => Promise<numb
   "mock-upstream": runMockUpstream,
   schema: runSchema,
   intel: runIntel,
+  serve: runServe,
   "verify-trace": runVerifyTrace,
   "verify-model": runVerifyModel,
   "protect-experiment": runProtectExperiment,

@@ -117,6 +117,8 @@ export class LiveScorer implements Scorer {
       try {
         for await (const bytes of store.stateParts())
           s.detector.importPart(deserialize(bytes) as DetectorPart);
+        // analysts' decisions: a confirmed account is enforced, a dismissed one left alone
+        s.detector.setReviews((await store.latestReviews()).filter((r) => r.targetType === "account"));
       } catch (err) {
         s.stopTimers();
         throw new Error(
@@ -126,6 +128,7 @@ export class LiveScorer implements Scorer {
         store.close();
       }
       if (s.detector.decisions.size > 0) {
+        s.checkpointNow();
         s.publishStandings([...s.detector.decisions.keys()]);
         s.linkNow();
       }

@@ -169,6 +169,8 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
     ? 0
     : partnerStored.filter((r) => ["account", "payment_fingerprint", "email_domain"].includes(r.kind)).length;
   const detector = new Detector(accounts, { ...opts.detector, ...(partner ? { partner } : {}) });
+  // analysts' decisions (the dashboard) are respected
+  if (store) detector.setReviews((await store.latestReviews()).filter((r) => r.targetType === "account"));
   const fingerprint = store && exchangesFile !== "-" ? fingerprintOf(exchangesFile) : undefined;
   let alreadyIngested: AnalyzeSummary["alreadyIngested"];
   if (store && opts.append) {

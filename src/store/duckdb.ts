@@ -41,6 +41,10 @@ create table if not exists ingests (
   last_ts timestamp, finished_at timestamp, mode varchar
 );
 create table if not exists _state (seq integer, data blob);
+create table if not exists reviews (
+  target_type varchar, target_id varchar, decision varchar, comment varchar, analyst varchar,
+  evidence varchar, reviewed_at timestamp
+);
 create table if not exists partner_indicators (
   bundle_id varchar, partner varchar, campaign varchar, kind varchar, value varchar, confidence double,
   valid_from timestamp, valid_until timestamp, imported_at timestamp
@@ -321,6 +325,24 @@ export class DuckDbStore {
     return Number(n.getRowObjectsJson()[0]?.n ?? 0);
   }
 
+  /** Each target's latest review. */
+  async latestReviews(): Promise<Review[]> {
+    const r = await this.conn.runAndReadAll(
+      `select target_type, target_id, decision, comment, analyst, evidence, epoch_ms(reviewed_at) ms from (
+         select *, row_number() over (partition by target_type, target_id order by reviewed_at desc) n from reviews
+       ) where n = 1`,
+    );
+    return r.getRowObjectsJson().map((row) => ({
+      targetType: row.target_type === "campaign" ? "campaign" : "account",
+      targetId: String(row.target_id),
+      decision: row.decision === "confirm" ? "confirm" : "dismiss",
+      comment: String(row.comment ?? ""),
+      analyst: String(row.analyst ?? ""),
+      evidence: String(row.evidence ?? ""),
+      at: Number(row.ms),
+    }));
+  }
+
   /** Every partner indicator the store holds. */
   async partnerIndicators(): Promise<PartnerIndicatorRow[]> {
     const r = await this.conn.runAndReadAll(
@@ -354,6 +376,92 @@ function appendOptional(
 export interface QueryResult {
   readonly columns: string[];
   readonly rows: Record<string, unknown>[];
+}
+
+type Param = string | number | boolean | null;
+
+/**
+ * Runs several parameterised queries against a store opened read-only, on one connection
+ * (the dashboard: one open per page). Parameters are bound ($name), never spliced in.
+ */
+export async function readStore<K extends string>(
+  path: string,
+  queries: Readonly<Record<K, { sql: string; params?: Record<string, Param> }>>,
+): Promise<Record<K, Record<string, unknown>[]>> {
+  const instance = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" });
+  try {
+    const conn = await instance.connect();
+    try {
+      const out = {} as Record<K, Record<string, unknown>[]>;
+      for (const [k, q] of Object.entries(queries) as [
+        K,
+        { sql: string; params?: Record<string, Param> },
+      ][]) {
+        const reader = await conn.runAndReadAll(q.sql, q.params as Record<string, string>);
+        out[k] = reader.getRowObjectsJson() as Record<string, unknown>[];
+      }
+      return out;
+    } finally {
+      conn.closeSync();
+    }
+  } finally {
+    instance.closeSync();
+  }
+}
+
+/** An analyst's decision on an account or a campaign. */
+export interface Review {
+  readonly targetType: "account" | "campaign";
+  readonly targetId: string;
+  readonly decision: "confirm" | "dismiss";
+  readonly comment: string;
+  readonly analyst: string;
+  /** the evidence the decision was made on: the reasons' signals, sorted, joined by commas */
+  readonly evidence: string;
+  readonly at: number;
+}
+
+const REVIEWS = `create table if not exists reviews (
+  target_type varchar, target_id varchar, decision varchar, comment varchar, analyst varchar,
+  evidence varchar, reviewed_at timestamp)`;
+
+/** Creates the store's tables that an older store lacks (the dashboard reads reviews). */
+export async function prepareStore(path: string): Promise<void> {
+  const instance = await DuckDBInstance.create(path);
+  try {
+    const conn = await instance.connect();
+    try {
+      await conn.run(SCHEMA);
+    } finally {
+      conn.closeSync();
+    }
+  } finally {
+    instance.closeSync();
+  }
+}
+
+/** Records a review (the store is opened for the moment it takes). */
+export async function addReview(path: string, r: Review): Promise<void> {
+  const instance = await DuckDBInstance.create(path);
+  try {
+    const conn = await instance.connect();
+    try {
+      await conn.run(REVIEWS);
+      await conn.run("insert into reviews values ($t, $id, $d, $c, $a, $e, make_timestamp($at * 1000))", {
+        t: r.targetType,
+        id: r.targetId,
+        d: r.decision,
+        c: r.comment,
+        a: r.analyst,
+        e: r.evidence,
+        at: r.at,
+      });
+    } finally {
+      conn.closeSync();
+    }
+  } finally {
+    instance.closeSync();
+  }
 }
 
 /** Runs one SQL statement against a store opened read-only. */

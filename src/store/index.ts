@@ -1,11 +1,15 @@
 // Public surface of the store: the embedded DuckDB store of an analysis.
 export {
   type AccountFacts,
+  addReview,
   DuckDbStore,
   type ExchangeFeatures,
   type Ingest,
   type PartnerIndicatorRow,
   type PublishOptions,
+  prepareStore,
   type QueryResult,
   queryStore,
+  type Review,
+  readStore,
 } from "./duckdb.js";

@@ -149,6 +149,10 @@ export class Detector {
   private readonly disabledKinds: ReadonlySet<string>;
   private readonly disabledSignals: ReadonlySet<string>;
   private readonly partner: PartnerHits | undefined;
+  private readonly reviews = new Map<
+    string,
+    { decision: "confirm" | "dismiss"; evidence: Set<string>; analyst: string; comment: string }
+  >();
 
   constructor(
     private readonly accounts: ReadonlyMap<string, AccountRecord>,
@@ -348,7 +352,7 @@ export class Detector {
       if (!p) continue;
       const prev = this.decisions.get(id);
       // once flagged, its first_flagged_at is settled: only the final judgement revisits it
-      if (!final && prev?.firstFlaggedAt !== undefined) continue;
+      if (!final && prev?.firstFlaggedAt !== undefined && !this.reviews.has(id)) continue;
       judged?.push(id);
       const hopeless = !final && o.score + this.contentBoost + this.infraBoost < this.threshold;
       const boosts = hopeless ? NO_BOOST : this.boosts(p);
@@ -356,8 +360,32 @@ export class Detector {
       // whose own evidence already leans toward a flag, and never toward a group's standing
       const partner =
         this.partner && o.score >= this.threshold - FIRM_MARGIN ? this.partner.reason(p.id) : undefined;
-      const score = o.score + boosts.weight + (partner?.weight ?? 0);
-      const flagged = score >= this.threshold;
+      let score = o.score + boosts.weight + (partner?.weight ?? 0);
+      let flagged = score >= this.threshold;
+      // an analyst's decision: a confirmed account stays flagged; a dismissed one is not
+      // flagged again on the same evidence (any new kind of evidence flags it again)
+      const review = this.reviews.get(id);
+      let reviewed: Reason | undefined;
+      if (review?.decision === "confirm") {
+        flagged = true;
+        score = Math.max(score, this.threshold);
+        reviewed = {
+          signal: "analyst_confirmed",
+          detail: `confirmed by ${review.analyst}: ${review.comment}`.slice(0, 300),
+          weight: 0,
+        };
+      } else if (review?.decision === "dismiss" && flagged) {
+        const signals = [...o.reasons, ...boosts.reasons, ...(partner ? [partner] : [])].map((r) => r.signal);
+        if (signals.every((sig) => review.evidence.has(sig))) {
+          flagged = false;
+          score = Math.min(score, this.threshold - 0.01);
+          reviewed = {
+            signal: "analyst_dismissed",
+            detail: `dismissed by ${review.analyst}: ${review.comment}`.slice(0, 300),
+            weight: 0,
+          };
+        }
+      }
       // between checkpoints only the flag and its time matter; reasons are kept for flags
       // and for the final judgement (holding every account's reasons costs memory and GC)
       const reasons =
@@ -366,6 +394,7 @@ export class Detector {
               ...(final ? o.reasons : this.ownReasons(p, true)),
               ...boosts.reasons,
               ...(partner ? [partner] : []),
+              ...(reviewed ? [reviewed] : []),
             ].sort((a, b) => b.weight - a.weight)
           : NO_REASONS;
       const firstFlaggedAt = prev?.firstFlaggedAt ?? (flagged ? p.lastSeen : undefined);
@@ -389,6 +418,31 @@ export class Detector {
         });
     }
     return newly;
+  }
+
+  /**
+   * Analysts' decisions on accounts (the dashboard's reviews): confirmed accounts are
+   * flagged; dismissed ones are not flagged again while their evidence is of the kinds
+   * (`evidence`: signal names) the analyst saw. The accounts are judged again at the next checkpoint.
+   */
+  setReviews(
+    reviews: Iterable<{
+      readonly targetId: string;
+      readonly decision: "confirm" | "dismiss";
+      readonly evidence: string;
+      readonly analyst: string;
+      readonly comment: string;
+    }>,
+  ): void {
+    for (const r of reviews) {
+      this.reviews.set(r.targetId, {
+        decision: r.decision,
+        evidence: new Set(r.evidence.split(",").filter(Boolean)),
+        analyst: r.analyst,
+        comment: r.comment,
+      });
+      if (this.profiles.has(r.targetId)) this.dirty.add(r.targetId);
+    }
   }
 
   /** Judges every account once more with everything the log has shown. */

@@ -1,0 +1,68 @@
+// distillguard serve --db FILE: the analyst dashboard.
+import { existsSync } from "node:fs";
+import { startDashboard } from "../ui/index.js";
+import { type Io, numberOption, parse, stringOption } from "./_args.js";
+import { CLIError } from "./_errors.js";
+
+export const SERVE_USAGE = `usage: distillguard serve --db FILE [--port P] [--host H] [--analyst NAME] [--investigator]
+
+The analyst dashboard over an analysis store (analyze --db, or a gateway's --db): overview,
+campaigns with their linkage graph and evidence, accounts, and review (confirm or dismiss
+a flag or a campaign; decisions are kept in the store, respected by later analyses and by
+the gateway, and exported as labels at /labels.jsonl). Prints a one-time login link:
+  dashboard: http://127.0.0.1:PORT/login?token=...
+
+  --port P         listening port (default 8765; 0: any free port)
+  --host H         listening address (default 127.0.0.1: this machine only)
+  --analyst NAME   the name reviews are recorded under (default analyst)
+  --investigator   the link's role may read prompt text (templates' samples); default: hidden`;
+
+export async function runServe(argv: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      db: { type: "string" },
+      port: { type: "string" },
+      host: { type: "string" },
+      analyst: { type: "string" },
+      investigator: { type: "boolean" },
+    },
+    SERVE_USAGE,
+  );
+  if (values.help) {
+    io.stdout.write(`${SERVE_USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length > 0)
+    throw new CLIError(`unexpected argument "${positionals[0]}"\n${SERVE_USAGE}`, "E_USAGE");
+  const db = stringOption(values.db);
+  if (!db) throw new CLIError(`serve needs --db FILE\n${SERVE_USAGE}`, "E_USAGE");
+  if (!existsSync(db))
+    throw new CLIError(
+      `--db: ${db} is not there (make one with 'distillguard analyze ... --db ${db}')`,
+      "E_INPUT_MISSING",
+    );
+  const d = await startDashboard({
+    db,
+    host: stringOption(values.host) ?? "127.0.0.1",
+    port:
+      numberOption(
+        values.port,
+        "port",
+        (n) => Number.isInteger(n) && n >= 0 && n <= 65535,
+        "a port number",
+      ) ?? 8765,
+    role: values.investigator === true ? "investigator" : "analyst",
+    analyst: stringOption(values.analyst) ?? "analyst",
+    onError: (err) =>
+      io.stderr.write(`serve: a page failed: ${err instanceof Error ? err.message : String(err)}\n`),
+  });
+  io.stdout.write(`dashboard: ${d.loginUrl}\n`);
+  await new Promise<void>((r) => {
+    const stop = (): void => r();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await d.close();
+  return 0;
+}
