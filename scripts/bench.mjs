@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { spawnSync } from "node:child_process";
 // Benchmarks (not tests): measures and writes docs/performance.md.
-// Usage: npm run bench [-- --only simulate|roundtrip|analyze|report|gateway] [--scale X]
+// Usage: npm run bench [-- --only simulate|roundtrip|analyze|report|gateway|dashboard] [--scale X]
 //        [--report-scale 16] [--report-dir DIR]   (report: ~30 GB of disk, tens of minutes)
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, freemem, platform, release, tmpdir, totalmem } from "node:os";
@@ -318,6 +318,10 @@ if (!values.only || values.only === "simulate") await benchSimulate();
 if (!values.only || values.only === "roundtrip") await benchRoundTrip();
 if (!values.only || values.only === "analyze") await benchAnalyze();
 if (values.only === "report") await benchReport();
+if (!values.only || values.only === "dashboard") {
+  const { benchDashboard } = await import("./bench-dashboard.mjs");
+  sections.push(await benchDashboard(root, Number(values.scale)));
+}
 if (!values.only || values.only === "gateway") {
   const { benchGateway } = await import("./bench-gateway.mjs");
   sections.push(await benchGateway(root));
