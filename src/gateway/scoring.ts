@@ -276,6 +276,10 @@ export class LiveScorer implements Scorer {
         state: (function* () {
           for (const part of detector.exportState()) yield serialize(part);
         })(),
+        releases: detector.releases.list(),
+        ...(this.opts.accounts && this.opts.accounts.size > 0
+          ? { accountMeta: this.opts.accounts.values() }
+          : {}),
       });
       return { exchanges: rows.length, accounts: decisions.size, campaigns: campaigns.campaigns.length };
     } catch (err) {

@@ -285,6 +285,8 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
       state: (function* () {
         for (const part of detector.exportState()) yield serialize(part);
       })(),
+      releases: detector.releases.list(),
+      ...(opts.inputs.accounts ? { accountMeta: accounts.values() } : {}),
     });
     store.close();
   }

@@ -3,8 +3,8 @@
 // re-reading raw logs. Rows go to staging tables while the run streams; one transaction
 // at the end replaces the published tables, so a run killed part-way leaves the store
 // as it was, and re-running on the same input does not double-count.
-import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import type { Campaign, ExchangeFacts, VerdictAccount } from "../contract/index.js";
+import { type DuckDBConnection, DuckDBInstance, DuckDBTimestampValue } from "@duckdb/node-api";
+import type { AccountRecord, Campaign, ExchangeFacts, VerdictAccount } from "../contract/index.js";
 
 export interface ExchangeFeatures {
   readonly view: ExchangeFacts;
@@ -41,6 +41,11 @@ create table if not exists ingests (
   last_ts timestamp, finished_at timestamp, mode varchar
 );
 create table if not exists _state (seq integer, data blob);
+create table if not exists releases (model varchar, ts timestamp);
+create table if not exists account_meta (
+  account_id varchar, created_at timestamp, pathway varchar, verified boolean, signup_country varchar,
+  payment_fingerprint varchar, email_domain varchar, org_id varchar
+);
 create table if not exists reviews (
   target_type varchar, target_id varchar, decision varchar, comment varchar, analyst varchar,
   evidence varchar, reviewed_at timestamp
@@ -96,6 +101,10 @@ export interface PublishOptions {
   readonly ingest: Ingest | undefined;
   /** the detector's saved state, as serialised parts, replacing the stored one */
   readonly state: Iterable<Uint8Array>;
+  /** model releases (given or inferred), replacing the stored ones (the dashboard marks them) */
+  readonly releases?: readonly { readonly model: string; readonly ts: number }[];
+  /** sign-up metadata of the accounts, replacing the stored (the dashboard's account pages) */
+  readonly accountMeta?: Iterable<AccountRecord>;
 }
 
 /** DuckDB's memory while an analysis writes (it spills to disk beyond this). */
@@ -260,6 +269,34 @@ export class DuckDbStore {
     camp.closeSync();
     members.flushSync();
     members.closeSync();
+    await c.run("create or replace table _stage_releases as select * from releases limit 0");
+    await c.run(`create or replace table _stage_meta (account_id varchar, created_at varchar, pathway varchar,
+      verified boolean, signup_country varchar, payment_fingerprint varchar, email_domain varchar, org_id varchar)`);
+    const rel = await c.createAppender("_stage_releases");
+    for (const r of opts.releases ?? []) {
+      rel.appendVarchar(r.model);
+      rel.appendTimestamp(new DuckDBTimestampValue(BigInt(Math.round(r.ts)) * 1000n));
+      rel.endRow();
+    }
+    rel.flushSync();
+    rel.closeSync();
+    const meta = await c.createAppender("_stage_meta");
+    for (const m of opts.accountMeta ?? []) {
+      meta.appendVarchar(m.account_id);
+      appendOptional(meta, tsOrNull(m.created_at ?? null) ?? undefined);
+      appendOptional(meta, m.pathway);
+      if (m.verified === undefined) meta.appendNull();
+      else meta.appendBoolean(m.verified);
+      appendOptional(meta, m.signup_country);
+      appendOptional(meta, m.payment_fingerprint);
+      appendOptional(meta, m.email_domain);
+      appendOptional(meta, m.org_id);
+      meta.endRow();
+    }
+    meta.flushSync();
+    meta.closeSync();
+    const keepOld = opts.releases === undefined;
+    const keepMeta = opts.accountMeta === undefined;
     await c.run(`
       begin transaction;
       ${opts.append ? "" : "delete from exchanges; delete from ingests;"}
@@ -276,7 +313,10 @@ export class DuckDbStore {
       insert into campaigns select campaign_id, accounts, exchanges, first_seen::timestamp, last_seen::timestamp,
         confidence, capabilities::json, indicators::json, evidence::json from _stage_campaigns;
       delete from campaign_accounts; insert into campaign_accounts select * from _stage_campaign_accounts;
+      ${keepOld ? "" : "delete from releases; insert into releases select * from _stage_releases;"}
+      ${keepMeta ? "" : "delete from account_meta; insert into account_meta select account_id, created_at::timestamp, pathway, verified, signup_country, payment_fingerprint, email_domain, org_id from _stage_meta;"}
       commit;
+      drop table _stage_releases; drop table _stage_meta;
       drop table _stage_exchanges; drop table _stage_accounts; drop table _stage_campaigns;
       drop table _stage_campaign_accounts; drop table _stage_ingests; drop table _stage_state;
     `);
@@ -421,7 +461,12 @@ export interface Review {
   readonly at: number;
 }
 
-const REVIEWS = `create table if not exists reviews (
+const REVIEWS = `create table if not exists releases (model varchar, ts timestamp);
+create table if not exists account_meta (
+  account_id varchar, created_at timestamp, pathway varchar, verified boolean, signup_country varchar,
+  payment_fingerprint varchar, email_domain varchar, org_id varchar
+);
+create table if not exists reviews (
   target_type varchar, target_id varchar, decision varchar, comment varchar, analyst varchar,
   evidence varchar, reviewed_at timestamp)`;
 

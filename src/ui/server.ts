@@ -90,7 +90,11 @@ function page(title: string, s: Session, body: string): string {
 }
 
 /** Daily counts as an SVG bar chart (series drawn stacked, coloured, with a legend). */
-function barChart(points: { day: string; series: string; n: number }[], label: string): string {
+function barChart(
+  points: { day: string; series: string; n: number }[],
+  label: string,
+  marks: readonly { day: string; label: string }[] = [],
+): string {
   if (points.length === 0) return `<p class="muted">No traffic.</p>`;
   const days = [...new Set(points.map((p) => p.day))].sort();
   const series = [...new Set(points.map((p) => p.series))].sort();
@@ -114,6 +118,15 @@ function barChart(points: { day: string; series: string; n: number }[], label: s
       );
     }
   });
+  // model releases: a dashed line at the start of their day
+  for (const m of marks) {
+    const i = days.indexOf(m.day);
+    if (i < 0) continue;
+    const x = (i * bw).toFixed(1);
+    rects.push(
+      `<line x1="${x}" x2="${x}" y1="0" y2="${h}" stroke="#c77700" stroke-width="2" stroke-dasharray="6 4"/><text x="${x}" y="12" dx="4" font-size="12" fill="#c77700">${esc(m.label)} released</text>`,
+    );
+  }
   const legend = series
     .map(
       (s, i) =>
@@ -202,6 +215,7 @@ async function campaignPage(db: string, s: Session, id: string): Promise<string 
         from exchanges e join campaign_accounts ca using (account_id) where ca.campaign_id = $id group by all order by 1`,
       params: { id },
     },
+    releases: { sql: "select model, strftime(ts, '%Y-%m-%d') d from releases order by ts" },
     members: {
       sql: `select a.account_id, a.risk, a.exchanges from campaign_accounts ca join accounts a using (account_id)
         where ca.campaign_id = $id order by a.exchanges desc limit 20`,
@@ -264,7 +278,8 @@ async function campaignPage(db: string, s: Session, id: string): Promise<string 
 <h2>Capabilities targeted</h2><table><tbody>${capRows}</tbody></table>
 <h2>Volume per day, by model</h2>${barChart(
       q.daily.map((d) => ({ day: str(d.d), series: str(d.series), n: num(d.n) })),
-      "campaign exchanges per day by model",
+      "campaign exchanges per day by model, model releases marked",
+      q.releases.map((r) => ({ day: str(r.d), label: str(r.model) })),
     )}
 <h2>Linkage: accounts and the infrastructure they share</h2><div id="graph" data-src="/campaigns/${encodeURIComponent(id)}/graph.json" role="img" aria-label="graph of the campaign's accounts and shared infrastructure"></div><p id="graph-note" class="muted"></p>
 <h2>Shared infrastructure (indicators)</h2><table><thead><tr><th scope="col">kind</th><th scope="col">value</th><th scope="col" class="num">campaign accounts</th><th scope="col" class="num">all accounts</th></tr></thead><tbody>${indRows || `<tr><td colspan="4" class="muted">none</td></tr>`}</tbody></table>
@@ -414,12 +429,33 @@ async function accountPage(db: string, s: Session, id: string): Promise<string |
       sql: `select ip, ip_type, country, user_agent, count(*) n from exchanges where account_id = $id group by all order by n desc limit 10`,
       params: { id },
     },
+    meta: {
+      sql: `select strftime(created_at, '%Y-%m-%d %H:%M') created_at, pathway, verified, signup_country, payment_fingerprint,
+        email_domain, org_id from account_meta where account_id = $id`,
+      params: { id },
+    },
     review: {
       sql: `select * from (${LATEST_REVIEWS}) where target_type = 'account' and target_id = $id`,
       params: { id },
     },
   });
   const a = q.a[0];
+  const meta = q.meta[0];
+  const signup = meta
+    ? `<table><tbody>${(
+        [
+          ["signed up (UTC)", meta.created_at],
+          ["access pathway", meta.pathway],
+          ["verified", meta.verified === null ? "" : meta.verified ? "yes" : "no"],
+          ["declared country", meta.signup_country],
+          ["payment fingerprint", meta.payment_fingerprint],
+          ["e-mail domain", meta.email_domain],
+          ["organisation", meta.org_id],
+        ] as const
+      )
+        .map(([k, v]) => `<tr><th scope="row">${k}</th><td class="mono">${esc(str(v))}</td></tr>`)
+        .join("")}</tbody></table>`
+    : `<p class="muted">No sign-up metadata in this store (analyze with --accounts to keep it).</p>`;
   if (!a) return undefined;
   const reasons = json<{ signal: string; detail: string; weight: number }[]>(a.reasons, []);
   const ss = q.sessions[0] ?? {};
@@ -441,6 +477,7 @@ async function accountPage(db: string, s: Session, id: string): Promise<string |
       q.daily.map((d) => ({ day: str(d.d), series: str(d.series), n: num(d.n) })),
       "account exchanges per day",
     )}
+<h2>Sign-up</h2>${signup}
 <h2>Network and clients</h2><table><thead><tr><th scope="col">address</th><th scope="col">type</th><th scope="col">country</th><th scope="col">user agent</th><th scope="col" class="num">exchanges</th></tr></thead><tbody>${infra}</tbody></table>
 ${reviewForm(s, "account", id, q.review[0])}`,
   );

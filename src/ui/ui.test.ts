@@ -19,9 +19,10 @@ let db: string;
 let dash: Dashboard;
 let campaigns: CampaignsFile;
 
-const inputs = (): { exchanges: string; accounts: string } => ({
+const inputs = (): { exchanges: string; accounts: string; events: string } => ({
   exchanges: join(dir, "s/exchanges.jsonl"),
   accounts: join(dir, "s/accounts.jsonl"),
+  events: join(dir, "s/events.jsonl"),
 });
 
 beforeAll(async () => {
@@ -88,6 +89,32 @@ describe("dashboard security", () => {
     expect(
       (await post(`csrf=${csrf}&target_type=campaign&target_id=NOPE&decision=confirm&comment=x`)).status,
     ).toBe(400);
+  });
+
+  it("marks model releases on a campaign's volume and shows an account's sign-up metadata", async () => {
+    const s = await session(dash.loginLink("analyst", "bob"));
+    const events = readFileSync(join(dir, "s/events.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { type: string; model?: string; ts: string });
+    const c0 = campaigns.campaigns[0];
+    // a release inside the campaign's span (the chart marks the days it has traffic)
+    const release = events.find(
+      (e) => e.type === "model_release" && e.ts >= (c0?.first_seen ?? "") && e.ts <= (c0?.last_seen ?? ""),
+    )?.model as string;
+    expect(release).toBeTruthy();
+    const c = await (await s.get(`/campaigns/${campaigns.campaigns[0]?.campaign_id}`)).text();
+    expect(c).toContain(`${release} released`);
+    const meta = readFileSync(join(dir, "s/accounts.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { account_id: string; pathway: string; signup_country?: string });
+    const who = meta.find((m) =>
+      campaigns.campaigns[0]?.accounts.includes(m.account_id),
+    ) as (typeof meta)[number];
+    const a = await (await s.get(`/accounts/${who.account_id}`)).text();
+    expect(a).toContain("<h2>Sign-up</h2>");
+    expect(a).toContain(`>${who.pathway}<`);
   });
 
   it("shows prompt text to investigators only", async () => {
