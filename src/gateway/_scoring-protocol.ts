@@ -7,7 +7,12 @@ export interface WorkerInit {
 }
 
 export type ToScorer =
-  | { readonly t: "lines"; readonly lines: readonly string[] }
+  | {
+      readonly t: "lines";
+      readonly lines: readonly string[];
+      /** policy decisions since the last message: ["action|acted(0/1)|ms", count] */
+      readonly decisions?: readonly (readonly [string, number])[];
+    }
   | {
       readonly t: "call";
       readonly id: number;

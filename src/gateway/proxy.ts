@@ -509,6 +509,7 @@ export async function startGateway(
       });
       const acting = !config.dryRun && decision.action !== "allow";
       metrics.decisions.inc({ action: decision.action, acted: String(acting) });
+      config.scorer?.decided(decision.action, acting, now());
       config.onDecision?.(decision, caller, acting);
       if (acting && enforce(res, kind, decision)) return;
       if (acting && decision.action === "protect") {

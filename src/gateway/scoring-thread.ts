@@ -54,6 +54,8 @@ export class ThreadScorer implements Scorer {
   private readonly judged = new Map<string, Judged>();
   private campaignOf: ReadonlyMap<string, string> = new Map();
   private batch: string[] = [];
+  /** policy decisions not yet sent: "action|acted|hour-ms" → count */
+  private decisions = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private nextId = 0;
   private readonly calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -141,9 +143,10 @@ export class ThreadScorer implements Scorer {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.batch.length === 0 || this.failure) return;
-    const msg: ToScorer = { t: "lines", lines: this.batch };
+    if ((this.batch.length === 0 && this.decisions.size === 0) || this.failure) return;
+    const msg: ToScorer = { t: "lines", lines: this.batch, decisions: [...this.decisions] };
     this.batch = [];
+    this.decisions = new Map();
     this.worker.postMessage(msg);
   }
 
@@ -161,6 +164,13 @@ export class ThreadScorer implements Scorer {
       const msg: ToScorer = { t: "call", id, op, arg, ...(regions ? { regions } : {}) };
       this.worker.postMessage(msg);
     });
+  }
+
+  decided(action: string, acted: boolean, at: number): void {
+    if (this.closed || this.failure) return;
+    const k = `${action}|${acted ? 1 : 0}|${Math.floor(at / 3_600_000) * 3_600_000}`;
+    this.decisions.set(k, (this.decisions.get(k) ?? 0) + 1);
+    this.timer ??= setTimeout(() => this.flush(), this.batchMs);
   }
 
   standing(accountId: string): Standing | undefined {

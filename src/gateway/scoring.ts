@@ -40,6 +40,8 @@ export interface Scorer {
   checkpoint(): Promise<number>;
   /** Rebuilds the campaigns; resolves to how many there are. */
   link(): Promise<number>;
+  /** Counts a policy decision (saved to the store by hour, action and whether it was acted on). */
+  decided(action: string, acted: boolean, at: number): void;
   /** Writes what is pending to the store (when there is one). */
   save(): Promise<SaveResult | undefined>;
   /** Stops the timers and saves what is pending. */
@@ -98,6 +100,8 @@ export class LiveScorer implements Scorer {
   observed = 0;
   /** exchanges dropped before they reached the store (pending over maxPending) */
   droppedFromStore = 0;
+  /** policy decisions since the last save: "hour|action|acted" → count */
+  private decisions = new Map<string, number>();
 
   constructor(private readonly opts: LiveScorerOptions = {}) {
     this.detector = new Detector(opts.accounts ?? new Map(), opts.detector);
@@ -225,6 +229,12 @@ export class LiveScorer implements Scorer {
     return Promise.resolve(signupRisk(this.detector, s, unsupportedRegions));
   }
 
+  decided(action: string, acted: boolean, at: number, n = 1): void {
+    if (!this.opts.store) return;
+    const k = `${Math.floor(at / 3_600_000) * 3_600_000}|${action}|${acted ? 1 : 0}`;
+    this.decisions.set(k, (this.decisions.get(k) ?? 0) + n);
+  }
+
   /**
    * Saves to the store, in one transaction: the exchanges observed since the last save
    * (added), every account's verdict, the campaigns and the detector's state (replaced),
@@ -245,6 +255,8 @@ export class LiveScorer implements Scorer {
     const store = await DuckDbStore.open(o.path);
     const rows = this.pending;
     this.pending = [];
+    const decided = this.decisions;
+    this.decisions = new Map();
     try {
       for (const r of rows) store.addExchange(r);
       const { campaigns } = assembleCampaigns(this.detector);
@@ -277,14 +289,19 @@ export class LiveScorer implements Scorer {
           for (const part of detector.exportState()) yield serialize(part);
         })(),
         releases: detector.releases.list(),
+        decisions: [...decided].map(([k, n]) => {
+          const [hour, action, acted] = k.split("|") as [string, string, string];
+          return { hour: Number(hour), action, acted: acted === "1", n };
+        }),
         ...(this.opts.accounts && this.opts.accounts.size > 0
           ? { accountMeta: this.opts.accounts.values() }
           : {}),
       });
       return { exchanges: rows.length, accounts: decisions.size, campaigns: campaigns.campaigns.length };
     } catch (err) {
-      // nothing was published: the rows wait for the next save
+      // nothing was published: the rows and counts wait for the next save
       this.pending = rows.concat(this.pending);
+      for (const [k, n] of decided) this.decisions.set(k, (this.decisions.get(k) ?? 0) + n);
       throw err;
     } finally {
       store.close();

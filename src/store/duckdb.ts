@@ -42,6 +42,7 @@ create table if not exists ingests (
 );
 create table if not exists _state (seq integer, data blob);
 create table if not exists releases (model varchar, ts timestamp);
+create table if not exists gateway_decisions (hour timestamp, action varchar, acted boolean, n bigint);
 create table if not exists account_meta (
   account_id varchar, created_at timestamp, pathway varchar, verified boolean, signup_country varchar,
   payment_fingerprint varchar, email_domain varchar, org_id varchar
@@ -105,6 +106,16 @@ export interface PublishOptions {
   readonly releases?: readonly { readonly model: string; readonly ts: number }[];
   /** sign-up metadata of the accounts, replacing the stored (the dashboard's account pages) */
   readonly accountMeta?: Iterable<AccountRecord>;
+  /** a gateway's policy decisions since its last save, counted by hour, action and whether acted on (added) */
+  readonly decisions?: readonly DecisionCount[];
+}
+
+export interface DecisionCount {
+  /** the hour, ms since the epoch */
+  readonly hour: number;
+  readonly action: string;
+  readonly acted: boolean;
+  readonly n: number;
 }
 
 /** DuckDB's memory while an analysis writes (it spills to disk beyond this). */
@@ -295,6 +306,17 @@ export class DuckDbStore {
     }
     meta.flushSync();
     meta.closeSync();
+    await c.run("create or replace table _stage_decisions as select * from gateway_decisions limit 0");
+    const dec = await c.createAppender("_stage_decisions");
+    for (const d of opts.decisions ?? []) {
+      dec.appendTimestamp(new DuckDBTimestampValue(BigInt(Math.round(d.hour)) * 1000n));
+      dec.appendVarchar(d.action);
+      dec.appendBoolean(d.acted);
+      dec.appendBigInt(BigInt(d.n));
+      dec.endRow();
+    }
+    dec.flushSync();
+    dec.closeSync();
     const keepOld = opts.releases === undefined;
     const keepMeta = opts.accountMeta === undefined;
     await c.run(`
@@ -315,8 +337,9 @@ export class DuckDbStore {
       delete from campaign_accounts; insert into campaign_accounts select * from _stage_campaign_accounts;
       ${keepOld ? "" : "delete from releases; insert into releases select * from _stage_releases;"}
       ${keepMeta ? "" : "delete from account_meta; insert into account_meta select account_id, created_at::timestamp, pathway, verified, signup_country, payment_fingerprint, email_domain, org_id from _stage_meta;"}
+      insert into gateway_decisions select * from _stage_decisions;
       commit;
-      drop table _stage_releases; drop table _stage_meta;
+      drop table _stage_releases; drop table _stage_meta; drop table _stage_decisions;
       drop table _stage_exchanges; drop table _stage_accounts; drop table _stage_campaigns;
       drop table _stage_campaign_accounts; drop table _stage_ingests; drop table _stage_state;
     `);
@@ -462,6 +485,7 @@ export interface Review {
 }
 
 const REVIEWS = `create table if not exists releases (model varchar, ts timestamp);
+create table if not exists gateway_decisions (hour timestamp, action varchar, acted boolean, n bigint);
 create table if not exists account_meta (
   account_id varchar, created_at timestamp, pathway varchar, verified boolean, signup_country varchar,
   payment_fingerprint varchar, email_domain varchar, org_id varchar

@@ -2,6 +2,7 @@
 export {
   type AccountFacts,
   addReview,
+  type DecisionCount,
   DuckDbStore,
   type ExchangeFeatures,
   type Ingest,

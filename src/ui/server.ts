@@ -169,6 +169,9 @@ async function overview(db: string, s: Session): Promise<string> {
         from exchanges e join accounts a using (account_id) group by all order by 1`,
     },
     reviews: { sql: `select decision, count(*) n from (${LATEST_REVIEWS}) group by 1 order by 1` },
+    decisions: {
+      sql: "select action, acted, sum(n) n from gateway_decisions group by all order by action, acted desc",
+    },
   });
   const t = q.totals[0] ?? {};
   const share = num(t.exchanges) > 0 ? num(t.flagged_exchanges) / num(t.exchanges) : 0;
@@ -195,6 +198,16 @@ async function overview(db: string, s: Session): Promise<string> {
     "Overview",
     s,
     `<h1>Overview</h1><div class="cards">${cards}</div>
+<h2>Gateway decisions by action</h2>${
+      q.decisions.length === 0
+        ? `<p class="muted">No gateway has saved decisions to this store.</p>`
+        : `<table><thead><tr><th scope="col">action</th><th scope="col">acted on</th><th scope="col" class="num">requests</th></tr></thead><tbody>${q.decisions
+            .map(
+              (d) =>
+                `<tr><td>${esc(str(d.action))}</td><td>${d.acted ? "yes" : "no (dry run or allow)"}</td><td class="num">${fmt(d.n)}</td></tr>`,
+            )
+            .join("")}</tbody></table>`
+    }
 <h2>Traffic by campaign, per day</h2>${barChart(
       q.daily.map((d) => ({ day: str(d.d), series: str(d.series), n: num(d.n) })),
       "exchanges per day by campaign",

@@ -31,6 +31,20 @@ beforeAll(async () => {
   await simulate({ out: join(dir, "s"), seed: 3, scale: 0.05, days: 5, workers: false });
   await analyze({ inputs: inputs(), out: join(dir, "a"), db, threads: 0, report: false });
   campaigns = JSON.parse(readFileSync(join(dir, "a/campaigns.json"), "utf8")) as CampaignsFile;
+  // a gateway on the same store saves its policy decisions there
+  const gw = await LiveScorer.open({
+    checkpointEveryMs: 0,
+    linkEveryMs: 0,
+    store: { path: db, saveEveryMs: 0 },
+  });
+  for (const [action, acted] of [
+    ["block", true],
+    ["allow", false],
+    ["allow", false],
+    ["protect", false],
+  ] as const)
+    gw.decided(action, acted, Date.UTC(2026, 1, 3, 10));
+  await gw.close();
   dash = await startDashboard({ db, analyst: "alice" });
 }, 120_000);
 
@@ -59,6 +73,10 @@ describe("dashboard security", () => {
     expect(r.headers.get("x-content-type-options")).toBe("nosniff");
     const html = await r.text();
     expect(html).not.toMatch(/<script>|style="/);
+    // the gateway's decisions by action
+    const decisions = /Gateway decisions by action<\/h2>([\s\S]*?)<\/table>/.exec(html)?.[1] ?? "";
+    expect(decisions).toMatch(/<td>allow<\/td><td>no[^<]*<\/td><td class="num">2<\/td>/);
+    expect(decisions).toMatch(/<td>block<\/td><td>yes<\/td><td class="num">1<\/td>/);
   });
 
   it("refuses reviews without the session's CSRF token or from another origin", async () => {
