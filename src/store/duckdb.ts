@@ -42,6 +42,7 @@ create table if not exists ingests (
 );
 create table if not exists _state (seq integer, data blob);
 create table if not exists releases (model varchar, ts timestamp);
+create table if not exists daily_traffic (d varchar, series varchar, n bigint);
 create table if not exists gateway_decisions (hour timestamp, action varchar, acted boolean, n bigint);
 create table if not exists account_meta (
   account_id varchar, created_at timestamp, pathway varchar, verified boolean, signup_country varchar,
@@ -338,6 +339,9 @@ export class DuckDbStore {
       ${keepOld ? "" : "delete from releases; insert into releases select * from _stage_releases;"}
       ${keepMeta ? "" : "delete from account_meta; insert into account_meta select account_id, created_at::timestamp, pathway, verified, signup_country, payment_fingerprint, email_domain, org_id from _stage_meta;"}
       insert into gateway_decisions select * from _stage_decisions;
+      delete from daily_traffic;
+      insert into daily_traffic select strftime(date_trunc('day', e.ts), '%Y-%m-%d'), coalesce(a.campaign_id, 'other traffic'), count(*)
+        from exchanges e join accounts a using (account_id) group by all;
       commit;
       drop table _stage_releases; drop table _stage_meta; drop table _stage_decisions;
       drop table _stage_exchanges; drop table _stage_accounts; drop table _stage_campaigns;
@@ -485,6 +489,7 @@ export interface Review {
 }
 
 const REVIEWS = `create table if not exists releases (model varchar, ts timestamp);
+create table if not exists daily_traffic (d varchar, series varchar, n bigint);
 create table if not exists gateway_decisions (hour timestamp, action varchar, acted boolean, n bigint);
 create table if not exists account_meta (
   account_id varchar, created_at timestamp, pathway varchar, verified boolean, signup_country varchar,

@@ -164,15 +164,23 @@ async function overview(db: string, s: Session): Promise<string> {
         from campaigns c left join (${LATEST_REVIEWS}) r on r.target_type = 'campaign' and r.target_id = c.campaign_id
         order by c.exchanges desc`,
     },
-    daily: {
-      sql: `select strftime(date_trunc('day', e.ts), '%Y-%m-%d') d, coalesce(a.campaign_id, 'other traffic') series, count(*) n
-        from exchanges e join accounts a using (account_id) group by all order by 1`,
-    },
+    // the per-day totals are kept by each analysis (daily_traffic); an older store is counted below
+    daily: { sql: "select d, series, n from daily_traffic order by 1" },
+
     reviews: { sql: `select decision, count(*) n from (${LATEST_REVIEWS}) group by 1 order by 1` },
     decisions: {
       sql: "select action, acted, sum(n) n from gateway_decisions group by all order by action, acted desc",
     },
   });
+  if (q.daily.length === 0 && num(q.totals[0]?.exchanges) > 0)
+    q.daily = (
+      await readStore(db, {
+        d: {
+          sql: `select strftime(date_trunc('day', e.ts), '%Y-%m-%d') d, coalesce(a.campaign_id, 'other traffic') series, count(*) n
+            from exchanges e join accounts a using (account_id) group by all order by 1`,
+        },
+      })
+    ).d;
   const t = q.totals[0] ?? {};
   const share = num(t.exchanges) > 0 ? num(t.flagged_exchanges) / num(t.exchanges) : 0;
   const cards = [
