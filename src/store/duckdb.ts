@@ -488,17 +488,6 @@ export interface Review {
   readonly at: number;
 }
 
-const REVIEWS = `create table if not exists releases (model varchar, ts timestamp);
-create table if not exists daily_traffic (d varchar, series varchar, n bigint);
-create table if not exists gateway_decisions (hour timestamp, action varchar, acted boolean, n bigint);
-create table if not exists account_meta (
-  account_id varchar, created_at timestamp, pathway varchar, verified boolean, signup_country varchar,
-  payment_fingerprint varchar, email_domain varchar, org_id varchar
-);
-create table if not exists reviews (
-  target_type varchar, target_id varchar, decision varchar, comment varchar, analyst varchar,
-  evidence varchar, reviewed_at timestamp)`;
-
 /** Creates the store's tables that an older store lacks (the dashboard reads reviews). */
 export async function prepareStore(path: string): Promise<void> {
   const instance = await DuckDBInstance.create(path);
@@ -520,7 +509,8 @@ export async function addReview(path: string, r: Review): Promise<void> {
   try {
     const conn = await instance.connect();
     try {
-      await conn.run(REVIEWS);
+      // an older store gains the reviews table (and any other it lacks)
+      await conn.run(SCHEMA);
       await conn.run("insert into reviews values ($t, $id, $d, $c, $a, $e, make_timestamp($at * 1000))", {
         t: r.targetType,
         id: r.targetId,
