@@ -44,3 +44,21 @@ export interface Io {
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
 }
+
+/** --port: 0 to 65535 (0: any free port). */
+export function portOption(value: string | boolean | undefined): number | undefined {
+  return numberOption(value, "port", (n) => Number.isInteger(n) && n >= 0 && n <= 65535, "a port number");
+}
+
+/** Resolves when the process is asked to stop (SIGINT or SIGTERM), for long-running commands. */
+export function untilStopped(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}

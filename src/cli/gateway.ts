@@ -21,7 +21,7 @@ import {
   startGateway,
   startMockUpstream,
 } from "../gateway/index.js";
-import { type Io, numberOption, parse, stringOption } from "./_args.js";
+import { type Io, parse, portOption, stringOption, untilStopped } from "./_args.js";
 import { CLIError } from "./_errors.js";
 
 export const GATEWAY_USAGE = `usage: distillguard gateway --config FILE
@@ -60,11 +60,6 @@ A mock model API speaking Anthropic Messages and OpenAI Chat Completions, stream
 and tool use included, for demos and tests. Prints upstream_url and api_key (a fresh
 key unless --api-key is given).`;
 
-/** --port: 0 to 65535 (0: any free port). */
-function portOption(value: string | boolean | undefined): number | undefined {
-  return numberOption(value, "port", (n) => Number.isInteger(n) && n >= 0 && n <= 65535, "a port number");
-}
-
 /** Sign-up metadata by account, from a contract accounts file (bad lines reported and skipped). */
 async function loadAccounts(file: string | undefined, io: Io): Promise<Map<string, AccountRecord>> {
   const accounts = new Map<string, AccountRecord>();
@@ -78,19 +73,6 @@ async function loadAccounts(file: string | undefined, io: Io): Promise<Map<strin
     throw new CLIError(`--accounts: ${(err as Error).message}`, "E_INPUT_UNREADABLE");
   }
   return accounts;
-}
-
-/** Resolves when the process is asked to stop (SIGINT or SIGTERM). */
-function untilStopped(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (): void => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
 }
 
 async function readStdin(): Promise<string> {

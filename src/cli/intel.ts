@@ -19,7 +19,7 @@ import {
   taxiiHandler,
 } from "../intel/index.js";
 import { DuckDbStore, queryStore } from "../store/index.js";
-import { type Io, numberOption, parse, stringOption } from "./_args.js";
+import { type Io, numberOption, parse, portOption, stringOption, untilStopped } from "./_args.js";
 import { CLIError } from "./_errors.js";
 
 export const INTEL_USAGE = `usage: distillguard intel export (--db FILE | --in DIR) --out BUNDLE [--tlp LEVEL] [--producer NAME]
@@ -264,23 +264,13 @@ export async function runIntel(argv: readonly string[], io: Io): Promise<number>
           res.end();
         });
     });
-    const port =
-      numberOption(
-        values.port,
-        "port",
-        (n) => Number.isInteger(n) && n >= 0 && n <= 65535,
-        "a port number",
-      ) ?? 0;
+    const port = portOption(values.port) ?? 0;
     await new Promise<void>((r) => server.listen(port, stringOption(values.host) ?? "127.0.0.1", r));
     const a = server.address() as AddressInfo;
     io.stdout.write(
       `taxii_url: http://${a.address}:${a.port}/taxii2/\n${fresh ? `taxii_key: ${fresh}\n` : ""}`,
     );
-    await new Promise<void>((r) => {
-      const stop = (): void => r();
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
-    });
+    await untilStopped();
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
     return 0;

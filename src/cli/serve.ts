@@ -1,7 +1,7 @@
 // distillguard serve --db FILE: the analyst dashboard.
 import { existsSync } from "node:fs";
 import { startDashboard } from "../ui/index.js";
-import { type Io, numberOption, parse, stringOption } from "./_args.js";
+import { type Io, parse, portOption, stringOption, untilStopped } from "./_args.js";
 import { CLIError } from "./_errors.js";
 
 export const SERVE_USAGE = `usage: distillguard serve --db FILE [--port P] [--host H] [--analyst NAME] [--investigator]
@@ -45,24 +45,14 @@ export async function runServe(argv: readonly string[], io: Io): Promise<number>
   const d = await startDashboard({
     db,
     host: stringOption(values.host) ?? "127.0.0.1",
-    port:
-      numberOption(
-        values.port,
-        "port",
-        (n) => Number.isInteger(n) && n >= 0 && n <= 65535,
-        "a port number",
-      ) ?? 8765,
+    port: portOption(values.port) ?? 8765,
     role: values.investigator === true ? "investigator" : "analyst",
     analyst: stringOption(values.analyst) ?? "analyst",
     onError: (err) =>
       io.stderr.write(`serve: a page failed: ${err instanceof Error ? err.message : String(err)}\n`),
   });
   io.stdout.write(`dashboard: ${d.loginUrl}\n`);
-  await new Promise<void>((r) => {
-    const stop = (): void => r();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
+  await untilStopped();
   await d.close();
   return 0;
 }

@@ -593,7 +593,6 @@ export async function startGateway(
     if (outcome.kind === "cut") metrics.upstreamErrors.inc({ kind: "stream_cut" });
     if (outcome.kind !== "done") return;
     const capture = outcome.capture;
-    const upstream = { statusCode: outcome.status };
     if (log && request && capture)
       log({
         id: exchangeId,
@@ -608,7 +607,7 @@ export async function startGateway(
         api: kind === "anthropic" ? "anthropic.messages" : "openai.chat",
         request,
         response: capture.result() ?? null,
-        status: upstream.statusCode,
+        status: outcome.status,
         ...(applied
           ? {
               protection: {

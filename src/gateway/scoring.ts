@@ -7,7 +7,7 @@
 // thread (`ThreadScorer`, scoring-thread.ts), so that checkpoints, linkage and saving to
 // the store never hold up a request; both implement `Scorer`.
 import { deserialize, serialize } from "node:v8";
-import type { AccountRecord, ExchangeRecord, Reason } from "../contract/index.js";
+import type { AccountRecord, CampaignsFile, ExchangeRecord, Reason } from "../contract/index.js";
 import { exchangeFacts, normaliseExchange } from "../contract/index.js";
 import { capabilityList, exchangeSignals } from "../signals/index.js";
 import { DuckDbStore, type ExchangeFeatures } from "../store/index.js";
@@ -201,12 +201,17 @@ export class LiveScorer implements Scorer {
 
   /** Rebuilds the campaigns from the accounts flagged so far; returns how many there are. */
   linkNow(): number {
+    return this.relink().campaigns.length;
+  }
+
+  /** Assembles the campaigns, and takes each flagged account's campaign from them. */
+  private relink(): CampaignsFile {
     const { campaigns } = assembleCampaigns(this.detector);
     const next = new Map<string, string>();
     for (const c of campaigns.campaigns) for (const a of c.accounts) next.set(a, c.campaign_id);
     this.campaignOf = next;
     this.opts.onCampaigns?.(next);
-    return campaigns.campaigns.length;
+    return campaigns;
   }
 
   link(): Promise<number> {
@@ -259,11 +264,7 @@ export class LiveScorer implements Scorer {
     this.decisions = new Map();
     try {
       for (const r of rows) store.addExchange(r);
-      const { campaigns } = assembleCampaigns(this.detector);
-      const next = new Map<string, string>();
-      for (const c of campaigns.campaigns) for (const a of c.accounts) next.set(a, c.campaign_id);
-      this.campaignOf = next;
-      this.opts.onCampaigns?.(next);
+      const campaigns = this.relink();
       let first = Number.POSITIVE_INFINITY;
       let last = Number.NEGATIVE_INFINITY;
       for (const r of rows) {

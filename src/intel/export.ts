@@ -42,10 +42,6 @@ export function keyedHash(key: string, kind: string, value: string): string {
 const IP_KINDS = new Set(["ip", "signup_ip", "residential_ip"]);
 const COMMON_AGENT =
   /^(mozilla\/|openai\/|anthropic\/|python-requests|python-httpx|axios|curl\/|wget\/|node-fetch|undici|okhttp|go-http-client|claude-cli|typingmind|postman)/i;
-const HASHED_KINDS: Record<string, string> = {
-  payment_fingerprint: "payment_fingerprint",
-  email_domain: "email_domain",
-};
 
 function ipPattern(value: string): string | undefined {
   const v = value.trim();
@@ -179,11 +175,11 @@ export function exportBundle(file: CampaignsFile, o: ExportOptions): Bundle {
           hashed_account_ids: hashed("account_id", c.accounts),
           hashed_payment_fingerprints: hashed(
             "payment_fingerprint",
-            c.indicators.filter((i) => i.kind === HASHED_KINDS.payment_fingerprint).map((i) => i.value),
+            c.indicators.filter((i) => i.kind === "payment_fingerprint").map((i) => i.value),
           ),
           hashed_email_domains: hashed(
             "email_domain",
-            c.indicators.filter((i) => i.kind === HASHED_KINDS.email_domain).map((i) => i.value),
+            c.indicators.filter((i) => i.kind === "email_domain").map((i) => i.value),
           ),
           scaffold_signatures: c.indicators
             .filter((i) => i.kind === "scaffold" || i.kind === "near_scaffold")
