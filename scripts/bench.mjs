@@ -2,6 +2,7 @@
 import { spawnSync } from "node:child_process";
 // Benchmarks (not tests): measures and writes docs/performance.md.
 // Usage: npm run bench [-- --only simulate|roundtrip|analyze|report|gateway|dashboard] [--scale X]
+//        [--dashboard-store FILE]   (dashboard: reuse this store when present, else build and keep it)
 //        [--report-scale 16] [--report-dir DIR]   (report: ~30 GB of disk, tens of minutes)
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, freemem, platform, release, tmpdir, totalmem } from "node:os";
@@ -17,6 +18,8 @@ const { values } = parseArgs({
     "report-scale": { type: "string", default: "16" },
     "report-dir": { type: "string" },
     "report-db": { type: "boolean" },
+    // the dashboard run: a store file to reuse when present (built there and kept otherwise)
+    "dashboard-store": { type: "string" },
   },
 });
 const root = resolve(import.meta.dirname, "..");
@@ -320,7 +323,7 @@ if (!values.only || values.only === "analyze") await benchAnalyze();
 if (values.only === "report") await benchReport();
 if (!values.only || values.only === "dashboard") {
   const { benchDashboard } = await import("./bench-dashboard.mjs");
-  sections.push(await benchDashboard(root, Number(values.scale)));
+  sections.push(await benchDashboard(root, Number(values.scale), values["dashboard-store"]));
 }
 if (!values.only || values.only === "gateway") {
   const { benchGateway } = await import("./bench-gateway.mjs");

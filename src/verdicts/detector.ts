@@ -10,6 +10,7 @@ import {
   type GroupCensus,
   GroupIndex,
   type GroupIndexPart,
+  type GroupKind,
   groupStrength,
   HandoffWatch,
   isFreeMail,
@@ -43,7 +44,23 @@ export interface DetectorOptions {
   readonly disabledSignals?: ReadonlySet<string>;
   /** partners' indicators (src/intel), used as evidence (reason partner_indicator) */
   readonly partner?: PartnerIntel;
+  /**
+   * When given, shared values go to this sink instead of the detector's own group index:
+   * a scale-out worker sees only its partition's accounts, and the linkage job joins the
+   * values across partitions (src/scaleout). Boosts then stay at zero until that join.
+   */
+  readonly linkSink?: LinkSink;
 }
+
+/** One account's part of a detector's state (Detector.accountState). */
+export interface AccountState {
+  readonly profile: AccountProfile;
+  readonly decision: Omit<Decision, "profile"> | undefined;
+  readonly pivoted: boolean;
+}
+
+/** Receives each (kind, value, account) link the detector would add to its group index. */
+export type LinkSink = (kind: GroupKind, value: string, account: string, example: string | undefined) => void;
 
 export interface Decision {
   readonly profile: AccountProfile;
@@ -149,6 +166,7 @@ export class Detector {
   private readonly disabledKinds: ReadonlySet<string>;
   private readonly disabledSignals: ReadonlySet<string>;
   private readonly partner: PartnerHits | undefined;
+  private readonly linkSink: LinkSink | undefined;
   private readonly reviews = new Map<
     string,
     { decision: "confirm" | "dismiss"; evidence: Set<string>; analyst: string; comment: string }
@@ -165,6 +183,7 @@ export class Detector {
     this.disabledKinds = opts.disabledKinds ?? new Set();
     this.disabledSignals = opts.disabledSignals ?? new Set();
     this.partner = opts.partner ? new PartnerHits(opts.partner) : undefined;
+    this.linkSink = opts.linkSink;
     this.groups = new GroupIndex((a) => this.status.get(a) ?? NOBODY);
   }
 
@@ -231,6 +250,51 @@ export class Detector {
         if (row.decision) this.decisions.set(id, { ...row.decision, profile: p });
       }
     } else this.groups.importPart(part.part);
+  }
+
+  /** One account's state, for a store that keeps accounts one row each (scale-out workers). */
+  accountState(id: string): AccountState | undefined {
+    const profile = this.profiles.get(id);
+    if (!profile) return undefined;
+    const d = this.decisions.get(id);
+    return {
+      profile,
+      decision:
+        d === undefined
+          ? undefined
+          : {
+              score: d.score,
+              risk: d.risk,
+              flagged: d.flagged,
+              firstFlaggedAt: d.firstFlaggedAt,
+              reasons: d.reasons,
+              campaignId: d.campaignId,
+            },
+      pivoted: this.pivoted.has(id),
+    };
+  }
+
+  /**
+   * Takes in an account saved by accountState() (deserialised). Its group standing is not
+   * restored: the account counts as standing nowhere until the next checkpoint judges it.
+   */
+  importAccountState(row: {
+    readonly profile: unknown;
+    readonly decision: unknown;
+    readonly pivoted: boolean;
+  }): void {
+    this.importPart({
+      type: "profiles",
+      rows: [
+        {
+          profile: row.profile,
+          status: undefined,
+          decision: row.decision as Omit<Decision, "profile"> | undefined,
+        },
+      ],
+    });
+    const id = (row.profile as { id: string }).id;
+    if (row.pivoted) this.pivoted.add(id);
   }
 
   /** What the detector holds: for memory work (scripts/census.mjs) and tests. */
@@ -313,7 +377,9 @@ export class Detector {
     account: string,
     example?: string,
   ): void {
-    if (!this.disabledKinds.has(kind)) this.groups.add(kind, value, account, example);
+    if (this.disabledKinds.has(kind)) return;
+    if (this.linkSink) this.linkSink(kind, value, account, example);
+    else this.groups.add(kind, value, account, example);
   }
 
   /**

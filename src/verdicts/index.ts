@@ -2,11 +2,13 @@
 export { type AccountDecision, accountFacts, describeCampaign, verdictLine } from "./assemble.js";
 export { assembleCampaigns, type CampaignAssembly } from "./campaigns.js";
 export {
+  type AccountState,
   DEFAULT_THRESHOLD,
   type Decision,
   Detector,
   type DetectorOptions,
   type DetectorPart,
+  type LinkSink,
   riskOf,
   scoreForRisk,
   WELL_EVIDENCED,

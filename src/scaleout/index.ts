@@ -1,0 +1,8 @@
+// Public surface of the scale-out mode: the event bus (NATS JetStream), the shared store
+// (PostgreSQL), the worker, the linkage job, publishing a log and exporting verdicts.
+export { Bus, BusError, type BusOptions, DEFAULT_PARTITIONS, Publisher, partitionOf } from "./bus.js";
+export { type ExportSummary, exportVerdicts } from "./export.js";
+export { type LinkageSummary, runLinkage } from "./linkage.js";
+export { ensurePartitions, migrate, openPg, type Sql } from "./pg.js";
+export { type PublishInputs, type PublishSummary, publishLog } from "./publish.js";
+export { ScaleoutWorker, type WorkerMetrics, type WorkerOptions } from "./worker.js";
