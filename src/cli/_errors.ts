@@ -9,7 +9,8 @@ export type CLIErrorCode =
   | "E_OUTPUT"
   | "E_STORE"
   | "E_SCHEMA_STALE"
-  | "E_CONFIG";
+  | "E_CONFIG"
+  | "E_CONNECT";
 
 export class CLIError extends Error {
   constructor(

@@ -9,6 +9,7 @@ import { runGateway, runMockUpstream } from "./gateway.js";
 import { runIntel } from "./intel.js";
 import { runProtectExperiment, runVerifyModel, runVerifyTrace } from "./protect.js";
 import { runQuery } from "./query.js";
+import { runExport, runPublish, runWorker } from "./scaleout.js";
 import { runSchema } from "./schema.js";
 import { runServe } from "./serve.js";
 import { runSimulate } from "./simulate.js";
@@ -30,6 +31,9 @@ commands:
   verify-trace   check the signatures on reasoning traces the gateway returned
   verify-model   test a suspect model's outputs for our watermark
   protect-experiment  measure the watermark on students trained on marked outputs
+  publish    publish a traffic log to the scale-out stream (NATS JetStream)
+  worker     a scale-out worker: partitions of the stream into PostgreSQL, and the linkage job
+  export     the verdict files from the scale-out store (PostgreSQL)
 
 Run 'distillguard <command> --help' for a command's options.`;
 
@@ -46,6 +50,9 @@ const COMMANDS: Record<string, (argv: readonly string[], io: Io) => Promise<numb
   "verify-trace": runVerifyTrace,
   "verify-model": runVerifyModel,
   "protect-experiment": runProtectExperiment,
+  publish: runPublish,
+  worker: runWorker,
+  export: runExport,
 };
 
 export async function main(

@@ -2,6 +2,7 @@
 // (PostgreSQL), the worker, the linkage job, publishing a log and exporting verdicts.
 export { Bus, BusError, type BusOptions, DEFAULT_PARTITIONS, Publisher, partitionOf } from "./bus.js";
 export { type ExportSummary, exportVerdicts } from "./export.js";
+export { startWorkerHttp, type WorkerHttp } from "./http.js";
 export { type LinkageSummary, runLinkage } from "./linkage.js";
 export { ensurePartitions, migrate, openPg, type Sql } from "./pg.js";
 export { type PublishInputs, type PublishSummary, publishLog } from "./publish.js";

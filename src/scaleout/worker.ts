@@ -76,6 +76,9 @@ export class ScaleoutWorker {
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
   private eventsSub: ConsumerMessages | undefined;
+  private lagCache: ReadonlyMap<number, number | undefined> = new Map();
+  /** messages applied by partitions no longer held */
+  private appliedBefore = 0;
 
   constructor(private readonly o: WorkerOptions) {
     this.id = o.id ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -115,7 +118,7 @@ export class ScaleoutWorker {
   }
 
   metrics(): WorkerMetrics {
-    let applied = 0;
+    let applied = this.appliedBefore;
     for (const h of this.held.values()) applied += h.state.applied;
     return {
       id: this.id,
@@ -130,13 +133,19 @@ export class ScaleoutWorker {
     };
   }
 
-  /** Lag per partition (messages not yet applied and acknowledged), from the stream's consumers. */
-  async lag(): Promise<Map<number, number | undefined>> {
-    const out = new Map<number, number | undefined>();
-    const bus = this.bus;
-    if (!bus) return out;
-    for (let p = 0; p < bus.partitions; p++) out.set(p, await bus.lag(p));
-    return out;
+  /**
+   * Lag per partition (messages not yet applied and acknowledged; undefined: no consumer
+   * yet), from the stream's consumers, as of this worker's last control-loop tick.
+   */
+  lag(): ReadonlyMap<number, number | undefined> {
+    return this.lagCache;
+  }
+
+  private async refreshLag(): Promise<void> {
+    const bus = this.bus as Bus;
+    const lag = new Map<number, number | undefined>();
+    for (let p = 0; p < bus.partitions; p++) lag.set(p, await bus.lag(p));
+    this.lagCache = lag;
   }
 
   private log(line: string): void {
@@ -184,6 +193,7 @@ export class ScaleoutWorker {
     this.ticking = true;
     try {
       await this.balance();
+      await this.refreshLag();
       await this.maybeLink();
       this.lastTick = Date.now();
       if (this.o.untilIdle && (await this.idle())) this.stop();
@@ -247,7 +257,10 @@ export class ScaleoutWorker {
         this.lostLeases++;
         this.log(`partition ${p}: lease lost; left to its new owner`);
       } else this.log(`partition ${p}: ${err instanceof Error ? err.message : String(err)}`);
-      this.held.delete(p);
+      if (this.held.get(p) === h) {
+        this.held.delete(p);
+        this.appliedBefore += h.state.applied;
+      }
     });
     this.log(`took partition ${p} at sequence ${state.seq} (epoch ${epoch})`);
   }
@@ -283,6 +296,7 @@ export class ScaleoutWorker {
     h.stop = true;
     await h.loop;
     this.held.delete(p);
+    this.appliedBefore += h.state.applied;
     const sql = this.sql as Sql;
     await sql`update partitions set owner = null, lease_until = null
       where partition = ${p} and owner = ${this.id} and epoch = ${h.epoch}`;
@@ -294,6 +308,7 @@ export class ScaleoutWorker {
     if (!h) return;
     h.stop = true;
     this.held.delete(p);
+    this.appliedBefore += h.state.applied;
     this.lostLeases++;
     this.log(`dropped partition ${p}: ${why}`);
   }
@@ -338,7 +353,7 @@ export class ScaleoutWorker {
       select count(*)::int free from partitions where owner is null or lease_until < now()`;
     if ((r?.free ?? 1) > 0) return false;
     for (let p = 0; p < bus.partitions; p++) {
-      const lag = await bus.lag(p);
+      const lag = this.lagCache.get(p);
       if (lag === undefined || lag > 0) return false;
     }
     return true;

@@ -1,0 +1,273 @@
+// distillguard publish | worker | export: the scale-out mode on NATS JetStream and PostgreSQL.
+import { existsSync, statSync } from "node:fs";
+import { findJsonl, inputProblem } from "../contract/index.js";
+import {
+  Bus,
+  type BusOptions,
+  exportVerdicts,
+  migrate,
+  openPg,
+  publishLog,
+  ScaleoutWorker,
+  startWorkerHttp,
+} from "../scaleout/index.js";
+import { type Io, numberOption, parse, portOption, stringOption, untilStopped } from "./_args.js";
+import { CLIError } from "./_errors.js";
+import { progress } from "./_progress.js";
+
+const BUS_OPTIONS = `  --nats URL          NATS server with JetStream (e.g. nats://127.0.0.1:4222)
+  --stream NAME       stream name (default DISTILLGUARD)
+  --prefix P          subject prefix (default distillguard)
+  --partitions N      partitions of the account space, fixed when the stream is made (default 16)`;
+
+export const PUBLISH_USAGE = `usage: distillguard publish <dir|exchanges.jsonl> --nats URL [--accounts FILE] [--events FILE]
+       [--stream NAME] [--prefix P] [--partitions N]
+
+Publishes an existing traffic log to the JetStream stream the workers consume: model
+releases, account records, then exchanges in time order, each under its account's
+partition subject with its id as the message id (republishing within the stream's
+10-minute duplicate window stores nothing twice). A folder is read as analyze reads it.
+
+${BUS_OPTIONS}`;
+
+export const WORKER_USAGE = `usage: distillguard worker --nats URL --pg URL [--until-idle] [--http-port P] [--http-host H]
+       [--lease-ms MS] [--linkage-ms MS] [--stream NAME] [--prefix P] [--partitions N]
+
+A scale-out worker: takes leases on its share of the partitions, applies their exchanges
+(signals, account profiles) and commits them to PostgreSQL with the stream sequence; the
+worker holding the linkage lock joins all partitions into campaigns and verdicts. Start
+as many as the traffic needs; a dead worker's partitions move after its lease ends.
+
+${BUS_OPTIONS}
+  --pg URL            PostgreSQL (e.g. postgres://user@127.0.0.1:5432/distillguard); migrated on start
+  --until-idle        exit once the stream is drained and a linkage run covers it (batch jobs)
+  --http-port P       /healthz and /metrics (default 0: any free port, printed on stderr)
+  --http-host H       their address (default 127.0.0.1)
+  --lease-ms MS       lease length: how soon a dead worker's partitions move (default 10000)
+  --linkage-ms MS     how often the leader re-runs the linkage while traffic flows (default 60000)`;
+
+export const EXPORT_USAGE = `usage: distillguard export --pg URL --out DIR
+
+Writes the contract's verdict files (accounts.jsonl, campaigns.json) from the scale-out
+store, as its last linkage run left them.`;
+
+function busOptions(values: Record<string, string | boolean | undefined>, usage: string): BusOptions {
+  const servers = stringOption(values.nats);
+  if (!servers) throw new CLIError(`--nats URL is required\n${usage}`, "E_USAGE");
+  const partitions = numberOption(
+    values.partitions,
+    "partitions",
+    (n) => Number.isInteger(n) && n >= 1 && n <= 1024,
+    "a whole number from 1 to 1024",
+  );
+  const stream = stringOption(values.stream);
+  if (stream !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(stream))
+    throw new CLIError("--stream: letters, digits, '-' and '_' only (at most 64)", "E_BAD_OPTION");
+  const prefix = stringOption(values.prefix);
+  if (prefix !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(prefix))
+    throw new CLIError("--prefix: letters, digits, '-' and '_' only (at most 64)", "E_BAD_OPTION");
+  return {
+    servers,
+    ...(stream ? { stream } : {}),
+    ...(prefix ? { prefix } : {}),
+    ...(partitions === undefined ? {} : { partitions }),
+  };
+}
+
+const BUS_FLAGS = {
+  nats: { type: "string" },
+  stream: { type: "string" },
+  prefix: { type: "string" },
+  partitions: { type: "string" },
+} as const;
+
+/** A connection URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparsable URL)";
+  }
+}
+
+async function openBus(o: BusOptions): Promise<Bus> {
+  try {
+    return await Bus.open(o);
+  } catch (err) {
+    if (err instanceof CLIError) throw err;
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new CLIError(`cannot use NATS JetStream at ${redactUrl(o.servers)}: ${msg}`, "E_CONNECT");
+  }
+}
+
+export async function runPublish(argv: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    { ...BUS_FLAGS, accounts: { type: "string" }, events: { type: "string" }, quiet: { type: "boolean" } },
+    PUBLISH_USAGE,
+  );
+  if (values.help) {
+    io.stdout.write(`${PUBLISH_USAGE}\n`);
+    return 0;
+  }
+  const input = positionals[0];
+  if (!input || positionals.length > 1)
+    throw new CLIError(`publish takes one input\n${PUBLISH_USAGE}`, "E_USAGE");
+  let exchanges = input;
+  let accounts = stringOption(values.accounts);
+  let events = stringOption(values.events);
+  if (input !== "-" && existsSync(input) && statSync(input).isDirectory()) {
+    const found = findJsonl(input, "exchanges");
+    if (!found)
+      throw new CLIError(
+        `${input}: no exchanges.jsonl or exchanges.jsonl.gz in this folder`,
+        "E_INPUT_MISSING",
+      );
+    exchanges = found;
+    accounts ??= findJsonl(input, "accounts");
+    events ??= findJsonl(input, "events");
+  }
+  for (const f of [exchanges, accounts, events]) {
+    const problem = f === undefined ? undefined : inputProblem(f);
+    if (problem) throw new CLIError(problem.message, "E_INPUT_MISSING");
+  }
+  const bus = await openBus(busOptions(values, PUBLISH_USAGE));
+  const bar = progress({
+    label: "publish",
+    unit: "exchanges",
+    quiet: values.quiet === true,
+    stream: io.stderr,
+  });
+  const total = exchanges === "-" ? undefined : statSync(exchanges).size;
+  try {
+    const s = await publishLog(
+      bus,
+      { exchanges, accounts, events },
+      {
+        onIssue: (i) => io.stderr.write(`${i.file}:${i.line}: ${i.reason}\n`),
+        onProgress: (bytes, n) => bar.update(bytes, total, n),
+      },
+    );
+    bar.finish(`publish: ${s.exchanges} exchanges`);
+    io.stdout.write(
+      `published ${s.exchanges} exchanges, ${s.accounts} accounts, ${s.events} events to stream ${bus.stream} (${bus.partitions} partitions); ${s.duplicates} already there, ${s.skipped} bad lines skipped\n`,
+    );
+  } finally {
+    await bus.close();
+  }
+  return 0;
+}
+
+export async function runWorker(argv: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      ...BUS_FLAGS,
+      pg: { type: "string" },
+      "until-idle": { type: "boolean" },
+      "http-port": { type: "string" },
+      "http-host": { type: "string" },
+      "lease-ms": { type: "string" },
+      "linkage-ms": { type: "string" },
+      id: { type: "string" },
+    },
+    WORKER_USAGE,
+  );
+  if (values.help) {
+    io.stdout.write(`${WORKER_USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length > 0)
+    throw new CLIError(`unexpected argument "${positionals[0]}"\n${WORKER_USAGE}`, "E_USAGE");
+  const pg = stringOption(values.pg);
+  if (!pg) throw new CLIError(`--pg URL is required\n${WORKER_USAGE}`, "E_USAGE");
+  const bus = busOptions(values, WORKER_USAGE);
+  const ms = (name: string, min: number): number | undefined =>
+    numberOption(
+      values[name],
+      name,
+      (n) => Number.isInteger(n) && n >= min && n <= 3_600_000,
+      `milliseconds (≥ ${min})`,
+    );
+  const leaseMs = ms("lease-ms", 1000);
+  const linkageMs = ms("linkage-ms", 1000);
+  // fail early, with a clear message, when either service is unreachable
+  await (await openBus(bus)).close();
+  await checkPg(pg);
+  const id = stringOption(values.id);
+  const worker = new ScaleoutWorker({
+    bus,
+    pg,
+    untilIdle: values["until-idle"] === true,
+    ...(id ? { id } : {}),
+    ...(leaseMs === undefined ? {} : { leaseMs }),
+    ...(linkageMs === undefined ? {} : { linkageMs }),
+    log: (line) => io.stderr.write(`${line}\n`),
+  });
+  const http = await startWorkerHttp(worker, {
+    host: stringOption(values["http-host"]) ?? "127.0.0.1",
+    port: portOption(values["http-port"]) ?? 0,
+  });
+  io.stderr.write(`worker ${worker.id}: health ${http.url}/healthz, metrics ${http.url}/metrics\n`);
+  const stopped = untilStopped().then(() => worker.stop());
+  try {
+    await worker.run();
+  } finally {
+    await http.close();
+    void stopped;
+  }
+  const m = worker.metrics();
+  io.stdout.write(
+    `worker ${worker.id} stopped: ${m.applied} messages applied, ${m.commits} commits, ${m.linkageRuns} linkage runs${m.lastLinkage ? ` (last: ${m.lastLinkage.flagged} flagged, ${m.lastLinkage.campaigns} campaigns)` : ""}\n`,
+  );
+  return 0;
+}
+
+async function checkPg(url: string): Promise<void> {
+  const sql = openPg(url, { max: 1 });
+  try {
+    await migrate(sql);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new CLIError(`cannot use PostgreSQL at ${redactUrl(url)}: ${msg}`, "E_CONNECT");
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+export async function runExport(argv: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    { pg: { type: "string" }, out: { type: "string" } },
+    EXPORT_USAGE,
+  );
+  if (values.help) {
+    io.stdout.write(`${EXPORT_USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length > 0)
+    throw new CLIError(`unexpected argument "${positionals[0]}"\n${EXPORT_USAGE}`, "E_USAGE");
+  const pg = stringOption(values.pg);
+  const out = stringOption(values.out);
+  if (!pg || !out) throw new CLIError(`export needs --pg URL and --out DIR\n${EXPORT_USAGE}`, "E_USAGE");
+  if (existsSync(out) && !statSync(out).isDirectory())
+    throw new CLIError(`--out: ${out} is a file`, "E_OUTPUT");
+  await checkPg(pg);
+  const sql = openPg(pg, { max: 1 });
+  try {
+    const s = await exportVerdicts(sql, out);
+    if (!s.linkedAt)
+      throw new CLIError(
+        "the store has no linkage run yet: start workers (distillguard worker) first",
+        "E_STORE",
+      );
+    io.stdout.write(
+      `wrote ${out}/accounts.jsonl (${s.accounts} accounts, ${s.flagged} flagged) and campaigns.json (${s.campaigns} campaigns) from the linkage run of ${s.linkedAt}\n`,
+    );
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+  return 0;
+}
