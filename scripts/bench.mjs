@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { spawnSync } from "node:child_process";
 // Benchmarks (not tests): measures and writes docs/performance.md.
-// Usage: npm run bench [-- --only simulate|roundtrip|analyze|report|gateway|dashboard] [--scale X]
+// Usage: npm run bench [-- --only simulate|roundtrip|analyze|report|gateway|dashboard|scaleout] [--scale X]
 //        [--dashboard-store FILE]   (dashboard: reuse this store when present, else build and keep it)
 //        [--report-scale 16] [--report-dir DIR]   (report: ~30 GB of disk, tens of minutes)
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -324,6 +324,11 @@ if (values.only === "report") await benchReport();
 if (!values.only || values.only === "dashboard") {
   const { benchDashboard } = await import("./bench-dashboard.mjs");
   sections.push(await benchDashboard(root, Number(values.scale), values["dashboard-store"]));
+}
+// needs NATS (JetStream) and PostgreSQL on 127.0.0.1: only when asked for
+if (values.only === "scaleout") {
+  const { benchScaleout } = await import("./bench-scaleout.mjs");
+  sections.push(await benchScaleout(root, Number(values.scale)));
 }
 if (!values.only || values.only === "gateway") {
   const { benchGateway } = await import("./bench-gateway.mjs");

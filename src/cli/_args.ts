@@ -62,3 +62,14 @@ export function untilStopped(): Promise<void> {
     process.on("SIGTERM", stop);
   });
 }
+
+/** A connection URL without its password, for messages (secrets are never echoed). */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparsable URL)";
+  }
+}

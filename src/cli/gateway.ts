@@ -21,7 +21,8 @@ import {
   startGateway,
   startMockUpstream,
 } from "../gateway/index.js";
-import { type Io, parse, portOption, stringOption, untilStopped } from "./_args.js";
+import { SharedScorer } from "../scaleout/index.js";
+import { type Io, parse, portOption, redactUrl, stringOption, untilStopped } from "./_args.js";
 import { CLIError } from "./_errors.js";
 
 export const GATEWAY_USAGE = `usage: distillguard gateway --config FILE
@@ -49,7 +50,11 @@ upstream's key, which never reaches clients or logs.
   --db FILE      the DuckDB store (as analyze --db): the scorer continues from its saved
                  state and saves exchanges, verdicts, campaigns and state to it every
                  minute and at exit (the config's "store": {"path", "save_every_ms"})
-  --scoring M    thread (default: the detector on a worker thread), inline, or off
+  --scoring M    thread (default: the detector on a worker thread), inline, off, or shared
+                 (scale-out: publish exchanges to the stream, read verdicts from the
+                 shared store; needs --nats and --pg, or the config's "scaleout")
+  --nats URL     the scale-out stream's NATS server (with --scoring shared)
+  --pg URL       the scale-out store's PostgreSQL (with --scoring shared)
   --port P       listening port (default: the config's, 8080; with --demo any free port)
   --host H       listening address (default 127.0.0.1)
   --hash-key     print the SHA-256 of the key on standard input, for the config's "keys"`;
@@ -96,6 +101,8 @@ export async function runGateway(argv: readonly string[], io: Io): Promise<numbe
       "dry-run": { type: "boolean" },
       db: { type: "string" },
       scoring: { type: "string" },
+      nats: { type: "string" },
+      pg: { type: "string" },
     },
     GATEWAY_USAGE,
   );
@@ -114,9 +121,17 @@ export async function runGateway(argv: readonly string[], io: Io): Promise<numbe
   const port = portOption(values.port);
   const host = stringOption(values.host);
   const scoringMode = stringOption(values.scoring);
-  if (scoringMode !== undefined && !["thread", "inline", "off"].includes(scoringMode))
-    throw new CLIError(`--scoring: expected thread, inline or off, got "${scoringMode}"`, "E_USAGE");
+  if (scoringMode !== undefined && !["thread", "inline", "off", "shared"].includes(scoringMode))
+    throw new CLIError(`--scoring: expected thread, inline, off or shared, got "${scoringMode}"`, "E_USAGE");
   const mode = scoringMode as ScoringSettings["mode"] | undefined;
+  const nats = stringOption(values.nats);
+  const pgUrl = stringOption(values.pg);
+  if ((nats === undefined) !== (pgUrl === undefined))
+    throw new CLIError("--nats and --pg go together (the scale-out stream and its store)", "E_USAGE");
+  const sharedFlags =
+    nats !== undefined && pgUrl !== undefined
+      ? { nats, pg: pgUrl, stream: undefined, prefix: undefined, refreshMs: undefined }
+      : undefined;
   const db = stringOption(values.db);
   const configFile = stringOption(values.config);
   if (values.demo === true) {
@@ -151,7 +166,12 @@ export async function runGateway(argv: readonly string[], io: Io): Promise<numbe
           dryRun: values["dry-run"] === true,
           logDir: stringOption(values["log-dir"]),
           maxFileBytes: undefined,
-          scoring: { mode: mode ?? "thread", checkpointEveryMs: undefined, linkEveryMs: undefined },
+          scoring: {
+            mode: mode ?? "thread",
+            checkpointEveryMs: undefined,
+            linkEveryMs: undefined,
+            shared: sharedFlags,
+          },
           store: db === undefined ? undefined : { path: db, saveEveryMs: undefined },
           announce: (url) =>
             io.stdout.write(
@@ -182,7 +202,11 @@ export async function runGateway(argv: readonly string[], io: Io): Promise<numbe
       dryRun: values["dry-run"] === true,
       logDir: stringOption(values["log-dir"]) ?? loaded.log?.dir,
       maxFileBytes: loaded.log?.maxFileBytes,
-      scoring: mode === undefined ? loaded.scoring : { ...loaded.scoring, mode },
+      scoring: {
+        ...loaded.scoring,
+        ...(mode === undefined ? {} : { mode }),
+        ...(sharedFlags ? { shared: sharedFlags } : {}),
+      },
       store: db === undefined ? loaded.store : { path: db, saveEveryMs: loaded.store?.saveEveryMs },
       announce: () => {},
     },
@@ -218,7 +242,37 @@ async function serve(config: GatewayConfig, o: ServeOptions, io: Io): Promise<nu
   if (o.store && o.scoring.mode === "off")
     throw new CLIError("a store (--db or the config's store) needs scoring: drop --scoring off", "E_USAGE");
   let scorer: Scorer | undefined;
-  if (o.scoring.mode !== "off") {
+  if (o.scoring.mode === "shared") {
+    const sh = o.scoring.shared;
+    if (!sh)
+      throw new CLIError(
+        "--scoring shared needs --nats URL and --pg URL (or the config's scaleout)",
+        "E_USAGE",
+      );
+    if (o.store)
+      throw new CLIError("--scoring shared keeps verdicts in the scale-out store: drop --db", "E_USAGE");
+    try {
+      scorer = await SharedScorer.open({
+        bus: {
+          servers: sh.nats,
+          ...(sh.stream ? { stream: sh.stream } : {}),
+          ...(sh.prefix ? { prefix: sh.prefix } : {}),
+        },
+        pg: sh.pg,
+        ...(sh.refreshMs ? { refreshMs: sh.refreshMs } : {}),
+        onError: (what, err) =>
+          logger.error(
+            { step: what, error: err instanceof Error ? err.message : String(err) },
+            "scale-out step failed",
+          ),
+      });
+    } catch (err) {
+      throw new CLIError(
+        `cannot use the scale-out stream and store (${redactUrl(sh.nats)}, ${redactUrl(sh.pg)}): ${(err as Error).message}`,
+        "E_CONNECT",
+      );
+    }
+  } else if (o.scoring.mode !== "off") {
     try {
       scorer = await createScorer({
         accounts,

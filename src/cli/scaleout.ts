@@ -11,7 +11,7 @@ import {
   ScaleoutWorker,
   startWorkerHttp,
 } from "../scaleout/index.js";
-import { type Io, numberOption, parse, portOption, stringOption, untilStopped } from "./_args.js";
+import { type Io, numberOption, parse, portOption, redactUrl, stringOption, untilStopped } from "./_args.js";
 import { CLIError } from "./_errors.js";
 import { progress } from "./_progress.js";
 
@@ -80,17 +80,6 @@ const BUS_FLAGS = {
   prefix: { type: "string" },
   partitions: { type: "string" },
 } as const;
-
-/** A connection URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.toString();
-  } catch {
-    return "(unparsable URL)";
-  }
-}
 
 async function openBus(o: BusOptions): Promise<Bus> {
   try {
@@ -219,8 +208,9 @@ export async function runWorker(argv: readonly string[], io: Io): Promise<number
     void stopped;
   }
   const m = worker.metrics();
+  const cpu = process.cpuUsage();
   io.stdout.write(
-    `worker ${worker.id} stopped: ${m.applied} messages applied, ${m.commits} commits, ${m.linkageRuns} linkage runs${m.lastLinkage ? ` (last: ${m.lastLinkage.flagged} flagged, ${m.lastLinkage.campaigns} campaigns)` : ""}\n`,
+    `worker ${worker.id} stopped: ${m.applied} messages applied, ${m.commits} commits, ${m.linkageRuns} linkage runs${m.lastLinkage ? ` (last: ${m.lastLinkage.flagged} flagged, ${m.lastLinkage.campaigns} campaigns)` : ""}; cpu ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s\n`,
   );
   return 0;
 }

@@ -73,13 +73,31 @@ export const GatewayConfigSchema = Type.Object(
       Type.Object(
         {
           mode: Type.Optional(
-            Type.Union([Type.Literal("thread"), Type.Literal("inline"), Type.Literal("off")], {
-              description:
-                "thread (default): the detector on a worker thread; inline: on the request thread; off: no scoring",
-            }),
+            Type.Union(
+              [Type.Literal("thread"), Type.Literal("inline"), Type.Literal("off"), Type.Literal("shared")],
+              {
+                description:
+                  "thread (default): the detector on a worker thread; inline: on the request thread; off: no scoring; shared: publish to the scale-out stream and read verdicts from its store (needs scaleout)",
+              },
+            ),
           ),
           checkpoint_every_ms: Type.Optional(Type.Integer({ minimum: 100 })),
           link_every_ms: Type.Optional(Type.Integer({ minimum: 1000 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    scaleout: Type.Optional(
+      Type.Object(
+        {
+          nats: Type.String({ minLength: 1, description: "NATS server URL(s) of the scale-out stream" }),
+          pg_env: Type.String({
+            minLength: 1,
+            description: "environment variable holding the PostgreSQL URL of the shared store",
+          }),
+          stream: Type.Optional(Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" })),
+          prefix: Type.Optional(Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" })),
+          refresh_ms: Type.Optional(Type.Integer({ minimum: 200 })),
         },
         { additionalProperties: false },
       ),
@@ -145,12 +163,22 @@ export interface LoadedConfig {
   readonly store: { readonly path: string; readonly saveEveryMs: number | undefined } | undefined;
 }
 
-export type ScoringMode = "thread" | "inline" | "off";
+export type ScoringMode = "thread" | "inline" | "off" | "shared";
 
 export interface ScoringSettings {
   readonly mode: ScoringMode;
   readonly checkpointEveryMs: number | undefined;
   readonly linkEveryMs: number | undefined;
+  /** the scale-out stream and store (mode shared) */
+  readonly shared?: SharedSettings | undefined;
+}
+
+export interface SharedSettings {
+  readonly nats: string;
+  readonly pg: string;
+  readonly stream: string | undefined;
+  readonly prefix: string | undefined;
+  readonly refreshMs: number | undefined;
 }
 
 /** Checks a parsed configuration and resolves its upstream keys from `env`. */
@@ -187,6 +215,23 @@ export function checkGatewayConfig(file: string, raw: unknown, env: NodeJS.Proce
       window: c.protection.window ?? "week",
     };
   }
+  let shared: SharedSettings | undefined;
+  if (c.scaleout) {
+    const pg = env[c.scaleout.pg_env];
+    if (!pg)
+      throw new GatewayConfigError(
+        `${file}: /scaleout: environment variable ${c.scaleout.pg_env} is not set`,
+      );
+    shared = {
+      nats: c.scaleout.nats,
+      pg,
+      stream: c.scaleout.stream,
+      prefix: c.scaleout.prefix,
+      refreshMs: c.scaleout.refresh_ms,
+    };
+  }
+  if (c.scoring?.mode === "shared" && !shared)
+    throw new GatewayConfigError(`${file}: /scoring/mode: shared needs /scaleout (nats, pg_env)`);
   if (!upstreams.anthropic && !upstreams.openai)
     throw new GatewayConfigError(`${file}: /upstreams: name at least one upstream (anthropic or openai)`);
   return {
@@ -199,6 +244,7 @@ export function checkGatewayConfig(file: string, raw: unknown, env: NodeJS.Proce
       mode: c.scoring?.mode ?? "thread",
       checkpointEveryMs: c.scoring?.checkpoint_every_ms,
       linkEveryMs: c.scoring?.link_every_ms,
+      shared,
     },
     store: c.store === undefined ? undefined : { path: c.store.path, saveEveryMs: c.store.save_every_ms },
     gateway: {

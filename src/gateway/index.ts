@@ -60,4 +60,13 @@ export {
   type ThreadScorerOptions,
   threadScoringAvailable,
 } from "./scoring-thread.js";
-export { type Signup, type SignupRisk, SignupSchema, signupRisk, type Verification } from "./signup.js";
+export {
+  type Overlap,
+  SIGNUP_LOOKUPS,
+  type Signup,
+  type SignupRisk,
+  SignupSchema,
+  signupRisk,
+  signupRiskFrom,
+  type Verification,
+} from "./signup.js";

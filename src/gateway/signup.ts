@@ -36,15 +36,8 @@ export function signupRisk(
   s: Signup,
   unsupportedRegions: ReadonlySet<string>,
 ): SignupRisk {
-  const reasons: Reason[] = [];
-  const add = (signal: string, weight: number, detail: string): void => {
-    reasons.push({ signal, detail, weight: Math.round(weight * 1000) / 1000 });
-  };
   // accounts flagged among those that used the value, and the campaigns they are in
-  const overlap = (
-    kinds: readonly GroupKind[],
-    value: string,
-  ): { used: number; flagged: number; campaigns: string[] } => {
+  const overlap = (kinds: readonly GroupKind[], value: string): Overlap => {
     const users = new Set<string>();
     for (const k of kinds) for (const a of detector.groups.accountsWith(k, value)) users.add(a);
     let flagged = 0;
@@ -57,9 +50,36 @@ export function signupRisk(
     }
     return { used: users.size, flagged, campaigns: [...campaigns].sort() };
   };
-  const inCampaigns = (c: string[]): string => (c.length > 0 ? ` (campaign ${c.join(", ")})` : "");
+  return signupRiskFrom(overlap, s, unsupportedRegions);
+}
+
+/** How many accounts used a sign-up value, how many of them are flagged, and in which campaigns. */
+export interface Overlap {
+  readonly used: number;
+  readonly flagged: number;
+  readonly campaigns: readonly string[];
+}
+
+/** The value kinds each sign-up field is looked up under. */
+export const SIGNUP_LOOKUPS = {
+  payment_fingerprint: ["payment_fingerprint"],
+  signup_ip: ["signup_ip", "ip", "residential_ip"],
+  email_domain: ["email_domain"],
+} as const satisfies Record<string, readonly GroupKind[]>;
+
+/** Sign-up risk from any source of overlaps (the detector's groups, or the scale-out store). */
+export function signupRiskFrom(
+  overlap: (kinds: readonly GroupKind[], value: string) => Overlap,
+  s: Signup,
+  unsupportedRegions: ReadonlySet<string>,
+): SignupRisk {
+  const reasons: Reason[] = [];
+  const add = (signal: string, weight: number, detail: string): void => {
+    reasons.push({ signal, detail, weight: Math.round(weight * 1000) / 1000 });
+  };
+  const inCampaigns = (c: readonly string[]): string => (c.length > 0 ? ` (campaign ${c.join(", ")})` : "");
   if (s.payment_fingerprint) {
-    const o = overlap(["payment_fingerprint"], s.payment_fingerprint);
+    const o = overlap(SIGNUP_LOOKUPS.payment_fingerprint, s.payment_fingerprint);
     if (o.flagged > 0)
       add(
         "campaign_payment",
@@ -68,7 +88,7 @@ export function signupRisk(
       );
   }
   if (s.signup_ip) {
-    const o = overlap(["signup_ip", "ip", "residential_ip"], s.signup_ip);
+    const o = overlap(SIGNUP_LOOKUPS.signup_ip, s.signup_ip);
     if (o.flagged > 0)
       add(
         "campaign_address",
@@ -77,7 +97,7 @@ export function signupRisk(
       );
   }
   if (s.email_domain && !isFreeMail(s.email_domain)) {
-    const o = overlap(["email_domain"], s.email_domain.toLowerCase());
+    const o = overlap(SIGNUP_LOOKUPS.email_domain, s.email_domain.toLowerCase());
     if (o.flagged > 0 && o.flagged / o.used >= 0.5)
       add(
         "campaign_email_domain",

@@ -47,7 +47,7 @@ function ipPattern(value: string): string | undefined {
   const v = value.trim();
   const [addr, bits] = v.split("/") as [string, string | undefined];
   const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(addr);
-  if (v4 && v4.slice(1).every((o) => Number(o) <= 255)) {
+  if (v4?.slice(1).every((o) => Number(o) <= 255)) {
     if (bits === undefined) return `[ipv4-addr:value = ${patternString(addr)}]`;
     if (/^\d{1,2}$/.test(bits) && Number(bits) <= 32) return `[ipv4-addr:value ISSUBSET ${patternString(v)}]`;
     return undefined;
@@ -236,6 +236,10 @@ export function exportBundle(file: CampaignsFile, o: ExportOptions): Bundle {
   }
   // one object per id (an address shared by two campaigns is one indicator)
   const seen = new Set<string>();
-  const unique = objects.filter((x) => (seen.has(x.id) ? false : (seen.add(x.id), true)));
+  const unique = objects.filter((x) => {
+    if (seen.has(x.id)) return false;
+    seen.add(x.id);
+    return true;
+  });
   return { type: "bundle", id: stixId("bundle", `${producerName}|${now}`), objects: unique };
 }

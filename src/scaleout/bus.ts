@@ -141,7 +141,8 @@ export class BusError extends Error {
  * backlog, and a failure (stream full, server gone) surfaces at the next call.
  */
 export class Publisher {
-  private inflight = new Set<Promise<void>>();
+  private inflight = 0;
+  private waiters: (() => void)[] = [];
   private failure: unknown;
   published = 0;
   duplicates = 0;
@@ -173,25 +174,30 @@ export class Publisher {
 
   private async send(subject: string, msgID: string, line: string): Promise<void> {
     if (this.failure) throw this.failure;
-    while (this.inflight.size >= this.window) await Promise.race(this.inflight);
-    const p: Promise<void> = this.bus.js
-      .publish(subject, line, { msgID })
-      .then(
-        (ack) => {
-          if (ack.duplicate) this.duplicates++;
-          else this.published++;
-        },
-        (err: unknown) => {
-          this.failure ??= err;
-        },
-      )
-      .finally(() => this.inflight.delete(p));
-    this.inflight.add(p);
+    // one waiter per blocked caller, woken by the next acknowledgement (no race over every outstanding one)
+    while (this.inflight >= this.window) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    this.inflight++;
+    this.bus.js.publish(subject, line, { msgID }).then(
+      (ack) => {
+        if (ack.duplicate) this.duplicates++;
+        else this.published++;
+        this.settle();
+      },
+      (err: unknown) => {
+        this.failure ??= err;
+        this.settle();
+      },
+    );
+  }
+
+  private settle(): void {
+    this.inflight--;
+    this.waiters.shift()?.();
   }
 
   /** Waits for every outstanding acknowledgement; throws the first failure. */
   async flush(): Promise<void> {
-    await Promise.all(this.inflight);
+    while (this.inflight > 0) await new Promise<void>((resolve) => this.waiters.push(resolve));
     if (this.failure) throw this.failure;
   }
 }

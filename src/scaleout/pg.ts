@@ -47,6 +47,11 @@ const MIGRATIONS: readonly string[] = [
    create table reviews (
      target_type text not null, target_id text not null, decision text not null, comment text not null,
      analyst text not null, evidence text not null, reviewed_at timestamptz not null default now());`,
+  // 2: gateways read own-evidence flags as workers commit them; gateways' policy decisions
+  `create index account_state_updated on account_state (updated_at);
+   create table gateway_decisions (
+     hour timestamptz not null, action text not null, acted boolean not null, n bigint not null,
+     primary key (hour, action, acted));`,
 ];
 
 /** Key of the advisory lock that serialises migrations. */

@@ -6,8 +6,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import Anthropic from "@anthropic-ai/sdk";
 import type { JsMsg } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keyDigest, Policy, startGateway, startMockUpstream } from "../gateway/index.js";
 import { analyze } from "../pipeline/index.js";
 import { simulate } from "../simulate/index.js";
 import { ensureServices, freshDatabase, NATS_URL, uniqueStream } from "./_test-services.js";
@@ -21,6 +23,7 @@ import {
   partitionOf,
   publishLog,
   ScaleoutWorker,
+  SharedScorer,
   startWorkerHttp,
 } from "./index.js";
 import { LostLease, PartitionState } from "./partition.js";
@@ -245,6 +248,75 @@ describe("scale-out on NATS JetStream and PostgreSQL (needs both on 127.0.0.1; s
       await b.close();
     }
   }, 120_000);
+
+  it("a gateway in shared mode enforces the store's verdicts and publishes its exchanges to the stream", async () => {
+    const db = await freshDatabase("gw");
+    const upstream = await startMockUpstream({ apiKey: "up" });
+    try {
+      await new ScaleoutWorker({ bus, pg: db.url, id: "g1", leaseMs: 2000, untilIdle: true }).run();
+      const accounts = readFileSync(join(scen, "s/accounts.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { account_id: string; payment_fingerprint?: string });
+      const member = embedded.campaigns[0]?.[0] as string;
+      const clean = [...embedded.risk.keys()].find((a) => !embedded.flagged.includes(a)) as string;
+      const scorer = await SharedScorer.open({ bus, pg: db.url, refreshMs: 500 });
+      const policy = Policy.parse("p", {
+        rules: [{ name: "campaigns", when: { campaign: "*" }, action: "block" }],
+      });
+      const g = await startGateway({
+        upstreams: { anthropic: { url: upstream.url, apiKey: "up" } },
+        keys: [
+          { sha256: keyDigest("k-member"), accountId: member },
+          { sha256: keyDigest("k-clean"), accountId: clean },
+        ],
+        scorer,
+        policy: { current: () => policy },
+      });
+      const b = await Bus.open(bus);
+      try {
+        expect(scorer.standing(member)).toMatchObject({ flagged: true });
+        expect(scorer.standing(member)?.campaignId).toMatch(/^C\d{3}$/);
+        const before = (await b.jsm.streams.info(b.stream)).state.messages;
+        const ask = (key: string) =>
+          new Anthropic({ apiKey: key, baseURL: g.url, maxRetries: 0 }).messages.create({
+            model: "claude-opus-5",
+            max_tokens: 10,
+            messages: [{ role: "user", content: "What is a good name for a cat?" }],
+          });
+        await expect(ask("k-member")).rejects.toBeInstanceOf(Anthropic.PermissionDeniedError);
+        const ok = await ask("k-clean");
+        expect(ok.content.length).toBeGreaterThan(0);
+        await scorer.checkpoint(); // waits for the stream's acknowledgements
+        expect((await b.jsm.streams.info(b.stream)).state.messages).toBe(before + 1);
+        // the new exchange reaches the clean account's partition and the store
+        await new ScaleoutWorker({ bus, pg: db.url, id: "g2", leaseMs: 2000, untilIdle: true }).run();
+        const sql = openPg(db.url);
+        const [c] = await sql<{ n: number }[]>`select sum(exchanges)::int n from partitions`;
+        expect(c?.n).toBe(exchanges + 1);
+        // a sign-up with a campaign account's payment instrument is scored against the store
+        const card = accounts.find((a) => a.account_id === member)?.payment_fingerprint;
+        if (card) {
+          const r = await scorer.signupRisk({ payment_fingerprint: card }, new Set());
+          expect(r.reasons.map((x) => x.signal)).toContain("campaign_payment");
+        }
+        scorer.decided("block", true, Date.now());
+        await scorer.save();
+        const [d] = await sql<
+          { n: number }[]
+        >`select sum(n)::int n from gateway_decisions where action = 'block'`;
+        expect(d?.n).toBeGreaterThanOrEqual(1);
+        await sql.end();
+      } finally {
+        await b.close();
+        await g.close();
+        await scorer.close();
+      }
+    } finally {
+      await upstream.close();
+      await db.drop();
+    }
+  }, 180_000);
 
   it("a worker serves /healthz and /metrics with the lag of every partition", async () => {
     const db = await freshDatabase("http");
