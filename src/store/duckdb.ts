@@ -3,6 +3,7 @@
 // re-reading raw logs. Rows go to staging tables while the run streams; one transaction
 // at the end replaces the published tables, so a run killed part-way leaves the store
 // as it was, and re-running on the same input does not double-count.
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { type DuckDBConnection, DuckDBInstance, DuckDBTimestampValue } from "@duckdb/node-api";
 import type { AccountRecord, Campaign, ExchangeFacts, VerdictAccount } from "../contract/index.js";
 
@@ -119,6 +120,26 @@ export interface DecisionCount {
   readonly n: number;
 }
 
+/** "768MB", "2GB" → megabytes. */
+function megabytes(limit: string): number {
+  const m = /^(\d{1,7})\s?(MB|GB|MiB|GiB)$/i.exec(limit.trim());
+  if (!m) throw new Error(`memory limit ${limit}: expected a number of MB or GB`);
+  return Number(m[1]) * (/^g/i.test(m[2] as string) ? 1024 : 1);
+}
+
+/** Saved-state parts are stored deflated, after this marker (a v8-serialised part never starts with it). */
+const PACKED = Buffer.from("DGZ1");
+
+function packState(part: Uint8Array): Uint8Array {
+  return Buffer.concat([PACKED, deflateRawSync(part, { level: 1 })]);
+}
+
+/** A stored part as it was saved (stores written before parts were packed hold them plain). */
+function unpackState(stored: Uint8Array): Uint8Array {
+  const b = Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength);
+  return b.subarray(0, 4).equals(PACKED) ? inflateRawSync(b.subarray(4)) : stored;
+}
+
 /** DuckDB's memory while an analysis writes (it spills to disk beyond this). */
 export const STORE_MEMORY_LIMIT = "768MB";
 
@@ -127,6 +148,7 @@ export class DuckDbStore {
     private readonly instance: DuckDBInstance,
     private readonly conn: DuckDBConnection,
     private readonly appender: Awaited<ReturnType<DuckDBConnection["createAppender"]>>,
+    private limitMb: number,
   ) {}
 
   /** Opens (creating if needed) the store for writing an analysis run. */
@@ -137,7 +159,7 @@ export class DuckDbStore {
     await conn.run(SCHEMA);
     await conn.run(STAGE);
     const appender = await conn.createAppender("_stage_exchanges");
-    return new DuckDbStore(instance, conn, appender);
+    return new DuckDbStore(instance, conn, appender, megabytes(memoryLimit));
   }
 
   addExchange(f: ExchangeFeatures): void {
@@ -189,7 +211,7 @@ export class DuckDbStore {
       const r = await this.conn.runAndReadAll("select data from _state where seq = $seq", { seq });
       const v = r.getRows()[0]?.[0] as { bytes: Uint8Array } | undefined;
       if (v === undefined) throw new Error(`saved state part ${seq} is missing`);
-      yield v.bytes;
+      yield unpackState(v.bytes);
     }
   }
 
@@ -208,9 +230,20 @@ export class DuckDbStore {
     await c.run("create or replace table _stage_state (seq integer, data blob)");
     const st = await c.createAppender("_stage_state");
     let seq = 0;
+    // DuckDB checkpoints a row group (122,880 rows: here all of the state) with its blobs in
+    // memory, so the state cannot spill: its parts are compressed, and the memory limit is
+    // raised to hold them while this run publishes (at report scale, about a gigabyte)
+    let stored = 0;
     for (const part of opts.state) {
+      const packed = packState(part);
+      stored += packed.byteLength;
+      const needMb = Math.ceil(256 + (2.5 * stored) / 2 ** 20);
+      if (needMb > this.limitMb) {
+        this.limitMb = Math.max(needMb, Math.ceil(this.limitMb * 1.5));
+        await c.run(`set memory_limit = '${this.limitMb}MB'`);
+      }
       st.appendInteger(seq++);
-      st.appendBlob(part);
+      st.appendBlob(packed);
       st.endRow();
     }
     st.flushSync();
@@ -325,7 +358,7 @@ export class DuckDbStore {
       ${opts.append ? "" : "delete from exchanges; delete from ingests;"}
       insert into ingests select input, fingerprint, bytes, exchanges, first_ts::timestamp,
         last_ts::timestamp, finished_at::timestamp, mode from _stage_ingests;
-      delete from _state; insert into _state select * from _stage_state;
+      drop table _state; alter table _stage_state rename to _state;
       insert into exchanges select id, ts::timestamp, account_id, model, api, status,
         case when capabilities = '' then []::varchar[] else string_split(capabilities, ',') end,
         scaffold, input_tokens, output_tokens, ip, ip_type, country, user_agent from _stage_exchanges;
@@ -345,7 +378,7 @@ export class DuckDbStore {
       commit;
       drop table _stage_releases; drop table _stage_meta; drop table _stage_decisions;
       drop table _stage_exchanges; drop table _stage_accounts; drop table _stage_campaigns;
-      drop table _stage_campaign_accounts; drop table _stage_ingests; drop table _stage_state;
+      drop table _stage_campaign_accounts; drop table _stage_ingests;
     `);
   }
 

@@ -1,10 +1,11 @@
+import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyze } from "../pipeline/index.js";
 import { simulate } from "../simulate/index.js";
-import { queryStore } from "./index.js";
+import { DuckDbStore, queryStore } from "./index.js";
 
 describe("DuckDB store", () => {
   it("keeps a run's exchanges, accounts and campaigns, and a re-run replaces rather than doubles them", async () => {
@@ -41,5 +42,31 @@ describe("DuckDB store", () => {
       report: false,
     });
     await expect(queryStore(db, "delete from exchanges")).rejects.toThrow(/read-only/i);
+  });
+
+  it("saves a detector state many times its memory limit (report scale: gigabytes of state)", async () => {
+    const db = join(mkdtempSync(join(tmpdir(), "dg-store-big-")), "big.duckdb");
+    const store = await DuckDbStore.open(db, "64MB");
+    // incompressible parts (random) and compressible ones, 200 MiB in all
+    const parts = (i: number): Uint8Array =>
+      i % 2 === 0 ? randomBytes(4 * 2 ** 20) : new Uint8Array(4 * 2 ** 20).fill(i % 251);
+    const digests: string[] = [];
+    await store.publish([], [], {
+      append: false,
+      ingest: undefined,
+      state: (function* () {
+        for (let i = 0; i < 50; i++) {
+          const p = parts(i);
+          digests.push(createHash("sha256").update(p).digest("hex"));
+          yield p;
+        }
+      })(),
+    });
+    store.close();
+    const again = await DuckDbStore.open(db);
+    const read: string[] = [];
+    for await (const p of again.stateParts()) read.push(createHash("sha256").update(p).digest("hex"));
+    again.close();
+    expect(read).toEqual(digests);
   });
 });
