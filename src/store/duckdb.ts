@@ -44,6 +44,11 @@ create table if not exists ingests (
 create table if not exists _state (seq integer, data blob);
 create table if not exists releases (model varchar, ts timestamp);
 create table if not exists daily_traffic (d varchar, series varchar, n bigint);
+create table if not exists account_daily (account_id varchar, d varchar, model varchar, capability varchar, n bigint);
+create table if not exists account_infra (
+  account_id varchar, ip varchar, ip_type varchar, country varchar, user_agent varchar, n bigint
+);
+create table if not exists account_sessions (account_id varchar, sessions bigint, per_session double, longest bigint);
 create table if not exists gateway_decisions (hour timestamp, action varchar, acted boolean, n bigint);
 create table if not exists account_meta (
   account_id varchar, created_at timestamp, pathway varchar, verified boolean, signup_country varchar,
@@ -119,6 +124,29 @@ export interface DecisionCount {
   readonly acted: boolean;
   readonly n: number;
 }
+
+/**
+ * Per-account summaries of the exchanges, rebuilt with each publish: what an account's page
+ * and a campaign's chart and graph read, so that they never scan the exchanges. Each is
+ * written in account order, so a lookup by account reads the few row groups holding it
+ * (DuckDB's zone maps).
+ */
+const SUMMARIES = `
+  delete from account_daily;
+  insert into account_daily select account_id, strftime(date_trunc('day', ts), '%Y-%m-%d') d, coalesce(model, 'unknown') model,
+    coalesce(capabilities[1], 'general') capability, count(*) n from exchanges group by all order by account_id, d;
+  delete from account_infra;
+  insert into account_infra select account_id, ip, ip_type, country, user_agent, count(*) n
+    from exchanges group by all order by account_id, n desc;
+  delete from account_sessions;
+  insert into account_sessions select account_id, count(*) sessions, avg(n) per_session, max(n) longest from (
+    select account_id, s, count(*) n from (
+      select account_id, sum(case when gap is null or gap > interval 30 minute then 1 else 0 end)
+        over (partition by account_id order by ts) s
+      from (select account_id, ts, ts - lag(ts) over (partition by account_id order by ts) gap from exchanges))
+    group by all)
+  group by account_id order by account_id;
+`;
 
 /** "768MB", "2GB" → megabytes. */
 function megabytes(limit: string): number {
@@ -375,6 +403,7 @@ export class DuckDbStore {
       delete from daily_traffic;
       insert into daily_traffic select strftime(date_trunc('day', e.ts), '%Y-%m-%d'), coalesce(a.campaign_id, 'other traffic'), count(*)
         from exchanges e join accounts a using (account_id) group by all;
+      ${SUMMARIES}
       commit;
       drop table _stage_releases; drop table _stage_meta; drop table _stage_decisions;
       drop table _stage_exchanges; drop table _stage_accounts; drop table _stage_campaigns;
@@ -523,11 +552,17 @@ export interface Review {
 
 /** Creates the store's tables that an older store lacks (the dashboard reads reviews). */
 export async function prepareStore(path: string): Promise<void> {
-  const instance = await DuckDBInstance.create(path);
+  const instance = await DuckDBInstance.create(path, { memory_limit: STORE_MEMORY_LIMIT });
   try {
     const conn = await instance.connect();
     try {
       await conn.run(SCHEMA);
+      // a store written before the per-account summaries gets them once
+      const r = await conn.runAndReadAll(
+        "select (select count(*) from account_daily) = 0 and (select count(*) from exchanges) > 0 missing",
+      );
+      if (r.getRowObjectsJson()[0]?.missing === true)
+        await conn.run(`begin transaction; ${SUMMARIES} commit;`);
     } finally {
       conn.closeSync();
     }

@@ -2,10 +2,11 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { describe, expect, it } from "vitest";
 import { analyze } from "../pipeline/index.js";
 import { simulate } from "../simulate/index.js";
-import { DuckDbStore, queryStore } from "./index.js";
+import { DuckDbStore, prepareStore, queryStore } from "./index.js";
 
 describe("DuckDB store", () => {
   it("keeps a run's exchanges, accounts and campaigns, and a re-run replaces rather than doubles them", async () => {
@@ -29,6 +30,35 @@ describe("DuckDB store", () => {
     // typed columns: timestamps and lists, not text
     const r = await queryStore(db, "select typeof(ts) t, typeof(capabilities) c from exchanges limit 1");
     expect(r.rows[0]).toEqual({ t: "TIMESTAMP", c: "VARCHAR[]" });
+    // the per-account summaries the dashboard reads agree with the exchanges
+    expect(await count("select sum(n) n from account_daily")).toBe(s.exchanges);
+    expect(await count("select sum(n) n from account_infra")).toBe(s.exchanges);
+    expect(await count("select count(*) n from account_sessions")).toBe(first.accounts);
+    const busiest = String(
+      (await queryStore(db, "select account_id from accounts order by exchanges desc limit 1")).rows[0]
+        ?.account_id,
+    );
+    const direct = await queryStore(
+      db,
+      `select count(*) n from (select ts - lag(ts) over (order by ts) gap from exchanges where account_id = '${busiest}')
+        where gap is null or gap > interval 30 minute`,
+    );
+    const kept = await queryStore(
+      db,
+      `select sessions n from account_sessions where account_id = '${busiest}'`,
+    );
+    expect(Number(kept.rows[0]?.n)).toBe(Number(direct.rows[0]?.n));
+    expect(Number(kept.rows[0]?.n)).toBeGreaterThan(1);
+    // a store written before the summaries gets them when the dashboard prepares it
+    const instance = await DuckDBInstance.create(db);
+    const conn = await instance.connect();
+    await conn.run("delete from account_daily; delete from account_infra; delete from account_sessions");
+    conn.closeSync();
+    instance.closeSync();
+    expect(await count("select count(*) n from account_daily")).toBe(0);
+    await prepareStore(db);
+    expect(await count("select sum(n) n from account_daily")).toBe(s.exchanges);
+    expect(await count("select count(*) n from account_sessions")).toBe(first.accounts);
   });
 
   it("opens the store read-only for queries", async () => {

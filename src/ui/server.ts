@@ -232,8 +232,8 @@ async function campaignPage(db: string, s: Session, id: string): Promise<string 
       params: { id },
     },
     daily: {
-      sql: `select strftime(date_trunc('day', e.ts), '%Y-%m-%d') d, coalesce(e.model, 'unknown') series, count(*) n
-        from exchanges e join campaign_accounts ca using (account_id) where ca.campaign_id = $id group by all order by 1`,
+      sql: `select d.d, d.model series, sum(d.n) n
+        from account_daily d join campaign_accounts ca using (account_id) where ca.campaign_id = $id group by all order by 1`,
       params: { id },
     },
     releases: { sql: "select model, strftime(ts, '%Y-%m-%d') d from releases order by ts" },
@@ -334,9 +334,11 @@ async function campaignGraph(db: string, id: string): Promise<unknown> {
       : (
           await readStore(db, {
             u: {
-              sql: `select distinct e.account_id, v.val from exchanges e join campaign_accounts ca using (account_id)
-                join (select unnest(string_split($vals, chr(1))) val) v on v.val = e.ip or v.val = e.user_agent
-                where ca.campaign_id = $id`,
+              sql: `with v as (select unnest(string_split($vals, chr(1))) val),
+                i as (select i.account_id, i.ip, i.user_agent from account_infra i join campaign_accounts ca using (account_id)
+                  where ca.campaign_id = $id)
+                select distinct account_id, ip val from i where ip in (select val from v)
+                union select distinct account_id, user_agent val from i where user_agent in (select val from v)`,
               params: { id, vals: values.join("\u0001") },
             },
           })
@@ -435,19 +437,18 @@ async function accountPage(db: string, s: Session, id: string): Promise<string |
         strftime(first_seen, '%Y-%m-%d %H:%M') first_seen, strftime(last_seen, '%Y-%m-%d %H:%M') last_seen, reasons from accounts where account_id = $id`,
       params: { id },
     },
+    // per-account summaries kept by each analysis (the store's account_daily, account_sessions, account_infra)
     daily: {
-      sql: `select strftime(date_trunc('day', ts), '%Y-%m-%d') d, coalesce(capabilities[1], 'general') series, count(*) n
-        from exchanges where account_id = $id group by all order by 1`,
+      sql: `select d, capability series, sum(n) n from account_daily where account_id = $id group by all order by 1`,
       params: { id },
     },
     sessions: {
-      sql: `select count(*) sessions, avg(n) per_session, max(n) longest from (
-        select s, count(*) n from (select sum(case when gap is null or gap > interval 30 minute then 1 else 0 end) over (order by ts) s
-          from (select ts, ts - lag(ts) over (order by ts) gap from exchanges where account_id = $id)) group by s)`,
+      sql: "select sessions, per_session, longest from account_sessions where account_id = $id",
       params: { id },
     },
     infra: {
-      sql: `select ip, ip_type, country, user_agent, count(*) n from exchanges where account_id = $id group by all order by n desc limit 10`,
+      sql: `select ip, ip_type, country, user_agent, sum(n) n from account_infra where account_id = $id
+        group by all order by n desc limit 10`,
       params: { id },
     },
     meta: {
