@@ -9,7 +9,7 @@ import { runGateway, runMockUpstream } from "./gateway.js";
 import { runIntel } from "./intel.js";
 import { runProtectExperiment, runVerifyModel, runVerifyTrace } from "./protect.js";
 import { runQuery } from "./query.js";
-import { runExport, runPublish, runWorker } from "./scaleout.js";
+import { runExport, runPublish, runReview, runWorker } from "./scaleout.js";
 import { runSchema } from "./schema.js";
 import { runServe } from "./serve.js";
 import { runSimulate } from "./simulate.js";
@@ -34,6 +34,7 @@ commands:
   publish    publish a traffic log to the scale-out stream (NATS JetStream)
   worker     a scale-out worker: partitions of the stream into PostgreSQL, and the linkage job
   export     the verdict files from the scale-out store (PostgreSQL)
+  review     record an analyst's decision in the scale-out store
 
 Run 'distillguard <command> --help' for a command's options.`;
 
@@ -53,6 +54,7 @@ const COMMANDS: Record<string, (argv: readonly string[], io: Io) => Promise<numb
   publish: runPublish,
   worker: runWorker,
   export: runExport,
+  review: runReview,
 };
 
 export async function main(

@@ -2,6 +2,7 @@
 import { existsSync, statSync } from "node:fs";
 import { findJsonl, inputProblem } from "../contract/index.js";
 import {
+  addPgReview,
   Bus,
   type BusOptions,
   exportVerdicts,
@@ -256,6 +257,70 @@ export async function runExport(argv: readonly string[], io: Io): Promise<number
     io.stdout.write(
       `wrote ${out}/accounts.jsonl (${s.accounts} accounts, ${s.flagged} flagged) and campaigns.json (${s.campaigns} campaigns) from the linkage run of ${s.linkedAt}\n`,
     );
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+  return 0;
+}
+
+export const REVIEW_USAGE = `usage: distillguard review --pg URL (--account ID | --campaign ID) (--confirm | --dismiss)
+       --comment TEXT [--analyst NAME]
+
+Records an analyst's decision in the scale-out store, as the dashboard does in the embedded
+one: a campaign's review covers each of its accounts. The next linkage run respects it (a
+confirmed account stays flagged; a dismissed one is not flagged again on the same kinds of
+evidence) and gateways in shared mode see it at their next refresh.`;
+
+export async function runReview(argv: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      pg: { type: "string" },
+      account: { type: "string" },
+      campaign: { type: "string" },
+      confirm: { type: "boolean" },
+      dismiss: { type: "boolean" },
+      comment: { type: "string" },
+      analyst: { type: "string" },
+    },
+    REVIEW_USAGE,
+  );
+  if (values.help) {
+    io.stdout.write(`${REVIEW_USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length > 0)
+    throw new CLIError(`unexpected argument "${positionals[0]}"\n${REVIEW_USAGE}`, "E_USAGE");
+  const pg = stringOption(values.pg);
+  const account = stringOption(values.account);
+  const campaign = stringOption(values.campaign);
+  const comment = stringOption(values.comment);
+  if (
+    !pg ||
+    (account === undefined) === (campaign === undefined) ||
+    values.confirm === values.dismiss ||
+    !comment
+  )
+    throw new CLIError(
+      `review needs --pg, one of --account/--campaign, one of --confirm/--dismiss, and --comment\n${REVIEW_USAGE}`,
+      "E_USAGE",
+    );
+  await checkPg(pg);
+  const sql = openPg(pg, { max: 1 });
+  try {
+    const n = await addPgReview(sql, {
+      targetType: account !== undefined ? "account" : "campaign",
+      targetId: (account ?? campaign) as string,
+      decision: values.confirm === true ? "confirm" : "dismiss",
+      comment: comment.slice(0, 2000),
+      analyst: (stringOption(values.analyst) ?? "analyst").slice(0, 200),
+    });
+    if (n === 0)
+      throw new CLIError(
+        `no ${account !== undefined ? "account" : "campaign"} ${account ?? campaign} in the store's verdicts`,
+        "E_INPUT_MISSING",
+      );
+    io.stdout.write(`recorded for ${n} account(s); the next linkage run applies it\n`);
   } finally {
     await sql.end({ timeout: 5 });
   }

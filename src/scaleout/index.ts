@@ -6,5 +6,6 @@ export { startWorkerHttp, type WorkerHttp } from "./http.js";
 export { type LinkageSummary, runLinkage } from "./linkage.js";
 export { ensurePartitions, migrate, openPg, type Sql } from "./pg.js";
 export { type PublishInputs, type PublishSummary, publishLog } from "./publish.js";
+export { addPgReview, type PgReview } from "./reviews.js";
 export { SharedScorer, type SharedScorerOptions } from "./shared-scorer.js";
 export { ScaleoutWorker, type WorkerMetrics, type WorkerOptions } from "./worker.js";

@@ -14,6 +14,7 @@ import { analyze } from "../pipeline/index.js";
 import { simulate } from "../simulate/index.js";
 import { ensureServices, freshDatabase, NATS_URL, uniqueStream } from "./_test-services.js";
 import {
+  addPgReview,
   Bus,
   type BusOptions,
   ensurePartitions,
@@ -111,6 +112,45 @@ describe("scale-out on NATS JetStream and PostgreSQL (needs both on 127.0.0.1; s
       expect(r.counted).toBe(exchanges);
       expect(r.sightings).toBe(exchanges);
     }, 180_000);
+
+  it("an analyst's review in the store is respected by the next linkage run", async () => {
+    const db = await freshDatabase("review");
+    try {
+      await new ScaleoutWorker({ bus, pg: db.url, id: "r1", leaseMs: 2000, untilIdle: true }).run();
+      const sql = openPg(db.url);
+      const target = embedded.flagged[0] as string;
+      expect(
+        await addPgReview(sql, {
+          targetType: "account",
+          targetId: target,
+          decision: "dismiss",
+          comment: "a lab partner",
+          analyst: "ana",
+        }),
+      ).toBe(1);
+      expect(
+        await addPgReview(sql, {
+          targetType: "account",
+          targetId: "nobody",
+          decision: "dismiss",
+          comment: "x",
+          analyst: "ana",
+        }),
+      ).toBe(0);
+      await new ScaleoutWorker({ bus, pg: db.url, id: "r2", leaseMs: 2000, untilIdle: true }).run();
+      const out = join(scen, "reviewed");
+      await exportVerdicts(sql, out);
+      await sql.end();
+      const got = readVerdicts(out);
+      expect(got.flagged).toEqual(embedded.flagged.filter((a) => a !== target));
+      const line = readFileSync(join(out, "accounts.jsonl"), "utf8")
+        .split("\n")
+        .find((l) => l.includes(`"${target}"`));
+      expect(line).toContain("analyst_dismissed");
+    } finally {
+      await db.drop();
+    }
+  }, 120_000);
 
   it("a killed worker's partitions are taken over from the store: nothing lost, nothing counted twice", async () => {
     const db = await freshDatabase("kill");

@@ -334,12 +334,13 @@ export class ScaleoutWorker {
     );
   }
 
-  /** Whether a partition has been committed past the last linkage run. */
+  /** Whether a partition has been committed, or an analyst has reviewed, since the last linkage run. */
   private async behind(): Promise<boolean> {
     const sql = this.sql as Sql;
     const [r] = await sql<{ behind: boolean }[]>`
-      select coalesce((select bool_or(p.seq > coalesce((l.covered ->> p.partition::text)::bigint, 0))
-        from partitions p, (select covered from linkage_runs order by id desc limit 1) l), true)
+      with l as (select covered, started_at from linkage_runs order by id desc limit 1)
+      select (coalesce((select bool_or(p.seq > coalesce((l.covered ->> p.partition::text)::bigint, 0)) from partitions p, l), true)
+          or exists (select 1 from reviews, l where reviews.reviewed_at >= l.started_at))
         and exists (select 1 from partitions where seq > 0) behind`;
     return r?.behind === true;
   }
