@@ -152,6 +152,44 @@ describe("scale-out on NATS JetStream and PostgreSQL (needs both on 127.0.0.1; s
     }
   }, 120_000);
 
+  it("a worker that joins mid-stream takes partitions over from the store's state: the same answers", async () => {
+    const db = await freshDatabase("join");
+    try {
+      const logs: string[] = [];
+      const first = new ScaleoutWorker({ bus, pg: db.url, id: "first", leaseMs: 2000, untilIdle: true });
+      const running = first.run();
+      const sql = openPg(db.url);
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 100));
+        const [r] = await sql<{ n: number | null }[]>`select sum(exchanges)::int n from partitions`.catch(
+          () => [{ n: null }],
+        );
+        if ((r?.n ?? 0) > 0) break;
+      }
+      const second = new ScaleoutWorker({
+        bus,
+        pg: db.url,
+        id: "second",
+        leaseMs: 2000,
+        untilIdle: true,
+        log: (l) => logs.push(l),
+      });
+      await Promise.all([running, second.run()]);
+      // the newcomer took partitions the first worker had committed to and then gave up
+      expect(logs.join("\n")).toMatch(/took partition \d+ at sequence [1-9]/);
+      const out = join(scen, "joined");
+      await exportVerdicts(sql, out);
+      const [c] = await sql<{ counted: number }[]>`select sum(exchanges)::int counted from partitions`;
+      await sql.end();
+      expect(c?.counted).toBe(exchanges);
+      const got = readVerdicts(out);
+      expect(got.flagged).toEqual(embedded.flagged);
+      expect(got.campaigns).toEqual(embedded.campaigns);
+    } finally {
+      await db.drop();
+    }
+  }, 180_000);
+
   it("a killed worker's partitions are taken over from the store: nothing lost, nothing counted twice", async () => {
     const db = await freshDatabase("kill");
     const procs: ChildProcess[] = [];
