@@ -334,9 +334,11 @@ async function campaignGraph(db: string, id: string): Promise<unknown> {
       : (
           await readStore(db, {
             u: {
+              // only the accounts drawn (the largest GRAPH_ACCOUNTS), as the members query above
               sql: `with v as (select unnest(string_split($vals, chr(1))) val),
-                i as (select i.account_id, i.ip, i.user_agent from account_infra i join campaign_accounts ca using (account_id)
-                  where ca.campaign_id = $id)
+                m as (select account_id from campaign_accounts ca join accounts a using (account_id)
+                  where ca.campaign_id = $id order by a.exchanges desc limit ${GRAPH_ACCOUNTS}),
+                i as (select i.account_id, i.ip, i.user_agent from account_infra i semi join m using (account_id))
                 select distinct account_id, ip val from i where ip in (select val from v)
                 union select distinct account_id, user_agent val from i where user_agent in (select val from v)`,
               params: { id, vals: values.join("\u0001") },
