@@ -115,7 +115,8 @@ export class Bus {
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: Math.max(1, fromSeq),
       max_ack_pending: 100_000,
-      ack_wait: 60 * 1_000_000_000,
+      // longer than a linkage run, which holds the leader's event loop (and its partitions' acks)
+      ack_wait: 5 * 60 * 1_000_000_000,
     });
   }
 

@@ -81,6 +81,11 @@ export class PartitionState {
     return this.seq - this.committedSeq;
   }
 
+  /** a message was received since the last commit (perhaps only a redelivery, which still needs its ack) */
+  get unacked(): boolean {
+    return this.last !== undefined;
+  }
+
   /** Reads the partition's accounts and sequence from the store. */
   async load(sql: Sql): Promise<void> {
     const [row] = await sql<
@@ -159,7 +164,12 @@ export class PartitionState {
    * acknowledges the stream up to that sequence.
    */
   async commit(sql: Sql): Promise<void> {
-    if (this.seq === this.committedSeq && this.last === undefined) return;
+    if (this.seq === this.committedSeq) {
+      // nothing new: only redeliveries of what is committed, which must still be acknowledged
+      this.last?.ack();
+      this.last = undefined;
+      return;
+    }
     const p = this.o.partition;
     const rows = [...this.dirty].flatMap((id) => {
       const st = this.detector.accountState(id);

@@ -298,6 +298,13 @@ describe("scale-out on NATS JetStream and PostgreSQL (needs both on 127.0.0.1; s
         (await sql<{ n: number }[]>`select coalesce(sum(exchanges), 0)::int n from account_state`)[0]?.n ??
         -1;
       expect(await count()).toBe(5);
+      // a redelivery alone is acknowledged (or the stream would hold it as pending) and writes nothing
+      state.apply(msg(4, mine[3] as string));
+      expect(state.unacked).toBe(true);
+      await state.commit(sql);
+      expect(acked).toBe(2);
+      expect(state.unacked).toBe(false);
+      expect(await count()).toBe(5);
       // another worker takes the partition over; the first one's next commit is refused whole
       await sql`update partitions set owner = 'b', epoch = 2 where partition = 3`;
       state.apply(msg(6, mine[5] as string));

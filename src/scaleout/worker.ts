@@ -229,7 +229,7 @@ export class ScaleoutWorker {
           select partition from partitions where owner is null or lease_until < now()
           order by partition limit ${share - this.held.size} for update skip locked)
         returning partition, epoch`;
-      for (const f of free) await this.take(f.partition, f.epoch);
+      await Promise.all(free.map((f) => this.take(f.partition, f.epoch)));
     }
   }
 
@@ -277,13 +277,13 @@ export class ScaleoutWorker {
         h.state.apply(m);
         got++;
       }
-      if (h.state.pending > 0 && (got === 0 || Date.now() - lastCommit >= this.commitMs)) {
+      if (h.state.unacked && (got === 0 || Date.now() - lastCommit >= this.commitMs)) {
         await h.state.commit(sql);
         this.commits++;
         lastCommit = Date.now();
       }
     }
-    if (h.state.pending > 0) {
+    if (h.state.unacked) {
       await h.state.commit(sql);
       this.commits++;
     }
@@ -294,6 +294,8 @@ export class ScaleoutWorker {
     const h = this.held.get(p);
     if (!h) return;
     h.stop = true;
+    // end the pull in flight now rather than when it expires
+    h.messages?.stop();
     await h.loop;
     this.held.delete(p);
     this.appliedBefore += h.state.applied;
@@ -371,7 +373,7 @@ export class ScaleoutWorker {
     if (this.timer) clearInterval(this.timer);
     this.stopping = true;
     while (this.ticking) await new Promise((r) => setTimeout(r, 20));
-    for (const p of [...this.held.keys()]) await this.release(p).catch(() => {});
+    await Promise.all([...this.held.keys()].map((p) => this.release(p).catch(() => {})));
     await this.eventsSub?.close().catch(() => {});
     if (this.lockConn) {
       await this.lockConn`select pg_advisory_unlock_all()`.catch(() => {});
