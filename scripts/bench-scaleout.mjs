@@ -88,7 +88,7 @@ export async function benchScaleout(root, scale, counts = [1, 2, 4]) {
     await admin.unsafe(`drop database ${db} with (force)`);
     const cpuTotal = cpu.reduce((a, b) => a + b, 0);
     rows.push(
-      `| ${n} | ${wall.toFixed(1)} | ${Math.round(exchanges / wall)} | ${cpu.map((c) => c.toFixed(1)).join(" / ")} | ${((cpuTotal * 1000) / exchanges).toFixed(3)} | ${applied.join(" / ")} | ${runs?.n} | ${Number(run?.s ?? Number.NaN).toFixed(1)} | ${run?.flagged} | ${run?.campaigns} |`,
+      `| ${n} | ${wall.toFixed(1)} | ${Math.round(exchanges / wall)} | ${cpu.map((c) => c.toFixed(1)).join(" / ")} | ${((cpuTotal * 1e6) / exchanges).toFixed(0)} | ${applied.join(" / ")} | ${runs?.n} | ${Number(run?.s ?? Number.NaN).toFixed(1)} | ${run?.flagged} | ${run?.campaigns} |`,
     );
     console.error(
       `scaleout bench: ${n} workers: ${wall.toFixed(1)} s (${Math.round(exchanges / wall)} exchanges/s)`,

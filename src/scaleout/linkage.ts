@@ -58,12 +58,14 @@ export async function runLinkage(
       },
     );
     // only a sighting within the window after a 429 on the same prompt can be a hand-off
+    // driven by the (few) refusals: each reads its prompt's sightings in the window by index
     await tx<{ prompt_hash: string; account_id: string; ts: number; status: number }[]>`
-      select s.prompt_hash, s.account_id, s.ts, s.status from prompt_sightings s
-      where s.status = 429 or exists (
-        select 1 from prompt_sightings r where r.status = 429 and r.prompt_hash = s.prompt_hash
-          and s.ts >= r.ts and s.ts <= r.ts + ${HANDOFF_WINDOW_MS})
-      order by s.ts, s.partition, s.seq`.cursor(5000, async (rows) => {
+      select prompt_hash, account_id, ts, status from (
+        select distinct on (s.partition, s.seq) s.prompt_hash, s.account_id, s.ts, s.status, s.partition, s.seq
+        from (select prompt_hash, ts from prompt_sightings where status = 429) r
+        join prompt_sightings s on s.prompt_hash = r.prompt_hash and s.ts >= r.ts and s.ts <= r.ts + ${HANDOFF_WINDOW_MS}
+        order by s.partition, s.seq) x
+      order by ts, partition, seq`.cursor(5000, async (rows) => {
       for (const r of rows) {
         const from = watch.observe(r.account_id, r.prompt_hash, r.ts, r.status);
         if (from !== undefined) {

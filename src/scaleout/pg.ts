@@ -52,6 +52,8 @@ const MIGRATIONS: readonly string[] = [
    create table gateway_decisions (
      hour timestamptz not null, action text not null, acted boolean not null, n bigint not null,
      primary key (hour, action, acted));`,
+  // 3: the linkage's hand-off replay starts from the refusals
+  `create index prompt_sightings_refused on prompt_sightings (prompt_hash, ts) where status = 429;`,
 ];
 
 /** Key of the advisory lock that serialises migrations. */
