@@ -4,12 +4,19 @@
 // the time from start until every worker has exited (stream drained, linkage run), and each
 // worker's CPU time. Needs NATS (JetStream) and PostgreSQL on 127.0.0.1.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 
 const NATS = process.env.DISTILLGUARD_TEST_NATS ?? "nats://127.0.0.1:4222";
 const PG_ADMIN = process.env.DISTILLGUARD_TEST_PG ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+/** Busy CPU seconds of the whole machine so far (/proc/stat: all but idle and iowait). */
+function machineBusy() {
+  const f = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return (total - f[3] - f[4]) / 100;
+}
 
 export async function benchScaleout(root, scale, counts = [1, 2, 4]) {
   const postgres = (await import("postgres")).default;
@@ -44,6 +51,7 @@ export async function benchScaleout(root, scale, counts = [1, 2, 4]) {
     const url = new URL(PG_ADMIN);
     url.pathname = `/${db}`;
     t = performance.now();
+    const busy0 = machineBusy();
     const results = await Promise.all(
       Array.from(
         { length: n },
@@ -77,6 +85,7 @@ export async function benchScaleout(root, scale, counts = [1, 2, 4]) {
       ),
     );
     const wall = (performance.now() - t) / 1000;
+    const busy = machineBusy() - busy0;
     const cpu = results.map((o) => Number(/cpu ([\d.]+) s/.exec(o)?.[1] ?? Number.NaN));
     const applied = results.map((o) => Number(/(\d+) messages applied/.exec(o)?.[1] ?? 0));
     const sql = postgres(url.toString(), { max: 1, onnotice: () => {} });
@@ -88,7 +97,7 @@ export async function benchScaleout(root, scale, counts = [1, 2, 4]) {
     await admin.unsafe(`drop database ${db} with (force)`);
     const cpuTotal = cpu.reduce((a, b) => a + b, 0);
     rows.push(
-      `| ${n} | ${wall.toFixed(1)} | ${Math.round(exchanges / wall)} | ${cpu.map((c) => c.toFixed(1)).join(" / ")} | ${((cpuTotal * 1e6) / exchanges).toFixed(0)} | ${applied.join(" / ")} | ${runs?.n} | ${Number(run?.s ?? Number.NaN).toFixed(1)} | ${run?.flagged} | ${run?.campaigns} |`,
+      `| ${n} | ${wall.toFixed(1)} | ${Math.round(exchanges / wall)} | ${cpu.map((c) => c.toFixed(1)).join(" / ")} | ${((cpuTotal * 1e6) / exchanges).toFixed(0)} | ${(((busy - cpuTotal) * 1e6) / exchanges).toFixed(0)} | ${applied.join(" / ")} | ${runs?.n} | ${Number(run?.s ?? Number.NaN).toFixed(1)} | ${run?.flagged} | ${run?.campaigns} |`,
     );
     console.error(
       `scaleout bench: ${n} workers: ${wall.toFixed(1)} s (${Math.round(exchanges / wall)} exchanges/s)`,
@@ -111,10 +120,11 @@ export async function benchScaleout(root, scale, counts = [1, 2, 4]) {
 then for each row \`distillguard worker --until-idle\` × N as separate processes against a fresh PostgreSQL database,
 timed from start until every worker has exited (stream drained, last linkage run written). This machine has
 ${cpus().length} cores shared by the workers, NATS and PostgreSQL, so wall time stops improving once the cores are
-busy: read the scaling from the CPU each worker spent (process CPU time, user + system).
+busy: read the scaling from the CPU each worker spent (process CPU time, user + system) and the
+rest of the machine's busy CPU over the same run (/proc/stat, less the workers': mostly PostgreSQL and NATS).
 
-| workers | wall (s) | exchanges/s | CPU per worker (s) | worker CPU ms per 1,000 exchanges | messages applied per worker | linkage runs | last linkage (s) | flagged | campaigns |
-|---|---|---|---|---|---|---|---|---|---|
+| workers | wall (s) | exchanges/s | CPU per worker (s) | worker CPU ms per 1,000 exchanges | rest of the machine (PostgreSQL, NATS, other) CPU ms per 1,000 | messages applied per worker | linkage runs | last linkage (s) | flagged | campaigns |
+|---|---|---|---|---|---|---|---|---|---|---|
 ${rows.join("\n")}
 `;
 }
