@@ -1,10 +1,11 @@
 // distillguard analyze: find the campaigns in a traffic log.
 import { existsSync, statSync } from "node:fs";
-import { findJsonl, formatIssue, inputProblem } from "../contract/index.js";
+import { formatIssue } from "../contract/index.js";
 import { AnalyzeError, analyze } from "../pipeline/index.js";
 import { DEFAULT_UNSUPPORTED_REGIONS, scoreForRisk } from "../verdicts/index.js";
 import { type Io, numberOption, parse, stringOption } from "./_args.js";
 import { CLIError } from "./_errors.js";
+import { resolveLogInputs } from "./_inputs.js";
 import { formatCount, formatDuration, progress } from "./_progress.js";
 
 export const ANALYZE_USAGE = `usage: distillguard analyze <dir | exchanges-file | -> --out DIR [--accounts F] [--events F] [--threshold X] [--db FILE [--append]] [--threads N] [--quiet]
@@ -33,15 +34,6 @@ contract's verdicts to --out: accounts.jsonl, campaigns.json and report.html.
                   ids, payment fingerprints and e-mail domains among partner indicators
                   imported into --db (distillguard intel import) count as evidence
   --quiet         no progress or bad-line reports on stderr`;
-
-function checkInput(path: string, what: string): void {
-  const problem = inputProblem(path);
-  if (problem)
-    throw new CLIError(
-      `${what}: ${problem.message}`,
-      problem.kind === "missing" ? "E_INPUT_MISSING" : "E_INPUT_UNREADABLE",
-    );
-}
 
 export async function runAnalyze(argv: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parse(
@@ -88,23 +80,11 @@ export async function runAnalyze(argv: readonly string[], io: Io): Promise<numbe
       `--unsupported-regions must be ISO 3166-1 alpha-2 codes separated by commas, got "${regionsText}"`,
       "E_BAD_OPTION",
     );
-  let exchanges = input;
-  let accounts = stringOption(values.accounts);
-  let events = stringOption(values.events);
-  if (input !== "-" && existsSync(input) && statSync(input).isDirectory()) {
-    const found = findJsonl(input, "exchanges");
-    if (!found)
-      throw new CLIError(
-        `${input}: no exchanges.jsonl or exchanges.jsonl.gz in this folder`,
-        "E_INPUT_MISSING",
-      );
-    exchanges = found;
-    accounts ??= findJsonl(input, "accounts");
-    events ??= findJsonl(input, "events");
-  }
-  checkInput(exchanges, "exchanges");
-  if (accounts) checkInput(accounts, "--accounts");
-  if (events) checkInput(events, "--events");
+  const { exchanges, accounts, events } = resolveLogInputs(
+    input,
+    stringOption(values.accounts),
+    stringOption(values.events),
+  );
 
   const quiet = values.quiet === true;
   const bar = progress({ label: "analyze", unit: "exchanges", quiet, stream: io.stderr });

@@ -1,6 +1,5 @@
 // distillguard publish | worker | export: the scale-out mode on NATS JetStream and PostgreSQL.
 import { existsSync, statSync } from "node:fs";
-import { findJsonl, inputProblem } from "../contract/index.js";
 import {
   addPgReview,
   Bus,
@@ -14,6 +13,7 @@ import {
 } from "../scaleout/index.js";
 import { type Io, numberOption, parse, portOption, redactUrl, stringOption, untilStopped } from "./_args.js";
 import { CLIError } from "./_errors.js";
+import { resolveLogInputs } from "./_inputs.js";
 import { progress } from "./_progress.js";
 
 const BUS_OPTIONS = `  --nats URL          NATS server with JetStream (e.g. nats://127.0.0.1:4222)
@@ -105,24 +105,11 @@ export async function runPublish(argv: readonly string[], io: Io): Promise<numbe
   const input = positionals[0];
   if (!input || positionals.length > 1)
     throw new CLIError(`publish takes one input\n${PUBLISH_USAGE}`, "E_USAGE");
-  let exchanges = input;
-  let accounts = stringOption(values.accounts);
-  let events = stringOption(values.events);
-  if (input !== "-" && existsSync(input) && statSync(input).isDirectory()) {
-    const found = findJsonl(input, "exchanges");
-    if (!found)
-      throw new CLIError(
-        `${input}: no exchanges.jsonl or exchanges.jsonl.gz in this folder`,
-        "E_INPUT_MISSING",
-      );
-    exchanges = found;
-    accounts ??= findJsonl(input, "accounts");
-    events ??= findJsonl(input, "events");
-  }
-  for (const f of [exchanges, accounts, events]) {
-    const problem = f === undefined ? undefined : inputProblem(f);
-    if (problem) throw new CLIError(problem.message, "E_INPUT_MISSING");
-  }
+  const { exchanges, accounts, events } = resolveLogInputs(
+    input,
+    stringOption(values.accounts),
+    stringOption(values.events),
+  );
   const bus = await openBus(busOptions(values, PUBLISH_USAGE));
   const bar = progress({
     label: "publish",

@@ -198,22 +198,7 @@ export class Detector {
     };
     let rows: (DetectorPart & { type: "profiles" })["rows"] = [];
     for (const [id, profile] of this.profiles) {
-      const d = this.decisions.get(id);
-      rows.push({
-        profile,
-        status: this.status.get(id),
-        decision:
-          d === undefined
-            ? undefined
-            : {
-                score: d.score,
-                risk: d.risk,
-                flagged: d.flagged,
-                firstFlaggedAt: d.firstFlaggedAt,
-                reasons: d.reasons,
-                campaignId: d.campaignId,
-              },
-      });
+      rows.push({ profile, status: this.status.get(id), decision: this.savedDecision(id) });
       if (rows.length >= chunk) {
         yield { type: "profiles", rows };
         rows = [];
@@ -256,22 +241,22 @@ export class Detector {
   accountState(id: string): AccountState | undefined {
     const profile = this.profiles.get(id);
     if (!profile) return undefined;
+    return { profile, decision: this.savedDecision(id), pivoted: this.pivoted.has(id) };
+  }
+
+  /** An account's decision without its profile, as saved states hold it. */
+  private savedDecision(id: string): Omit<Decision, "profile"> | undefined {
     const d = this.decisions.get(id);
-    return {
-      profile,
-      decision:
-        d === undefined
-          ? undefined
-          : {
-              score: d.score,
-              risk: d.risk,
-              flagged: d.flagged,
-              firstFlaggedAt: d.firstFlaggedAt,
-              reasons: d.reasons,
-              campaignId: d.campaignId,
-            },
-      pivoted: this.pivoted.has(id),
-    };
+    return d === undefined
+      ? undefined
+      : {
+          score: d.score,
+          risk: d.risk,
+          flagged: d.flagged,
+          firstFlaggedAt: d.firstFlaggedAt,
+          reasons: d.reasons,
+          campaignId: d.campaignId,
+        };
   }
 
   /**
