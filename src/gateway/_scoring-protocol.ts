@@ -1,4 +1,5 @@
 // Messages between the gateway's request thread (ThreadScorer) and its scoring worker.
+import type { DecisionCount } from "../store/index.js";
 import type { LiveScorerOptions, StandingUpdate } from "./scoring.js";
 
 /** What the worker is started with (structured-cloned: data only, no callbacks). */
@@ -10,8 +11,8 @@ export type ToScorer =
   | {
       readonly t: "lines";
       readonly lines: readonly string[];
-      /** policy decisions since the last message: ["action|acted(0/1)|ms", count] */
-      readonly decisions?: readonly (readonly [string, number])[];
+      /** policy decisions since the last message */
+      readonly decisions?: readonly DecisionCount[];
     }
   | {
       readonly t: "call";

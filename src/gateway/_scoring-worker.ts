@@ -20,10 +20,7 @@ if (port) {
     (scorer) => {
       port.on("message", (m: ToScorer) => {
         if (m.t === "lines") {
-          for (const [k, n] of m.decisions ?? []) {
-            const [action, acted, at] = k.split("|") as [string, string, string];
-            scorer.decided(action, acted === "1", Number(at), n);
-          }
+          for (const d of m.decisions ?? []) scorer.decided(d.action, d.acted, d.hour, d.n);
           for (const line of m.lines) {
             try {
               scorer.observe(JSON.parse(line) as ExchangeRecord);

@@ -45,6 +45,7 @@ export {
   upstreamHeaders,
 } from "./proxy.js";
 export {
+  DecisionCounts,
   LiveScorer,
   type LiveScorerOptions,
   MAX_PENDING_STORE,

@@ -10,6 +10,7 @@ import { Worker } from "node:worker_threads";
 import type { ExchangeRecord, Reason } from "../contract/index.js";
 import type { FromScorer, ToScorer, WorkerInit } from "./_scoring-protocol.js";
 import {
+  DecisionCounts,
   LiveScorer,
   type LiveScorerOptions,
   type SaveResult,
@@ -54,8 +55,8 @@ export class ThreadScorer implements Scorer {
   private readonly judged = new Map<string, Judged>();
   private campaignOf: ReadonlyMap<string, string> = new Map();
   private batch: string[] = [];
-  /** policy decisions not yet sent: "action|acted|hour-ms" → count */
-  private decisions = new Map<string, number>();
+  /** policy decisions not yet sent */
+  private readonly decisions = new DecisionCounts();
   private timer: NodeJS.Timeout | undefined;
   private nextId = 0;
   private readonly calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -144,9 +145,8 @@ export class ThreadScorer implements Scorer {
       this.timer = undefined;
     }
     if ((this.batch.length === 0 && this.decisions.size === 0) || this.failure) return;
-    const msg: ToScorer = { t: "lines", lines: this.batch, decisions: [...this.decisions] };
+    const msg: ToScorer = { t: "lines", lines: this.batch, decisions: this.decisions.take() };
     this.batch = [];
-    this.decisions = new Map();
     this.worker.postMessage(msg);
   }
 
@@ -168,8 +168,7 @@ export class ThreadScorer implements Scorer {
 
   decided(action: string, acted: boolean, at: number): void {
     if (this.closed || this.failure) return;
-    const k = `${action}|${acted ? 1 : 0}|${Math.floor(at / 3_600_000) * 3_600_000}`;
-    this.decisions.set(k, (this.decisions.get(k) ?? 0) + 1);
+    this.decisions.add(action, acted, at);
     this.timer ??= setTimeout(() => this.flush(), this.batchMs);
   }
 

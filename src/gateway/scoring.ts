@@ -10,7 +10,7 @@ import { deserialize, serialize } from "node:v8";
 import type { AccountRecord, CampaignsFile, ExchangeRecord, Reason } from "../contract/index.js";
 import { exchangeFacts, normaliseExchange } from "../contract/index.js";
 import { capabilityList, exchangeSignals } from "../signals/index.js";
-import { DuckDbStore, type ExchangeFeatures } from "../store/index.js";
+import { type DecisionCount, DuckDbStore, type ExchangeFeatures } from "../store/index.js";
 import {
   accountFacts,
   assembleCampaigns,
@@ -26,6 +26,34 @@ export interface Standing {
   readonly flagged: boolean;
   readonly campaignId: string | null;
   readonly reasons: readonly Reason[];
+}
+
+/** Policy decisions counted by hour, action and whether they were acted on (what stores keep). */
+export class DecisionCounts {
+  private counts = new Map<string, DecisionCount>();
+
+  get size(): number {
+    return this.counts.size;
+  }
+
+  add(action: string, acted: boolean, at: number, n = 1): void {
+    const hour = Math.floor(at / 3_600_000) * 3_600_000;
+    const k = `${hour}|${acted ? 1 : 0}|${action}`;
+    const had = this.counts.get(k);
+    this.counts.set(k, { hour, action, acted, n: (had?.n ?? 0) + n });
+  }
+
+  /** The counts so far, leaving none. */
+  take(): DecisionCount[] {
+    const rows = [...this.counts.values()];
+    this.counts = new Map();
+    return rows;
+  }
+
+  /** Puts counts back (a save that failed). */
+  restore(rows: readonly DecisionCount[]): void {
+    for (const r of rows) this.add(r.action, r.acted, r.hour, r.n);
+  }
 }
 
 /** The gateway's view of the detector, in-process or on a worker thread. */
@@ -100,8 +128,8 @@ export class LiveScorer implements Scorer {
   observed = 0;
   /** exchanges dropped before they reached the store (pending over maxPending) */
   droppedFromStore = 0;
-  /** policy decisions since the last save: "hour|action|acted" → count */
-  private decisions = new Map<string, number>();
+  /** policy decisions since the last save */
+  private readonly decisions = new DecisionCounts();
 
   constructor(private readonly opts: LiveScorerOptions = {}) {
     this.detector = new Detector(opts.accounts ?? new Map(), opts.detector);
@@ -236,8 +264,7 @@ export class LiveScorer implements Scorer {
 
   decided(action: string, acted: boolean, at: number, n = 1): void {
     if (!this.opts.store) return;
-    const k = `${Math.floor(at / 3_600_000) * 3_600_000}|${action}|${acted ? 1 : 0}`;
-    this.decisions.set(k, (this.decisions.get(k) ?? 0) + n);
+    this.decisions.add(action, acted, at, n);
   }
 
   /**
@@ -260,8 +287,7 @@ export class LiveScorer implements Scorer {
     const store = await DuckDbStore.open(o.path);
     const rows = this.pending;
     this.pending = [];
-    const decided = this.decisions;
-    this.decisions = new Map();
+    const decided = this.decisions.take();
     try {
       for (const r of rows) store.addExchange(r);
       const campaigns = this.relink();
@@ -290,10 +316,7 @@ export class LiveScorer implements Scorer {
           for (const part of detector.exportState()) yield serialize(part);
         })(),
         releases: detector.releases.list(),
-        decisions: [...decided].map(([k, n]) => {
-          const [hour, action, acted] = k.split("|") as [string, string, string];
-          return { hour: Number(hour), action, acted: acted === "1", n };
-        }),
+        decisions: decided,
         ...(this.opts.accounts && this.opts.accounts.size > 0
           ? { accountMeta: this.opts.accounts.values() }
           : {}),
@@ -302,7 +325,7 @@ export class LiveScorer implements Scorer {
     } catch (err) {
       // nothing was published: the rows and counts wait for the next save
       this.pending = rows.concat(this.pending);
-      for (const [k, n] of decided) this.decisions.set(k, (this.decisions.get(k) ?? 0) + n);
+      this.decisions.restore(decided);
       throw err;
     } finally {
       store.close();

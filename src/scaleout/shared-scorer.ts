@@ -9,6 +9,7 @@
 // itself. A request never waits for the store: it reads the copy.
 import type { ExchangeRecord, Reason } from "../contract/index.js";
 import {
+  DecisionCounts,
   type Overlap,
   type SaveResult,
   type Scorer,
@@ -39,7 +40,7 @@ export class SharedScorer implements Scorer {
   private stateSince = new Date(0);
   private timer: NodeJS.Timeout | undefined;
   private pending = 0;
-  private decisions = new Map<string, { hour: number; action: string; acted: boolean; n: number }>();
+  private readonly decisions = new DecisionCounts();
   /** exchanges dropped because the stream fell behind */
   dropped = 0;
   published = 0;
@@ -187,17 +188,12 @@ export class SharedScorer implements Scorer {
   }
 
   decided(action: string, acted: boolean, at: number): void {
-    const hour = Math.floor(at / 3_600_000) * 3_600_000;
-    const key = `${hour}|${action}|${acted}`;
-    const d = this.decisions.get(key);
-    if (d) d.n++;
-    else this.decisions.set(key, { hour, action, acted, n: 1 });
+    this.decisions.add(action, acted, at);
   }
 
   async save(): Promise<SaveResult | undefined> {
     await this.publisher.flush();
-    const rows = [...this.decisions.values()];
-    this.decisions = new Map();
+    const rows = this.decisions.take();
     if (rows.length > 0)
       await this.sql`insert into gateway_decisions (hour, action, acted, n)
         select to_timestamp(h / 1000.0), a, c::boolean, n from unnest(${rows.map((r) => r.hour)}::bigint[],
