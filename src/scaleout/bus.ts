@@ -96,17 +96,29 @@ export class Bus {
     return `${this.prefix}.events`;
   }
 
-  consumerName(partition: number): string {
-    return `${this.stream.toLowerCase()}-p${String(partition).padStart(3, "0")}`;
+  /**
+   * A partition's durable consumer for one lease epoch. Each owner gets its own, so a
+   * superseded owner still pulling (its lease taken while its event loop was busy) reads
+   * from a consumer that no longer exists rather than taking messages from the new one
+   * (whose acknowledge-all would then count them as done).
+   */
+  consumerName(partition: number, epoch: number): string {
+    return `${this.stream.toLowerCase()}-p${String(partition).padStart(3, "0")}-e${epoch}`;
   }
 
   /**
-   * (Re)creates a partition's durable consumer so that it delivers from `fromSeq`: the
-   * worker that takes a partition over starts right after the sequence its store holds,
-   * whatever the consumer had delivered to the previous owner.
+   * Creates the partition's consumer for this epoch, delivering from `fromSeq` (right after
+   * the sequence the store holds, whatever earlier owners were delivered), and deletes the
+   * consumers of earlier epochs.
    */
-  async resetConsumer(partition: number, fromSeq: number): Promise<void> {
-    const name = this.consumerName(partition);
+  async resetConsumer(partition: number, epoch: number, fromSeq: number): Promise<void> {
+    const prefix = `${this.stream.toLowerCase()}-p${String(partition).padStart(3, "0")}-e`;
+    const name = this.consumerName(partition, epoch);
+    const stale: string[] = [];
+    // (the listing can hold a null for a consumer deleted while it is read)
+    for await (const c of this.jsm.consumers.list(this.stream) as AsyncIterable<{ name: string } | null>)
+      if (c?.name.startsWith(prefix) && c.name !== name) stale.push(c.name);
+    for (const n of stale) await this.jsm.consumers.delete(this.stream, n).catch(() => false);
     await this.jsm.consumers.delete(this.stream, name).catch(() => false);
     await this.jsm.consumers.add(this.stream, {
       durable_name: name,
@@ -120,10 +132,10 @@ export class Bus {
     });
   }
 
-  /** Messages not yet delivered plus delivered and not yet acknowledged, per partition (undefined: no consumer yet). */
-  async lag(partition: number): Promise<number | undefined> {
+  /** Messages not yet delivered plus delivered and not yet acknowledged (undefined: no such consumer). */
+  async lag(partition: number, epoch: number): Promise<number | undefined> {
     const info = await this.jsm.consumers
-      .info(this.stream, this.consumerName(partition))
+      .info(this.stream, this.consumerName(partition, epoch))
       .catch(() => undefined);
     return info ? info.num_pending + info.num_ack_pending : undefined;
   }

@@ -143,8 +143,13 @@ export class ScaleoutWorker {
 
   private async refreshLag(): Promise<void> {
     const bus = this.bus as Bus;
+    const sql = this.sql as Sql;
     const lag = new Map<number, number | undefined>();
-    for (let p = 0; p < bus.partitions; p++) lag.set(p, await bus.lag(p));
+    // each partition's consumer is its current owner's (named by the lease epoch)
+    for (const r of await sql<
+      { partition: number; epoch: number }[]
+    >`select partition, epoch from partitions order by 1`)
+      lag.set(r.partition, r.epoch > 0 ? await bus.lag(r.partition, r.epoch) : undefined);
     this.lagCache = lag;
   }
 
@@ -229,7 +234,12 @@ export class ScaleoutWorker {
           select partition from partitions where owner is null or lease_until < now()
           order by partition limit ${share - this.held.size} for update skip locked)
         returning partition, epoch`;
-      await Promise.all(free.map((f) => this.take(f.partition, f.epoch)));
+      // a partition that cannot be taken now (the bus or the store failing) is left to lapse and be taken again
+      for (const r of await Promise.allSettled(free.map((f) => this.take(f.partition, f.epoch))))
+        if (r.status === "rejected")
+          this.log(
+            `could not take a partition: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`,
+          );
     }
   }
 
@@ -248,8 +258,16 @@ export class ScaleoutWorker {
         this.issues++;
       },
     });
+    // a loop of an earlier lease on this partition (taken back after it lapsed) stops first
+    const earlier = this.held.get(p);
+    if (earlier) {
+      earlier.stop = true;
+      earlier.messages?.stop();
+      this.held.delete(p);
+      await earlier.loop;
+    }
     await state.load(sql);
-    await bus.resetConsumer(p, state.seq + 1);
+    await bus.resetConsumer(p, epoch, state.seq + 1);
     const h: Held = { state, epoch, stop: false, messages: undefined, loop: Promise.resolve() };
     this.held.set(p, h);
     h.loop = this.consume(p, h).catch(async (err: unknown) => {
@@ -268,7 +286,7 @@ export class ScaleoutWorker {
   private async consume(p: number, h: Held): Promise<void> {
     const bus = this.bus as Bus;
     const sql = this.sql as Sql;
-    const consumer = await bus.js.consumers.get(bus.stream, bus.consumerName(p));
+    const consumer = await bus.js.consumers.get(bus.stream, bus.consumerName(p, h.epoch));
     let lastCommit = Date.now();
     while (!h.stop) {
       h.messages = await consumer.fetch({ max_messages: this.o.batch ?? 500, expires: 1000 });
@@ -309,6 +327,7 @@ export class ScaleoutWorker {
     const h = this.held.get(p);
     if (!h) return;
     h.stop = true;
+    h.messages?.stop();
     this.held.delete(p);
     this.appliedBefore += h.state.applied;
     this.lostLeases++;
