@@ -2,13 +2,8 @@
 // beside it) or an exchanges file, with --accounts / --events, each checked readable.
 import { existsSync, statSync } from "node:fs";
 import { findJsonl, inputProblem } from "../contract/index.js";
+import type { AnalyzeInputs } from "../pipeline/index.js";
 import { CLIError } from "./_errors.js";
-
-export interface LogInputs {
-  readonly exchanges: string;
-  readonly accounts: string | undefined;
-  readonly events: string | undefined;
-}
 
 function checkInput(path: string, what: string): void {
   const problem = inputProblem(path);
@@ -23,7 +18,7 @@ export function resolveLogInputs(
   input: string,
   accounts: string | undefined,
   events: string | undefined,
-): LogInputs {
+): AnalyzeInputs {
   let exchanges = input;
   if (input !== "-" && existsSync(input) && statSync(input).isDirectory()) {
     const found = findJsonl(input, "exchanges");

@@ -133,8 +133,11 @@ function writeVerdicts(path: string, decisions: Iterable<Decision>): void {
   }
 }
 
-/** Horizon of the reorder buffer: lines up to this much out of order are analysed in time order. */
-const REORDER_MS = 10 * 60_000;
+/**
+ * Horizon of the reorder buffer: lines up to this much out of order are analysed in time
+ * order (scale-out publishing orders with the same horizon, so partitions see the same order).
+ */
+export const REORDER_MS = 10 * 60_000;
 /** Log time between checkpoints. */
 const CHECKPOINT_MS = 15 * 60_000;
 

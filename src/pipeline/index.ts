@@ -7,5 +7,6 @@ export {
   type AnalyzeOptions,
   type AnalyzeSummary,
   analyze,
+  REORDER_MS,
 } from "./analyze.js";
 export { ReorderBuffer } from "./reorder.js";

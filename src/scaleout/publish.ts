@@ -12,18 +12,12 @@ import {
   readLineBatches,
   readRecords,
 } from "../contract/index.js";
-import { ReorderBuffer } from "../pipeline/index.js";
+import { type AnalyzeInputs, REORDER_MS, ReorderBuffer } from "../pipeline/index.js";
 import type { Bus } from "./bus.js";
 import { Publisher } from "./bus.js";
 
-/** As the embedded analysis (src/pipeline/analyze.ts). */
-const REORDER_MS = 10 * 60_000;
-
-export interface PublishInputs {
-  readonly exchanges: string;
-  readonly accounts?: string | undefined;
-  readonly events?: string | undefined;
-}
+/** A log's files, as the embedded analysis takes them. */
+export type PublishInputs = AnalyzeInputs;
 
 export interface PublishSummary {
   readonly exchanges: number;
