@@ -6,7 +6,6 @@
 // `LiveScorer` does this on the thread that calls it. The gateway runs it on a worker
 // thread (`ThreadScorer`, scoring-thread.ts), so that checkpoints, linkage and saving to
 // the store never hold up a request; both implement `Scorer`.
-import { deserialize, serialize } from "node:v8";
 import type { AccountRecord, CampaignsFile, ExchangeRecord, Reason } from "../contract/index.js";
 import { exchangeFacts, normaliseExchange } from "../contract/index.js";
 import { capabilityList, exchangeSignals } from "../signals/index.js";
@@ -14,9 +13,9 @@ import { type DecisionCount, DuckDbStore, type ExchangeFeatures } from "../store
 import {
   accountFacts,
   assembleCampaigns,
-  Detector,
+  type Detector,
+  DetectorDriver,
   type DetectorOptions,
-  type DetectorPart,
 } from "../verdicts/index.js";
 import { type Signup, type SignupRisk, signupRisk } from "./signup.js";
 
@@ -116,6 +115,7 @@ export type StandingUpdate = readonly [accountId: string, risk: number, flagged:
 export const MAX_PENDING_STORE = 1_000_000;
 
 export class LiveScorer implements Scorer {
+  readonly driver: DetectorDriver;
   readonly detector: Detector;
   private readonly timers: NodeJS.Timeout[] = [];
   /** each flagged account's campaign at the last linkage */
@@ -132,7 +132,8 @@ export class LiveScorer implements Scorer {
   private readonly decisions = new DecisionCounts();
 
   constructor(private readonly opts: LiveScorerOptions = {}) {
-    this.detector = new Detector(opts.accounts ?? new Map(), opts.detector);
+    this.driver = new DetectorDriver(opts.accounts ?? new Map(), opts.detector);
+    this.detector = this.driver.detector;
     this.every(opts.checkpointEveryMs ?? 5000, "checkpoint", () => this.checkpointNow());
     this.every(opts.linkEveryMs ?? 60_000, "linkage", () => this.linkNow());
     if (opts.store) this.every(opts.store.saveEveryMs ?? 60_000, "save", () => this.save());
@@ -147,8 +148,7 @@ export class LiveScorer implements Scorer {
     if (opts.store) {
       const store = await DuckDbStore.open(opts.store.path);
       try {
-        for await (const bytes of store.stateParts())
-          s.detector.importPart(deserialize(bytes) as DetectorPart);
+        await s.driver.loadState(store.stateParts());
         // analysts' decisions: a confirmed account is enforced, a dismissed one left alone
         s.detector.setReviews((await store.latestReviews()).filter((r) => r.targetType === "account"));
       } catch (err) {
@@ -187,7 +187,10 @@ export class LiveScorer implements Scorer {
     const view = normaliseExchange(record, Number.isFinite(tsMs) ? tsMs : 0);
     const facts = exchangeFacts(view);
     const signals = exchangeSignals(view);
-    this.detector.observe(facts, signals);
+    // checkpoints at log-time boundaries as in analyze (the timer adds more in between)
+    const judged: string[] = [];
+    this.driver.observe(facts, signals, judged);
+    this.publishStandings(judged);
     this.observed++;
     if (this.opts.store) {
       if (this.pending.length >= (this.opts.store.maxPending ?? MAX_PENDING_STORE)) {
@@ -207,7 +210,7 @@ export class LiveScorer implements Scorer {
   /** Re-judges the accounts that changed since the last checkpoint; returns how many were newly flagged. */
   checkpointNow(): number {
     const judged: string[] = [];
-    const newly = this.detector.checkpoint(false, judged);
+    const newly = this.driver.checkpoint(judged);
     this.publishStandings(judged);
     return newly;
   }
@@ -299,6 +302,7 @@ export class LiveScorer implements Scorer {
       }
       const decisions = this.detector.decisions;
       const detector = this.detector;
+      const driver = this.driver;
       await store.publish(accountFacts(decisions.values()), campaigns.campaigns, {
         append: true,
         ingest:
@@ -312,9 +316,7 @@ export class LiveScorer implements Scorer {
                 firstTs: rows.length > 0 ? first : undefined,
                 lastTs: rows.length > 0 ? last : undefined,
               },
-        state: (function* () {
-          for (const part of detector.exportState()) yield serialize(part);
-        })(),
+        state: driver.saveState(),
         releases: detector.releases.list(),
         decisions: decided,
         ...(this.opts.accounts && this.opts.accounts.size > 0

@@ -4,7 +4,6 @@
 import { createHash } from "node:crypto";
 import { closeSync, mkdirSync, openSync, readSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { deserialize, serialize } from "node:v8";
 import { eachEdgeAmong } from "../campaigns/index.js";
 import {
   type AccountRecord,
@@ -19,13 +18,8 @@ import { capabilityList } from "../signals/index.js";
 import { DuckDbStore } from "../store/index.js";
 import { accountFacts, verdictLine } from "../verdicts/assemble.js";
 import { assembleCampaigns } from "../verdicts/campaigns.js";
-import {
-  type Decision,
-  Detector,
-  type DetectorOptions,
-  type DetectorPart,
-  riskOf,
-} from "../verdicts/detector.js";
+import { type Decision, type Detector, type DetectorOptions, riskOf } from "../verdicts/detector.js";
+import { DetectorDriver } from "../verdicts/driver.js";
 import { GRAPH_NODES, renderReport } from "../verdicts/report.js";
 import type { ParsedBatch, ParsedExchange } from "./_parse.js";
 import { createParser, defaultThreads } from "./parallel.js";
@@ -138,8 +132,6 @@ function writeVerdicts(path: string, decisions: Iterable<Decision>): void {
  * order (scale-out publishing orders with the same horizon, so partitions see the same order).
  */
 export const REORDER_MS = 10 * 60_000;
-/** Log time between checkpoints. */
-const CHECKPOINT_MS = 15 * 60_000;
 
 export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
   const tally = new IssueTally();
@@ -171,7 +163,8 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
   const hashedUnused = intelKey
     ? 0
     : partnerStored.filter((r) => ["account", "payment_fingerprint", "email_domain"].includes(r.kind)).length;
-  const detector = new Detector(accounts, { ...opts.detector, ...(partner ? { partner } : {}) });
+  const driver = new DetectorDriver(accounts, { ...opts.detector, ...(partner ? { partner } : {}) });
+  const detector = driver.detector;
   // analysts' decisions (the dashboard) are respected
   if (store) detector.setReviews((await store.latestReviews()).filter((r) => r.targetType === "account"));
   const fingerprint = store && exchangesFile !== "-" ? fingerprintOf(exchangesFile) : undefined;
@@ -185,7 +178,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
       );
     }
     try {
-      for await (const bytes of store.stateParts()) detector.importPart(deserialize(bytes) as DetectorPart);
+      await driver.loadState(store.stateParts());
     } catch (err) {
       store.close();
       throw new AnalyzeError(
@@ -197,21 +190,16 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
   if (opts.inputs.events)
     for await (const { value, tsMs } of readRecords(opts.inputs.events, checkers.event, { onIssue }))
       if (value.type === "model_release" && value.model && tsMs !== undefined)
-        detector.releases.add(value.model, tsMs);
+        driver.addRelease(value.model, tsMs);
 
   const census = opts.census;
   const reorder = new ReorderBuffer<ParsedExchange>(REORDER_MS);
   const ready: ParsedExchange[] = [];
   let exchanges = 0;
-  let nextCheckpoint = Number.NEGATIVE_INFINITY;
   const consume = (): void => {
     for (const { facts, signals } of ready) {
       const ts = facts.ts;
-      if (ts >= nextCheckpoint) {
-        if (Number.isFinite(nextCheckpoint)) detector.checkpoint();
-        nextCheckpoint = (Math.floor(ts / CHECKPOINT_MS) + 1) * CHECKPOINT_MS;
-      }
-      detector.observe(facts, signals);
+      driver.observe(facts, signals);
       if (census && (exchanges + 1) % census.every === 0) census.report(detector.census(), exchanges + 1);
       if (ts < firstTs) firstTs = ts;
       if (ts > lastTs) lastTs = ts;
@@ -260,7 +248,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
   }
   reorder.drain(ready);
   consume();
-  detector.finish();
+  driver.finish();
   census?.report(detector.census(), exchanges);
 
   // campaigns: communities of flagged accounts in the evidence graph
@@ -285,9 +273,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
               firstTs: exchanges > 0 ? firstTs : undefined,
               lastTs: exchanges > 0 ? lastTs : undefined,
             },
-      state: (function* () {
-        for (const part of detector.exportState()) yield serialize(part);
-      })(),
+      state: driver.saveState(),
       releases: detector.releases.list(),
       ...(opts.inputs.accounts ? { accountMeta: accounts.values() } : {}),
     });

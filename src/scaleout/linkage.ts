@@ -7,8 +7,7 @@
 // holds an advisory lock; the others wait.
 import type { AccountRecord } from "../contract/index.js";
 import { type GroupKind, HandoffWatch } from "../linkers/index.js";
-import { assembleCampaigns, Detector, type DetectorOptions, verdictLine } from "../verdicts/index.js";
-import { deserializeState } from "./partition.js";
+import { assembleCampaigns, DetectorDriver, type DetectorOptions, verdictLine } from "../verdicts/index.js";
 import type { Sql } from "./pg.js";
 
 /** The hand-off watch's window (src/linkers/coordination.ts), for the query that picks sightings. */
@@ -33,7 +32,8 @@ export async function runLinkage(
   const started = new Date();
   const t0 = performance.now();
   const accounts = new Map<string, AccountRecord>();
-  const detector = new Detector(accounts, opts.detector ?? {});
+  const driver = new DetectorDriver(accounts, opts.detector ?? {});
+  const detector = driver.detector;
   const watch = new HandoffWatch(HANDOFF_WINDOW_MS);
   const covered: Record<string, number> = {};
   const handoffs = new Map<string, number>();
@@ -41,14 +41,14 @@ export async function runLinkage(
     for (const r of await tx<{ partition: number; seq: number }[]>`select partition, seq from partitions`)
       covered[String(r.partition)] = r.seq;
     for (const r of await tx<{ model: string; ts: number }[]>`select model, ts from releases`)
-      detector.releases.add(r.model, r.ts);
+      driver.addRelease(r.model, r.ts);
     await tx<{ record: AccountRecord }[]>`select record from account_meta`.cursor(2000, async (rows) => {
       for (const r of rows) accounts.set(r.record.account_id, r.record);
     });
     await tx<
       { state: Buffer }[]
     >`select state from account_state order by first_ts, partition, account_id`.cursor(500, async (rows) => {
-      for (const r of rows) detector.importAccountState(deserializeState(r.state));
+      for (const r of rows) driver.loadAccount(r.state);
     });
     await tx<{ kind: GroupKind; value: string; account_id: string; example: string | null }[]>`
       select kind, value, account_id, example from link_members order by ts, partition, id`.cursor(
@@ -100,7 +100,7 @@ export async function runLinkage(
   for (const p of detector.profiles.values()) p.handoffs = handoffs.get(p.id) ?? 0;
   detector.handoffs.pairs.push(...watch.pairs);
   detector.handoffs.dropped = watch.dropped;
-  detector.finish();
+  driver.finish();
   const { campaigns, flagged } = assembleCampaigns(detector);
   let exchanges = 0;
   for (const p of detector.profiles.values()) exchanges += p.n;

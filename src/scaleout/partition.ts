@@ -4,7 +4,6 @@
 // A commit writes that change and the partition's stream sequence in one transaction,
 // fenced by the worker's lease epoch, so a message applied twice (redelivered after a
 // crash, or by a worker that lost its lease) counts once.
-import { deserialize, serialize } from "node:v8";
 import type { JsMsg } from "@nats-io/jetstream";
 import {
   type AccountRecord,
@@ -14,12 +13,9 @@ import {
   type IssueSink,
 } from "../contract/index.js";
 import { parseExchangeLines } from "../pipeline/index.js";
-import { Detector, type DetectorOptions } from "../verdicts/index.js";
+import { type Detector, DetectorDriver, type DetectorOptions } from "../verdicts/index.js";
 import { partitionOf } from "./bus.js";
 import type { Sql } from "./pg.js";
-
-/** Log time between checkpoints (as the embedded analysis). */
-const CHECKPOINT_MS = 15 * 60_000;
 
 export class LostLease extends Error {
   override readonly name = "LostLease";
@@ -46,11 +42,11 @@ interface Link {
 
 export class PartitionState {
   readonly accounts = new Map<string, AccountRecord>();
+  readonly driver: DetectorDriver;
   readonly detector: Detector;
   /** stream sequence of the last message applied (committed or not) */
   seq = 0;
   committedSeq = 0;
-  private nextCheckpoint = Number.NEGATIVE_INFINITY;
   private logTs = 0;
   /** log time of the exchange being observed (the time of the links it makes) */
   private observing = 0;
@@ -64,13 +60,14 @@ export class PartitionState {
   applied = 0;
 
   constructor(private readonly o: PartitionOptions) {
-    this.detector = new Detector(this.accounts, {
+    this.driver = new DetectorDriver(this.accounts, {
       ...o.detector,
       linkSink: (kind, value, account, example) => {
         this.links.push({ ts: this.observing, kind, value, account, example: example ?? null });
       },
     });
-    for (const [model, ts] of o.releases) this.detector.releases.add(model, ts);
+    this.detector = this.driver.detector;
+    for (const [model, ts] of o.releases) this.driver.addRelease(model, ts);
   }
 
   get partition(): number {
@@ -98,12 +95,12 @@ export class PartitionState {
     await sql<
       { state: Buffer }[]
     >`select state from account_state where partition = ${this.o.partition}`.cursor(500, async (rows) => {
-      for (const r of rows) this.detector.importAccountState(deserializeState(r.state));
+      for (const r of rows) this.driver.loadAccount(r.state);
     });
   }
 
   addRelease(model: string, ts: number): void {
-    this.detector.releases.add(model, ts);
+    this.driver.addRelease(model, ts);
   }
 
   /** Applies one message (an exchange or an account record) from the partition's subject. */
@@ -139,12 +136,8 @@ export class PartitionState {
         continue;
       }
       const ts = facts.ts;
-      if (ts >= this.nextCheckpoint) {
-        if (Number.isFinite(this.nextCheckpoint)) this.detector.checkpoint();
-        this.nextCheckpoint = (Math.floor(ts / CHECKPOINT_MS) + 1) * CHECKPOINT_MS;
-      }
       this.observing = ts;
-      this.detector.observe(facts, signals);
+      this.driver.observe(facts, signals);
       this.sightings.push({
         h: signals.promptHash,
         a: facts.accountId,
@@ -172,19 +165,19 @@ export class PartitionState {
     }
     const p = this.o.partition;
     const rows = [...this.dirty].flatMap((id) => {
-      const st = this.detector.accountState(id);
-      return st
-        ? [
-            {
-              id,
-              n: st.profile.n,
-              first: st.profile.firstTs,
-              risk: st.decision?.risk ?? 0,
-              flagged: st.decision?.flagged ?? false,
-              state: serialize(st),
-            },
-          ]
-        : [];
+      const saved = this.driver.saveAccount(id);
+      if (saved === undefined) return [];
+      const st = saved.state;
+      return [
+        {
+          id,
+          n: st.profile.n,
+          first: st.profile.firstTs,
+          risk: st.decision?.risk ?? 0,
+          flagged: st.decision?.flagged ?? false,
+          state: saved.bytes,
+        },
+      ];
     });
     await sql.begin(async (tx) => {
       const fenced = await tx`
@@ -240,9 +233,4 @@ export class PartitionState {
     // AckPolicy.All: acknowledging the last message acknowledges every earlier one
     last?.ack();
   }
-}
-
-/** An account row of the store, as Detector.importAccountState takes it. */
-export function deserializeState(bytes: Buffer): { profile: unknown; decision: unknown; pivoted: boolean } {
-  return deserialize(bytes) as { profile: unknown; decision: unknown; pivoted: boolean };
 }

@@ -29,6 +29,7 @@ import {
 import type { ExchangeSignals } from "../signals/index.js";
 import { PartnerHits, type PartnerIntel } from "./partner.js";
 import { DEFAULT_UNSUPPORTED_REGIONS, scoreProfile } from "./score.js";
+import { restoreInto, StateError } from "./state.js";
 
 export interface DetectorOptions {
   /** score (log-odds units) at or over which an account is flagged */
@@ -126,27 +127,20 @@ export type DetectorPart =
 // 2: a profile's counters are one Tally (source addresses, countries and user agents by textKey())
 const STATE_VERSION = 2;
 
-/**
- * Copies saved fields into a fresh instance: nested class instances (counters,
- * bitsets) are filled in place so that they keep their methods; maps, sets, arrays
- * and typed arrays are taken as saved.
- */
-function assignDeep(target: object, saved: unknown): void {
-  if (saved === null || typeof saved !== "object") return;
-  const t = target as Record<string, unknown>;
-  for (const [k, v] of Object.entries(saved)) {
-    const cur = t[k];
-    const plainInstance =
-      cur !== null &&
-      typeof cur === "object" &&
-      !(cur instanceof Map) &&
-      !(cur instanceof Set) &&
-      !Array.isArray(cur) &&
-      !ArrayBuffer.isView(cur) &&
-      Object.getPrototypeOf(cur) !== Object.prototype;
-    if (plainInstance && v !== null && typeof v === "object") assignDeep(cur, v);
-    else t[k] = v;
-  }
+/** A saved decision must carry the fields a verdict is made of. */
+function checkDecision(d: unknown): void {
+  const o = d as Record<string, unknown> | null;
+  if (
+    o === null ||
+    typeof o !== "object" ||
+    typeof o.score !== "number" ||
+    typeof o.risk !== "number" ||
+    typeof o.flagged !== "boolean" ||
+    !Array.isArray(o.reasons) ||
+    !(o.firstFlaggedAt === undefined || typeof o.firstFlaggedAt === "number") ||
+    !(o.campaignId === null || typeof o.campaignId === "string")
+  )
+    throw new StateError("decision: not a saved decision");
 }
 
 export class Detector {
@@ -218,14 +212,18 @@ export class Detector {
         throw new Error(
           `saved detector state has version ${part.version}; this build reads ${STATE_VERSION}`,
         );
-      assignDeep(this.releases, part.releases);
-      assignDeep(this.handoffs, part.handoffs);
-      for (const id of part.pivoted) this.pivoted.add(id);
+      restoreInto(this.releases, part.releases, "releases");
+      restoreInto(this.handoffs, part.handoffs, "handoffs");
+      if (!Array.isArray(part.pivoted)) throw new StateError("pivoted: expected an array");
+      for (const id of part.pivoted) this.pivoted.add(String(id));
     } else if (part.type === "profiles") {
+      if (!Array.isArray(part.rows)) throw new StateError("profiles: expected an array of rows");
       for (const row of part.rows) {
-        const id = (row.profile as { id: string }).id;
+        const id = (row.profile as { id?: unknown } | null)?.id;
+        if (typeof id !== "string") throw new StateError("profile: no account id");
         const p = new AccountProfile(id, undefined);
-        assignDeep(p, row.profile);
+        restoreInto(p, row.profile, "profile");
+        if (row.decision !== undefined) checkDecision(row.decision);
         p.account = this.accounts.get(id) ?? p.account;
         this.profiles.set(id, p);
         if (row.status) {

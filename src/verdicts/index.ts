@@ -13,6 +13,7 @@ export {
   scoreForRisk,
   WELL_EVIDENCED,
 } from "./detector.js";
+export { CHECKPOINT_MS, DetectorDriver, decodeAccount, type SavedAccount } from "./driver.js";
 export {
   ipv4ToInt,
   PARTNER_CAP,
@@ -24,3 +25,4 @@ export {
 } from "./partner.js";
 export { esc, GRAPH_NODES, type ReportInput, renderReport } from "./report.js";
 export { DEFAULT_UNSUPPORTED_REGIONS, type Scored, type ScoreOptions, scoreProfile } from "./score.js";
+export { StateError } from "./state.js";
