@@ -1,11 +1,11 @@
 // distillguard simulate: realistic traffic with ground truth.
 import { existsSync, statSync } from "node:fs";
-import { simulate, TACTICS } from "../simulate/index.js";
+import { FAMILIES, simulate, TACTICS } from "../simulate/index.js";
 import { type Io, numberOption, parse, stringOption } from "./_args.js";
 import { CLIError } from "./_errors.js";
 import { formatCount, formatDuration, progress } from "./_progress.js";
 
-export const SIMULATE_USAGE = `usage: distillguard simulate --out DIR [--seed N] [--scale X] [--days D] [--prompts PATH] [--gzip] [--quiet]
+export const SIMULATE_USAGE = `usage: distillguard simulate --out DIR [--seed N] [--scale X] [--days D] [--prompts PATH] [--family F=IMPL,...] [--gzip] [--quiet]
 
 Writes a simulated traffic log in the contract's format (exchanges.jsonl, accounts.jsonl,
 events.jsonl) and its ground truth (labels.jsonl, exchange_labels.jsonl), plus
@@ -17,6 +17,11 @@ simulation.json with the counts and the tactic parameters drawn for the seed.
   --days D        length of the window in days (default 14)
   --prompts PATH  draw prompts from the real datasets under PATH (e.g. ../shared/datasets);
                   without it, built-in text generators are used
+  --family F=IMPL force a tactic family's implementation (comma-separated; the others are
+                  drawn from the seed, each on with probability 1/2):
+${Object.entries(FAMILIES)
+  .map(([f, impls]) => `                    ${f}: ${impls.join(" | ")}`)
+  .join("\n")}
   --gzip          write .jsonl.gz files
   --quiet         no progress on stderr
 
@@ -38,6 +43,7 @@ export async function runSimulate(argv: readonly string[], io: Io): Promise<numb
       scale: { type: "string" },
       days: { type: "string" },
       prompts: { type: "string" },
+      family: { type: "string" },
       gzip: { type: "boolean" },
       quiet: { type: "boolean" },
     },
@@ -67,6 +73,19 @@ export async function runSimulate(argv: readonly string[], io: Io): Promise<numb
     throw new CLIError(`--prompts: no such directory: ${prompts}`, "E_INPUT_MISSING");
   if (existsSync(out) && !statSync(out).isDirectory())
     throw new CLIError(`--out: ${out} is a file`, "E_OUTPUT");
+  const variants: Record<string, string> = {};
+  for (const item of (stringOption(values.family) ?? "").split(",").filter((x) => x.trim() !== "")) {
+    const [f, impl] = item.split("=").map((x) => x.trim());
+    const options: readonly string[] | undefined = FAMILIES[f as keyof typeof FAMILIES];
+    if (!f || !impl || !options || !options.includes(impl))
+      throw new CLIError(
+        `--family: ${JSON.stringify(item)} is not FAMILY=IMPL (families: ${Object.entries(FAMILIES)
+          .map(([k, v]) => `${k}=${v.join("|")}`)
+          .join(", ")})`,
+        "E_BAD_OPTION",
+      );
+    variants[f] = impl;
+  }
   const quiet = values.quiet === true;
   const bar = progress({ label: "simulate", unit: "exchanges", quiet, stream: io.stderr });
   const summary = await simulate({
@@ -75,6 +94,7 @@ export async function runSimulate(argv: readonly string[], io: Io): Promise<numb
     ...(scale === undefined ? {} : { scale }),
     ...(days === undefined ? {} : { days }),
     ...(prompts === undefined ? {} : { prompts }),
+    variants,
     gzip: values.gzip === true,
     onProgress: (p) => bar.update(p.hoursDone, p.hoursTotal, p.exchanges),
     log: (m) => {

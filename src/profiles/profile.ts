@@ -337,6 +337,19 @@ export class AccountProfile {
   handoffs = 0;
   /** the time of the last exchange analysed: first_flagged_at is taken from it */
   lastSeen = Number.NEGATIVE_INFINITY;
+  /** distinct prompts a person or program typed (task openings and follow-ups, not agent steps) */
+  asked = 0;
+  /** the harvest classifier's probabilities summed over those prompts */
+  harvestSum = 0;
+  /** of those prompts, the ones it reads as harvest-style (p ≥ 0.5), and how many opened a task */
+  harvestLike = 0;
+  harvestOpenings = 0;
+  /** harvest-style prompts sent as follow-ups inside a conversation */
+  harvestFollowUps = 0;
+  /** output tokens of the exchanges whose prompt reads as harvest-style or asks for extraction */
+  harvestedTokens = 0;
+  /** one-shot task openings (no history sent) */
+  oneShotOpenings = 0;
 
   constructor(
     readonly id: string,
@@ -410,10 +423,24 @@ export class AccountProfile {
     // follow-ups repeat or continue it, and a re-sent prompt is not new evidence
     const opening = !s.toolStep && !s.followUp;
     let fresh = false;
-    if (opening) {
+    if (!s.toolStep) {
+      // follow-ups are read too: a problem pasted as a follow-up is still a problem
       const before = this.tally.add(T_PROMPT, hashKey(s.promptHash));
-      if (before > 0) this.repeatedPrompts++;
-      else fresh = true;
+      if (before > 0) {
+        if (opening) this.repeatedPrompts++;
+      } else {
+        fresh = opening;
+        this.asked++;
+        this.harvestSum += s.harvest;
+        const harvestLike = s.harvest >= 0.5;
+        if (harvestLike) {
+          this.harvestLike++;
+          if (opening) this.harvestOpenings++;
+          else this.harvestFollowUps++;
+        }
+        if (harvestLike || (s.capabilities & EXTRACTION_MASK) !== 0) this.harvestedTokens += s.outputTokens;
+        if (opening && s.history === 0) this.oneShotOpenings++;
+      }
     }
     if (fresh) {
       this.distinctOpenings++;

@@ -1,6 +1,7 @@
 // Public surface of the per-exchange signals.
 import type { ExchangeView } from "../contract/index.js";
 import { type CapabilityMask, classifyCapabilities, promptText } from "./capabilities.js";
+import { shippedHarvestModel } from "./harvest.js";
 import { fnv1a, scaffoldOf } from "./scaffold.js";
 import { bands, simhash } from "./simhash.js";
 
@@ -14,6 +15,14 @@ export {
   classifyCapabilities,
   promptText,
 } from "./capabilities.js";
+export {
+  HARVEST_BITS,
+  HARVEST_CHARS,
+  HARVEST_MODEL_URL,
+  HarvestModel,
+  harvestFeatures,
+  shippedHarvestModel,
+} from "./harvest.js";
 export { fnv1a, maskPrompt, type Scaffold, scaffoldOf } from "./scaffold.js";
 export { bands, hamming, simhash } from "./simhash.js";
 
@@ -44,6 +53,12 @@ export interface ExchangeSignals {
   readonly outputTokens: number;
   /** turns of history sent with the request (0 for a one-shot request) */
   readonly history: number;
+  /**
+   * the learned classifier's probability that the last user turn is a harvest-style item
+   * (self-contained task, exam or benchmark item, data-generation instruction, agent task)
+   * rather than a person's own turn; 0 for agent steps, which carry tool output
+   */
+  readonly harvest: number;
 }
 
 export function exchangeSignals(view: ExchangeView): ExchangeSignals {
@@ -82,5 +97,6 @@ export function exchangeSignals(view: ExchangeView): ExchangeSignals {
     inputTokens: view.usage.inputTokens ?? Math.ceil((view.system.length + prompt.length) / 4),
     outputTokens: view.usage.outputTokens ?? 0,
     history: Math.max(0, turns.length - 1),
+    harvest: toolStep || prompt.length === 0 ? 0 : (shippedHarvestModel()?.score(prompt) ?? 0),
   };
 }

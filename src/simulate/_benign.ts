@@ -118,7 +118,7 @@ function person(
 }
 
 /** Multi-turn chat: an opener, follow-ups a few minutes apart, the history growing. */
-function chatSession(
+export function chatSession(
   ctx: SimContext,
   rng: Rng,
   acct: SimAccount,

@@ -3,7 +3,7 @@
 // so that a detector cannot key on one constant.
 import type { Api, Pathway } from "../contract/index.js";
 import type { Reseller } from "./_benign.js";
-import { round2 } from "./_benign.js";
+import { chatSession, round2 } from "./_benign.js";
 import * as B from "./_builtin-text.js";
 import {
   CONSUMER_EMAIL,
@@ -15,13 +15,14 @@ import {
   toolResultText,
   toolUseFor,
 } from "./_common.js";
+import { humanise } from "./_families.js";
 import type { Actor, Msg, SimAccount, SimContext } from "./_model.js";
-import { DAY, HOUR, humanDiurnal, localHour, pickModel } from "./_model.js";
+import { DAY, HOUR, harvestItem, humanDiurnal, localHour, localWeekday, pickModel } from "./_model.js";
 import { COUNTRIES, countryByCode, type IpInfo, type Network, UNSUPPORTED } from "./_net.js";
 import type { Rng } from "./_rng.js";
 
 export interface Tactic {
-  readonly campaign: "reasoning" | "agentic" | "hydra";
+  readonly campaign: "reasoning" | "agentic" | "hydra" | "sweep";
   readonly name: string;
   readonly min: number;
   readonly max: number;
@@ -210,9 +211,37 @@ export const TACTICS: readonly Tactic[] = [
     doc: "share of chain-of-thought elicitation prompts",
   },
   { campaign: "hydra", name: "code_share", min: 0.1, max: 0.35, doc: "share of code-generation prompts" },
+  {
+    campaign: "hydra",
+    name: "customer_share",
+    min: 0.25,
+    max: 0.5,
+    doc: "with relay=mixed: share of an account's exchanges that are its relay customers' own chats",
+  },
+  { campaign: "sweep", name: "accounts", min: 60, max: 160, doc: "accounts at scale 1 (family sweep=slow)" },
+  {
+    campaign: "sweep",
+    name: "per_account",
+    min: 20,
+    max: 80,
+    doc: "exchanges per account over the whole window",
+  },
+  {
+    campaign: "sweep",
+    name: "cover_share",
+    min: 0.1,
+    max: 0.4,
+    doc: "share of ordinary chat sent as cover",
+  },
 ];
 
-function draw(rng: Rng, campaign: Tactic["campaign"]): Record<string, number> {
+/** A campaign prompt as the world's phrasing and language families shape it. */
+export function campaignText(ctx: SimContext, rng: Rng, text: string): string {
+  if (ctx.variants.language === "mixed" && rng.chance(0.25)) return ctx.corpus.foreign(rng);
+  return ctx.variants.phrasing === "humanised" && rng.chance(0.8) ? humanise(rng, text) : text;
+}
+
+function draw(rng: Rng, campaign: Tactic["campaign"] | "sweep"): Record<string, number> {
   const out: Record<string, number> = {};
   for (const t of TACTICS) if (t.campaign === campaign) out[t.name] = round2(rng.float(t.min, t.max));
   return out;
@@ -334,6 +363,7 @@ export function reasoningCampaign(ctx: SimContext, rng: Rng): Actor {
           } else {
             text = rng.pick(rewrite).replaceAll("{t}", B.sensitiveTopic(rng));
           }
+          text = campaignText(ctx, rng, text);
           const thinking = rng.chance(p(P, "thinking_share"));
           const api: Api = rng.chance(p(P, "openai_share")) ? "openai.chat" : "anthropic.messages";
           const status = rng.chance(0.02) ? 429 : 200;
@@ -392,8 +422,17 @@ export function agenticCampaign(ctx: SimContext, rng: Rng): Actor {
       created: ctx.start - rng.float(0, 20) * DAY + rng.float(0, 0.5) * (ctx.end - ctx.start),
     });
   }
-  const members: { acct: SimAccount; cluster: { ips: IpInfo[] }; api: Api; ua: string; busyUntil: number }[] =
-    [];
+  const members: {
+    acct: SimAccount;
+    cluster: { ips: IpInfo[] };
+    api: Api;
+    ua: string;
+    busyUntil: number;
+    /** with agentic_tasks=continued: the task in progress and its transcript so far */
+    task: Msg[] | undefined;
+    toolSession: boolean;
+  }[] = [];
+  const continued = ctx.variants.agentic_tasks === "continued";
   const harness = rng.pick([
     "claude-cli/1.0.44 (external, cli)",
     "python-requests/2.32.3",
@@ -423,6 +462,8 @@ export function agenticCampaign(ctx: SimContext, rng: Rng): Actor {
       api: rng.chance(0.7) ? "anthropic.messages" : "openai.chat",
       ua: rng.chance(0.6) ? harness : rng.pick(SDK_UAS),
       busyUntil: 0,
+      task: undefined,
+      toolSession: false,
     });
   }
   const cotStart = ctx.start + p(P, "cot_phase_start") * (ctx.end - ctx.start);
@@ -492,14 +533,26 @@ export function agenticCampaign(ctx: SimContext, rng: Rng): Actor {
           );
           continue;
         }
-        const toolSession = r < p(P, "camouflage") + p(P, "vision_share") + p(P, "tool_share");
+        // a fresh task every session (coverage), or, continued, a task worked on over several
+        // sessions the way developers do, its transcript sent again each time
+        const resume = continued && m.task !== undefined && rng.chance(0.7);
+        const toolSession = resume
+          ? m.toolSession
+          : r < p(P, "camouflage") + p(P, "vision_share") + p(P, "tool_share");
         const tools = toolSession
           ? ["search", "calculator", "wikipedia", "get_weather"]
           : ["read_file", "write_file", "bash", "run_tests"];
-        // every session starts a fresh task: coverage, not continuity
-        const msgs: Msg[] = [
-          { role: "user", text: toolSession ? ctx.corpus.toolTask(rng) : ctx.corpus.codeInstruction(rng) },
-        ];
+        const opening = (): string => {
+          if (ctx.variants.sources === "rotated") return campaignText(ctx, rng, harvestItem(ctx, rng).text);
+          return campaignText(
+            ctx,
+            rng,
+            toolSession ? ctx.corpus.toolTask(rng) : ctx.corpus.codeInstruction(rng),
+          );
+        };
+        const msgs: Msg[] = resume && m.task ? m.task.slice(-12) : [{ role: "user", text: opening() }];
+        if (resume) msgs.push({ role: "user", text: B.chatFollowUp(rng) });
+        m.toolSession = toolSession;
         const steps = rng.int(2, 8);
         const ip = net();
         for (let s = 0; s < steps; s++) {
@@ -519,9 +572,10 @@ export function agenticCampaign(ctx: SimContext, rng: Rng): Actor {
           if (tu) {
             msgs.push({ role: "assistant", toolUse: tu });
             msgs.push({ role: "user", toolResult: { id: tu.id, content: toolResultText(rng, tu.name) } });
-          }
+          } else msgs.push({ role: "assistant", text: d.out.text });
           ts += rng.float(1, 6) * 1000;
         }
+        m.task = continued ? msgs : undefined;
         m.busyUntil = ts;
       }
     },
@@ -543,7 +597,14 @@ export function hydraCampaign(ctx: SimContext, rng: Rng, reseller: Reseller): Ac
   const n = Math.max(20, Math.round(p(P, "accounts") * ctx.scale));
   const span = ctx.end - ctx.start;
   const life = p(P, "lifetime_days") * DAY;
-  const members: { acct: SimAccount; until: number; api: Api }[] = [];
+  const members: {
+    acct: SimAccount;
+    until: number;
+    api: Api;
+    /** with relay=mixed: the reseller's real customers whose chats run through this account */
+    customers: { tz: number; ua: string; api: Api; busyUntil: number }[];
+  }[] = [];
+  const mixed = ctx.variants.relay === "mixed";
   for (let i = 0; i < n; i++) {
     // accounts are opened continuously to replace dropped ones
     const created = ctx.start - life * 0.5 + rng.next() * (span + life * 0.2);
@@ -564,8 +625,20 @@ export function hydraCampaign(ctx: SimContext, rng: Rng, reseller: Reseller): Ac
       }),
       until: created + life * rng.float(0.6, 1.4),
       api: rng.chance(0.8) ? "openai.chat" : "anthropic.messages",
+      customers: mixed
+        ? Array.from({ length: rng.int(1, 3) }, () => ({
+            tz: rng.pick(COUNTRIES).tz,
+            ua: rng.chance(0.5) ? reseller.ua : rng.pick(SDK_UAS),
+            api: rng.chance(0.7) ? ("openai.chat" as const) : ("anthropic.messages" as const),
+            busyUntil: 0,
+          }))
+        : [],
     });
   }
+  // chats of about three turns: sessions a customer starts per hour so that they make
+  // customer_share of the account's exchanges
+  const share = p(P, "customer_share");
+  const chatRate = ((p(P, "per_account_day") / 24) * (share / (1 - share))) / 3;
   const pivotAt = ctx.release.ts + p(P, "pivot_delay_h") * HOUR;
   const perHour = p(P, "per_account_day") / 24;
   return {
@@ -575,6 +648,14 @@ export function hydraCampaign(ctx: SimContext, rng: Rng, reseller: Reseller): Ac
     hour(t0, emit) {
       for (const m of members) {
         if (t0 < m.acct.createdMs || t0 >= m.until) continue;
+        for (const c of m.customers) {
+          if (t0 < c.busyUntil) continue;
+          const act = humanDiurnal(localHour(t0, c.tz)) * (localWeekday(t0, c.tz) % 6 === 0 ? 1.1 : 1);
+          if (!rng.chance((chatRate * act) / m.customers.length)) continue;
+          const netAt = (): IpInfo =>
+            rng.chance(p(P, "proxy_exit_share")) ? reseller.exit(rng) : rng.pick(reseller.relays);
+          c.busyUntil = chatSession(ctx, rng, m.acct, c.api, t0 + rng.next() * HOUR, emit, netAt, c.ua);
+        }
         const k = rng.poisson(perHour);
         for (let i = 0; i < Math.min(k, 3); i++) {
           const ts = t0 + rng.next() * HOUR;
@@ -592,11 +673,17 @@ export function hydraCampaign(ctx: SimContext, rng: Rng, reseller: Reseller): Ac
           else if (r < p(P, "cot_share")) {
             const item = ctx.corpus.solvedProblem(rng);
             system = ctx.corpus.cotSystem(rng);
-            text = item.question;
-          } else if (r < p(P, "cot_share") + p(P, "code_share")) text = ctx.corpus.codeInstruction(rng);
+            text = campaignText(ctx, rng, item.question);
+          } else if (ctx.variants.sources === "rotated")
+            text = campaignText(ctx, rng, harvestItem(ctx, rng).text);
+          else if (r < p(P, "cot_share") + p(P, "code_share"))
+            text = campaignText(ctx, rng, ctx.corpus.codeInstruction(rng));
           else {
             const ins = ctx.corpus.instruction(rng);
-            text = rng.pick(HYDRA_WRAPPERS).replace("{i}", ins.instruction).replace("{in}", ins.input);
+            text =
+              ctx.variants.phrasing === "humanised"
+                ? campaignText(ctx, rng, ins.input ? `${ins.instruction}\n\n${ins.input}` : ins.instruction)
+                : rng.pick(HYDRA_WRAPPERS).replace("{i}", ins.instruction).replace("{in}", ins.input);
           }
           emit(
             draft(rng, {
@@ -611,6 +698,76 @@ export function hydraCampaign(ctx: SimContext, rng: Rng, reseller: Reseller): Ac
               outTokens: camo ? outLen(rng, 300, 0.7) : outLen(rng, 800, 0.5),
               net,
               ua,
+            }),
+          );
+        }
+      }
+    },
+  };
+}
+
+/**
+ * A slow sweep (family sweep=slow): many accounts, each a few dozen exchanges over the
+ * window, no shared infrastructure (own residential address, agent and card), human
+ * rhythm in one time zone, some ordinary chat as cover. Each account works through its
+ * own slice of the harvest items.
+ */
+export function sweepCampaign(ctx: SimContext, rng: Rng): Actor {
+  const P = draw(rng, "sweep");
+  if (ctx.variants.sweep !== "slow") return { name: "sweep", accounts: [], params: { on: 0 }, hour() {} };
+  const n = Math.max(6, Math.round(p(P, "accounts") * ctx.scale));
+  const op = operator(rng);
+  const span = ctx.end - ctx.start;
+  const members: { acct: SimAccount; ip: IpInfo; ua: string; api: Api; rate: number }[] = [];
+  for (let i = 0; i < n; i++) {
+    const country = rng.pick(COUNTRIES);
+    const ip = ctx.world.proxyExit(rng, 0.05);
+    members.push({
+      acct: makeAccount(ctx, rng, {
+        population: "sweep",
+        campaign: "sweep",
+        // aged accounts, bought or kept for the job
+        createdMs: ctx.start - rng.float(20, 400) * DAY,
+        tz: op.tz,
+        pathway: "standard",
+        verified: rng.chance(0.5),
+        emailDomain: rng.weighted(CONSUMER_EMAIL),
+        payment: payment(ctx, rng),
+        signupIp: ip.ip,
+        signupCountry: country.code,
+      }),
+      ip,
+      ua: rng.pick(SDK_UAS),
+      api: rng.chance(0.5) ? "openai.chat" : "anthropic.messages",
+      rate: p(P, "per_account") / (span / HOUR),
+    });
+  }
+  return {
+    name: "sweep",
+    accounts: members.map((m) => m.acct),
+    params: P,
+    hour(t0, emit) {
+      const act = humanDiurnal(localHour(t0, op.tz)) * (localWeekday(t0, op.tz) % 6 === 0 ? 0.3 : 1.2);
+      for (const m of members) {
+        if (t0 < m.acct.createdMs) continue;
+        const k = rng.poisson(m.rate * act);
+        for (let i = 0; i < Math.min(k, 2); i++) {
+          const ts = t0 + rng.next() * HOUR;
+          const cover = rng.chance(p(P, "cover_share"));
+          const text = cover
+            ? ctx.corpus.chat(rng).opener
+            : campaignText(ctx, rng, harvestItem(ctx, rng).text);
+          emit(
+            draft(rng, {
+              ts,
+              acct: m.acct,
+              api: m.api,
+              model: pickModel(ctx, rng, ts, (h) => Math.min(0.5, h / 72)),
+              messages: [{ role: "user", text }],
+              maxTokens: rng.pick([2048, 4096, 8192]),
+              outTokens: cover ? outLen(rng, 300, 0.7) : outLen(rng, 700, 0.5),
+              net: m.ip,
+              ua: m.ua,
             }),
           );
         }

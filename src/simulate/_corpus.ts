@@ -2,9 +2,19 @@
 // the real prompt sets in ../shared/datasets (see its README for provenance). Each
 // purpose draws from the datasets that match it; a missing file is skipped with a
 // message and that purpose falls back to built-in text.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
+import {
+  BBH_TASKS,
+  hhHumanTurns,
+  isObj,
+  type Json,
+  json,
+  jsonl,
+  objects,
+  parseCsv,
+  readText,
+} from "../datasets/index.js";
 import * as B from "./_builtin-text.js";
 import type { Rng } from "./_rng.js";
 
@@ -36,6 +46,12 @@ export interface Corpus {
   codeInstruction(rng: Rng): string;
   toolTask(rng: Rng): string;
   cotSystem(rng: Rng): string;
+  /** an exam or benchmark question (TruthfulQA, BIG-Bench Hard) */
+  exam(rng: Rng): string;
+  /** an instruction in another language (Chinese Alpaca) */
+  foreign(rng: Rng): string;
+  /** crowd workers' own multi-turn help requests (HH-RLHF), as relays' customers send */
+  crowdChat(rng: Rng): { opener: string; followUps: readonly string[] };
 }
 
 export type CorpusLog = (message: string) => void;
@@ -56,6 +72,9 @@ class Pools {
   readonly codeInstr: string[] = [];
   readonly tools: string[] = [];
   readonly cot: string[] = [];
+  readonly exam: string[] = [];
+  readonly foreign: string[] = [];
+  readonly crowd: { opener: string; followUps: string[] }[] = [];
 }
 
 /** Built-in text only. */
@@ -93,6 +112,14 @@ function makeCorpus(p: Pools, source: Corpus["source"]): Corpus {
     codeInstruction: (rng) => fromPool(rng, p.codeInstr, real, () => B.codeInstruction(rng)),
     toolTask: (rng) => fromPool(rng, p.tools, real, () => B.toolTask(rng)),
     cotSystem: (rng) => fromPool(rng, p.cot, real * 0.7, () => B.cotSystem(rng)),
+    exam: (rng) => fromPool(rng, p.exam, real, () => mathQA(rng).question),
+    foreign: (rng) =>
+      fromPool(rng, p.foreign, real, () => `请解释：${B.genericInstruction(rng).instruction}`),
+    crowdChat: (rng) =>
+      fromPool(rng, p.crowd, real, () => ({
+        opener: B.chatOpener(rng),
+        followUps: Array.from({ length: 6 }, () => B.chatFollowUp(rng)),
+      })),
   };
 }
 
@@ -103,71 +130,8 @@ function mathQA(rng: Rng): QA {
 
 // --- loading the shared datasets ---
 
-type Json = unknown;
-const isObj = (v: Json): v is Record<string, Json> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
 const str = (v: Json): string | undefined =>
   typeof v === "string" && v.trim().length > 0 ? clip(v) : undefined;
-
-function readText(path: string): string {
-  const buf = readFileSync(path);
-  return (path.endsWith(".gz") ? gunzipSync(buf) : buf).toString("utf8");
-}
-
-function jsonl(path: string): Json[] {
-  return readText(path)
-    .split("\n")
-    .filter((l) => l.trim().length > 0)
-    .flatMap((l) => {
-      try {
-        return [JSON.parse(l) as Json];
-      } catch {
-        return [];
-      }
-    });
-}
-
-/** The objects of a JSON array (anything else yields nothing). */
-function objects(doc: Json): Record<string, Json>[] {
-  return Array.isArray(doc) ? doc.filter(isObj) : [];
-}
-
-function json(path: string): Json {
-  return JSON.parse(readText(path)) as Json;
-}
-
-/** Minimal RFC 4180 CSV: quoted fields with doubled quotes and embedded newlines. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") {
-      row.push(field);
-      field = "";
-    } else if (ch === "\n") {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-    } else if (ch !== "\r") field += ch;
-  }
-  if (field.length > 0 || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
-}
 
 const CODEY =
   /\b(?:code|function|python|javascript|typescript|java|sql|error|bug|api|script|regex|class|compile|react|html|css)\b/i;
@@ -356,6 +320,35 @@ export function loadCorpus(dir: string, log: CorpusLog): Corpus {
         const v = str(s);
         if (v) p.cot.push(v.trim().replace(/\s+/g, " "));
       }
+    }
+  });
+  use("truthfulqa/TruthfulQA.csv", (path) => {
+    for (const row of parseCsv(readText(path)).slice(1)) {
+      const q = str(row[2]);
+      if (q) p.exam.push(q);
+    }
+  });
+  for (const t of BBH_TASKS)
+    use(`bbh/bbh/${t}.json`, (path) => {
+      const doc = json(path);
+      if (isObj(doc))
+        for (const e of objects(doc.examples)) {
+          const q = str(e.input);
+          if (q) p.exam.push(q);
+        }
+    });
+  use("alpaca-zh/zh_data_sample_3000.json", (path) => {
+    for (const r of objects(json(path))) {
+      const q = str(r.instruction);
+      const input = str(r.input);
+      if (q) p.foreign.push(input ? `${q}\n\n${input}` : q);
+    }
+  });
+  use("hh-rlhf/helpful-base/test.jsonl.gz", (path) => {
+    for (const r of jsonl(path)) {
+      if (!isObj(r) || typeof r.chosen !== "string") continue;
+      const [opener, ...followUps] = hhHumanTurns(r.chosen).map(clip);
+      if (opener) p.crowd.push({ opener, followUps });
     }
   });
   if (loaded.length === 0) log(`prompts: no prompt set found under ${dir}; using built-in text`);

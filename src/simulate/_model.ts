@@ -3,6 +3,7 @@
 // drafts the exchanges that start in that hour.
 import type { AccountRecord, Api } from "../contract/index.js";
 import type { Corpus } from "./_corpus.js";
+import type { Variants } from "./_families.js";
 import type { IpInfo, World } from "./_net.js";
 import type { Rng } from "./_rng.js";
 
@@ -71,6 +72,37 @@ export interface SimContext {
   readonly oldModels: readonly (readonly [string, number])[];
   /** hex id helper, deterministic per stream */
   newId(rng: Rng, prefix: string): string;
+  /** this world's implementation of each tactic family */
+  readonly variants: Variants;
+  /** the kind of prompt set campaigns draw from in this world, when sources are rotated */
+  readonly harvestKind: HarvestKind;
+}
+
+export const HARVEST_KINDS = ["math", "code", "exam", "instructions", "tools"] as const;
+export type HarvestKind = (typeof HARVEST_KINDS)[number];
+
+/**
+ * A harvest item (a problem, task or question to collect answers to): from every kind of
+ * prompt set, or mostly from the world's one kind when sources are rotated.
+ */
+export function harvestItem(ctx: SimContext, rng: Rng): { kind: HarvestKind; text: string } {
+  const kind =
+    ctx.variants.sources === "rotated" && rng.chance(0.85) ? ctx.harvestKind : rng.pick(HARVEST_KINDS);
+  const c = ctx.corpus;
+  const text =
+    kind === "math"
+      ? c.solvedProblem(rng).question
+      : kind === "code"
+        ? c.codeInstruction(rng)
+        : kind === "exam"
+          ? c.exam(rng)
+          : kind === "tools"
+            ? c.toolTask(rng)
+            : (() => {
+                const i = c.instruction(rng);
+                return i.input ? `${i.instruction}\n\n${i.input}` : i.instruction;
+              })();
+  return { kind, text };
 }
 
 export type Emit = (d: Draft) => void;

@@ -11,10 +11,18 @@ import {
   resellerCustomers,
   university,
 } from "./_benign.js";
-import { agenticCampaign, hydraCampaign, reasoningCampaign } from "./_campaigns.js";
+import { agenticCampaign, hydraCampaign, reasoningCampaign, sweepCampaign } from "./_campaigns.js";
 import { builtinCorpus, type Corpus, loadCorpus } from "./_corpus.js";
-import type { Actor, Draft, SimContext } from "./_model.js";
-import { DAY, HOUR } from "./_model.js";
+import { drawVariants, type Variants } from "./_families.js";
+import {
+  type Actor,
+  DAY,
+  type Draft,
+  HARVEST_KINDS,
+  type HarvestKind,
+  HOUR,
+  type SimContext,
+} from "./_model.js";
 import { World } from "./_net.js";
 import { ByteWriter, iso, renderExchange } from "./_render.js";
 import { Rng } from "./_rng.js";
@@ -26,6 +34,8 @@ export interface WorldSpec {
   readonly startMs: number;
   /** dataset directory for real prompts, or undefined for built-in text */
   readonly prompts?: string;
+  /** forced implementations of tactic families (the others are drawn from the seed) */
+  readonly variants?: Readonly<Record<string, string>>;
 }
 
 export const OLD_MODELS = [
@@ -44,6 +54,7 @@ export const PARTITIONS: readonly (readonly (readonly [string, ActorFactory])[])
     ["university", (c, r) => university(c, r)],
     ["hydra", (c, r, rs) => hydraCampaign(c, r, rs)],
     ["agentic", (c, r) => agenticCampaign(c, r)],
+    ["sweep", (c, r) => sweepCampaign(c, r)],
   ],
   [
     ["developers", (c, r) => developers(c, r)],
@@ -62,13 +73,25 @@ export interface WorldInfo {
   readonly start: number;
   readonly end: number;
   readonly release: { readonly ts: number; readonly model: string };
+  readonly variants: Variants;
+  readonly harvestKind: HarvestKind;
 }
 
 export function worldInfo(spec: WorldSpec): WorldInfo & { readonly root: Rng } {
   const root = new Rng(spec.seed, "root");
   const start = spec.startMs;
   const releaseTs = start + Math.floor(spec.days * root.float(0.5, 0.7)) * DAY + root.int(15, 19) * HOUR;
-  return { root, start, end: start + spec.days * DAY, release: { ts: releaseTs, model: NEW_MODEL } };
+  // drawn from streams of their own, so that adding a family leaves every other draw as it was
+  const variants = drawVariants(root.fork("variants"), spec.variants);
+  const harvestKind = root.fork("harvest-kind").pick(HARVEST_KINDS);
+  return {
+    root,
+    start,
+    end: start + spec.days * DAY,
+    release: { ts: releaseTs, model: NEW_MODEL },
+    variants,
+    harvestKind,
+  };
 }
 
 export interface HourOutput {
@@ -119,6 +142,8 @@ export class Partition {
       release: info.release,
       oldModels: OLD_MODELS,
       newId: (rng, prefix) => `${prefix}${rng.hex(16)}`,
+      variants: info.variants,
+      harvestKind: info.harvestKind,
     };
     const reseller = makeReseller(this.ctx, info.root.fork("reseller"));
     const factories = PARTITIONS[index] ?? [];

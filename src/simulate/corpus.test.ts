@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { builtinCorpus, loadCorpus, parseCsv } from "./_corpus.js";
+import { parseCsv } from "../datasets/index.js";
+import { builtinCorpus, loadCorpus } from "./_corpus.js";
 import { Rng } from "./_rng.js";
 
 const DATASETS = new URL("../../../shared/datasets", import.meta.url).pathname;

@@ -1,4 +1,5 @@
 // Public surface of the traffic simulator.
 export { TACTICS, type Tactic } from "./_campaigns.js";
 export { builtinCorpus, type Corpus, loadCorpus } from "./_corpus.js";
+export { FAMILIES, FAMILY_NAMES, type Family, familyOn, type Variants } from "./_families.js";
 export { type SimProgress, type SimulateOptions, type SimulationSummary, simulate } from "./simulate.js";

@@ -105,6 +105,8 @@ describe("simulate", () => {
         "reasoning",
         "reseller_customers",
         "university",
+        // the slow sweep is one implementation of its family (drawn per seed)
+        ...(a.summary.variants.sweep === "slow" ? ["sweep"] : []),
       ].sort(),
     );
     const exchanges = lines(a.dir, "exchanges.jsonl");
@@ -176,5 +178,56 @@ describe("simulate", () => {
     expect(s.workers).toBe(true);
     for (const f of ["exchanges.jsonl", "exchange_labels.jsonl", "accounts.jsonl"])
       expect(readFileSync(join(dir, f)).equals(readFileSync(join(a.dir, f))), f).toBe(true);
+  });
+});
+
+describe("a family of worlds", () => {
+  const followUpShare = (dir: string, population: string): number => {
+    const who = new Set(
+      lines(dir, "labels.jsonl")
+        .filter((l) => l.population === population)
+        .map((l) => l.account_id),
+    );
+    let n = 0;
+    let multi = 0;
+    for (const x of lines(dir, "exchanges.jsonl")) {
+      if (!who.has(x.account_id)) continue;
+      n++;
+      const req = x.request as { messages?: { role: string; content: unknown }[] };
+      const msgs = req.messages ?? [];
+      const last = msgs[msgs.length - 1];
+      if (msgs.some((m) => m.role === "assistant") && last?.role === "user" && typeof last.content === "string")
+        multi++;
+    }
+    return n === 0 ? 0 : multi / n;
+  };
+
+  it("implements each family as forced: relays mixed with their customers, a slow sweep, continued agent tasks", async () => {
+    const base = { seed: 3, scale: 0.03, days: 5, workers: false } as const;
+    const on = mkdtempSync(join(tmpdir(), "dg-fam-on-"));
+    const off = mkdtempSync(join(tmpdir(), "dg-fam-off-"));
+    const s = await simulate({
+      ...base,
+      out: on,
+      variants: { relay: "mixed", sweep: "slow", agentic_tasks: "continued", phrasing: "humanised" },
+    });
+    const t = await simulate({
+      ...base,
+      out: off,
+      variants: { relay: "separate", sweep: "none", agentic_tasks: "fresh", phrasing: "templated" },
+    });
+    expect(s.variants).toMatchObject({ relay: "mixed", sweep: "slow", agentic_tasks: "continued" });
+    expect(t.variants).toMatchObject({ relay: "separate", sweep: "none", agentic_tasks: "fresh" });
+    // mixed relays carry their customers' conversations; separate ones do not
+    expect(followUpShare(on, "hydra")).toBeGreaterThan(0.1);
+    expect(followUpShare(off, "hydra")).toBeLessThan(0.02);
+    // continued agent tasks resume with a follow-up on the transcript, fresh ones never do
+    expect(followUpShare(on, "agentic")).toBeGreaterThan(followUpShare(off, "agentic"));
+    expect(s.populations.sweep?.accounts ?? 0).toBeGreaterThan(0);
+    expect(s.populations.sweep?.exchanges ?? 0).toBeGreaterThan(0);
+    expect(t.populations.sweep?.accounts ?? 0).toBe(0);
+    await expect(simulate({ ...base, out: off, variants: { relay: "sideways" } })).rejects.toThrow(
+      /family relay has no implementation sideways/,
+    );
   });
 });

@@ -39,6 +39,8 @@ export interface SimulateOptions {
   readonly startMs?: number;
   /** directory of the shared prompt datasets; built-in text when absent */
   readonly prompts?: string;
+  /** forced implementations of tactic families (FAMILIES); the rest are drawn from the seed */
+  readonly variants?: Readonly<Record<string, string>>;
   /** run partitions in worker threads (default: when the compiled worker exists) */
   readonly workers?: boolean;
   readonly onProgress?: (p: SimProgress) => void;
@@ -61,6 +63,9 @@ export interface SimulationSummary {
   readonly end: string;
   readonly text: "builtin" | "datasets";
   readonly release: { readonly ts: string; readonly model: string };
+  /** the world's implementation of each tactic family, and the kind of prompt set rotated to */
+  readonly variants: Readonly<Record<string, string>>;
+  readonly harvestKind: string;
   readonly exchanges: number;
   readonly accounts: number;
   readonly populations: Record<string, { accounts: number; exchanges: number; campaign: string | null }>;
@@ -267,6 +272,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimulationSummary
     days: opts.days ?? 14,
     startMs: opts.startMs ?? Date.UTC(2026, 1, 2),
     ...(opts.prompts === undefined ? {} : { prompts: opts.prompts }),
+    ...(opts.variants === undefined ? {} : { variants: opts.variants }),
   };
   const log = opts.log ?? (() => {});
   const info = worldInfo(spec);
@@ -357,6 +363,8 @@ export async function simulate(opts: SimulateOptions): Promise<SimulationSummary
       end: new Date(info.end).toISOString(),
       text: sources[0]?.text ?? "builtin",
       release: { ts: new Date(info.release.ts).toISOString(), model: NEW_MODEL },
+      variants: info.variants,
+      harvestKind: info.harvestKind,
       exchanges: seq,
       accounts: all.length,
       populations,

@@ -5,6 +5,7 @@ import { type Group, groupStrength } from "../linkers/index.js";
 import { AccountProfile, Releases } from "../profiles/index.js";
 import { exchangeSignals } from "../signals/index.js";
 import { DEFAULT_THRESHOLD, Detector } from "./detector.js";
+import { FEATURES } from "./features.js";
 import { DEFAULT_UNSUPPORTED_REGIONS, scoreProfile } from "./score.js";
 
 const T0 = Date.UTC(2026, 1, 2);
@@ -85,8 +86,13 @@ describe("own evidence", () => {
     }));
     const s = scoreProfile(profileOf(acct("r", { created_at: new Date(T0 - H).toISOString() }), ex), opts);
     expect(s.score).toBeGreaterThanOrEqual(DEFAULT_THRESHOLD);
-    expect(s.reasons[0]?.signal).toBe("extraction_prompts");
-    expect(s.reasons.map((r) => r.signal)).toContain("reasoning_behind_given_answer");
+    // strongest reason first, and the reasons name what was harvested
+    const weights = s.reasons.map((r) => r.weight);
+    expect(weights).toEqual([...weights].sort((a, b) => b - a));
+    expect(FEATURES.find((f) => f.name === s.reasons[0]?.signal)?.family).toBe("content");
+    expect(s.reasons.map((r) => r.signal)).toEqual(
+      expect.arrayContaining(["extraction_prompts", "reasoning_behind_given_answer", "harvest_prompts"]),
+    );
   });
 
   it("does not flag a student asking step by step with follow-ups, even with the answer key", () => {
@@ -152,7 +158,10 @@ describe("own evidence", () => {
     }));
     const s = scoreProfile(profileOf(acct("b", { verified: true }), ex), opts);
     expect(s.reasons.map((r) => r.signal)).toContain("around_the_clock");
-    expect(s.score).toBeLessThan(DEFAULT_THRESHOLD - 1);
+    // each request reads as a self-contained task (harvest_prompts), but temperature 0 and
+    // the verified account keep it clear of the cut
+    expect(s.reasons.map((r) => r.signal)).toContain("deterministic_decoding");
+    expect(s.score).toBeLessThan(DEFAULT_THRESHOLD - 0.5);
   });
 });
 

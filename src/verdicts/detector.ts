@@ -27,6 +27,7 @@ import {
   Releases,
 } from "../profiles/index.js";
 import type { ExchangeSignals } from "../signals/index.js";
+import type { AccountModel } from "./model.js";
 import { PartnerHits, type PartnerIntel } from "./partner.js";
 import { DEFAULT_UNSUPPORTED_REGIONS, scoreProfile } from "./score.js";
 import { restoreInto, StateError } from "./state.js";
@@ -43,6 +44,8 @@ export interface DetectorOptions {
   readonly disabledKinds?: ReadonlySet<string>;
   /** turn off own-evidence signals by name prefix (ablation) */
   readonly disabledSignals?: ReadonlySet<string>;
+  /** the account model weighing own evidence (default: the shipped one, models/account-model.json) */
+  readonly model?: AccountModel;
   /** partners' indicators (src/intel), used as evidence (reason partner_indicator) */
   readonly partner?: PartnerIntel;
   /**
@@ -125,7 +128,8 @@ export type DetectorPart =
   | { readonly type: "groups"; readonly part: GroupIndexPart };
 
 // 2: a profile's counters are one Tally (source addresses, countries and user agents by textKey())
-const STATE_VERSION = 2;
+// 3: profiles count harvest-style prompts (the learned classifier) and follow-ups' prompts
+const STATE_VERSION = 3;
 
 /** A saved decision must carry the fields a verdict is made of. */
 function checkDecision(d: unknown): void {
@@ -161,6 +165,7 @@ export class Detector {
   private readonly disabledSignals: ReadonlySet<string>;
   private readonly partner: PartnerHits | undefined;
   private readonly linkSink: LinkSink | undefined;
+  private readonly model: AccountModel | undefined;
   private readonly reviews = new Map<
     string,
     { decision: "confirm" | "dismiss"; evidence: Set<string>; analyst: string; comment: string }
@@ -178,6 +183,7 @@ export class Detector {
     this.disabledSignals = opts.disabledSignals ?? new Set();
     this.partner = opts.partner ? new PartnerHits(opts.partner) : undefined;
     this.linkSink = opts.linkSink;
+    this.model = opts.model;
     this.groups = new GroupIndex((a) => this.status.get(a) ?? NOBODY);
   }
 
@@ -504,7 +510,11 @@ export class Detector {
 
   /** An account's own evidence (without the signals this detector leaves out), with or without details. */
   private ownReasons(p: AccountProfile, details: boolean): Reason[] {
-    const s = scoreProfile(p, { unsupportedRegions: this.unsupported, details });
+    const s = scoreProfile(p, {
+      unsupportedRegions: this.unsupported,
+      details,
+      ...(this.model ? { model: this.model } : {}),
+    });
     return this.disabledSignals.size === 0
       ? s.reasons
       : s.reasons.filter((r) => !this.disabledSignals.has(r.signal));

@@ -14,6 +14,15 @@ export {
   WELL_EVIDENCED,
 } from "./detector.js";
 export { CHECKPOINT_MS, DetectorDriver, decodeAccount, type SavedAccount } from "./driver.js";
+export { FEATURE_NAMES, FEATURES, type Feature, type FeatureContext, featureValues } from "./features.js";
+export { type FitModelOptions, fitAccountModel, type TrainingRow } from "./fit.js";
+export {
+  ACCOUNT_MODEL_URL,
+  type AccountModel,
+  checkModel,
+  HAND_SET_MODEL,
+  shippedAccountModel,
+} from "./model.js";
 export {
   ipv4ToInt,
   PARTNER_CAP,

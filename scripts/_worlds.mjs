@@ -1,0 +1,147 @@
+// Shared by scripts/fit-detector.mjs and scripts/eval.mjs: a family of simulated worlds
+// (a balanced design over the tactic families: each family on in half of them), their
+// accounts' feature rows with ground truth, and analyses with a given account model.
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+export const root = resolve(import.meta.dirname, "..");
+const dist = (p) => join(root, "dist", p);
+const { simulate, FAMILY_NAMES, FAMILIES } = await import(dist("simulate/index.js"));
+const { analyze } = await import(dist("pipeline/index.js"));
+const { evaluate } = await import(dist("eval/index.js"));
+
+export { FAMILIES, FAMILY_NAMES };
+
+const readJsonl = (path) =>
+  readFileSync(path, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l));
+
+/**
+ * Variants of world i of a 2^(6-3) fractional factorial design: families are the columns
+ * A, B, C, A^B, A^C, B^C of i's bits, so each family is on in half the worlds and no
+ * two families always go together. Worlds past 8 repeat the design with new seeds.
+ */
+export function designVariants(i) {
+  const a = i & 1;
+  const b = (i >> 1) & 1;
+  const c = (i >> 2) & 1;
+  const on = [a, b, c, a ^ b, a ^ c, b ^ c];
+  return Object.fromEntries(FAMILY_NAMES.map((f, k) => [f, FAMILIES[f][on[k] ?? 0]]));
+}
+
+export function familyOn(variants, f) {
+  return variants[f] !== FAMILIES[f][0];
+}
+
+/** Simulates a world (once: kept under `out`). */
+export async function world({ out, seed, scale, prompts, variants, log = () => {} }) {
+  const tag = Object.values(variants ?? {})
+    .map((v) => v.slice(0, 3))
+    .join("");
+  const dir = join(out, `world-${seed}-${scale}-${tag}${prompts ? "-p" : ""}`);
+  if (!existsSync(join(dir, "simulation.json"))) {
+    mkdirSync(dir, { recursive: true });
+    log(`worlds: simulating seed ${seed} (${JSON.stringify(variants)})`);
+    await simulate({
+      out: dir,
+      seed,
+      scale,
+      ...(prompts ? { prompts } : {}),
+      ...(variants ? { variants } : {}),
+      log,
+    });
+  }
+  const summary = JSON.parse(readFileSync(join(dir, "simulation.json"), "utf8"));
+  return { dir, seed, variants: summary.variants };
+}
+
+const inputs = (dir) => ({
+  exchanges: join(dir, "exchanges.jsonl"),
+  accounts: join(dir, "accounts.jsonl"),
+  events: join(dir, "events.jsonl"),
+});
+
+// feature rows are kept per version of the code that computes them
+const featureCode = createHash("sha256")
+  .update(
+    ["verdicts/features.js", "profiles/profile.js", "signals/index.js", "signals/capabilities.js"]
+      .map((f) => readFileSync(dist(f)))
+      .join("\n"),
+  )
+  .update(readFileSync(join(root, "models/harvest.bin")))
+  .digest("hex")
+  .slice(0, 12);
+
+/** The world's accounts as training rows (own-evidence features with ground truth). */
+export async function featureRows(w) {
+  const path = join(w.dir, `features-${featureCode}.jsonl`);
+  if (!existsSync(path))
+    await analyze({
+      inputs: inputs(w.dir),
+      out: join(w.dir, "pred-features"),
+      report: false,
+      featuresOut: path,
+    });
+  const labels = new Map(readJsonl(join(w.dir, "labels.jsonl")).map((l) => [l.account_id, l]));
+  return readJsonl(path).flatMap((r) => {
+    const l = labels.get(r.account_id);
+    return l ? [{ x: r.x, campaign: l.campaign, population: l.population, world: w.seed }] : [];
+  });
+}
+
+/** Analyses a world with the detector options given and scores the verdicts. */
+export async function analyseAndScore(w, name, detector = {}, report = false) {
+  const pred = join(w.dir, `pred-${name}`);
+  const t0 = performance.now();
+  const summary = await analyze({ inputs: inputs(w.dir), out: pred, detector, report });
+  const seconds = (performance.now() - t0) / 1000;
+  const r = await evaluate(w.dir, pred, () => {});
+  return { ...r, seconds, exchanges: summary.exchanges };
+}
+
+/** Pools several worlds' evaluations: counts summed per campaign and per benign population. */
+export function pool(results) {
+  const recall = {};
+  const fpr = {};
+  let tp = 0;
+  let fp = 0;
+  let campaignAccounts = 0;
+  let prevented = 0;
+  let ari = 0;
+  for (const r of results) {
+    prevented += r.preventedShare / results.length;
+    ari += r.ari / results.length;
+    for (const [c, v] of Object.entries(r.recallByCampaign)) {
+      if (!recall[c]) recall[c] = { hit: 0, n: 0 };
+      const e = recall[c];
+      e.hit += v.recall * v.accounts;
+      e.n += v.accounts;
+      tp += v.recall * v.accounts;
+      campaignAccounts += v.accounts;
+    }
+    for (const [p, v] of Object.entries(r.fprByPopulation)) {
+      if (!fpr[p]) fpr[p] = { fp: 0, n: 0 };
+      const e = fpr[p];
+      e.fp += v.flagged;
+      e.n += v.accounts;
+      fp += v.flagged;
+    }
+  }
+  return {
+    recall: campaignAccounts === 0 ? Number.NaN : tp / campaignAccounts,
+    precision: tp + fp === 0 ? Number.NaN : tp / (tp + fp),
+    byCampaign: Object.fromEntries(
+      Object.entries(recall).map(([c, e]) => [c, { recall: e.hit / e.n, n: e.n }]),
+    ),
+    byPopulation: Object.fromEntries(
+      Object.entries(fpr).map(([p, e]) => [p, { fpr: e.fp / e.n, fp: e.fp, n: e.n }]),
+    ),
+    maxFpr: Math.max(0, ...Object.values(fpr).map((e) => e.fp / e.n)),
+    preventedShare: prevented,
+    ari,
+    minCampaignRecall: Math.min(...Object.values(recall).map((e) => e.hit / e.n)),
+  };
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// Fits the account model (src/verdicts/fit.ts) on a family of simulated worlds and
+// writes models/account-model.json, which the detector reads. The worlds follow a
+// balanced design over the tactic families (scripts/_worlds.mjs), with seeds kept apart
+// from the ones `npm run eval` reports on.
+// Usage: npm run fit-detector [-- --worlds 8 --scale 0.2 --prompts ../shared/datasets --work out/fit]
+import { existsSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { designVariants, featureRows, root, world } from "./_worlds.mjs";
+
+const { values } = parseArgs({
+  options: {
+    worlds: { type: "string", default: "8" },
+    scale: { type: "string", default: "0.2" },
+    prompts: { type: "string" },
+    work: { type: "string", default: "out/fit" },
+    out: { type: "string" },
+  },
+});
+const { fitAccountModel, FEATURE_NAMES } = await import(join(root, "dist/verdicts/index.js"));
+const datasets = values.prompts ?? resolve(root, "../shared/datasets");
+const prompts = existsSync(datasets) ? datasets : undefined;
+if (!prompts) console.error(`fit-detector: ${datasets} not found; fitting on built-in text`);
+const scale = Number(values.scale);
+const n = Number(values.worlds);
+const t0 = performance.now();
+const rows = [];
+const fitted = [];
+for (let i = 0; i < n; i++) {
+  const seed = 101 + i;
+  const w = await world({
+    out: resolve(values.work),
+    seed,
+    scale,
+    prompts,
+    variants: designVariants(i),
+    log: (m) => console.error(m),
+  });
+  rows.push(...(await featureRows(w)));
+  fitted.push(seed);
+  const el = (performance.now() - t0) / 1000;
+  console.error(
+    `fit-detector: world ${i + 1}/${n} (${rows.length} accounts, ${Math.round(el)} s, ETA ${Math.round((el / (i + 1)) * (n - i - 1))} s)`,
+  );
+}
+const model = fitAccountModel(rows, {
+  note: {
+    worlds: fitted,
+    scale,
+    prompts: prompts ? "shared datasets" : "built-in",
+    script: "scripts/fit-detector.mjs",
+  },
+});
+const out = values.out ?? join(root, "models/account-model.json");
+writeFileSync(out, `${JSON.stringify(model, null, 2)}\n`);
+console.error(`fit-detector: wrote ${out}`);
+for (const name of FEATURE_NAMES) console.log(`${name.padEnd(32)} ${(model.weights[name] ?? 0).toFixed(3)}`);
+console.log(`baseline ${model.baseline}`);

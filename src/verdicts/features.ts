@@ -1,0 +1,380 @@
+// An account's own evidence as a vector of features, each a number read from its
+// profile with the direction in which it points (toward a campaign, or away). The
+// account model (model.ts) weighs them; each feature's weight times its value is a
+// reason an analyst reads. Features count volume where volume is the evidence (harvest
+// accumulates: benign signs discount it but cannot erase it) and shares where the mix is.
+import {
+  type AccountProfile,
+  BURST,
+  countriesAt,
+  impliedOffset,
+  offsetDistance,
+  textKey,
+} from "../profiles/index.js";
+import { CAPABILITIES } from "../signals/index.js";
+
+const cap = (c: (typeof CAPABILITIES)[number]): number => CAPABILITIES.indexOf(c);
+const COT = cap("cot_elicitation");
+const GRADING = cap("reward_grading");
+const REWRITE = cap("censorship_rewrite");
+const TOOLS = cap("agentic_tool_use");
+const CODING = cap("coding");
+const VISION = cap("vision");
+
+const pct = (x: number): string => `${Math.round(x * 100)}%`;
+
+export interface FeatureContext {
+  /** sign-up countries where access is not offered (ISO 3166-1 alpha-2) */
+  readonly unsupportedRegions: ReadonlySet<string>;
+}
+
+export interface Feature {
+  readonly name: string;
+  /** +1: points toward a campaign; -1: away (the model's weight keeps this sign) */
+  readonly sign: 1 | -1;
+  /** the signal family, for ablation and the docs */
+  readonly family: "content" | "structure" | "rhythm" | "account" | "network" | "pivot" | "coordination";
+  value(p: AccountProfile, c: FeatureContext): number;
+  detail(p: AccountProfile, c: FeatureContext, x: number): string;
+}
+
+/** Shares over few distinct prompts are noisy: they count in full from ten prompts on. */
+const conf = (p: AccountProfile): number => Math.min(1, p.distinctOpenings / 10);
+const log2p = (x: number): number => Math.log2(1 + Math.max(0, x));
+
+function zoneMismatch(p: AccountProfile, c: FeatureContext): { x: number; text: string } {
+  const declared = p.account?.signup_country;
+  if (declared === undefined || p.n < 30 || p.spanDays < 3 || p.hourFlatness >= 0.9)
+    return { x: 0, text: "" };
+  const tz = impliedOffset(p.hourOfDay);
+  const off = offsetDistance(declared, tz.offset);
+  if (tz.strength < 0.3 || off === undefined || off < 5) return { x: 0, text: "" };
+  const there = countriesAt(tz.offset, c.unsupportedRegions);
+  return {
+    x: there.length > 0 ? 1.5 : 1,
+    text: `activity follows a UTC${tz.offset >= 0 ? "+" : ""}${tz.offset} day, ${off} hours from the declared ${declared}${there.length > 0 ? ` (the hours of ${there.join(", ")}, where access is not offered)` : ""}`,
+  };
+}
+
+function tasksPerSession(p: AccountProfile): number | undefined {
+  return p.toolSteps >= 6 && p.sessions >= 3 ? p.tasks.distinct / p.sessions : undefined;
+}
+
+export const FEATURES: readonly Feature[] = [
+  // --- what the traffic asks for
+  {
+    name: "harvest_prompts",
+    sign: 1,
+    family: "content",
+    // log2 of the count, in units of six doublings: 63 harvest-style prompts count 1
+    value: (p) => log2p(p.harvestLike) / 6,
+    detail: (p) =>
+      `${p.harvestLike} distinct prompts read as harvest-style items (self-contained tasks, exam or benchmark items, data-generation or agent tasks), ${p.harvestFollowUps} of them pasted as follow-ups`,
+  },
+  {
+    name: "harvest_share",
+    sign: 1,
+    family: "content",
+    value: (p) => p.harvestLike / (p.asked + 3),
+    detail: (p) =>
+      `${pct(p.harvestLike / Math.max(1, p.asked))} of ${p.asked} distinct prompts read as harvest-style`,
+  },
+  {
+    name: "harvested_output",
+    sign: 1,
+    family: "content",
+    value: (p) => log2p(p.harvestedTokens / 2000) / 6,
+    detail: (p) =>
+      `${Math.round(p.harvestedTokens / 1000)}k output tokens taken on harvest-style or extraction prompts`,
+  },
+  {
+    name: "extraction_prompts",
+    sign: 1,
+    family: "content",
+    value: (p) => p.promptShare(p.extraction) * conf(p),
+    detail: (p) =>
+      `${pct(p.promptShare(p.extraction))} of ${p.distinctOpenings} distinct prompts elicit reasoning traces (${pct(p.capabilityShare(COT))}), grade as a reward model (${pct(p.capabilityShare(GRADING))}) or ask for censorship-safe rewrites (${pct(p.capabilityShare(REWRITE))})`,
+  },
+  {
+    name: "extraction_volume",
+    sign: 1,
+    family: "content",
+    value: (p) => log2p(p.extraction + p.givenAnswer + p.instructionFormat) / 6,
+    detail: (p) =>
+      `${p.extraction + p.givenAnswer + p.instructionFormat} prompts ask for reasoning traces, grading, safe rewrites or instruction-data formats`,
+  },
+  {
+    name: "reasoning_behind_given_answer",
+    sign: 1,
+    family: "content",
+    value: (p) => p.promptShare(p.givenAnswer) * conf(p),
+    detail: (p) =>
+      `${pct(p.promptShare(p.givenAnswer))} hand over the answer and ask for the reasoning behind it`,
+  },
+  {
+    name: "censorship_rewrites",
+    sign: 1,
+    family: "content",
+    value: (p) => (p.capabilityShare(REWRITE) >= 0.05 ? 1 : 0),
+    detail: (p) =>
+      `${pct(p.capabilityShare(REWRITE))} ask for politically "safe" rewrites of sensitive questions`,
+  },
+  {
+    name: "instruction_data_format",
+    sign: 1,
+    family: "content",
+    value: (p) => p.promptShare(p.instructionFormat) * conf(p),
+    detail: (p) =>
+      `${pct(p.promptShare(p.instructionFormat))} of prompts use instruction-tuning data formats`,
+  },
+  {
+    name: "long_outputs",
+    sign: 1,
+    family: "content",
+    value: (p) => Math.max(0, p.share(p.longOutputs) - 0.2) * conf(p),
+    detail: (p) => `${pct(p.share(p.longOutputs))} of responses are 600+ tokens`,
+  },
+  {
+    name: "extended_thinking",
+    sign: 1,
+    family: "content",
+    value: (p) => (p.share(p.bigThinking) > 0.1 ? p.share(p.bigThinking) * conf(p) : 0),
+    detail: (p) => `${pct(p.share(p.bigThinking))} request 8k+ thinking tokens`,
+  },
+  {
+    name: "capability_sweep",
+    sign: 1,
+    family: "content",
+    value: (p) => {
+      const tools = p.share(p.capabilities[TOOLS] ?? 0);
+      return p.capabilityShare(VISION) >= 0.05 &&
+        tools + p.capabilityShare(CODING) >= 0.2 &&
+        p.n >= 10 &&
+        p.distinctOpenings >= 5
+        ? 1
+        : 0;
+    },
+    detail: (p) =>
+      `one account harvests vision (${pct(p.capabilityShare(VISION))}), tool use (${pct(p.share(p.capabilities[TOOLS] ?? 0))}) and coding (${pct(p.capabilityShare(CODING))})`,
+  },
+  // --- how it converses
+  {
+    name: "conversational_follow_ups",
+    sign: -1,
+    family: "structure",
+    value: (p) => p.share(p.followUps),
+    detail: (p) => `${pct(p.share(p.followUps))} are the user's own follow-ups in a conversation`,
+  },
+  {
+    name: "harvest_beside_conversations",
+    sign: 1,
+    family: "structure",
+    // a relay: conversations and a stream of harvest items in one account; the follow-ups
+    // say people use it, not that nobody harvests through it
+    value: (p) =>
+      Math.min(p.share(p.followUps), p.harvestLike / (p.asked + 3)) * Math.min(1, p.harvestLike / 20),
+    detail: (p) =>
+      `conversations (${pct(p.share(p.followUps))} follow-ups) beside ${p.harvestLike} harvest-style prompts: an account used by several people or programs`,
+  },
+  {
+    name: "one_shot_prompts",
+    sign: 1,
+    family: "structure",
+    value: (p) => (p.oneShotOpenings / (p.asked + 3)) * conf(p),
+    detail: (p) =>
+      `${pct(p.oneShotOpenings / Math.max(1, p.asked))} of distinct prompts are one-shot requests`,
+  },
+  {
+    name: "fresh_task_every_session",
+    sign: 1,
+    family: "structure",
+    value: (p) => ((tasksPerSession(p) ?? 0) >= 0.9 ? 1 : 0),
+    detail: (p) =>
+      `${p.tasks.distinct} distinct agent tasks in ${p.sessions} sessions: coverage, not a continuing project`,
+  },
+  {
+    name: "continuing_project",
+    sign: -1,
+    family: "structure",
+    value: (p) => {
+      const t = tasksPerSession(p);
+      return t !== undefined && t <= 0.7 ? 1 : 0;
+    },
+    detail: (p) => `${p.tasks.distinct} tasks over ${p.sessions} sessions: work continues across sessions`,
+  },
+  {
+    name: "re_runs_same_items",
+    sign: -1,
+    family: "structure",
+    value: (p) => (p.share(p.repeatedPrompts) >= 0.2 && p.n >= 20 ? 1 : 0),
+    detail: (p) => `${pct(p.share(p.repeatedPrompts))} of prompts repeat earlier ones (evaluation re-runs)`,
+  },
+  {
+    name: "burst_sweeps",
+    sign: -1,
+    family: "structure",
+    value: (p) => (p.burstShare >= 0.5 && p.n >= 50 ? 1 : 0),
+    detail: (p) =>
+      `${pct(p.burstShare)} of requests arrive ${BURST}+ a minute: evaluation or batch sweeps, not rate-limited harvesting`,
+  },
+  {
+    name: "one_template",
+    sign: -1,
+    family: "structure",
+    // a pipeline fills one template thousands of times; harvesting wants many different items
+    value: (p) => {
+      if (p.openings < 50) return 0;
+      const top = p.scaffolds.top(1)[0]?.[1] ?? 0;
+      return top / p.openings >= 0.8 ? 1 : 0;
+    },
+    detail: (p) =>
+      `${pct((p.scaffolds.top(1)[0]?.[1] ?? 0) / Math.max(1, p.openings))} of ${p.openings} task openings fill one template: a pipeline`,
+  },
+  {
+    name: "deterministic_decoding",
+    sign: -1,
+    family: "structure",
+    value: (p) => (p.share(p.temperatureZero) >= 0.9 && p.n >= 20 ? 1 : 0),
+    detail: (p) => `${pct(p.share(p.temperatureZero))} at temperature 0`,
+  },
+  // --- rhythm
+  {
+    name: "around_the_clock",
+    sign: 1,
+    family: "rhythm",
+    value: (p) => (p.hourFlatness >= 0.92 && p.spanDays >= 2 && p.n >= 30 ? 1 : 0),
+    detail: (p) =>
+      `activity flat across the 24 hours over ${p.spanDays.toFixed(1)} days (entropy ${p.hourFlatness.toFixed(2)})`,
+  },
+  {
+    name: "time_zone_mismatch",
+    sign: 1,
+    family: "rhythm",
+    value: (p, c) => zoneMismatch(p, c).x,
+    detail: (p, c) => zoneMismatch(p, c).text,
+  },
+  // --- the account
+  {
+    name: "new_account",
+    sign: 1,
+    family: "account",
+    value: (p) => {
+      const age = p.ageAtFirstDays;
+      return age === undefined ? 0 : age < 3 ? 1 : age < 14 ? 0.6 : age < 45 ? 0.25 : 0;
+    },
+    detail: (p) => `first request ${(p.ageAtFirstDays ?? 0).toFixed(1)} days after sign-up`,
+  },
+  {
+    name: "established_account",
+    sign: -1,
+    family: "account",
+    value: (p) => ((p.ageAtFirstDays ?? 0) >= 180 ? 1 : 0),
+    detail: (p) => `account ${Math.round(p.ageAtFirstDays ?? 0)} days old at its first request here`,
+  },
+  {
+    name: "verified",
+    sign: -1,
+    family: "account",
+    value: (p) => (p.account?.verified === true ? 1 : 0),
+    detail: () => "identity or business verification completed",
+  },
+  {
+    name: "verified_organisation",
+    sign: -1,
+    family: "account",
+    value: (p) => {
+      const a = p.account;
+      return a?.verified === true &&
+        a.org_id !== undefined &&
+        (a.pathway === "enterprise" || a.pathway === "research")
+        ? 1
+        : 0;
+    },
+    detail: (p) => `verified ${p.account?.pathway ?? ""} organisation member`,
+  },
+  {
+    name: "unverified_pathway",
+    sign: 1,
+    family: "account",
+    value: (p) => {
+      const a = p.account;
+      return a?.verified !== true &&
+        (a?.pathway === "reseller" ||
+          a?.pathway === "education" ||
+          a?.pathway === "research" ||
+          a?.pathway === "startup")
+        ? 1
+        : 0;
+    },
+    detail: (p) => `unverified account opened through the ${p.account?.pathway ?? ""} pathway`,
+  },
+  // --- network and region
+  {
+    name: "address_churn",
+    sign: 1,
+    family: "network",
+    value: (p) => (p.n >= 8 && p.ips.distinct / p.n >= 0.6 ? 1 : 0),
+    detail: (p) => `${p.ips.distinct} source addresses for ${p.n} exchanges`,
+  },
+  {
+    name: "proxies",
+    sign: 1,
+    family: "network",
+    value: (p) => (p.share((p.ipTypes[3] ?? 0) + (p.ipTypes[4] ?? 0) + (p.ipTypes[5] ?? 0)) >= 0.2 ? 1 : 0),
+    detail: (p) =>
+      `${pct(p.share((p.ipTypes[3] ?? 0) + (p.ipTypes[4] ?? 0) + (p.ipTypes[5] ?? 0)))} through proxies, VPNs or Tor`,
+  },
+  {
+    name: "unsupported_region",
+    sign: 1,
+    family: "network",
+    value: (p, c) => {
+      const d = p.account?.signup_country;
+      return d !== undefined && c.unsupportedRegions.has(d) ? 1 : 0;
+    },
+    detail: (p) =>
+      `declared sign-up country ${p.account?.signup_country ?? ""} is a region where access is not offered`,
+  },
+  {
+    name: "region_mismatch",
+    sign: 1,
+    family: "network",
+    value: (p) => {
+      const d = p.account?.signup_country;
+      if (d === undefined || p.n < 5) return 0;
+      return 1 - (p.countries.get(textKey(d)) ?? 0) / p.n >= 0.5 ? 1 : 0;
+    },
+    detail: (p) => {
+      const d = p.account?.signup_country ?? "";
+      return `${pct(1 - (p.countries.get(textKey(d)) ?? 0) / Math.max(1, p.n))} of traffic from countries other than the declared ${d}`;
+    },
+  },
+  // --- coordination seen from one account
+  {
+    name: "rate_limit_handoff",
+    sign: 1,
+    family: "coordination",
+    value: (p) => Math.min(2, p.handoffs) / 2,
+    detail: (p) => `${p.handoffs} request(s) passed between accounts within seconds of a 429`,
+  },
+  {
+    name: "pivot_to_new_model",
+    sign: 1,
+    family: "pivot",
+    value: (p) =>
+      p.releaseWindow >= 10 && p.beforeRelease >= 3 && p.releaseWindowNew / p.releaseWindow >= 0.4 ? 1 : 0,
+    detail: (p) =>
+      `${pct(p.releaseWindowNew / Math.max(1, p.releaseWindow))} of traffic in the 24 hours after a model release went to the new model`,
+  },
+];
+
+export const FEATURE_NAMES: readonly string[] = FEATURES.map((f) => f.name);
+
+/** The account's feature values, in FEATURES order. */
+export function featureValues(p: AccountProfile, c: FeatureContext): Float64Array {
+  const x = new Float64Array(FEATURES.length);
+  FEATURES.forEach((f, i) => {
+    x[i] = f.value(p, c);
+  });
+  return x;
+}
