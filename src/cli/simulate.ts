@@ -77,7 +77,7 @@ export async function runSimulate(argv: readonly string[], io: Io): Promise<numb
   for (const item of (stringOption(values.family) ?? "").split(",").filter((x) => x.trim() !== "")) {
     const [f, impl] = item.split("=").map((x) => x.trim());
     const options: readonly string[] | undefined = FAMILIES[f as keyof typeof FAMILIES];
-    if (!f || !impl || !options || !options.includes(impl))
+    if (!f || !impl || !options?.includes(impl))
       throw new CLIError(
         `--family: ${JSON.stringify(item)} is not FAMILY=IMPL (families: ${Object.entries(FAMILIES)
           .map(([k, v]) => `${k}=${v.join("|")}`)

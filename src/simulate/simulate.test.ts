@@ -196,7 +196,11 @@ describe("a family of worlds", () => {
       const req = x.request as { messages?: { role: string; content: unknown }[] };
       const msgs = req.messages ?? [];
       const last = msgs[msgs.length - 1];
-      if (msgs.some((m) => m.role === "assistant") && last?.role === "user" && typeof last.content === "string")
+      if (
+        msgs.some((m) => m.role === "assistant") &&
+        last?.role === "user" &&
+        typeof last.content === "string"
+      )
         multi++;
     }
     return n === 0 ? 0 : multi / n;
