@@ -19,17 +19,19 @@ const readJsonl = (path) =>
     .filter((l) => l.trim() !== "")
     .map((l) => JSON.parse(l));
 
+// Plackett-Burman design for 12 runs: the first row and its cyclic shifts, then a row of
+// all minus; every column is on in exactly six runs, and columns are balanced pairwise.
+const PB12 = [1, 1, 0, 1, 1, 1, 0, 0, 0, 1, 0];
+
 /**
- * Variants of world i of a 2^(6-3) fractional factorial design: families are the columns
- * A, B, C, A^B, A^C, B^C of i's bits, so each family is on in half the worlds and no
- * two families always go together. Worlds past 8 repeat the design with new seeds.
+ * Variants of world i of a 12-run Plackett-Burman design over the tactic families (up to
+ * 11): each family is on in half the worlds, and each pair of families is on together in
+ * a quarter, so no family always comes with another. Worlds past 12 repeat the design.
  */
 export function designVariants(i) {
-  const a = i & 1;
-  const b = (i >> 1) & 1;
-  const c = (i >> 2) & 1;
-  const on = [a, b, c, a ^ b, a ^ c, b ^ c];
-  return Object.fromEntries(FAMILY_NAMES.map((f, k) => [f, FAMILIES[f][on[k] ?? 0]]));
+  const run = i % 12;
+  const on = (k) => (run === 11 ? 0 : (PB12[(k - run + 11 * 12) % 11] ?? 0));
+  return Object.fromEntries(FAMILY_NAMES.map((f, k) => [f, FAMILIES[f][on(k)]]));
 }
 
 export function familyOn(variants, f) {

@@ -3,7 +3,7 @@
 // writes models/account-model.json, which the detector reads. The worlds follow a
 // balanced design over the tactic families (scripts/_worlds.mjs), with seeds kept apart
 // from the ones `npm run eval` reports on.
-// Usage: npm run fit-detector [-- --worlds 8 --scale 0.2 --prompts ../shared/datasets --work out/fit]
+// Usage: npm run fit-detector [-- --worlds 12 --scale 0.2 --prompts ../shared/datasets --work out/worlds]
 import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -11,10 +11,10 @@ import { designVariants, featureRows, root, world } from "./_worlds.mjs";
 
 const { values } = parseArgs({
   options: {
-    worlds: { type: "string", default: "8" },
+    worlds: { type: "string", default: "12" },
     scale: { type: "string", default: "0.2" },
     prompts: { type: "string" },
-    work: { type: "string", default: "out/fit" },
+    work: { type: "string", default: "out/worlds" },
     out: { type: "string" },
   },
 });

@@ -22,35 +22,14 @@ if (!existsSync(dir)) {
   process.exit(0);
 }
 const { loadPromptSources } = await import(join(root, "dist/datasets/index.js"));
-const { fitHarvest, leaveOneSourceOut, auc, cutAt, isTestPart } = await import(
-  join(root, "dist/signals/harvest-train.js")
-);
+const { losoSection } = await import("./_loso.mjs");
+const { fitHarvest, auc, cutAt, isTestPart } = await import(join(root, "dist/signals/harvest-train.js"));
 const { harvestFeatures, HarvestModel } = await import(join(root, "dist/signals/harvest.js"));
 const sources = loadPromptSources(dir, (m) => console.error(m));
 const t0 = performance.now();
 const f4 = (x) => (Number.isFinite(x) ? x.toFixed(4) : "n/a");
 
-let table = "";
-if (!values["no-loso"]) {
-  const rows = leaveOneSourceOut(sources, {
-    onSource: (name, i, n) => {
-      const el = (performance.now() - t0) / 1000;
-      const eta = i === 0 ? "?" : `${Math.round((el / i) * (n - i))} s`;
-      process.stderr.write(`loso: ${i + 1}/${n} ${name} (elapsed ${Math.round(el)} s, ETA ${eta})\n`);
-    },
-  });
-  const harvest = rows.filter((r) => r.label === "harvest");
-  const organic = rows.filter((r) => r.label === "organic");
-  table += `| held-out source | class | texts | AUC | recall at 1% FPR |\n|---|---|---|---|---|\n`;
-  for (const r of harvest)
-    table += `| ${r.source}${r.trained ? "" : " (never trained on)"} | harvest: ${r.what} | ${r.texts} | ${f4(r.auc)} | ${f4(r.atCut)} |\n`;
-  table += `\n| held-out source | class | texts | AUC | false-positive rate at the 1% cut |\n|---|---|---|---|---|\n`;
-  for (const r of organic)
-    table += `| ${r.source} | organic: ${r.what} | ${r.texts} | ${f4(r.auc)} | ${f4(r.atCut)} |\n`;
-  const trained = harvest.filter((r) => r.trained);
-  const worst = trained.reduce((a, b) => (b.auc < a.auc ? b : a), trained[0]);
-  table += `\nWorst held-out harvest source: ${worst?.source} (AUC ${f4(worst?.auc)}, recall ${f4(worst?.atCut)}); mean AUC over harvest sources ${f4(trained.reduce((t, r) => t + r.auc, 0) / trained.length)}; worst organic false-positive rate ${f4(Math.max(...organic.map((r) => r.atCut)))}.\n`;
-}
+const table = values["no-loso"] ? "" : await losoSection(root, sources, (m) => console.error(m));
 // the shipped model: every trainable source whole; checked on the 20% parts after quantisation
 const model = fitHarvest(sources);
 const bytes = model.encode();
@@ -72,10 +51,6 @@ console.error(
 const doc = `# The harvest classifier, leave-one-source-out
 
 Written by \`npm run train-harvest\` (scripts/train-harvest.mjs) from \`../shared/datasets\`.
-Protocol (src/signals/harvest-train.ts): each source is left out of training whole and
-scored; the others train on their 80% parts. A harvest source is scored against the 20%
-parts of the organic sources, an organic one against those of the harvest sources; the
-cut is at 1% false positives on the other organic sources' parts.
 
 ${table}
 ${inDist}`;

@@ -348,8 +348,9 @@ export class AccountProfile {
   harvestFollowUps = 0;
   /** output tokens of the exchanges whose prompt reads as harvest-style or asks for extraction */
   harvestedTokens = 0;
-  /** one-shot task openings (no history sent) */
+  /** one-shot task openings (no history sent), and those the classifier reads as harvest-style */
   oneShotOpenings = 0;
+  harvestOneShots = 0;
 
   constructor(
     readonly id: string,
@@ -439,7 +440,10 @@ export class AccountProfile {
           else this.harvestFollowUps++;
         }
         if (harvestLike || (s.capabilities & EXTRACTION_MASK) !== 0) this.harvestedTokens += s.outputTokens;
-        if (opening && s.history === 0) this.oneShotOpenings++;
+        if (opening && s.history === 0) {
+          this.oneShotOpenings++;
+          if (harvestLike) this.harvestOneShots++;
+        }
       }
     }
     if (fresh) {

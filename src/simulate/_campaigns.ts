@@ -6,6 +6,7 @@ import type { Reseller } from "./_benign.js";
 import { chatSession, round2 } from "./_benign.js";
 import * as B from "./_builtin-text.js";
 import {
+  type AccountSpec,
   CONSUMER_EMAIL,
   draft,
   makeAccount,
@@ -15,7 +16,7 @@ import {
   toolResultText,
   toolUseFor,
 } from "./_common.js";
-import { humanise } from "./_families.js";
+import { humanise, makeVoice, type Voice } from "./_families.js";
 import type { Actor, Msg, SimAccount, SimContext } from "./_model.js";
 import { DAY, HOUR, harvestItem, humanDiurnal, localHour, localWeekday, pickModel } from "./_model.js";
 import { COUNTRIES, countryByCode, type IpInfo, type Network, UNSUPPORTED } from "./_net.js";
@@ -235,10 +236,37 @@ export const TACTICS: readonly Tactic[] = [
   },
 ];
 
+/** A campaign account as the world's infrastructure and accounts families shape it. */
+function campaignAccount(ctx: SimContext, rng: Rng, spec: AccountSpec): SimAccount {
+  let s: AccountSpec = spec;
+  if (ctx.variants.accounts === "aged")
+    s = { ...s, createdMs: ctx.start - rng.float(60, 500) * DAY, verified: rng.chance(0.6) };
+  if (ctx.variants.infrastructure === "own") {
+    const { orgId: _org, ...rest } = s;
+    s = {
+      ...rest,
+      payment: payment(ctx, rng),
+      signupIp: ctx.world.proxyExit(rng, 0.05).ip,
+      emailDomain: rng.weighted(CONSUMER_EMAIL),
+    };
+  }
+  return makeAccount(ctx, rng, s);
+}
+
+/**
+ * Activity of campaign traffic at t0: 1 (machines, around the clock), or with rhythm=human
+ * a person's day in the operators' time zone with quiet weekends (mean about 1 on weekdays).
+ */
+export function campaignActivity(ctx: SimContext, t0: number, tz: number): number {
+  if (ctx.variants.rhythm !== "human") return 1;
+  const wk = localWeekday(t0, tz);
+  return (humanDiurnal(localHour(t0, tz)) / 0.85) * (wk === 0 || wk === 6 ? 0.25 : 1.2);
+}
+
 /** A campaign prompt as the world's phrasing and language families shape it. */
-export function campaignText(ctx: SimContext, rng: Rng, text: string): string {
+export function campaignText(ctx: SimContext, rng: Rng, text: string, voice: Voice): string {
   if (ctx.variants.language === "mixed" && rng.chance(0.25)) return ctx.corpus.foreign(rng);
-  return ctx.variants.phrasing === "humanised" && rng.chance(0.8) ? humanise(rng, text) : text;
+  return ctx.variants.phrasing === "humanised" && rng.chance(0.8) ? humanise(rng, text, voice) : text;
 }
 
 function draw(rng: Rng, campaign: Tactic["campaign"] | "sweep"): Record<string, number> {
@@ -302,6 +330,7 @@ const REWRITE = [
 export function reasoningCampaign(ctx: SimContext, rng: Rng): Actor {
   const P = draw(rng, "reasoning");
   const op = operator(rng);
+  const voice = makeVoice(rng.fork("voice"));
   const n = Math.max(4, Math.round(p(P, "accounts") * ctx.scale));
   const cards = Array.from({ length: Math.max(1, Math.round(n / rng.int(3, 10))) }, () => payment(ctx, rng));
   const cloudNets: Network[] = [ctx.world.cloudNet(rng), ctx.world.cloudNet(rng)];
@@ -312,7 +341,7 @@ export function reasoningCampaign(ctx: SimContext, rng: Rng): Actor {
   for (let i = 0; i < n; i++) {
     const signup = rng.pick(pool);
     accounts.push(
-      makeAccount(ctx, rng, {
+      campaignAccount(ctx, rng, {
         population: "reasoning",
         campaign: "reasoning",
         createdMs: createdBase + rng.float(0, 3) * DAY,
@@ -341,7 +370,7 @@ export function reasoningCampaign(ctx: SimContext, rng: Rng): Actor {
     params: { ...P, wave_minutes: wave / 60_000, shifts: shift ? 1 : 0 },
     hour(t0, emit) {
       const lh = localHour(t0, op.tz);
-      const act = shift ? (lh >= 9 && lh < 23 ? 1.5 : 0.1) : 1;
+      const act = (shift ? (lh >= 9 && lh < 23 ? 1.5 : 0.1) : 1) * campaignActivity(ctx, t0, op.tz);
       for (let w = t0; w < t0 + HOUR; w += wave) {
         const k = rng.poisson((perHour * act * wave) / HOUR);
         for (let i = 0; i < k; i++) {
@@ -363,7 +392,7 @@ export function reasoningCampaign(ctx: SimContext, rng: Rng): Actor {
           } else {
             text = rng.pick(rewrite).replaceAll("{t}", B.sensitiveTopic(rng));
           }
-          text = campaignText(ctx, rng, text);
+          text = campaignText(ctx, rng, text, voice);
           const thinking = rng.chance(p(P, "thinking_share"));
           const api: Api = rng.chance(p(P, "openai_share")) ? "openai.chat" : "anthropic.messages";
           const status = rng.chance(0.02) ? 429 : 200;
@@ -397,6 +426,7 @@ const EDU_DOMAINS = ["stu.edu.", "mail.univ-", "campus.", "alumni."];
 export function agenticCampaign(ctx: SimContext, rng: Rng): Actor {
   const P = draw(rng, "agentic");
   const op = operator(rng);
+  const voice = makeVoice(rng.fork("voice"));
   const n = Math.max(8, Math.round(p(P, "accounts") * ctx.scale));
   const pathways: [Pathway, number][] = [
     ["education", rng.float(0.5, 2)],
@@ -444,7 +474,7 @@ export function agenticCampaign(ctx: SimContext, rng: Rng): Actor {
     if (!cl) continue;
     const signup = rng.pick(cl.ips);
     members.push({
-      acct: makeAccount(ctx, rng, {
+      acct: campaignAccount(ctx, rng, {
         population: "agentic",
         campaign: "agentic",
         createdMs: cl.created + rng.float(0, 4) * DAY,
@@ -473,7 +503,7 @@ export function agenticCampaign(ctx: SimContext, rng: Rng): Actor {
     accounts: members.map((m) => m.acct),
     params: P,
     hour(t0, emit) {
-      const act = 0.7 + 0.3 * humanDiurnal(localHour(t0, op.tz));
+      const act = (0.7 + 0.3 * humanDiurnal(localHour(t0, op.tz))) * campaignActivity(ctx, t0, op.tz);
       for (const m of members) {
         if (t0 < m.acct.createdMs || t0 < m.busyUntil) continue;
         // sessions average about four exchanges
@@ -543,11 +573,13 @@ export function agenticCampaign(ctx: SimContext, rng: Rng): Actor {
           ? ["search", "calculator", "wikipedia", "get_weather"]
           : ["read_file", "write_file", "bash", "run_tests"];
         const opening = (): string => {
-          if (ctx.variants.sources === "rotated") return campaignText(ctx, rng, harvestItem(ctx, rng).text);
+          if (ctx.variants.sources === "rotated")
+            return campaignText(ctx, rng, harvestItem(ctx, rng).text, voice);
           return campaignText(
             ctx,
             rng,
             toolSession ? ctx.corpus.toolTask(rng) : ctx.corpus.codeInstruction(rng),
+            voice,
           );
         };
         const msgs: Msg[] = resume && m.task ? m.task.slice(-12) : [{ role: "user", text: opening() }];
@@ -594,11 +626,14 @@ const HYDRA_WRAPPERS = [
 export function hydraCampaign(ctx: SimContext, rng: Rng, reseller: Reseller): Actor {
   const P = draw(rng, "hydra");
   const op = operator(rng);
+  const voice = makeVoice(rng.fork("voice"));
   const n = Math.max(20, Math.round(p(P, "accounts") * ctx.scale));
   const span = ctx.end - ctx.start;
   const life = p(P, "lifetime_days") * DAY;
   const members: {
     acct: SimAccount;
+    /** first use (the account itself may be older, with accounts=aged) */
+    from: number;
     until: number;
     api: Api;
     /** with relay=mixed: the reseller's real customers whose chats run through this account */
@@ -610,7 +645,8 @@ export function hydraCampaign(ctx: SimContext, rng: Rng, reseller: Reseller): Ac
     const created = ctx.start - life * 0.5 + rng.next() * (span + life * 0.2);
     const signup = reseller.exit(rng);
     members.push({
-      acct: makeAccount(ctx, rng, {
+      from: created,
+      acct: campaignAccount(ctx, rng, {
         population: "hydra",
         campaign: "hydra",
         createdMs: created,
@@ -647,7 +683,7 @@ export function hydraCampaign(ctx: SimContext, rng: Rng, reseller: Reseller): Ac
     params: P,
     hour(t0, emit) {
       for (const m of members) {
-        if (t0 < m.acct.createdMs || t0 >= m.until) continue;
+        if (t0 < m.from || t0 >= m.until) continue;
         for (const c of m.customers) {
           if (t0 < c.busyUntil) continue;
           const act = humanDiurnal(localHour(t0, c.tz)) * (localWeekday(t0, c.tz) % 6 === 0 ? 1.1 : 1);
@@ -656,7 +692,7 @@ export function hydraCampaign(ctx: SimContext, rng: Rng, reseller: Reseller): Ac
             rng.chance(p(P, "proxy_exit_share")) ? reseller.exit(rng) : rng.pick(reseller.relays);
           c.busyUntil = chatSession(ctx, rng, m.acct, c.api, t0 + rng.next() * HOUR, emit, netAt, c.ua);
         }
-        const k = rng.poisson(perHour);
+        const k = rng.poisson(perHour * campaignActivity(ctx, t0, op.tz));
         for (let i = 0; i < Math.min(k, 3); i++) {
           const ts = t0 + rng.next() * HOUR;
           const net = rng.chance(p(P, "proxy_exit_share")) ? reseller.exit(rng) : rng.pick(reseller.relays);
@@ -673,16 +709,21 @@ export function hydraCampaign(ctx: SimContext, rng: Rng, reseller: Reseller): Ac
           else if (r < p(P, "cot_share")) {
             const item = ctx.corpus.solvedProblem(rng);
             system = ctx.corpus.cotSystem(rng);
-            text = campaignText(ctx, rng, item.question);
+            text = campaignText(ctx, rng, item.question, voice);
           } else if (ctx.variants.sources === "rotated")
-            text = campaignText(ctx, rng, harvestItem(ctx, rng).text);
+            text = campaignText(ctx, rng, harvestItem(ctx, rng).text, voice);
           else if (r < p(P, "cot_share") + p(P, "code_share"))
-            text = campaignText(ctx, rng, ctx.corpus.codeInstruction(rng));
+            text = campaignText(ctx, rng, ctx.corpus.codeInstruction(rng), voice);
           else {
             const ins = ctx.corpus.instruction(rng);
             text =
               ctx.variants.phrasing === "humanised"
-                ? campaignText(ctx, rng, ins.input ? `${ins.instruction}\n\n${ins.input}` : ins.instruction)
+                ? campaignText(
+                    ctx,
+                    rng,
+                    ins.input ? `${ins.instruction}\n\n${ins.input}` : ins.instruction,
+                    voice,
+                  )
                 : rng.pick(HYDRA_WRAPPERS).replace("{i}", ins.instruction).replace("{in}", ins.input);
           }
           emit(
@@ -717,6 +758,7 @@ export function sweepCampaign(ctx: SimContext, rng: Rng): Actor {
   if (ctx.variants.sweep !== "slow") return { name: "sweep", accounts: [], params: { on: 0 }, hour() {} };
   const n = Math.max(6, Math.round(p(P, "accounts") * ctx.scale));
   const op = operator(rng);
+  const voice = makeVoice(rng.fork("voice"));
   const span = ctx.end - ctx.start;
   const members: { acct: SimAccount; ip: IpInfo; ua: string; api: Api; rate: number }[] = [];
   for (let i = 0; i < n; i++) {
@@ -756,7 +798,7 @@ export function sweepCampaign(ctx: SimContext, rng: Rng): Actor {
           const cover = rng.chance(p(P, "cover_share"));
           const text = cover
             ? ctx.corpus.chat(rng).opener
-            : campaignText(ctx, rng, harvestItem(ctx, rng).text);
+            : campaignText(ctx, rng, harvestItem(ctx, rng).text, voice);
           emit(
             draft(rng, {
               ts,

@@ -18,6 +18,12 @@ export const FAMILIES = {
   sweep: ["none", "slow"],
   /** campaign prompts in English, or partly in Chinese */
   language: ["english", "mixed"],
+  /** campaign accounts share cards, addresses and agents, or each has its own residential address, agent and card */
+  infrastructure: ["shared", "own"],
+  /** campaign accounts opened for the job, or aged (60-500 days, mostly verified) */
+  accounts: ["fresh", "aged"],
+  /** campaign traffic around the clock or in waves, or in a human day (one time zone, quiet nights and weekends) */
+  rhythm: ["machine", "human"],
 } as const;
 
 export type Family = keyof typeof FAMILIES;
@@ -46,7 +52,8 @@ export function familyOn(v: Variants, f: Family): boolean {
 
 // Casual rewording as an operator's script or a hired writer would add it. Deliberately not
 // the classifier's augmentation list (src/signals/harvest-train.ts): the detector must not
-// be measured on the phrasing it was trained to ignore.
+// be measured on the phrasing it was trained to ignore. Each campaign draws its own voice
+// (a few openers and closers) from these pools: different operators do not share phrasing.
 const OPENERS = [
   "yo ",
   "quick one: ",
@@ -56,13 +63,49 @@ const OPENERS = [
   "ok here's one. ",
   "my friend asked me this: ",
   "been stuck for an hour on this. ",
-  "",
-  "",
+  "random question but ",
+  "for my class: ",
+  "trying to figure this out - ",
+  "hi, ",
+  "so basically ",
+  "can you do this one? ",
+  "q: ",
+  "pls help: ",
+  "alright, ",
+  "got another: ",
 ];
-const CLOSERS = ["", "", " thx in advance", " plz", " would appreciate it", " (no rush)", " ty!!", " cheers"];
+const CLOSERS = [
+  " thx in advance",
+  " plz",
+  " would appreciate it",
+  " (no rush)",
+  " ty!!",
+  " cheers",
+  " thanks a lot",
+  " lmk",
+  " :D",
+  " asap pls",
+  " much appreciated",
+  " thank u",
+];
+
+/** A campaign's way of rewording: a few openers and closers of its own. */
+export interface Voice {
+  readonly openers: readonly string[];
+  readonly closers: readonly string[];
+}
+
+export function makeVoice(rng: Rng): Voice {
+  const pick = (pool: readonly string[], n: number): string[] => {
+    const a = [...pool];
+    rng.shuffle(a);
+    return a.slice(0, n);
+  };
+  return { openers: [...pick(OPENERS, 4), "", ""], closers: [...pick(CLOSERS, 3), "", ""] };
+}
 
 /** Rewords a prompt casually: a chatty opener or closer, a lower-case start, dropped final punctuation, a typo. */
-export function humanise(rng: Rng, text: string): string {
+export function humanise(rng: Rng, text: string, voice: Voice): string {
   let t = text.trim();
   if (rng.chance(0.6)) t = t.charAt(0).toLowerCase() + t.slice(1);
   if (rng.chance(0.4)) t = t.replace(/[.!]$/, "");
@@ -71,5 +114,5 @@ export function humanise(rng: Rng, text: string): string {
     const i = rng.int(1, Math.min(60, t.length - 2));
     t = t.slice(0, i) + t.charAt(i + 1) + t.charAt(i) + t.slice(i + 2);
   }
-  return `${rng.pick(OPENERS)}${t}${rng.pick(CLOSERS)}`;
+  return `${rng.pick(voice.openers)}${t}${rng.pick(voice.closers)}`;
 }

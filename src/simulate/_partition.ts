@@ -12,6 +12,7 @@ import {
   university,
 } from "./_benign.js";
 import { agenticCampaign, hydraCampaign, reasoningCampaign, sweepCampaign } from "./_campaigns.js";
+import { AGENT_UAS, SDK_UAS } from "./_common.js";
 import { builtinCorpus, type Corpus, loadCorpus } from "./_corpus.js";
 import { drawVariants, type Variants } from "./_families.js";
 import {
@@ -23,7 +24,7 @@ import {
   HOUR,
   type SimContext,
 } from "./_model.js";
-import { World } from "./_net.js";
+import { type IpInfo, World } from "./_net.js";
 import { ByteWriter, iso, renderExchange } from "./_render.js";
 import { Rng } from "./_rng.js";
 
@@ -117,6 +118,28 @@ export interface PartitionAccounts {
   readonly counts: number[];
 }
 
+/**
+ * With infrastructure=own: every exchange of a campaign's accounts leaves from the
+ * account's own residential address (now and then a new one) with its own agent string,
+ * as an attacker who read the linkers would arrange.
+ */
+function ownInfrastructure(ctx: SimContext, actor: Actor, rng: Rng): Actor {
+  const own = new Map<string, { net: IpInfo; ua: string }>();
+  return {
+    ...actor,
+    hour(t0, emit) {
+      actor.hour(t0, (d) => {
+        let o = own.get(d.acct.id);
+        if (o === undefined || rng.chance(0.03)) {
+          o = { net: ctx.world.proxyExit(rng, 0.05), ua: o?.ua ?? rng.pick([...SDK_UAS, ...AGENT_UAS]) };
+          own.set(d.acct.id, o);
+        }
+        emit({ ...d, net: o.net, ua: o.ua });
+      });
+    },
+  };
+}
+
 export class Partition {
   private readonly actors: Actor[];
   private readonly buckets = new Map<number, Draft[]>();
@@ -147,7 +170,13 @@ export class Partition {
     };
     const reseller = makeReseller(this.ctx, info.root.fork("reseller"));
     const factories = PARTITIONS[index] ?? [];
-    this.actors = factories.map(([name, make]) => make(this.ctx, info.root.fork(name), reseller));
+    const actors = factories.map(([name, make]) => make(this.ctx, info.root.fork(name), reseller));
+    this.actors =
+      info.variants.infrastructure === "own"
+        ? actors.map((a) =>
+            a.accounts[0]?.campaign ? ownInfrastructure(this.ctx, a, info.root.fork(`own-${a.name}`)) : a,
+          )
+        : actors;
     this.renderRng = info.root.fork(`render-${index}`);
   }
 

@@ -27,7 +27,7 @@ import {
   Releases,
 } from "../profiles/index.js";
 import type { ExchangeSignals } from "../signals/index.js";
-import type { AccountModel } from "./model.js";
+import { type AccountModel, shippedAccountModel } from "./model.js";
 import { PartnerHits, type PartnerIntel } from "./partner.js";
 import { DEFAULT_UNSUPPORTED_REGIONS, scoreProfile } from "./score.js";
 import { restoreInto, StateError } from "./state.js";
@@ -103,9 +103,9 @@ function standing(well: boolean, seed: boolean, leaning: boolean, firm: boolean)
 const NOBODY = standing(false, false, false, false);
 const NO_BOOST: { weight: number; reasons: Reason[] } = { weight: 0, reasons: [] };
 const NO_REASONS = Object.freeze([]) as unknown as Reason[];
-/** Own evidence within this margin below the threshold counts as leaning toward a campaign. */
+/** Own evidence within this margin below the threshold counts as leaning toward a campaign (unless the model sets its own). */
 export const LEANING_MARGIN = 2;
-/** Own evidence within this margin below the threshold counts as firmly suspicious. */
+/** Own evidence within this margin below the threshold counts as firmly suspicious (unless the model sets its own). */
 export const FIRM_MARGIN = 1.25;
 
 /** The detector's state in parts, for a store to save and a later run to continue from. */
@@ -166,6 +166,9 @@ export class Detector {
   private readonly partner: PartnerHits | undefined;
   private readonly linkSink: LinkSink | undefined;
   private readonly model: AccountModel | undefined;
+  /** own score within this of the threshold: leaning toward a campaign, firmly suspicious (from the model) */
+  private readonly leaningMargin: number;
+  private readonly firmMargin: number;
   private readonly reviews = new Map<
     string,
     { decision: "confirm" | "dismiss"; evidence: Set<string>; analyst: string; comment: string }
@@ -184,6 +187,9 @@ export class Detector {
     this.partner = opts.partner ? new PartnerHits(opts.partner) : undefined;
     this.linkSink = opts.linkSink;
     this.model = opts.model;
+    const margins = (opts.model ?? shippedAccountModel()).margins;
+    this.leaningMargin = margins?.leaning ?? LEANING_MARGIN;
+    this.firmMargin = margins?.firm ?? FIRM_MARGIN;
     this.groups = new GroupIndex((a) => this.status.get(a) ?? NOBODY);
   }
 
@@ -396,8 +402,8 @@ export class Detector {
       const after = standing(
         well,
         well && score >= this.threshold,
-        well && score >= this.threshold - LEANING_MARGIN,
-        well && score >= this.threshold - FIRM_MARGIN,
+        well && score >= this.threshold - this.leaningMargin,
+        well && score >= this.threshold - this.firmMargin,
       );
       this.status.set(id, after);
       this.groups.restate(id, before, after);
@@ -414,7 +420,7 @@ export class Detector {
       // partners' indicators corroborate, they do not convict: they count for an account
       // whose own evidence already leans toward a flag, and never toward a group's standing
       const partner =
-        this.partner && o.score >= this.threshold - FIRM_MARGIN ? this.partner.reason(p.id) : undefined;
+        this.partner && o.score >= this.threshold - this.firmMargin ? this.partner.reason(p.id) : undefined;
       let score = o.score + boosts.weight + (partner?.weight ?? 0);
       let flagged = score >= this.threshold;
       // an analyst's decision: a confirmed account stays flagged; a dismissed one is not

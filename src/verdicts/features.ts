@@ -80,6 +80,16 @@ export const FEATURES: readonly Feature[] = [
       `${pct(p.harvestLike / Math.max(1, p.asked))} of ${p.asked} distinct prompts read as harvest-style`,
   },
   {
+    name: "one_shot_harvest_share",
+    sign: 1,
+    family: "content",
+    // the account's one-shot requests judged on their own: a relay's customers converse in
+    // the same account, and their follow-ups must not dilute what its one-shot stream is
+    value: (p) => (p.harvestOneShots / (p.oneShotOpenings + 3)) * Math.min(1, p.oneShotOpenings / 10),
+    detail: (p) =>
+      `${pct(p.harvestOneShots / Math.max(1, p.oneShotOpenings))} of ${p.oneShotOpenings} one-shot requests read as harvest-style`,
+  },
+  {
     name: "harvested_output",
     sign: 1,
     family: "content",
@@ -175,6 +185,14 @@ export const FEATURES: readonly Feature[] = [
       Math.min(p.share(p.followUps), p.harvestLike / (p.asked + 3)) * Math.min(1, p.harvestLike / 20),
     detail: (p) =>
       `conversations (${pct(p.share(p.followUps))} follow-ups) beside ${p.harvestLike} harvest-style prompts: an account used by several people or programs`,
+  },
+  {
+    name: "several_clients",
+    sign: 1,
+    family: "structure",
+    // an account used by several programs or people (a relay's customers) shows many agents
+    value: (p) => Math.min(1, Math.log2(Math.max(1, p.userAgents.distinct)) / 3),
+    detail: (p) => `${p.userAgents.distinct} different client agents`,
   },
   {
     name: "one_shot_prompts",

@@ -94,6 +94,20 @@ export function fitAccountModel(rows: readonly TrainingRow[], opts: FitModelOpti
     if (s > cut) cut = s;
   }
   cut += opts.margin ?? 0.25;
+  // groups: an own score leans toward a campaign when at most 5% of every benign population
+  // (of 20+ accounts) reaches it, and is firm at 1%; as margins below the threshold
+  const quantile = (q: number): number => {
+    let worst = Number.NEGATIVE_INFINITY;
+    for (const scores of byPop.values()) {
+      if (scores.length < 20) continue;
+      const s = scores[Math.floor(q * scores.length)] ?? Number.NEGATIVE_INFINITY;
+      if (s > worst) worst = s;
+    }
+    return worst;
+  };
+  const clampMargin = (z: number): number => Math.round(Math.max(0.25, Math.min(2, cut - z)) * 1e3) / 1e3;
+  const leaning = clampMargin(quantile(0.05));
+  const firm = Math.min(leaning, clampMargin(quantile(0.01)));
   const weights: Record<string, number> = {};
   FEATURE_NAMES.forEach((n, j) => {
     const x = w[j] ?? 0;
@@ -103,6 +117,7 @@ export function fitAccountModel(rows: readonly TrainingRow[], opts: FitModelOpti
     version: 1,
     baseline: Math.round((b - cut + DEFAULT_THRESHOLD) * 1e4) / 1e4,
     weights,
+    margins: { leaning, firm },
     fitted: {
       rows: rows.length,
       target_benign_fpr: fpr,

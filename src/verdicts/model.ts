@@ -12,6 +12,11 @@ export interface AccountModel {
   readonly weights: Readonly<Record<string, number>>;
   /** added to every account's score: the fitted intercept moved so that the cut falls on the threshold */
   readonly baseline: number;
+  /**
+   * how far below the threshold an own score still counts as leaning toward a campaign, and
+   * as firmly suspicious, for judging groups: fitted so that few of any benign population lean
+   */
+  readonly margins?: { readonly leaning: number; readonly firm: number };
   /** how it was fitted (worlds, protocol, target), for the docs and the analyst */
   readonly fitted?: Readonly<Record<string, unknown>>;
 }
@@ -24,6 +29,8 @@ export const HAND_SET_MODEL: AccountModel = {
     harvest_prompts: 1.5,
     harvest_share: 1,
     harvested_output: 0.5,
+    one_shot_harvest_share: 1,
+    several_clients: 0.2,
     extraction_prompts: 2.5,
     extraction_volume: 0.5,
     reasoning_behind_given_answer: 1.5,
@@ -72,7 +79,19 @@ export function checkModel(doc: unknown, where: string): AccountModel {
     if (typeof w !== "number" || !Number.isFinite(w) || w * f.sign < 0)
       throw new Error(`${where}: weight of ${name} must be a number of sign ${f.sign > 0 ? "+" : "-"}`);
   }
-  return { version: 1, baseline: o.baseline, weights, ...(o.fitted ? { fitted: o.fitted } : {}) };
+  const m = o.margins;
+  if (
+    m !== undefined &&
+    (typeof m !== "object" || !(m.leaning >= 0 && m.leaning <= 5) || !(m.firm >= 0 && m.firm <= m.leaning))
+  )
+    throw new Error(`${where}: margins must be 0 ≤ firm ≤ leaning ≤ 5`);
+  return {
+    version: 1,
+    baseline: o.baseline,
+    weights,
+    ...(m ? { margins: { leaning: m.leaning, firm: m.firm } } : {}),
+    ...(o.fitted ? { fitted: o.fitted } : {}),
+  };
 }
 
 /** The weights in FEATURES order (a feature the model does not name weighs 0). */
