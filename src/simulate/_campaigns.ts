@@ -241,12 +241,21 @@ function campaignAccount(ctx: SimContext, rng: Rng, spec: AccountSpec): SimAccou
   let s: AccountSpec = spec;
   if (ctx.variants.accounts === "aged")
     s = { ...s, createdMs: ctx.start - rng.float(60, 500) * DAY, verified: rng.chance(0.6) };
+  if (ctx.variants.region === "matched") {
+    // a supported country in (or nearest to) the operators' time zone
+    const near = [...COUNTRIES].sort((a, b) => Math.abs(a.tz - s.tz) - Math.abs(b.tz - s.tz))[0];
+    if (near) s = { ...s, signupCountry: near.code };
+  }
   if (ctx.variants.infrastructure === "own") {
     const { orgId: _org, ...rest } = s;
     s = {
       ...rest,
       payment: payment(ctx, rng),
-      signupIp: ctx.world.proxyExit(rng, 0.05).ip,
+      signupIp: ctx.world.proxyExit(
+        rng,
+        0.05,
+        ctx.variants.region === "matched" ? s.signupCountry : undefined,
+      ).ip,
       emailDomain: rng.weighted(CONSUMER_EMAIL),
     };
   }

@@ -24,6 +24,8 @@ export const FAMILIES = {
   accounts: ["fresh", "aged"],
   /** campaign traffic around the clock or in waves, or in a human day (one time zone, quiet nights and weekends) */
   rhythm: ["machine", "human"],
+  /** campaign accounts declare another country than the operators', or one consistent with their hours and (own) exits */
+  region: ["mismatched", "matched"],
 } as const;
 
 export type Family = keyof typeof FAMILIES;

@@ -129,8 +129,8 @@ export class World {
   }
 
   /** A random residential address anywhere (a residential proxy exit). */
-  proxyExit(rng: Rng, labelledProxyShare: number): IpInfo {
-    const c = rng.weighted(COUNTRIES.map((x) => [x.code, x.weight] as const));
+  proxyExit(rng: Rng, labelledProxyShare: number, country?: string): IpInfo {
+    const c = country ?? rng.weighted(COUNTRIES.map((x) => [x.code, x.weight] as const));
     const net = this.residentialNet(rng, c);
     return this.address(rng, net, rng.chance(labelledProxyShare) ? "proxy" : "residential");
   }

@@ -124,6 +124,7 @@ export interface PartitionAccounts {
  * as an attacker who read the linkers would arrange.
  */
 function ownInfrastructure(ctx: SimContext, actor: Actor, rng: Rng): Actor {
+  const matched = ctx.variants.region === "matched";
   const own = new Map<string, { net: IpInfo; ua: string }>();
   return {
     ...actor,
@@ -131,7 +132,12 @@ function ownInfrastructure(ctx: SimContext, actor: Actor, rng: Rng): Actor {
       actor.hour(t0, (d) => {
         let o = own.get(d.acct.id);
         if (o === undefined || rng.chance(0.03)) {
-          o = { net: ctx.world.proxyExit(rng, 0.05), ua: o?.ua ?? rng.pick([...SDK_UAS, ...AGENT_UAS]) };
+          // with region=matched the exits are in the country the account declared
+          const declared = matched ? d.acct.record.signup_country : undefined;
+          o = {
+            net: ctx.world.proxyExit(rng, 0.05, declared),
+            ua: o?.ua ?? rng.pick([...SDK_UAS, ...AGENT_UAS]),
+          };
           own.set(d.acct.id, o);
         }
         emit({ ...d, net: o.net, ua: o.ua });

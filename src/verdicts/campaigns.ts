@@ -4,7 +4,14 @@
 // of a run and by the gateway's live scorer in the background.
 import { CONTROL_KINDS, communities, type Edge, eachEdgeAmong } from "../campaigns/index.js";
 import type { CampaignsFile, Indicator } from "../contract/index.js";
-import { CONTENT_KINDS, densestBlock, type Group, lockstepPairs } from "../linkers/index.js";
+import {
+  CONTENT_KINDS,
+  densestBlock,
+  fingerprint,
+  type Group,
+  lockstepPairs,
+  mutualNeighbours,
+} from "../linkers/index.js";
 import type { ActiveHours } from "../profiles/index.js";
 import { describeCampaign } from "./assemble.js";
 import type { Detector } from "./detector.js";
@@ -18,6 +25,16 @@ export interface CampaignAssembly {
   /** lockstep and hand-off edges among flagged accounts */
   readonly coordinationEdges: Edge[];
 }
+
+/**
+ * Louvain's resolution for campaigns: 0.7 keeps one operator's accounts together (held by
+ * their cards and addresses, or by behaviour and templates when each has infrastructure of
+ * its own) without pulling in another operator's that use the same public prompt sets.
+ */
+const LOUVAIN_RESOLUTION = 0.7;
+
+/** Weight of a mutual-nearest-neighbour edge between two flagged accounts' behaviour (times similarity). */
+const BEHAVIOUR_WEIGHT = 3;
 
 /**
  * Coordination among the flagged accounts: lockstep pairs within shared groups,
@@ -34,9 +51,16 @@ function coordinationAmong(
     const p = detector.profiles.get(id);
     if (p) hours.set(id, p.activeHours);
   }
-  // lockstep is judged among accounts on the same infrastructure, not merely the same public prompts
+  // lockstep is judged among accounts on the same infrastructure, not merely the same public
+  // prompts, the same residential exits or the same popular client (strangers share those)
   const inGroups = groups
-    .filter((g) => !CONTENT_KINDS.has(g.kind) && g.kind !== "pivot_cohort" && g.kind !== "residential_ip")
+    .filter(
+      (g) =>
+        !CONTENT_KINDS.has(g.kind) &&
+        g.kind !== "pivot_cohort" &&
+        g.kind !== "residential_ip" &&
+        g.kind !== "user_agent",
+    )
     .map((g) => ({ members: new Set([...g.members].filter((m) => flagged.has(m))) }));
   const edges: Edge[] = [];
   for (const pair of lockstepPairs(inGroups, hours))
@@ -46,6 +70,19 @@ function coordinationAmong(
       weight: 1.5 * pair.weight,
       kind: "lockstep",
       value: `Jaccard ${pair.weight.toFixed(2)}`,
+    });
+  // behavioural fingerprints: one operator's accounts behave alike even on infrastructure of their own
+  const ids = [...flagged].filter((id) => detector.profiles.has(id)).sort();
+  const vectors = ids.map((id) =>
+    fingerprint(detector.profiles.get(id) as NonNullable<ReturnType<typeof detector.profiles.get>>),
+  );
+  for (const e of mutualNeighbours(ids, vectors))
+    edges.push({
+      a: e.a,
+      b: e.b,
+      weight: BEHAVIOUR_WEIGHT * e.similarity,
+      kind: "behaviour",
+      value: `similarity ${e.similarity.toFixed(2)}`,
     });
   for (const pair of detector.handoffs.pairs)
     if (flagged.has(pair.a) && flagged.has(pair.b))
@@ -123,7 +160,7 @@ export function assembleCampaigns(detector: Detector): CampaignAssembly {
     yield* coordination.edges;
   })();
   const asnUsers = asnUsersOf(detector, flagged);
-  communities(flagged, allEdges, evidence).forEach((members, i) => {
+  communities(flagged, allEdges, evidence, LOUVAIN_RESOLUTION).forEach((members, i) => {
     const id = `C${String(i + 1).padStart(3, "0")}`;
     const list = members.flatMap((a) => {
       const d = decisions.get(a);

@@ -158,10 +158,11 @@ describe("own evidence", () => {
     }));
     const s = scoreProfile(profileOf(acct("b", { verified: true }), ex), opts);
     expect(s.reasons.map((r) => r.signal)).toContain("around_the_clock");
-    // each request reads as a self-contained task (harvest_prompts), but temperature 0 and
-    // the verified account keep it clear of the cut
+    // each request reads as a self-contained task (harvest_prompts): a pipeline is harvest-style
+    // by construction, and only temperature 0 and the verified account keep it under the cut
+    // (the nearest benign case to the cut; docs/detection.md, limits)
     expect(s.reasons.map((r) => r.signal)).toContain("deterministic_decoding");
-    expect(s.score).toBeLessThan(DEFAULT_THRESHOLD - 0.5);
+    expect(s.score).toBeLessThan(DEFAULT_THRESHOLD);
   });
 });
 
