@@ -36,6 +36,8 @@ describe("the model file", () => {
       expect(Math.abs((back.weights[i] ?? 0) - (w[i] ?? 0))).toBeLessThanOrEqual(step);
     const text = "Write a function that reverses a linked list.";
     expect(back.score(text)).toBeCloseTo(m.score(text), 2);
+    // scoring a text directly equals scoring its feature list
+    expect(m.score(text)).toBeCloseTo(1 / (1 + Math.exp(-m.logitOf(harvestFeatures(text)))), 12);
   });
 
   it("refuses bytes that are not a model, or a truncated one", () => {

@@ -36,6 +36,16 @@ const isDigit = (c: number): boolean => c >= 48 && c <= 57;
  * Pushes bucket indices (repeats count) into `out` and returns it.
  */
 export function harvestFeatures(raw: string, out: number[] = []): number[] {
+  featurise(raw, out);
+  return out;
+}
+
+/** Receives each feature's bucket as it is read (an array, or a model summing its weights). */
+interface FeatureSink {
+  push(bucket: number): unknown;
+}
+
+function featurise(raw: string, out: FeatureSink): void {
   const s = raw.length > HARVEST_CHARS ? raw.slice(0, HARVEST_CHARS) : raw;
   let prev = 0;
   let position = 0;
@@ -85,7 +95,17 @@ export function harvestFeatures(raw: string, out: number[] = []): number[] {
   }
   out.push(finish(mix(mix(FNV, 0x4c454e), Math.min(16, Math.floor(Math.log2(1 + s.length))))) & MASK);
   out.push(finish(mix(mix(FNV, 0x4c494e), Math.min(8, Math.floor(Math.log2(lines))))) & MASK);
-  return out;
+}
+
+/** Sums a model's weights over the features as they are read (no array of features per prompt). */
+class WeightSum implements FeatureSink {
+  sum = 0;
+  n = 0;
+  constructor(private readonly weights: Float32Array) {}
+  push(bucket: number): void {
+    this.sum += this.weights[bucket] ?? 0;
+    this.n++;
+  }
 }
 
 /** A linear model over hashed features. */
@@ -108,7 +128,10 @@ export class HarvestModel {
 
   /** Probability in [0, 1] that the text is a harvest-style prompt. */
   score(text: string): number {
-    return 1 / (1 + Math.exp(-this.logitOf(harvestFeatures(text))));
+    const s = new WeightSum(this.weights);
+    featurise(text, s);
+    const z = s.n === 0 ? this.bias : this.bias + s.sum / Math.sqrt(s.n);
+    return 1 / (1 + Math.exp(-z));
   }
 
   /** The model as bytes: a header, the bias, a scale and one signed byte per weight. */

@@ -44,7 +44,7 @@ export function fitAccountModel(rows: readonly TrainingRow[], opts: FitModelOpti
   const sign = FEATURES.map((f) => f.sign);
   const w = new Float64Array(d);
   let b = 0;
-  const l2 = opts.l2 ?? 0.002;
+  const l2 = opts.l2 ?? 0.0005;
   const m = new Float64Array(d + 1);
   const v = new Float64Array(d + 1);
   const rate = 0.05;
