@@ -11,7 +11,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { gunzipSync } from "node:zlib";
 
 const { values } = parseArgs({
   options: {
@@ -35,7 +34,7 @@ const { evaluate } = await import(dist("eval/index.js"));
 const { classifyCapabilities, capabilityList } = await import(dist("signals/index.js"));
 const { normaliseExchange } = await import(dist("contract/index.js"));
 const { FEATURES, fitAccountModel } = await import(dist("verdicts/index.js"));
-const { loadPromptSources } = await import(dist("datasets/index.js"));
+const { loadPromptSources, json: readJson, jsonl: readJsonl } = await import(dist("datasets/index.js"));
 const W = await import("./_worlds.mjs");
 const { losoSection } = await import("./_loso.mjs");
 
@@ -211,18 +210,6 @@ ${await losoSection(root, sources, log)}`;
 }
 
 // --- per-exchange classifiers on the real prompt sets
-function readJson(p) {
-  const buf = readFileSync(p);
-  return JSON.parse((p.endsWith(".gz") ? gunzipSync(buf) : buf).toString("utf8"));
-}
-function readJsonl(p) {
-  const buf = readFileSync(p);
-  return (p.endsWith(".gz") ? gunzipSync(buf) : buf)
-    .toString("utf8")
-    .split("\n")
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l));
-}
 function exchange(prompt, system) {
   return normaliseExchange(
     {

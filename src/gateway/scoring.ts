@@ -128,6 +128,8 @@ export class LiveScorer implements Scorer {
   observed = 0;
   /** exchanges dropped before they reached the store (pending over maxPending) */
   droppedFromStore = 0;
+  /** ids judged by a checkpoint that an exchange set off (reused: observe runs per exchange) */
+  private readonly judged: string[] = [];
   /** policy decisions since the last save */
   private readonly decisions = new DecisionCounts();
 
@@ -188,9 +190,12 @@ export class LiveScorer implements Scorer {
     const facts = exchangeFacts(view);
     const signals = exchangeSignals(view);
     // checkpoints at log-time boundaries as in analyze (the timer adds more in between)
-    const judged: string[] = [];
+    const judged = this.judged;
     this.driver.observe(facts, signals, judged);
-    this.publishStandings(judged);
+    if (judged.length > 0) {
+      this.publishStandings(judged);
+      judged.length = 0;
+    }
     this.observed++;
     if (this.opts.store) {
       if (this.pending.length >= (this.opts.store.maxPending ?? MAX_PENDING_STORE)) {

@@ -20,9 +20,7 @@ import { accountFacts, verdictLine } from "../verdicts/assemble.js";
 import { assembleCampaigns } from "../verdicts/campaigns.js";
 import { type Decision, type Detector, type DetectorOptions, riskOf } from "../verdicts/detector.js";
 import { DetectorDriver } from "../verdicts/driver.js";
-import { featureValues } from "../verdicts/features.js";
 import { GRAPH_NODES, renderReport } from "../verdicts/report.js";
-import { DEFAULT_UNSUPPORTED_REGIONS } from "../verdicts/score.js";
 import type { ParsedBatch, ParsedExchange } from "./_parse.js";
 import { createParser, defaultThreads } from "./parallel.js";
 import { ReorderBuffer } from "./reorder.js";
@@ -255,15 +253,12 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
   driver.finish();
   census?.report(detector.census(), exchanges);
   if (opts.featuresOut) {
-    const context = {
-      unsupportedRegions: new Set(opts.detector?.unsupportedRegions ?? DEFAULT_UNSUPPORTED_REGIONS),
-    };
     const rows: string[] = [];
     for (const p of detector.profiles.values())
       rows.push(
         JSON.stringify({
           account_id: p.id,
-          x: Array.from(featureValues(p, context), (v) => Math.round(v * 1e5) / 1e5),
+          x: Array.from(detector.featuresOf(p), (v) => Math.round(v * 1e5) / 1e5),
         }),
       );
     writeFileSync(opts.featuresOut, rows.length > 0 ? `${rows.join("\n")}\n` : "");

@@ -238,6 +238,13 @@ export class TallyView {
   top(k = 1): [number, number][] {
     return [...this.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, k);
   }
+
+  /** The largest count of any key (0 when none): top(1)'s count without sorting. */
+  largest(): number {
+    let m = 0;
+    for (const [, c] of this.entries()) if (c > m) m = c;
+    return m;
+  }
 }
 
 export const IP_TYPE_INDEX: Record<IpType, number> = {
@@ -339,11 +346,8 @@ export class AccountProfile {
   lastSeen = Number.NEGATIVE_INFINITY;
   /** distinct prompts a person or program typed (task openings and follow-ups, not agent steps) */
   asked = 0;
-  /** the harvest classifier's probabilities summed over those prompts */
-  harvestSum = 0;
-  /** of those prompts, the ones it reads as harvest-style (p ≥ 0.5), and how many opened a task */
+  /** of those prompts, the ones the harvest classifier reads as harvest-style (p ≥ 0.5) */
   harvestLike = 0;
-  harvestOpenings = 0;
   /** harvest-style prompts sent as follow-ups inside a conversation */
   harvestFollowUps = 0;
   /** output tokens of the exchanges whose prompt reads as harvest-style or asks for extraction */
@@ -432,12 +436,10 @@ export class AccountProfile {
       } else {
         fresh = opening;
         this.asked++;
-        this.harvestSum += s.harvest;
         const harvestLike = s.harvest >= 0.5;
         if (harvestLike) {
           this.harvestLike++;
-          if (opening) this.harvestOpenings++;
-          else this.harvestFollowUps++;
+          if (!opening) this.harvestFollowUps++;
         }
         if (harvestLike || (s.capabilities & EXTRACTION_MASK) !== 0) this.harvestedTokens += s.outputTokens;
         if (opening && s.history === 0) {

@@ -18,7 +18,16 @@ import {
 } from "./_common.js";
 import { humanise, makeVoice, type Voice } from "./_families.js";
 import type { Actor, Msg, SimAccount, SimContext } from "./_model.js";
-import { DAY, HOUR, harvestItem, humanDiurnal, localHour, localWeekday, pickModel } from "./_model.js";
+import {
+  DAY,
+  HOUR,
+  harvestItem,
+  humanDiurnal,
+  instructionText,
+  localHour,
+  localWeekday,
+  pickModel,
+} from "./_model.js";
 import { COUNTRIES, countryByCode, type IpInfo, type Network, UNSUPPORTED } from "./_net.js";
 import type { Rng } from "./_rng.js";
 
@@ -582,8 +591,7 @@ export function agenticCampaign(ctx: SimContext, rng: Rng): Actor {
           ? ["search", "calculator", "wikipedia", "get_weather"]
           : ["read_file", "write_file", "bash", "run_tests"];
         const opening = (): string => {
-          if (ctx.variants.sources === "rotated")
-            return campaignText(ctx, rng, harvestItem(ctx, rng).text, voice);
+          if (ctx.variants.sources === "rotated") return campaignText(ctx, rng, harvestItem(ctx, rng), voice);
           return campaignText(
             ctx,
             rng,
@@ -720,19 +728,14 @@ export function hydraCampaign(ctx: SimContext, rng: Rng, reseller: Reseller): Ac
             system = ctx.corpus.cotSystem(rng);
             text = campaignText(ctx, rng, item.question, voice);
           } else if (ctx.variants.sources === "rotated")
-            text = campaignText(ctx, rng, harvestItem(ctx, rng).text, voice);
+            text = campaignText(ctx, rng, harvestItem(ctx, rng), voice);
           else if (r < p(P, "cot_share") + p(P, "code_share"))
             text = campaignText(ctx, rng, ctx.corpus.codeInstruction(rng), voice);
           else {
             const ins = ctx.corpus.instruction(rng);
             text =
               ctx.variants.phrasing === "humanised"
-                ? campaignText(
-                    ctx,
-                    rng,
-                    ins.input ? `${ins.instruction}\n\n${ins.input}` : ins.instruction,
-                    voice,
-                  )
+                ? campaignText(ctx, rng, instructionText(ins), voice)
                 : rng.pick(HYDRA_WRAPPERS).replace("{i}", ins.instruction).replace("{in}", ins.input);
           }
           emit(
@@ -769,7 +772,9 @@ export function sweepCampaign(ctx: SimContext, rng: Rng): Actor {
   const op = operator(rng);
   const voice = makeVoice(rng.fork("voice"));
   const span = ctx.end - ctx.start;
-  const members: { acct: SimAccount; ip: IpInfo; ua: string; api: Api; rate: number }[] = [];
+  // exchanges per account-hour, the same for every account
+  const rate = p(P, "per_account") / (span / HOUR);
+  const members: { acct: SimAccount; ip: IpInfo; ua: string; api: Api }[] = [];
   for (let i = 0; i < n; i++) {
     const country = rng.pick(COUNTRIES);
     const ip = ctx.world.proxyExit(rng, 0.05);
@@ -790,7 +795,6 @@ export function sweepCampaign(ctx: SimContext, rng: Rng): Actor {
       ip,
       ua: rng.pick(SDK_UAS),
       api: rng.chance(0.5) ? "openai.chat" : "anthropic.messages",
-      rate: p(P, "per_account") / (span / HOUR),
     });
   }
   return {
@@ -801,13 +805,13 @@ export function sweepCampaign(ctx: SimContext, rng: Rng): Actor {
       const act = humanDiurnal(localHour(t0, op.tz)) * (localWeekday(t0, op.tz) % 6 === 0 ? 0.3 : 1.2);
       for (const m of members) {
         if (t0 < m.acct.createdMs) continue;
-        const k = rng.poisson(m.rate * act);
+        const k = rng.poisson(rate * act);
         for (let i = 0; i < Math.min(k, 2); i++) {
           const ts = t0 + rng.next() * HOUR;
           const cover = rng.chance(p(P, "cover_share"));
           const text = cover
             ? ctx.corpus.chat(rng).opener
-            : campaignText(ctx, rng, harvestItem(ctx, rng).text, voice);
+            : campaignText(ctx, rng, harvestItem(ctx, rng), voice);
           emit(
             draft(rng, {
               ts,

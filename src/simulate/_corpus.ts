@@ -4,17 +4,7 @@
 // message and that purpose falls back to built-in text.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import {
-  BBH_TASKS,
-  hhHumanTurns,
-  isObj,
-  type Json,
-  json,
-  jsonl,
-  objects,
-  parseCsv,
-  readText,
-} from "../datasets/index.js";
+import { BBH_TASKS, isObj, type Json, json, jsonl, objects, parseCsv, readText } from "../datasets/index.js";
 import * as B from "./_builtin-text.js";
 import type { Rng } from "./_rng.js";
 
@@ -50,8 +40,6 @@ export interface Corpus {
   exam(rng: Rng): string;
   /** an instruction in another language (Chinese Alpaca) */
   foreign(rng: Rng): string;
-  /** crowd workers' own multi-turn help requests (HH-RLHF), as relays' customers send */
-  crowdChat(rng: Rng): { opener: string; followUps: readonly string[] };
 }
 
 export type CorpusLog = (message: string) => void;
@@ -74,7 +62,6 @@ class Pools {
   readonly cot: string[] = [];
   readonly exam: string[] = [];
   readonly foreign: string[] = [];
-  readonly crowd: { opener: string; followUps: string[] }[] = [];
 }
 
 /** Built-in text only. */
@@ -115,11 +102,6 @@ function makeCorpus(p: Pools, source: Corpus["source"]): Corpus {
     exam: (rng) => fromPool(rng, p.exam, real, () => mathQA(rng).question),
     foreign: (rng) =>
       fromPool(rng, p.foreign, real, () => `请解释：${B.genericInstruction(rng).instruction}`),
-    crowdChat: (rng) =>
-      fromPool(rng, p.crowd, real, () => ({
-        opener: B.chatOpener(rng),
-        followUps: Array.from({ length: 6 }, () => B.chatFollowUp(rng)),
-      })),
   };
 }
 
@@ -342,13 +324,6 @@ export function loadCorpus(dir: string, log: CorpusLog): Corpus {
       const q = str(r.instruction);
       const input = str(r.input);
       if (q) p.foreign.push(input ? `${q}\n\n${input}` : q);
-    }
-  });
-  use("hh-rlhf/helpful-base/test.jsonl.gz", (path) => {
-    for (const r of jsonl(path)) {
-      if (!isObj(r) || typeof r.chosen !== "string") continue;
-      const [opener, ...followUps] = hhHumanTurns(r.chosen).map(clip);
-      if (opener) p.crowd.push({ opener, followUps });
     }
   });
   if (loaded.length === 0) log(`prompts: no prompt set found under ${dir}; using built-in text`);

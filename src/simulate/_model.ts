@@ -85,24 +85,27 @@ export type HarvestKind = (typeof HARVEST_KINDS)[number];
  * A harvest item (a problem, task or question to collect answers to): from every kind of
  * prompt set, or mostly from the world's one kind when sources are rotated.
  */
-export function harvestItem(ctx: SimContext, rng: Rng): { kind: HarvestKind; text: string } {
+export function harvestItem(ctx: SimContext, rng: Rng): string {
   const kind =
     ctx.variants.sources === "rotated" && rng.chance(0.85) ? ctx.harvestKind : rng.pick(HARVEST_KINDS);
   const c = ctx.corpus;
-  const text =
-    kind === "math"
-      ? c.solvedProblem(rng).question
-      : kind === "code"
-        ? c.codeInstruction(rng)
-        : kind === "exam"
-          ? c.exam(rng)
-          : kind === "tools"
-            ? c.toolTask(rng)
-            : (() => {
-                const i = c.instruction(rng);
-                return i.input ? `${i.instruction}\n\n${i.input}` : i.instruction;
-              })();
-  return { kind, text };
+  switch (kind) {
+    case "math":
+      return c.solvedProblem(rng).question;
+    case "code":
+      return c.codeInstruction(rng);
+    case "exam":
+      return c.exam(rng);
+    case "tools":
+      return c.toolTask(rng);
+    case "instructions":
+      return instructionText(c.instruction(rng));
+  }
+}
+
+/** An instruction and its input as one prompt, without a data-set wrapper. */
+export function instructionText(i: { readonly instruction: string; readonly input: string }): string {
+  return i.input ? `${i.instruction}\n\n${i.input}` : i.instruction;
 }
 
 export type Emit = (d: Draft) => void;

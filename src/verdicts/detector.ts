@@ -27,6 +27,7 @@ import {
   Releases,
 } from "../profiles/index.js";
 import type { ExchangeSignals } from "../signals/index.js";
+import { featureValues } from "./features.js";
 import { type AccountModel, shippedAccountModel } from "./model.js";
 import { PartnerHits, type PartnerIntel } from "./partner.js";
 import { DEFAULT_UNSUPPORTED_REGIONS, scoreProfile } from "./score.js";
@@ -165,7 +166,7 @@ export class Detector {
   private readonly disabledSignals: ReadonlySet<string>;
   private readonly partner: PartnerHits | undefined;
   private readonly linkSink: LinkSink | undefined;
-  private readonly model: AccountModel | undefined;
+  private readonly model: AccountModel;
   /** own score within this of the threshold: leaning toward a campaign, firmly suspicious (from the model) */
   private readonly leaningMargin: number;
   private readonly firmMargin: number;
@@ -186,10 +187,9 @@ export class Detector {
     this.disabledSignals = opts.disabledSignals ?? new Set();
     this.partner = opts.partner ? new PartnerHits(opts.partner) : undefined;
     this.linkSink = opts.linkSink;
-    this.model = opts.model;
-    const margins = (opts.model ?? shippedAccountModel()).margins;
-    this.leaningMargin = margins?.leaning ?? LEANING_MARGIN;
-    this.firmMargin = margins?.firm ?? FIRM_MARGIN;
+    this.model = opts.model ?? shippedAccountModel();
+    this.leaningMargin = this.model.margins?.leaning ?? LEANING_MARGIN;
+    this.firmMargin = this.model.margins?.firm ?? FIRM_MARGIN;
     this.groups = new GroupIndex((a) => this.status.get(a) ?? NOBODY);
   }
 
@@ -514,13 +514,14 @@ export class Detector {
     for (const d of this.decisions.values()) if (!d.flagged) d.firstFlaggedAt = undefined;
   }
 
+  /** An account's own-evidence features (FEATURE_NAMES order), as this detector reads them: for fitting the account model. */
+  featuresOf(p: AccountProfile): Float64Array {
+    return featureValues(p, { unsupportedRegions: this.unsupported });
+  }
+
   /** An account's own evidence (without the signals this detector leaves out), with or without details. */
   private ownReasons(p: AccountProfile, details: boolean): Reason[] {
-    const s = scoreProfile(p, {
-      unsupportedRegions: this.unsupported,
-      details,
-      ...(this.model ? { model: this.model } : {}),
-    });
+    const s = scoreProfile(p, { unsupportedRegions: this.unsupported, details, model: this.model });
     return this.disabledSignals.size === 0
       ? s.reasons
       : s.reasons.filter((r) => !this.disabledSignals.has(r.signal));

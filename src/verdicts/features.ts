@@ -242,11 +242,10 @@ export const FEATURES: readonly Feature[] = [
     // a pipeline fills one template thousands of times; harvesting wants many different items
     value: (p) => {
       if (p.openings < 50) return 0;
-      const top = p.scaffolds.top(1)[0]?.[1] ?? 0;
-      return top / p.openings >= 0.8 ? 1 : 0;
+      return p.scaffolds.largest() / p.openings >= 0.8 ? 1 : 0;
     },
     detail: (p) =>
-      `${pct((p.scaffolds.top(1)[0]?.[1] ?? 0) / Math.max(1, p.openings))} of ${p.openings} task openings fill one template: a pipeline`,
+      `${pct(p.scaffolds.largest() / Math.max(1, p.openings))} of ${p.openings} task openings fill one template: a pipeline`,
   },
   {
     name: "deterministic_decoding",
