@@ -1,6 +1,8 @@
 // The analyst dashboard, end to end in headless Chromium (Debian's /usr/bin/chromium with
 // playwright-core; skipped where it is not installed), and its security over plain HTTP.
-// The browser test saves a screenshot (JPEG) of each view to docs/screenshots/ for the README.
+// The browser test saves a screenshot (JPEG) of each view to a temporary folder, or to
+// DISTILLGUARD_SCREENSHOTS_DIR: `npm run screenshots` refreshes docs/screenshots/ for the README
+// (a test run never changes tracked files).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +15,7 @@ import { simulate } from "../simulate/index.js";
 import { type Dashboard, startDashboard } from "./index.js";
 
 const CHROMIUM = "/usr/bin/chromium";
-const SHOTS = new URL("../../docs/screenshots/", import.meta.url).pathname;
+const SHOTS = process.env.DISTILLGUARD_SCREENSHOTS_DIR ?? mkdtempSync(join(tmpdir(), "dg-shots-"));
 let dir: string;
 let db: string;
 let dash: Dashboard;
