@@ -69,7 +69,16 @@ const inputs = (dir) => ({
 // feature rows are kept per version of the code that computes them
 const featureCode = createHash("sha256")
   .update(
-    ["verdicts/features.js", "profiles/profile.js", "signals/index.js", "signals/capabilities.js"]
+    [
+      "verdicts/features.js",
+      "verdicts/detector.js",
+      "verdicts/population.js",
+      "pipeline/analyze.js",
+      "linkers/groups.js",
+      "profiles/profile.js",
+      "signals/index.js",
+      "signals/capabilities.js",
+    ]
       .map((f) => readFileSync(dist(f)))
       .join("\n"),
   )
@@ -77,21 +86,46 @@ const featureCode = createHash("sha256")
   .digest("hex")
   .slice(0, 12);
 
-/** The world's accounts as training rows (own-evidence features with ground truth). */
-export async function featureRows(w) {
-  const path = join(w.dir, `features-${featureCode}.jsonl`);
+/**
+ * The world's accounts as training rows (features with ground truth), read by a detector
+ * with the given account model (default: the shipped one). The model matters: accounts are
+ * ranked by their own score in the log's population, and groups are judged by those ranks.
+ */
+export async function featureRows(w, model) {
+  const modelTag = createHash("sha256")
+    .update(model ? JSON.stringify(model) : readFileSync(join(root, "models/account-model.json")))
+    .digest("hex")
+    .slice(0, 8);
+  const path = join(w.dir, `features-${featureCode}-${modelTag}.jsonl`);
   if (!existsSync(path))
     await analyze({
       inputs: inputs(w.dir),
       out: join(w.dir, "pred-features"),
       report: false,
       featuresOut: path,
+      ...(model ? { detector: { model } } : {}),
     });
   const labels = new Map(readJsonl(join(w.dir, "labels.jsonl")).map((l) => [l.account_id, l]));
   return readJsonl(path).flatMap((r) => {
     const l = labels.get(r.account_id);
-    return l ? [{ x: r.x, campaign: l.campaign, population: l.population, world: w.seed }] : [];
+    return l ? [{ x: r.x, n: r.n, campaign: l.campaign, population: l.population, world: w.seed }] : [];
   });
+}
+
+/**
+ * Fits the account model in rounds: the rows are read with the shipped model, then again
+ * with the model of the round before (the population ranks that group features read depend
+ * on the model that scores accounts).
+ */
+export async function fitInRounds(worlds, fitRows, rounds = 2, log = () => {}) {
+  let model;
+  for (let r = 0; r < rounds; r++) {
+    const rows = [];
+    for (const w of worlds) rows.push(...(await featureRows(w, model)));
+    model = fitRows(rows);
+    log(`fit: round ${r + 1}/${rounds} on ${rows.length} accounts`);
+  }
+  return model;
 }
 
 /** Analyses a world with the detector options given and scores the verdicts. */

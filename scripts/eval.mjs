@@ -164,9 +164,13 @@ if (!values["no-lofo"]) {
     const train = worlds.filter((w) => !W.familyOn(w.variants, f));
     const test = worlds.filter((w) => W.familyOn(w.variants, f));
     if (train.length === 0 || test.length === 0) continue;
-    const model = fitAccountModel(
-      train.flatMap((w) => rows.get(w.seed)),
-      { note: { lofo: f, worlds: train.map((w) => w.seed) } },
+    // fitted in rounds as npm run fit-detector does, starting from the rows read with the
+    // shipped model (whose ranks saw every family) and then with the model without F
+    const model = await W.fitInRounds(
+      train,
+      (r) => fitAccountModel(r, { note: { lofo: f, worlds: train.map((w) => w.seed) } }),
+      2,
+      log,
     );
     const results = [];
     for (const w of test) {

@@ -3,11 +3,11 @@
 // writes models/account-model.json, which the detector reads. The worlds follow a
 // balanced design over the tactic families (scripts/_worlds.mjs), with seeds kept apart
 // from the ones `npm run eval` reports on.
-// Usage: npm run fit-detector [-- --worlds 12 --scale 0.2 --prompts ../shared/datasets --work out/worlds]
+// Usage: npm run fit-detector [-- --worlds 12 --scale 0.2 --prompts ../shared/datasets --work out/worlds --rounds 2]
 import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { designVariants, featureRows, root, world } from "./_worlds.mjs";
+import { designVariants, featureRows, fitInRounds, root, world } from "./_worlds.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -16,6 +16,7 @@ const { values } = parseArgs({
     prompts: { type: "string" },
     work: { type: "string", default: "out/worlds" },
     out: { type: "string" },
+    rounds: { type: "string", default: "2" },
   },
 });
 const { fitAccountModel, FEATURE_NAMES } = await import(join(root, "dist/verdicts/index.js"));
@@ -27,6 +28,7 @@ const n = Number(values.worlds);
 const t0 = performance.now();
 const rows = [];
 const fitted = [];
+const worlds = [];
 for (let i = 0; i < n; i++) {
   const seed = 101 + i;
   const w = await world({
@@ -37,6 +39,7 @@ for (let i = 0; i < n; i++) {
     variants: designVariants(i),
     log: (m) => console.error(m),
   });
+  worlds.push(w);
   rows.push(...(await featureRows(w)));
   fitted.push(seed);
   const el = (performance.now() - t0) / 1000;
@@ -44,14 +47,22 @@ for (let i = 0; i < n; i++) {
     `fit-detector: world ${i + 1}/${n} (${rows.length} accounts, ${Math.round(el)} s, ETA ${Math.round((el / (i + 1)) * (n - i - 1))} s)`,
   );
 }
-const model = fitAccountModel(rows, {
-  note: {
-    worlds: fitted,
-    scale,
-    prompts: prompts ? "shared datasets" : "built-in",
-    script: "scripts/fit-detector.mjs",
-  },
-});
+const rounds = Number(values.rounds);
+const model = await fitInRounds(
+  worlds,
+  (r) =>
+    fitAccountModel(r, {
+      note: {
+        worlds: fitted,
+        scale,
+        rounds,
+        prompts: prompts ? "shared datasets" : "built-in",
+        script: "scripts/fit-detector.mjs",
+      },
+    }),
+  rounds,
+  (m) => console.error(`fit-detector: ${m}`),
+);
 const out = values.out ?? join(root, "models/account-model.json");
 writeFileSync(out, `${JSON.stringify(model, null, 2)}\n`);
 console.error(`fit-detector: wrote ${out}`);

@@ -94,6 +94,8 @@ export interface Group {
   leaning: number;
   /** well-evidenced members whose own evidence is firmly toward a campaign (closer to the threshold) */
   firm: number;
+  /** sum of the well-evidenced members' own-score ranks in the log's population (in the units the index's rankOf gives) */
+  rankSum: number;
   /** what the value looks like, for analysts (a template's masked text) */
   example?: string;
 }
@@ -177,6 +179,8 @@ export class GroupIndex {
   constructor(
     private readonly statusOf: (account: string) => MemberStatus,
     private readonly generation = SINGLETON_GENERATION,
+    /** a well-evidenced account's own-score rank in the population (as last told to restate(), in the caller's units) */
+    private readonly rankOf: (account: string) => number = () => 0.5,
   ) {}
 
   add(kind: GroupKind, text: string, account: string, example?: string): void {
@@ -232,6 +236,7 @@ export class GroupIndex {
       seeds: 0,
       leaning: 0,
       firm: 0,
+      rankSum: 0,
     };
     if (example !== undefined) created.example = example;
     groups.set(value, created);
@@ -254,18 +259,30 @@ export class GroupIndex {
     if (st.seed) g.seeds++;
     if (st.leaning) g.leaning++;
     if (st.firm) g.firm++;
+    if (st.well) g.rankSum += this.rankOf(account);
     const list = this.memberOf.get(account);
     if (list) list.push(g);
     else this.memberOf.set(account, [g]);
   }
 
-  /** Call when an account's standing changes, with its old and new standing. */
-  restate(account: string, before: MemberStatus, after: MemberStatus): void {
+  /**
+   * Call when an account's standing or rank changes, with its old and new standing and
+   * rank (a rank counts only while the account is well-evidenced).
+   */
+  restate(
+    account: string,
+    before: MemberStatus,
+    after: MemberStatus,
+    rankBefore = 0.5,
+    rankAfter = 0.5,
+  ): void {
+    const rankDelta = (after.well ? rankAfter : 0) - (before.well ? rankBefore : 0);
     if (
       before.well === after.well &&
       before.seed === after.seed &&
       before.leaning === after.leaning &&
-      before.firm === after.firm
+      before.firm === after.firm &&
+      rankDelta === 0
     )
       return;
     for (const g of this.memberOf.get(account) ?? []) {
@@ -273,6 +290,7 @@ export class GroupIndex {
       g.seeds += Number(after.seed) - Number(before.seed);
       g.leaning += Number(after.leaning) - Number(before.leaning);
       g.firm += Number(after.firm) - Number(before.firm);
+      g.rankSum += rankDelta;
     }
   }
 
@@ -399,4 +417,28 @@ export function groupStrength(g: Group): number {
 export function specificity(g: Group): number {
   const n = g.members.size;
   return n <= 50 ? 1 : Math.max(0.2, 1 - Math.log10(n / 50));
+}
+
+/** Other well-evidenced members a group needs before it is judged as a group. */
+export const JUDGED_GROUP = 3;
+
+/**
+ * How far a group stands out from the log's population, seen from one member, in [0, 1]:
+ * the other well-evidenced members' mean own-score rank against what a random set of that
+ * many accounts would show (mean 0.5, standard error 1/sqrt(12 n)). The effect (how far
+ * above the median they stand together) counts once the evidence is clear (z from 2 to 5),
+ * scaled by the value's specificity. A group of accounts each only somewhat unusual, but
+ * all of them so, stands out; a campus, an office or a reseller's honest customers rank
+ * like everyone else on average and do not. `own` is the member's own rank if it is
+ * well-evidenced (it is left out: a group does not vouch for itself). Ranks are in units
+ * of `scale` (1: ranks in [0, 1]).
+ */
+export function groupStandOut(g: Group, own: number | undefined, scale = 1): number {
+  const others = g.well - (own === undefined ? 0 : 1);
+  if (others < JUDGED_GROUP) return 0;
+  const mean = (g.rankSum - (own ?? 0)) / others / scale;
+  const effect = 2 * mean - 1;
+  if (effect <= 0) return 0;
+  const z = (mean - 0.5) * Math.sqrt(12 * others);
+  return specificity(g) * effect * Math.max(0, Math.min(1, (z - 2) / 3));
 }

@@ -56,7 +56,7 @@ export interface AnalyzeOptions {
    * the store count as evidence; without it only addresses and user agents do
    */
   readonly intelKey?: string | undefined;
-  /** write each account's own-evidence features (JSON Lines: account_id, x in FEATURE_NAMES order) here: for fitting the account model */
+  /** write each account's features (JSON Lines: account_id, n exchanges, x in FEATURE_NAMES order) here: for fitting the account model */
   readonly featuresOut?: string;
   /** called with what the detector holds every `every` exchanges (memory work: scripts/census.mjs) */
   readonly census?: {
@@ -258,6 +258,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
       rows.push(
         JSON.stringify({
           account_id: p.id,
+          n: p.n,
           x: Array.from(detector.featuresOf(p), (v) => Math.round(v * 1e5) / 1e5),
         }),
       );

@@ -109,6 +109,8 @@ function coordinationAmong(
       seeds: block.accounts.length,
       leaning: block.accounts.length,
       firm: block.accounts.length,
+      // flagged accounts: as high as ranks go
+      rankSum: block.accounts.length,
     });
     for (const a of block.accounts) values.delete(a);
   }

@@ -1,79 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { communities, edgesAmong } from "../campaigns/index.js";
-import { type AccountRecord, type ExchangeRecord, normaliseExchange } from "../contract/index.js";
+import { type AccountRecord, normaliseExchange } from "../contract/index.js";
 import { type Group, groupStrength } from "../linkers/index.js";
-import { AccountProfile, Releases } from "../profiles/index.js";
 import { exchangeSignals } from "../signals/index.js";
+import { acct, type Ex, H, opts, profileOf, record, T0 } from "./_test-helpers.js";
 import { DEFAULT_THRESHOLD, Detector } from "./detector.js";
 import { FEATURES } from "./features.js";
-import { DEFAULT_UNSUPPORTED_REGIONS, scoreProfile } from "./score.js";
-
-const T0 = Date.UTC(2026, 1, 2);
-const H = 3_600_000;
-let seq = 0;
-
-interface Ex {
-  account: string;
-  ts: number;
-  prompt: string;
-  system?: string;
-  history?: { user: string; assistant: string }[];
-  out?: number;
-  temperature?: number;
-  ip?: string;
-  ua?: string;
-  model?: string;
-}
-
-function record(e: Ex): ExchangeRecord {
-  const messages: unknown[] = [];
-  for (const h of e.history ?? [])
-    messages.push({ role: "user", content: h.user }, { role: "assistant", content: h.assistant });
-  messages.push({ role: "user", content: e.prompt });
-  return {
-    id: `x${++seq}`,
-    ts: new Date(e.ts).toISOString(),
-    account_id: e.account,
-    client: {
-      ip: e.ip ?? `10.0.${seq % 250}.${seq % 200}`,
-      user_agent: e.ua ?? "sdk/1",
-      country: "US",
-      ip_type: "residential",
-    },
-    request: {
-      model: e.model ?? "m-1",
-      max_tokens: 4096,
-      ...(e.system ? { system: e.system } : {}),
-      ...(e.temperature === undefined ? {} : { temperature: e.temperature }),
-      messages,
-    },
-    response: {
-      type: "message",
-      content: [{ type: "text", text: "..." }],
-      usage: { input_tokens: 100, output_tokens: e.out ?? 300 },
-    },
-  };
-}
-
-function profileOf(account: AccountRecord | undefined, exchanges: Ex[]): AccountProfile {
-  const p = new AccountProfile(exchanges[0]?.account ?? "a", account);
-  const releases = new Releases();
-  for (const e of exchanges) {
-    const v = normaliseExchange(record(e), e.ts);
-    p.update(v, exchangeSignals(v), releases);
-  }
-  return p;
-}
-
-const opts = { unsupportedRegions: new Set(DEFAULT_UNSUPPORTED_REGIONS) };
-const acct = (id: string, over: Partial<AccountRecord> = {}): AccountRecord => ({
-  account_id: id,
-  created_at: new Date(T0 - 400 * 24 * H).toISOString(),
-  pathway: "standard",
-  verified: false,
-  signup_country: "US",
-  ...over,
-});
+import { scoreProfile } from "./score.js";
 
 describe("own evidence", () => {
   it("flags reasoning reconstruction harvested one-shot from a new account, strongest reason first", () => {
@@ -89,9 +22,12 @@ describe("own evidence", () => {
     // strongest reason first, and the reasons name what was harvested
     const weights = s.reasons.map((r) => r.weight);
     expect(weights).toEqual([...weights].sort((a, b) => b - a));
-    expect(FEATURES.find((f) => f.name === s.reasons[0]?.signal)?.family).toBe("content");
+    // what the traffic asks for, on its own or placed among the accounts around it
+    expect(["content", "population"]).toContain(
+      FEATURES.find((f) => f.name === s.reasons[0]?.signal)?.family,
+    );
     expect(s.reasons.map((r) => r.signal)).toEqual(
-      expect.arrayContaining(["extraction_prompts", "reasoning_behind_given_answer", "harvest_prompts"]),
+      expect.arrayContaining(["extraction_prompts", "reasoning_behind_given_answer", "harvest_share_in_log"]),
     );
   });
 
@@ -211,6 +147,7 @@ describe("group strength", () => {
     seeds,
     leaning,
     firm,
+    rankSum: well / 2,
   });
   it("ignores a group where a campaign mixes with honest users", () => {
     // a reseller: three quarters of its accounts are a campaign, the rest real customers
@@ -318,6 +255,7 @@ describe("attribution", () => {
     seeds: members.length,
     leaning: members.length,
     firm: members.length,
+    rankSum: members.length,
   });
   it("keeps two campaigns apart when they only share public prompts, and joins accounts that share a card", () => {
     const a = ["a1", "a2", "a3", "a4", "a5"];

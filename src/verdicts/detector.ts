@@ -11,6 +11,7 @@ import {
   GroupIndex,
   type GroupIndexPart,
   type GroupKind,
+  groupStandOut,
   groupStrength,
   HandoffWatch,
   isFreeMail,
@@ -27,9 +28,10 @@ import {
   Releases,
 } from "../profiles/index.js";
 import type { ExchangeSignals } from "../signals/index.js";
-import { featureValues } from "./features.js";
+import { FEATURE_NAMES, type FeatureContext, featureValues, TRACKED_FEATURES } from "./features.js";
 import { type AccountModel, shippedAccountModel } from "./model.js";
 import { PartnerHits, type PartnerIntel } from "./partner.js";
+import { Population } from "./population.js";
 import { DEFAULT_UNSUPPORTED_REGIONS, scoreProfile } from "./score.js";
 import { restoreInto, StateError } from "./state.js";
 
@@ -117,6 +119,9 @@ export type DetectorPart =
       readonly releases: unknown;
       readonly handoffs: unknown;
       readonly pivoted: string[];
+      /** the population's values as last re-read, and the checkpoints counted (population.ts) */
+      readonly population: unknown;
+      readonly checkpoints: number;
     }
   | {
       readonly type: "profiles";
@@ -124,13 +129,23 @@ export type DetectorPart =
         readonly profile: unknown;
         readonly status: MemberStatus | undefined;
         readonly decision: Omit<Decision, "profile"> | undefined;
+        /** own-score rank as the account's groups hold it */
+        readonly rank?: number | undefined;
       }[];
     }
   | { readonly type: "groups"; readonly part: GroupIndexPart };
 
 // 2: a profile's counters are one Tally (source addresses, countries and user agents by textKey())
 // 3: profiles count harvest-style prompts (the learned classifier) and follow-ups' prompts
-const STATE_VERSION = 3;
+// 4: accounts carry their own-score rank in the population (groups sum them)
+const STATE_VERSION = 4;
+
+/** Checkpoints between re-readings of the population sample (the final judgement always re-reads it). */
+const POPULATION_EVERY = 8;
+/** A rank change smaller than this is not passed on to the account's groups. */
+const RANK_STEP = 0.02;
+/** Ranks as groups sum them: integers (parts of RANK_SCALE), so that sums do not depend on the order of updates. */
+export const RANK_SCALE = 10_000;
 
 /** A saved decision must carry the fields a verdict is made of. */
 function checkDecision(d: unknown): void {
@@ -156,6 +171,13 @@ export class Detector {
   readonly handoffs = new HandoffWatch();
   private readonly pivoted = new Set<string>();
   private readonly status = new Map<string, MemberStatus>();
+  /** well-evidenced accounts' own-score ranks in the population, as their groups hold them */
+  private readonly ranks = new Map<string, number>();
+  /** the log's own population (a sample of its well-evidenced accounts; the fitted worlds' as its prior) */
+  readonly population: Population;
+  private checkpoints = 0;
+  private populationDue = true;
+  private readonly linkedWeight: number;
   private readonly dirty = new Set<string>();
   /** score at or over which an account is flagged */
   readonly threshold: number;
@@ -190,7 +212,13 @@ export class Detector {
     this.model = opts.model ?? shippedAccountModel();
     this.leaningMargin = this.model.margins?.leaning ?? LEANING_MARGIN;
     this.firmMargin = this.model.margins?.firm ?? FIRM_MARGIN;
-    this.groups = new GroupIndex((a) => this.status.get(a) ?? NOBODY);
+    this.population = new Population(this.model.population, FEATURE_NAMES);
+    this.linkedWeight = this.disabledSignals.has("linked_group") ? 0 : (this.model.weights.linked_group ?? 0);
+    this.groups = new GroupIndex(
+      (a) => this.status.get(a) ?? NOBODY,
+      undefined,
+      (a) => this.ranks.get(a) ?? RANK_SCALE / 2,
+    );
   }
 
   /** The state after finish(), in parts of at most `chunk` accounts or values. */
@@ -201,10 +229,17 @@ export class Detector {
       releases: this.releases,
       handoffs: this.handoffs,
       pivoted: [...this.pivoted],
+      population: this.population.save(),
+      checkpoints: this.checkpoints,
     };
     let rows: (DetectorPart & { type: "profiles" })["rows"] = [];
     for (const [id, profile] of this.profiles) {
-      rows.push({ profile, status: this.status.get(id), decision: this.savedDecision(id) });
+      rows.push({
+        profile,
+        status: this.status.get(id),
+        decision: this.savedDecision(id),
+        rank: this.ranks.get(id),
+      });
       if (rows.length >= chunk) {
         yield { type: "profiles", rows };
         rows = [];
@@ -228,6 +263,11 @@ export class Detector {
       restoreInto(this.handoffs, part.handoffs, "handoffs");
       if (!Array.isArray(part.pivoted)) throw new StateError("pivoted: expected an array");
       for (const id of part.pivoted) this.pivoted.add(String(id));
+      this.population.restore(part.population);
+      if (!Number.isInteger(part.checkpoints)) throw new StateError("checkpoints: expected an integer");
+      this.checkpoints = part.checkpoints;
+      // the sample's members are offered again as their profiles come in
+      this.populationDue = false;
     } else if (part.type === "profiles") {
       if (!Array.isArray(part.rows)) throw new StateError("profiles: expected an array of rows");
       for (const row of part.rows) {
@@ -243,6 +283,12 @@ export class Detector {
           this.status.set(id, standing(st.well, st.seed, st.leaning, st.firm));
         }
         if (row.decision) this.decisions.set(id, { ...row.decision, profile: p });
+        if (row.rank !== undefined) {
+          if (!Number.isInteger(row.rank) || !(row.rank >= 0 && row.rank <= RANK_SCALE))
+            throw new StateError(`rank: expected an integer in [0, ${RANK_SCALE}]`);
+          this.ranks.set(id, row.rank);
+        }
+        this.population.consider(p, p.n >= WELL_EVIDENCED);
       }
     } else this.groups.importPart(part.part);
   }
@@ -290,6 +336,8 @@ export class Detector {
     });
     const id = (row.profile as { id: string }).id;
     if (row.pivoted) this.pivoted.add(id);
+    // accounts saved one by one carry no population: it is re-read at the next checkpoint
+    this.populationDue = true;
   }
 
   /** What the detector holds: for memory work (scripts/census.mjs) and tests. */
@@ -388,7 +436,15 @@ export class Detector {
     let newly = 0;
     const ids = [...this.dirty];
     this.dirty.clear();
-    // own evidence first, so that group standings reflect this hour before boosts are read
+    // the population first (every few hours of log time, and for the final judgement), so
+    // that features relative to it and the ranks below read the log as it stands
+    for (const id of ids) {
+      const p = this.profiles.get(id);
+      if (p) this.population.consider(p, p.n >= WELL_EVIDENCED);
+    }
+    this.checkpoints++;
+    if (final || this.populationDue || this.checkpoints % POPULATION_EVERY === 0) this.refreshPopulation();
+    // own evidence next, so that group standings and ranks reflect this hour before boosts are read
     const own = new Map<string, { score: number; reasons: Reason[] }>();
     for (const id of ids) {
       const p = this.profiles.get(id);
@@ -406,7 +462,14 @@ export class Detector {
         well && score >= this.threshold - this.firmMargin,
       );
       this.status.set(id, after);
-      this.groups.restate(id, before, after);
+      const rankBefore = this.ranks.get(id) ?? RANK_SCALE / 2;
+      let rankAfter = rankBefore;
+      if (well) {
+        const r = Math.round(this.population.scoreRank(score) * RANK_SCALE);
+        if (final || !before.well || Math.abs(r - rankBefore) >= RANK_STEP * RANK_SCALE) rankAfter = r;
+        this.ranks.set(id, rankAfter);
+      }
+      this.groups.restate(id, before, after, rankBefore, rankAfter);
     }
     for (const [id, o] of own) {
       const p = this.profiles.get(id);
@@ -415,8 +478,11 @@ export class Detector {
       // once flagged, its first_flagged_at is settled: only the final judgement revisits it
       if (!final && prev?.firstFlaggedAt !== undefined && !this.reviews.has(id)) continue;
       judged?.push(id);
-      const hopeless = !final && o.score + this.contentBoost + this.infraBoost < this.threshold;
-      const boosts = hopeless ? NO_BOOST : this.boosts(p);
+      const hopeless =
+        !final && o.score + this.contentBoost + this.infraBoost + this.linkedWeight < this.threshold;
+      const boosts = hopeless
+        ? NO_BOOST
+        : this.boosts(p, final || o.score >= this.threshold - this.linkedWeight);
       // partners' indicators corroborate, they do not convict: they count for an account
       // whose own evidence already leans toward a flag, and never toward a group's standing
       const partner =
@@ -514,21 +580,81 @@ export class Detector {
     for (const d of this.decisions.values()) if (!d.flagged) d.firstFlaggedAt = undefined;
   }
 
-  /** An account's own-evidence features (FEATURE_NAMES order), as this detector reads them: for fitting the account model. */
+  /**
+   * An account's features (FEATURE_NAMES order) as this detector reads them, its linked
+   * groups' standing included: for fitting the account model.
+   */
   featuresOf(p: AccountProfile): Float64Array {
-    return featureValues(p, { unsupportedRegions: this.unsupported });
+    return featureValues(p, {
+      unsupportedRegions: this.unsupported,
+      population: this.population,
+      linked: (q) => this.linked(q, false),
+    });
+  }
+
+  /** Re-reads the population sample: its accounts' tracked features, then their own scores. */
+  private refreshPopulation(): void {
+    this.populationDue = false;
+    const context: FeatureContext = { unsupportedRegions: this.unsupported };
+    this.population.refresh(
+      TRACKED_FEATURES,
+      (p) => featureValues(p, context),
+      (p) => this.ownReasons(p, false).reduce((t, r) => t + r.weight, 0),
+    );
+  }
+
+  /**
+   * The account's strongest linked group judged as a group (groupStandOut): infrastructure,
+   * sign-up, payment and timing links, not shared public prompt templates.
+   */
+  private linked(p: AccountProfile, details: boolean): { value: number; detail: string } {
+    const own = p.n >= WELL_EVIDENCED ? this.ranks.get(p.id) : undefined;
+    let best = 0;
+    let group: Group | undefined;
+    for (const g of this.groups.memberOf.get(p.id) ?? []) {
+      if (CONTENT_KINDS.has(g.kind)) continue;
+      const v = groupStandOut(g, own, RANK_SCALE);
+      if (v > best) {
+        best = v;
+        group = g;
+      }
+    }
+    if (!details || group === undefined) return { value: best, detail: "" };
+    const others = group.well - (own === undefined ? 0 : 1);
+    const mean = (group.rankSum - (own ?? 0)) / others / RANK_SCALE;
+    return {
+      value: best,
+      detail: `shares ${group.kind.replace("_", " ")} ${group.value} with ${others} other well-evidenced accounts whose own evidence ranks, on average, at the ${Math.round(mean * 100)}th percentile of this log's accounts: a group unlike the population`,
+    };
   }
 
   /** An account's own evidence (without the signals this detector leaves out), with or without details. */
   private ownReasons(p: AccountProfile, details: boolean): Reason[] {
-    const s = scoreProfile(p, { unsupportedRegions: this.unsupported, details, model: this.model });
+    const s = scoreProfile(p, {
+      unsupportedRegions: this.unsupported,
+      population: this.population,
+      details,
+      model: this.model,
+    });
     return this.disabledSignals.size === 0
       ? s.reasons
       : s.reasons.filter((r) => !this.disabledSignals.has(r.signal));
   }
 
-  private boosts(p: AccountProfile): { weight: number; reasons: Reason[] } {
+  private boosts(p: AccountProfile, withLinked: boolean): { weight: number; reasons: Reason[] } {
     const reasons: Reason[] = [];
+    let linkedWeight = 0;
+    if (withLinked && this.linkedWeight > 0 && !this.disabledKinds.has("linked_group")) {
+      const l = this.linked(p, false);
+      if (l.value > 0) {
+        linkedWeight = this.linkedWeight * l.value;
+        reasons.push({
+          signal: "linked_group",
+          detail: this.linked(p, true).detail,
+          weight: Math.round(linkedWeight * 1000) / 1000,
+        });
+      }
+    }
     let content = 0;
     let contentGroup: Group | undefined;
     let infra = 0;
@@ -548,7 +674,7 @@ export class Detector {
       }
     }
     content = Math.min(1, content);
-    let weight = 0;
+    let weight = linkedWeight;
     if (content > 0 && contentGroup) {
       const w = this.contentBoost * content;
       weight += w;

@@ -12,6 +12,7 @@ import {
   textKey,
 } from "../profiles/index.js";
 import { CAPABILITIES } from "../signals/index.js";
+import type { Population } from "./population.js";
 
 const cap = (c: (typeof CAPABILITIES)[number]): number => CAPABILITIES.indexOf(c);
 const COT = cap("cot_elicitation");
@@ -26,6 +27,13 @@ const pct = (x: number): string => `${Math.round(x * 100)}%`;
 export interface FeatureContext {
   /** sign-up countries where access is not offered (ISO 3166-1 alpha-2) */
   readonly unsupportedRegions: ReadonlySet<string>;
+  /** the log's own population, for features relative to it (absent: they read 0) */
+  readonly population?: Population;
+  /**
+   * how strongly the account's linked groups stand out from the population, in [0, 1]
+   * (the detector's group judgement; absent: 0, as in the own score that ranks accounts)
+   */
+  readonly linked?: (p: AccountProfile) => { readonly value: number; readonly detail: string };
 }
 
 export interface Feature {
@@ -33,9 +41,20 @@ export interface Feature {
   /** +1: points toward a campaign; -1: away (the model's weight keeps this sign) */
   readonly sign: 1 | -1;
   /** the signal family, for ablation and the docs */
-  readonly family: "content" | "structure" | "rhythm" | "account" | "network" | "pivot" | "coordination";
+  readonly family:
+    | "content"
+    | "structure"
+    | "rhythm"
+    | "account"
+    | "network"
+    | "pivot"
+    | "coordination"
+    | "population"
+    | "group";
   value(p: AccountProfile, c: FeatureContext): number;
   detail(p: AccountProfile, c: FeatureContext, x: number): string;
+  /** the feature this one places in the log's population (its value is computed from that one's) */
+  readonly relativeTo?: string;
 }
 
 /** Shares over few distinct prompts are noisy: they count in full from ten prompts on. */
@@ -383,15 +402,60 @@ export const FEATURES: readonly Feature[] = [
     detail: (p) =>
       `${pct(p.releaseWindowNew / Math.max(1, p.releaseWindow))} of traffic in the 24 hours after a model release went to the new model`,
   },
+  // --- the log's own population (population.ts): the same evidence as a position among
+  // this log's accounts, so that a provider whose customers ask more (or less) of this
+  // kind than the worlds the model was fitted on moves the cut with them
+  ...(
+    [
+      ["harvest_prompts", "harvest-style prompts"],
+      ["harvest_share", "share of harvest-style prompts"],
+      ["one_shot_harvest_share", "harvest share of one-shot requests"],
+      ["harvested_output", "output taken on harvest-style prompts"],
+      ["one_shot_prompts", "share of one-shot requests"],
+      ["long_outputs", "share of long answers"],
+    ] as const
+  ).map(
+    ([of, what]): Feature => ({
+      name: `${of}_in_log`,
+      sign: 1,
+      family: "population",
+      relativeTo: of,
+      // computed in featureValues from the feature it places
+      value: () => 0,
+      detail: (_p, _c, x) =>
+        `its ${what} stands at the ${Math.round(((x + 1) / 2) * 100)}th percentile of this log's accounts`,
+    }),
+  ),
+  // --- the groups it is linked to, judged as groups
+  {
+    name: "linked_group",
+    sign: 1,
+    family: "group",
+    value: (p, c) => c.linked?.(p).value ?? 0,
+    detail: (p, c) => c.linked?.(p).detail ?? "",
+  },
 ];
 
 export const FEATURE_NAMES: readonly string[] = FEATURES.map((f) => f.name);
+
+/** Index in FEATURES of the feature each population-relative feature places (-1 for the others). */
+const RELATIVE_SOURCE: readonly number[] = FEATURES.map((f) =>
+  f.relativeTo === undefined ? -1 : FEATURE_NAMES.indexOf(f.relativeTo),
+);
+
+/** The features a population tracks (those some relative feature places), by index. */
+export const TRACKED_FEATURES: readonly number[] = [...new Set(RELATIVE_SOURCE.filter((j) => j >= 0))];
 
 /** The account's feature values, in FEATURES order. */
 export function featureValues(p: AccountProfile, c: FeatureContext): Float64Array {
   const x = new Float64Array(FEATURES.length);
   FEATURES.forEach((f, i) => {
-    x[i] = f.value(p, c);
+    if (RELATIVE_SOURCE[i] === -1) x[i] = f.value(p, c);
   });
+  const pop = c.population;
+  if (pop?.ready)
+    RELATIVE_SOURCE.forEach((j, i) => {
+      if (j >= 0) x[i] = pop.above(j, x[j] ?? 0);
+    });
   return x;
 }

@@ -5,16 +5,22 @@
 // population does not decide). The flag cut is then set on the training accounts by a
 // target false-positive rate in every benign population (the worst one decides), and
 // the intercept moved so that the cut is the detector's threshold.
-import { DEFAULT_THRESHOLD } from "./detector.js";
-import { FEATURE_NAMES, FEATURES } from "./features.js";
+import { DEFAULT_THRESHOLD, WELL_EVIDENCED } from "./detector.js";
+import { FEATURE_NAMES, FEATURES, TRACKED_FEATURES } from "./features.js";
 import type { AccountModel } from "./model.js";
+import { quantiles, type ReferencePopulation } from "./population.js";
 
 export interface TrainingRow {
   readonly x: readonly number[];
   /** the campaign the account belongs to, or null for a benign account */
   readonly campaign: string | null;
   readonly population: string;
+  /** the account's exchanges (only well-evidenced accounts make the reference population; default: counted) */
+  readonly n?: number;
 }
+
+/** How many accounts the fitted worlds' population counts as, against the log's own sample. */
+export const REFERENCE_WEIGHT = 200;
 
 export interface FitModelOptions {
   /** largest false-positive rate allowed in any benign population of the training rows (default 0.001) */
@@ -113,11 +119,31 @@ export function fitAccountModel(rows: readonly TrainingRow[], opts: FitModelOpti
     const x = w[j] ?? 0;
     if (x !== 0) weights[n] = Math.round(x * 1e4) / 1e4;
   });
+  const baseline = Math.round((b - cut + DEFAULT_THRESHOLD) * 1e4) / 1e4;
+  // the training worlds' population, as the detector reads a log's: well-evidenced accounts,
+  // the tracked features and the own score (which leaves the linked groups out)
+  const well = rows.filter((r) => (r.n ?? WELL_EVIDENCED) >= WELL_EVIDENCED);
+  const linked = FEATURE_NAMES.indexOf("linked_group");
+  const population: ReferencePopulation = {
+    weight: REFERENCE_WEIGHT,
+    features: Object.fromEntries(
+      TRACKED_FEATURES.map((j) => [FEATURE_NAMES[j] as string, quantiles(well.map((r) => r.x[j] ?? 0))]),
+    ),
+    scores: quantiles(
+      well.map((r) => {
+        let z = baseline;
+        for (let j = 0; j < d; j++)
+          if (j !== linked) z += (weights[FEATURE_NAMES[j] as string] ?? 0) * (r.x[j] ?? 0);
+        return z;
+      }),
+    ),
+  };
   return {
     version: 1,
-    baseline: Math.round((b - cut + DEFAULT_THRESHOLD) * 1e4) / 1e4,
+    baseline,
     weights,
     margins: { leaning, firm },
+    population,
     fitted: {
       rows: rows.length,
       target_benign_fpr: fpr,

@@ -5,6 +5,7 @@
 // hand-set weights below are what the detector uses when no fitted model is shipped.
 import { readFileSync } from "node:fs";
 import { FEATURE_NAMES, FEATURES } from "./features.js";
+import type { ReferencePopulation } from "./population.js";
 
 export interface AccountModel {
   readonly version: 1;
@@ -17,6 +18,8 @@ export interface AccountModel {
    * as firmly suspicious, for judging groups: fitted so that few of any benign population lean
    */
   readonly margins?: { readonly leaning: number; readonly firm: number };
+  /** the fitted worlds' population: the prior for features and ranks relative to the log (population.ts) */
+  readonly population?: ReferencePopulation;
   /** how it was fitted (worlds, protocol, target), for the docs and the analyst */
   readonly fitted?: Readonly<Record<string, unknown>>;
 }
@@ -61,6 +64,8 @@ export const HAND_SET_MODEL: AccountModel = {
     region_mismatch: 0.3,
     rate_limit_handoff: 1,
     pivot_to_new_model: 0.8,
+    harvest_share_in_log: 0.5,
+    linked_group: 0.5,
   },
 };
 
@@ -85,11 +90,27 @@ export function checkModel(doc: unknown, where: string): AccountModel {
     (typeof m !== "object" || !(m.leaning >= 0 && m.leaning <= 5) || !(m.firm >= 0 && m.firm <= m.leaning))
   )
     throw new Error(`${where}: margins must be 0 ≤ firm ≤ leaning ≤ 5`);
+  const pop = o.population;
+  const ascending = (q: unknown): boolean =>
+    Array.isArray(q) &&
+    q.every((v, i) => typeof v === "number" && Number.isFinite(v) && (i === 0 || v >= q[i - 1]));
+  if (
+    pop !== undefined &&
+    (pop === null ||
+      typeof pop !== "object" ||
+      !(typeof pop.weight === "number" && pop.weight >= 0) ||
+      !ascending(pop.scores) ||
+      pop.features === null ||
+      typeof pop.features !== "object" ||
+      !Object.entries(pop.features).every(([n, q]) => FEATURE_NAMES.includes(n) && ascending(q)))
+  )
+    throw new Error(`${where}: population must hold a weight and ascending quantiles of known features`);
   return {
     version: 1,
     baseline: o.baseline,
     weights,
     ...(m ? { margins: { leaning: m.leaning, firm: m.firm } } : {}),
+    ...(pop ? { population: pop } : {}),
     ...(o.fitted ? { fitted: o.fitted } : {}),
   };
 }

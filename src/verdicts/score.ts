@@ -3,8 +3,9 @@
 // baseline. The flag cut is the detector's threshold (see docs/detection.md).
 import type { Reason } from "../contract/index.js";
 import type { AccountProfile } from "../profiles/index.js";
-import { FEATURES, type FeatureContext, featureValues } from "./features.js";
+import { FEATURE_NAMES, FEATURES, type FeatureContext, featureValues } from "./features.js";
 import { type AccountModel, shippedAccountModel, weightVector } from "./model.js";
+import { Population } from "./population.js";
 
 export interface Scored {
   /** sum of the weights */
@@ -22,7 +23,22 @@ export interface ScoreOptions extends FeatureContext {
 export const DEFAULT_UNSUPPORTED_REGIONS: readonly string[] = ["CN", "RU", "IR", "KP", "BY", "SY", "CU"];
 
 const weightsOf = new WeakMap<AccountModel, Float64Array>();
+const referenceOf = new WeakMap<AccountModel, Population>();
 
+/** The model's fitted worlds as a population (for scoring an account with no log around it). */
+function referencePopulation(model: AccountModel): Population {
+  let pop = referenceOf.get(model);
+  if (pop === undefined) {
+    pop = new Population(model.population, FEATURE_NAMES);
+    referenceOf.set(model, pop);
+  }
+  return pop;
+}
+
+/**
+ * An account's own evidence. Features relative to the population read `opts.population`
+ * (the detector passes the log's); without one, the model's fitted worlds stand for it.
+ */
 export function scoreProfile(p: AccountProfile, opts: ScoreOptions): Scored {
   const model = opts.model ?? shippedAccountModel();
   let w = weightsOf.get(model);
@@ -31,7 +47,8 @@ export function scoreProfile(p: AccountProfile, opts: ScoreOptions): Scored {
     weightsOf.set(model, w);
   }
   const details = opts.details !== false;
-  const x = featureValues(p, opts);
+  // an account scored on its own is placed among the fitted worlds' accounts
+  const x = featureValues(p, opts.population ? opts : { ...opts, population: referencePopulation(model) });
   const reasons: Reason[] = [];
   if (model.baseline !== 0)
     reasons.push({
