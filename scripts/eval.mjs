@@ -160,6 +160,7 @@ if (!values["no-lofo"]) {
   }
   const lines = [];
   let worst;
+  let maxFprAll = 0;
   for (const f of W.FAMILY_NAMES) {
     const train = worlds.filter((w) => !W.familyOn(w.variants, f));
     const test = worlds.filter((w) => W.familyOn(w.variants, f));
@@ -184,8 +185,9 @@ if (!values["no-lofo"]) {
       `| ${f} (${W.FAMILIES[f][1]}) | ${train.length} | ${test.length} | ${f4(p.precision)} | ${f4(p.recall)} | ${weakest ? `${f4(weakest[1].recall)} ${weakest[0]}` : "-"} | ${noisiest ? `${f4(noisiest[1].fpr)} ${noisiest[0]} (${noisiest[1].fp}/${noisiest[1].n})` : "-"} | ${f4(p.preventedShare)} | ${f4(p.ari)} |`,
     );
     if (!worst || p.minCampaignRecall < worst.minCampaignRecall) worst = { family: f, ...p };
+    maxFprAll = Math.max(maxFprAll, p.maxFpr);
   }
-  const holds = worst && worst.minCampaignRecall >= 0.9 && worst.recall >= 0.9;
+  const holds = worst && worst.minCampaignRecall >= 0.9 && worst.recall >= 0.9 && maxFprAll <= 0.002;
   lofo = `## Leave one family out
 
 The simulator is a family of worlds (\`simulate --family\`, src/simulate/_families.ts): each
@@ -193,14 +195,18 @@ tactic family has a plain implementation and another, and ${nWorlds} worlds at s
 (seeds 101-${100 + nWorlds}, ${havePrompts ? "real prompts" : "built-in text"}) follow a Plackett-Burman design, so each family
 is on in half of them. For each family F the account model is fitted (src/verdicts/fit.ts) on
 the worlds without F only, with its cut at 0.1% false positives in every benign population of
-those worlds, and measured on the worlds with F (their verdicts pooled). The harvest classifier is
-the shipped one throughout (its own generalisation is the leave-one-source-out table below).
+those worlds, and measured on the worlds with F (their verdicts pooled). The fit runs in two
+rounds as \`npm run fit-detector\` does (rows read with the shipped model, a fit, rows read again
+with that fit, the final fit: ranks in the population depend on the model), so the final model's
+rows were read by a model that never saw F; its reference population is that of the worlds without
+F. The harvest classifier is the shipped one throughout (its own generalisation is the
+leave-one-source-out table below).
 
 | family left out (implementation) | fitted on worlds | measured on worlds | precision | recall | lowest campaign recall | highest benign FPR | prevented share | ARI |
 |---|---|---|---|---|---|---|---|---|
 ${lines.join("\n")}
 
-**Worst family: ${worst?.family ?? "n/a"}** (lowest campaign recall ${f4(worst?.minCampaignRecall ?? Number.NaN)}, recall ${f4(worst?.recall ?? Number.NaN)}, highest benign FPR ${f4(worst?.maxFpr ?? Number.NaN)}). Target: worst-family recall ≥ 0.9 at benign FPR ≤ 0.2%: ${holds && (worst?.maxFpr ?? 1) <= 0.002 ? "met" : "not met"}.
+**Worst family: ${worst?.family ?? "n/a"}** (lowest campaign recall ${f4(worst?.minCampaignRecall ?? Number.NaN)}, recall ${f4(worst?.recall ?? Number.NaN)}, highest benign FPR ${f4(worst?.maxFpr ?? Number.NaN)}; over every family ${f4(maxFprAll)}). Target: worst-family recall ≥ 0.9 at benign FPR ≤ 0.2% in every family: ${holds ? "met" : "not met"}.
 `;
 }
 

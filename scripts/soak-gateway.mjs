@@ -16,7 +16,7 @@ if (typeof globalThis.gc !== "function") {
   process.exit(2);
 }
 const root = resolve(import.meta.dirname, "..");
-const { startGateway, startMockUpstream, keyDigest, ThreadScorer } = await import(
+const { startGateway, startMockUpstream, keyDigest, ThreadScorer, MOCK_CONTROL_HEADERS } = await import(
   join(root, "dist/gateway/index.js")
 );
 
@@ -29,6 +29,7 @@ const gateway = await startGateway({
   keys: accounts.map((a) => ({ sha256: keyDigest(`key-${a}`), accountId: a })),
   scorer,
   upstreamTimeoutMs: 5000,
+  forwardHeaders: MOCK_CONTROL_HEADERS,
 });
 const prompts = Array.from(
   { length: 60 },

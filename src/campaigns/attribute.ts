@@ -130,3 +130,75 @@ export function communities(
     .map((c) => c.sort())
     .sort((a, b) => b.length - a.length || (a[0] ?? "").localeCompare(b[0] ?? ""));
 }
+
+/** Communities smaller than this are not merged by behaviour (too few to know their spread). */
+const MERGE_MIN = 5;
+
+/**
+ * The spread-relative distance between two communities' behaviour: the distance between
+ * their centroids over the smaller of their spreads (root-mean-square distance of members
+ * to their centroid). Two halves of one operator's accounts that Louvain split sit well
+ * inside each other's spread; two operators sit apart.
+ */
+export interface BehaviourSummary {
+  readonly centroid: Float64Array;
+  readonly spread: number;
+}
+
+export function summariseBehaviour(vectors: readonly Float64Array[]): BehaviourSummary {
+  const d = vectors[0]?.length ?? 0;
+  const centroid = new Float64Array(d);
+  for (const v of vectors)
+    for (let j = 0; j < d; j++) centroid[j] = (centroid[j] ?? 0) + (v[j] ?? 0) / vectors.length;
+  let ss = 0;
+  for (const v of vectors) for (let j = 0; j < d; j++) ss += ((v[j] ?? 0) - (centroid[j] ?? 0)) ** 2;
+  return { centroid, spread: Math.sqrt(ss / Math.max(1, vectors.length)) };
+}
+
+export function behaviourGap(a: BehaviourSummary, b: BehaviourSummary): number {
+  let ss = 0;
+  for (let j = 0; j < a.centroid.length; j++) ss += ((a.centroid[j] ?? 0) - (b.centroid[j] ?? 0)) ** 2;
+  const spread = Math.min(a.spread, b.spread);
+  return spread > 0 ? Math.sqrt(ss) / spread : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Joins communities (of MERGE_MIN or more accounts) whose behaviour is one: repeatedly the
+ * closest pair whose gap (behaviourGap) is under `gap`. `vectorOf` gives an account's
+ * standardised fingerprint. Order and result are deterministic for the same input.
+ */
+export function mergeAlike(
+  groups: readonly string[][],
+  vectorOf: (id: string) => Float64Array | undefined,
+  gap: number,
+): string[][] {
+  const live = groups.map((members) => {
+    const vs = members.flatMap((m) => {
+      const v = vectorOf(m);
+      return v ? [v] : [];
+    });
+    return { members: [...members], vectors: vs, summary: summariseBehaviour(vs) };
+  });
+  for (;;) {
+    let best: [number, number, number] | undefined;
+    for (let i = 0; i < live.length; i++)
+      for (let j = i + 1; j < live.length; j++) {
+        const a = live[i];
+        const b = live[j];
+        if (!a || !b || a.vectors.length < MERGE_MIN || b.vectors.length < MERGE_MIN) continue;
+        const g = behaviourGap(a.summary, b.summary);
+        if (g < gap && (best === undefined || g < best[0])) best = [g, i, j];
+      }
+    if (best === undefined) break;
+    const [, i, j] = best;
+    const a = live[i] as (typeof live)[number];
+    const b = live[j] as (typeof live)[number];
+    a.members.push(...b.members);
+    a.vectors.push(...b.vectors);
+    a.summary = summariseBehaviour(a.vectors);
+    live.splice(j, 1);
+  }
+  return live
+    .map((c) => c.members.sort())
+    .sort((a, b) => b.length - a.length || (a[0] ?? "").localeCompare(b[0] ?? ""));
+}

@@ -14,6 +14,7 @@ import {
   JsonlLog,
   keyDigest,
   loadGatewayConfig,
+  MOCK_CONTROL_HEADERS,
   PolicyError,
   PolicyFileWatch,
   type Scorer,
@@ -150,6 +151,7 @@ export async function runGateway(argv: readonly string[], io: Io): Promise<numbe
           },
           keys: [{ sha256: keyDigest(apiKey), accountId: "demo", orgId: undefined }],
           adminKeys: [keyDigest(adminKey)],
+          forwardHeaders: MOCK_CONTROL_HEADERS,
           protection: new GatewayProtection({
             secret: protectionSecret,
             shield: "summary",

@@ -241,8 +241,11 @@ export async function runIntel(argv: readonly string[], io: Io): Promise<number>
           .digest("hex"),
     ];
     let cache: { at: number; objects: StixObject[] } | undefined;
+    let origin = "";
     const handle = taxiiHandler({
       keys,
+      // the listening address, as the server knows it (not the client's Host field)
+      origin: () => origin,
       objects: async () => {
         // the export is rebuilt at most once a minute
         if (!cache || Date.now() - cache.at > 60_000)
@@ -267,6 +270,7 @@ export async function runIntel(argv: readonly string[], io: Io): Promise<number>
     const port = portOption(values.port) ?? 0;
     await new Promise<void>((r) => server.listen(port, stringOption(values.host) ?? "127.0.0.1", r));
     const a = server.address() as AddressInfo;
+    origin = `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
     io.stdout.write(
       `taxii_url: http://${a.address}:${a.port}/taxii2/\n${fresh ? `taxii_key: ${fresh}\n` : ""}`,
     );

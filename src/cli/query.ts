@@ -7,7 +7,8 @@ import { CLIError } from "./_errors.js";
 export const QUERY_USAGE = `usage: distillguard query --db FILE "SQL" [--json]
 
 Runs one SQL statement (DuckDB dialect) against a store written by
-'distillguard analyze --db FILE', opened read-only. Tables:
+'distillguard analyze --db FILE', opened read-only with no access beyond the store (no
+other files, directories, COPY, ATTACH or extensions; configuration locked). Tables:
 
   exchanges          id, ts, account_id, model, api, status, capabilities (list), scaffold,
                      input_tokens, output_tokens, ip, ip_type, country, user_agent

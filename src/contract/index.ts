@@ -56,6 +56,7 @@ export {
   type Pathway,
   type Reason,
   SCHEMA_FILES,
+  TRUNCATIONS,
   type VerdictAccount,
   VerdictAccountSchema,
 } from "./schema.js";

@@ -10,6 +10,7 @@ import {
   IP_TYPES,
   type Label,
   PATHWAYS,
+  TRUNCATIONS,
   type VerdictAccount,
 } from "./schema.js";
 import { parseRfc3339 } from "./time.js";
@@ -96,6 +97,7 @@ export function checkExchange(v: unknown, warn: Warn): Checked<ExchangeRecord> {
   optional(v, "key_id", isStr, "a string", warn);
   optional(v, "api", oneOf(APIS), `one of ${APIS.join(", ")}`, warn);
   optional(v, "status", isInt, "an integer", warn);
+  optional(v, "truncated", oneOf(TRUNCATIONS), `one of ${TRUNCATIONS.join(", ")}`, warn);
   optional(v, "response", (r) => r === null || isObject(r), "an object or null", warn);
   optional(v, "client", isObject, "an object", warn);
   if (isObject(v.client)) {

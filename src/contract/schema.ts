@@ -11,6 +11,8 @@ const Rfc3339 = Type.String({
 
 export const IP_TYPES = ["residential", "mobile", "datacenter", "proxy", "vpn", "tor", "unknown"] as const;
 export const APIS = ["anthropic.messages", "openai.chat"] as const;
+/** How an answer that did not reach its end was cut (an exchange's `truncated`). */
+export const TRUNCATIONS = ["client_aborted", "upstream_cut", "timeout"] as const;
 export const PATHWAYS = ["standard", "enterprise", "education", "research", "startup", "reseller"] as const;
 
 export const ClientSchema = Type.Object(
@@ -42,6 +44,15 @@ export const ExchangeSchema = Type.Object(
       Type.Union([AnyObject("the response body in the same API's format"), Type.Null()]),
     ),
     status: Type.Optional(Type.Integer({ description: "HTTP status returned; default 200" })),
+    truncated: Type.Optional(
+      Type.Union(
+        TRUNCATIONS.map((t) => Type.Literal(t)),
+        {
+          description:
+            "added by distillguard: the answer stopped before its end because the client went away (client_aborted), the upstream broke off (upstream_cut) or a time limit passed (timeout); response holds what had been sent by then (absent: the answer was complete)",
+        },
+      ),
+    ),
   },
   {
     $id: "https://distillguard.dev/schema/v1/exchange.schema.json",

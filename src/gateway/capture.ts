@@ -10,8 +10,11 @@ type Json = Record<string, unknown>;
 export interface Capture {
   /** the bytes passed to the client, in order */
   push(chunk: Buffer): void;
-  /** the response body, or undefined if it could not be read (not JSON, cut off, too large) */
-  result(): Json | undefined;
+  /**
+   * the response body, or undefined if it could not be read (not JSON, too large, or cut
+   * off); with `partial`, a stream cut off before its end gives what had been sent by then
+   */
+  result(partial?: boolean): Json | undefined;
 }
 
 /** Largest body kept for the log; a larger answer is passed through but logged without its body. */
@@ -44,7 +47,7 @@ class JsonCapture implements Capture {
 
 interface StreamAssembler {
   event(data: Json): void;
-  result(): Json | undefined;
+  result(partial: boolean): Json | undefined;
 }
 
 /** Splits the event stream into events and hands each one's JSON data on. */
@@ -93,7 +96,7 @@ class SseCapture implements Capture {
     }
   }
 
-  result(): Json | undefined {
+  result(partial = false): Json | undefined {
     if (this.size > MAX_CAPTURE) return undefined;
     if (this.carry) {
       // the stream ended on a CR: it ended a line
@@ -101,7 +104,7 @@ class SseCapture implements Capture {
       this.pending += "\n";
       this.drain();
     }
-    return this.assembler.result();
+    return this.assembler.result(partial);
   }
 }
 
@@ -166,9 +169,16 @@ class AnthropicStream implements StreamAssembler {
     }
   }
 
-  result(): Json | undefined {
-    if (!this.message || !this.done) return undefined;
-    return { ...this.message, content: this.blocks.filter(Boolean) };
+  result(partial: boolean): Json | undefined {
+    if (!this.message || !(this.done || partial)) return undefined;
+    const content = this.blocks.filter(Boolean);
+    // a tool call cut off mid-way keeps its arguments as the text received
+    if (!this.done)
+      for (const [i, json] of this.partialJson) {
+        const b = this.blocks[i];
+        if (b) b.input = json;
+      }
+    return { ...this.message, content };
   }
 }
 
@@ -217,7 +227,8 @@ class OpenAIStream implements StreamAssembler {
     }
   }
 
-  result(): Json | undefined {
+  result(_partial: boolean): Json | undefined {
+    // every chunk stands on its own: what arrived is the answer so far, cut or not
     if (!this.head || this.choices.size === 0) return undefined;
     const choices = [...this.choices.entries()]
       .sort((a, b) => a[0] - b[0])

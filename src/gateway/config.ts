@@ -43,6 +43,15 @@ export const GatewayConfigSchema = Type.Object(
       ),
     ),
     trusted_proxies: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    forward_headers: Type.Optional(
+      Type.Array(
+        Type.String({
+          pattern: "^[a-z0-9-]{1,64}$",
+          description:
+            "request fields to pass on to the upstream beyond the built-in allow-list (lower case; never credentials)",
+        }),
+      ),
+    ),
     admin_keys: Type.Optional(
       Type.Array(
         Type.String({
@@ -138,6 +147,7 @@ export const GatewayConfigSchema = Type.Object(
     ),
     upstream_timeout_ms: Type.Optional(Type.Integer({ minimum: 1 })),
     max_body_bytes: Type.Optional(Type.Integer({ minimum: 1 })),
+    max_buffered_bytes: Type.Optional(Type.Integer({ minimum: 1 })),
   },
   { additionalProperties: false },
 );
@@ -252,9 +262,11 @@ export function checkGatewayConfig(file: string, raw: unknown, env: NodeJS.Proce
       ...(protection ? { protection: new GatewayProtection(protection) } : {}),
       keys: c.keys.map((k) => ({ sha256: k.sha256.toLowerCase(), accountId: k.account_id, orgId: k.org_id })),
       trustedProxies: c.trusted_proxies ?? [],
+      ...(c.forward_headers === undefined ? {} : { forwardHeaders: c.forward_headers }),
       adminKeys: (c.admin_keys ?? []).map((k) => k.toLowerCase()),
       ...(c.upstream_timeout_ms === undefined ? {} : { upstreamTimeoutMs: c.upstream_timeout_ms }),
       ...(c.max_body_bytes === undefined ? {} : { maxBodyBytes: c.max_body_bytes }),
+      ...(c.max_buffered_bytes === undefined ? {} : { maxBufferedBytes: c.max_buffered_bytes }),
     },
   };
 }

@@ -1,6 +1,7 @@
 // The official SDKs, unchanged, through the gateway in front of the mock upstream:
 // non-streaming, streaming and tool use in both APIs, the models list, and what the
 // upstream sees (its own key, never the client's).
+import { request as httpRequest } from "node:http";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,7 +13,7 @@ import {
   startGateway,
   upstreamHeaders,
 } from "./index.js";
-import { type MockUpstream, startMockUpstream } from "./mock-upstream.js";
+import { MOCK_CONTROL_HEADERS, type MockUpstream, startMockUpstream } from "./mock-upstream.js";
 
 const UPSTREAM_KEY = "sk-upstream-secret";
 const CLIENT_KEY = "dg-test-client-key";
@@ -29,6 +30,7 @@ beforeAll(async () => {
     },
     keys: [{ sha256: keyDigest(CLIENT_KEY), accountId: "acct_test", orgId: "org_test" }],
     adminKeys: [keyDigest("admin-secret")],
+    forwardHeaders: MOCK_CONTROL_HEADERS,
   });
 });
 
@@ -212,6 +214,18 @@ describe("headers and addresses", () => {
         "anthropic-version": "2023-06-01",
         "content-type": "application/json",
         "user-agent": "sdk/1",
+        "anthropic-beta": "tools-2024",
+        "x-stainless-lang": "js",
+        // fields that name someone else, or ask what the gateway answers itself
+        "x-real-ip": "192.0.2.1",
+        "true-client-ip": "192.0.2.2",
+        "cf-connecting-ip": "192.0.2.3",
+        cookie: "session=someone-else",
+        "openai-organization": "org-someone-else",
+        expect: "100-continue",
+        forwarded: "for=192.0.2.4",
+        host: "gateway.example",
+        "content-length": "12",
       },
       "anthropic",
       { url: "http://x", apiKey: "upstream" },
@@ -219,9 +233,24 @@ describe("headers and addresses", () => {
     );
     expect(out).toEqual({
       "anthropic-version": "2023-06-01",
+      "anthropic-beta": "tools-2024",
       "content-type": "application/json",
       "user-agent": "sdk/1",
+      "x-stainless-lang": "js",
       "x-api-key": "upstream",
+      "x-forwarded-for": "10.0.0.1",
+    });
+    // each API's own fields only
+    expect(
+      upstreamHeaders(
+        { "anthropic-version": "2023-06-01", "openai-beta": "assistants=v2", "openai-organization": "org-x" },
+        "openai",
+        { url: "http://x", apiKey: "upstream" },
+        "10.0.0.1",
+      ),
+    ).toEqual({
+      "openai-beta": "assistants=v2",
+      authorization: "Bearer upstream",
       "x-forwarded-for": "10.0.0.1",
     });
     expect(
@@ -244,6 +273,11 @@ describe("headers and addresses", () => {
     // a client that forges the header's left part gains nothing
     expect(clientAddress("10.0.0.2", "6.6.6.6, 198.51.100.7", trusted)).toBe("198.51.100.7");
     expect(clientAddress("10.0.0.2", undefined, trusted)).toBe("10.0.0.2");
+    // a name, garbage or an address with a port is not taken as the client's address
+    expect(clientAddress("10.0.0.2", "evil.example", trusted)).toBe("10.0.0.2");
+    expect(clientAddress("10.0.0.2", "198.51.100.7, <script>", trusted)).toBe("10.0.0.2");
+    expect(clientAddress("10.0.0.2", "198.51.100.7:443", trusted)).toBe("10.0.0.2");
+    expect(clientAddress("10.0.0.2", "2001:db8::1, 10.0.0.3", trusted)).toBe("2001:db8::1");
   });
 });
 
@@ -280,6 +314,75 @@ describe("faults", () => {
     ).rejects.toBeInstanceOf(OpenAI.RateLimitError);
   });
 
+  it("answers Expect: 100-continue itself (curl sends it for large bodies) and forwards the request", async () => {
+    const body = JSON.stringify({ model: "claude-opus-5", max_tokens: 10, messages: chat.messages });
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const url = new URL(`${gateway.url}/v1/messages`);
+      const req = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "content-length": Buffer.byteLength(body),
+            "x-api-key": CLIENT_KEY,
+            expect: "100-continue",
+          },
+        },
+        (res) => {
+          let t = "";
+          res.on("data", (c: Buffer) => {
+            t += c.toString("utf8");
+          });
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, text: t }));
+        },
+      );
+      req.on("error", reject);
+      // the body goes only once the gateway has said to continue
+      req.on("continue", () => req.end(body));
+    });
+    expect(status).toBe(200);
+    expect(JSON.parse(text)).toMatchObject({ type: "message" });
+  });
+
+  it("bounds the request bodies held at once: past the budget a request gets 503 with retry-after, and the budget comes back", async () => {
+    const tight = await startGateway({
+      upstreams: { openai: { url: upstream.url, apiKey: UPSTREAM_KEY } },
+      keys: [{ sha256: keyDigest(CLIENT_KEY), accountId: "acct_test" }],
+      maxBodyBytes: 1_000_000,
+      maxBufferedBytes: 1_500_000,
+      forwardHeaders: MOCK_CONTROL_HEADERS,
+    });
+    const big = JSON.stringify({ ...chat, messages: [{ role: "user", content: "x".repeat(700_000) }] });
+    const send = (slow: boolean): Promise<Response> =>
+      fetch(`${tight.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${CLIENT_KEY}`,
+          ...(slow ? { "x-mock-fault": "slow", "x-mock-delay-ms": "400" } : {}),
+        },
+        body: big,
+      });
+    try {
+      const answers = await Promise.all([send(true), send(true), send(true)]);
+      const statuses = answers.map((r) => r.status).sort();
+      expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(1);
+      const busy = answers.find((r) => r.status === 503);
+      expect(busy?.headers.get("retry-after")).toBe("1");
+      expect(await busy?.json()).toMatchObject({ error: { type: "server_error" } });
+      await Promise.all(answers.map((r) => r.arrayBuffer().catch(() => undefined)));
+      const refused = answers.filter((r) => r.status === 503).length;
+      expect(await tight.metrics.text()).toContain(`distillguard_gateway_overloaded_total ${refused}`);
+      // the bodies' bytes are given back once their answers are done
+      expect((await send(false)).status).toBe(200);
+    } finally {
+      await tight.close();
+    }
+  });
+
   it("answers 502 in the API's shape when the upstream resets the connection", async () => {
     const r = await post(
       "/v1/messages",
@@ -298,6 +401,7 @@ describe("faults", () => {
       upstreams: { openai: { url: upstream.url, apiKey: UPSTREAM_KEY } },
       keys: [{ sha256: keyDigest(CLIENT_KEY), accountId: "acct_test" }],
       upstreamTimeoutMs: 300,
+      forwardHeaders: MOCK_CONTROL_HEADERS,
     });
     try {
       const t0 = Date.now();

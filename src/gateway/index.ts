@@ -14,6 +14,7 @@ export {
 } from "./config.js";
 export { JsonlLog, type JsonlLogOptions } from "./log.js";
 export {
+  MOCK_CONTROL_HEADERS,
   MOCK_MODELS,
   type MockUpstream,
   type MockUpstreamOptions,
@@ -39,6 +40,8 @@ export {
   type GatewayConfig,
   type GatewayKey,
   keyDigest,
+  MAX_REQUEST_DEPTH,
+  nestsDeeperThan,
   startGateway,
   type UpstreamConfig,
   type UpstreamKind,

@@ -24,6 +24,23 @@ export class GatewayMetrics {
     labelNames: ["kind"] as const,
     registers: [this.registry],
   });
+  readonly clientAborts = new Counter({
+    name: "distillguard_gateway_client_aborts_total",
+    help: "Exchanges the client hung up on before the answer's end (logged and scored with truncated: client_aborted)",
+    labelNames: ["route"] as const,
+    registers: [this.registry],
+  });
+  readonly logFailures = new Counter({
+    name: "distillguard_gateway_log_failures_total",
+    help: "Exchanges whose record could not be written to the log or handed to the scorer",
+    labelNames: ["stage"] as const,
+    registers: [this.registry],
+  });
+  readonly overloaded = new Counter({
+    name: "distillguard_gateway_overloaded_total",
+    help: "Requests answered 503 because the request bodies held at once reached max_buffered_bytes",
+    registers: [this.registry],
+  });
   readonly duration = new Histogram({
     name: "distillguard_gateway_request_duration_seconds",
     help: "Time from a request's arrival to the end of its answer",

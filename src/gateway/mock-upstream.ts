@@ -31,6 +31,9 @@ export interface MockUpstream {
   close(): Promise<void>;
 }
 
+/** The request fields that choose the mock's faults: a gateway in front of it passes them on (forwardHeaders). */
+export const MOCK_CONTROL_HEADERS = ["x-mock-fault", "x-mock-delay-ms"] as const;
+
 export const MOCK_MODELS = ["claude-sonnet-4-5", "claude-opus-5", "gpt-4.1-mini"] as const;
 
 type Json = Record<string, unknown>;

@@ -214,6 +214,43 @@ describe("policy rules and files", () => {
     expect(() => Policy.parse("p.json", { rules: [], extra: true })).toThrow(PolicyError);
   });
 
+  it("keeps a throttle rule's buckets across a reload when its limits are unchanged, and not when they change", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dg-policy-"));
+    const file = join(dir, "policy.json");
+    const throttle = {
+      name: "slow",
+      when: {},
+      action: "throttle",
+      per_account: { requests: 2, per_seconds: 60 },
+    };
+    writeFileSync(file, JSON.stringify({ rules: [throttle] }));
+    const watch = new PolicyFileWatch(file, () => {}, 10_000);
+    const who = { accountId: "a", orgId: undefined, account: undefined, standing: undefined };
+    try {
+      expect((await watch.current().decide(who)).action).toBe("throttle");
+      expect((await watch.current().decide(who)).limited).toBeUndefined();
+      expect((await watch.current().decide(who)).limited?.bucket).toBe("account");
+      // a touch, and an edit that moves the rule below a new one: the allowance stays spent
+      watch.reload();
+      expect((await watch.current().decide(who)).limited?.bucket).toBe("account");
+      writeFileSync(
+        file,
+        JSON.stringify({ rules: [{ name: "other", when: { campaign: "C9" }, action: "block" }, throttle] }),
+      );
+      watch.reload();
+      expect((await watch.current().decide(who)).limited?.bucket).toBe("account");
+      // new limits: a new bucket
+      writeFileSync(
+        file,
+        JSON.stringify({ rules: [{ ...throttle, per_account: { requests: 5, per_seconds: 60 } }] }),
+      );
+      watch.reload();
+      expect((await watch.current().decide(who)).limited).toBeUndefined();
+    } finally {
+      watch.close();
+    }
+  });
+
   it("reloads a changed file; a broken edit keeps the last good policy and says why", async () => {
     const dir = mkdtempSync(join(tmpdir(), "dg-policy-"));
     const file = join(dir, "policy.json");

@@ -84,38 +84,57 @@ type RuleT = PolicyFile["rules"][number];
 
 /** A checked policy with its token buckets. */
 export class Policy {
+  /** the token buckets by rule index and bucket kind */
   private readonly limiters = new Map<string, RateLimiterMemory>();
+  /** the same buckets by what the rule says (its text and its place among identical rules) */
+  private readonly byRule = new Map<string, RateLimiterMemory>();
 
-  constructor(readonly file: PolicyFile) {
+  /**
+   * `previous`: the policy this one replaces (a reload). A rule whose text is unchanged keeps
+   * its buckets, wherever it moved in the file, so that a reload (even a `touch`) does not
+   * hand every throttled account a fresh allowance; a changed rule starts afresh.
+   */
+  constructor(
+    readonly file: PolicyFile,
+    previous?: Policy,
+  ) {
+    const seen = new Map<string, number>();
     file.rules.forEach((r, i) => {
       if (r.action === "throttle" && !r.per_account && !r.per_campaign)
         throw new PolicyError(`/rules/${i}: a throttle rule needs per_account or per_campaign`);
-      if (r.per_account)
-        this.limiters.set(
-          `${i}:account`,
-          new RateLimiterMemory({ points: r.per_account.requests, duration: r.per_account.per_seconds }),
-        );
-      if (r.per_campaign)
-        this.limiters.set(
-          `${i}:campaign`,
-          new RateLimiterMemory({ points: r.per_campaign.requests, duration: r.per_campaign.per_seconds }),
-        );
+      const text = JSON.stringify(r);
+      const nth = seen.get(text) ?? 0;
+      seen.set(text, nth + 1);
+      const bucket = (
+        kind: "account" | "campaign",
+        limit: { requests: number; per_seconds: number },
+      ): void => {
+        const key = `${nth}:${kind}:${text}`;
+        const limiter =
+          previous?.byRule.get(key) ??
+          new RateLimiterMemory({ points: limit.requests, duration: limit.per_seconds });
+        this.limiters.set(`${i}:${kind}`, limiter);
+        this.byRule.set(key, limiter);
+      };
+      if (r.per_account) bucket("account", r.per_account);
+      if (r.per_campaign) bucket("campaign", r.per_campaign);
     });
   }
 
-  static parse(source: string, raw: unknown): Policy {
+  static parse(source: string, raw: unknown, previous?: Policy): Policy {
     checkAgainst(PolicySchema, source, raw, (m) => new PolicyError(m));
     try {
-      return new Policy(raw as PolicyFile);
+      return new Policy(raw as PolicyFile, previous);
     } catch (err) {
       throw new PolicyError(`${source}: ${(err as Error).message}`);
     }
   }
 
-  static load(file: string): Policy {
+  static load(file: string, previous?: Policy): Policy {
     return Policy.parse(
       file,
       readJsonFile(file, (m) => new PolicyError(m)),
+      previous,
     );
   }
 
@@ -215,7 +234,7 @@ export class PolicyFileWatch {
   reload(): void {
     this.loaded = this.stamp();
     try {
-      this.policy = Policy.load(this.file);
+      this.policy = Policy.load(this.file, this.policy);
       this.onReload(undefined);
     } catch (err) {
       this.onReload(err instanceof PolicyError ? err : new PolicyError(String(err)));

@@ -12,12 +12,12 @@ import {
   type Server,
   type ServerResponse,
 } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, isIP } from "node:net";
 import { type Dispatcher, Pool } from "undici";
 import type { AccountRecord, ExchangeRecord } from "../contract/index.js";
 import type { BodyTransform } from "../protection/index.js";
 import { DEFAULT_UNSUPPORTED_REGIONS } from "../verdicts/index.js";
-import { readBody, sendJson } from "./_body.js";
+import { ByteBudget, readBody, readBodyWithin, sendJson } from "./_body.js";
 import { checkAgainst } from "./_json.js";
 import { type Capture, captureFor } from "./capture.js";
 import { GatewayMetrics } from "./metrics.js";
@@ -47,10 +47,17 @@ export interface GatewayConfig {
   readonly keys: readonly GatewayKey[];
   /** peers whose X-Forwarded-For is believed (exact addresses) */
   readonly trustedProxies?: readonly string[];
+  /** request fields passed on beyond the built-in allow-list (lower case; credentials and hop-by-hop fields never are) */
+  readonly forwardHeaders?: readonly string[];
   /** time allowed for the upstream's response headers, and between body chunks (ms) */
   readonly upstreamTimeoutMs?: number;
   /** largest request body accepted (bytes) */
   readonly maxBodyBytes?: number;
+  /**
+   * request-body bytes held at once across all requests (default 256 MiB, at least
+   * maxBodyBytes); a request that would pass it is answered 503 with retry-after
+   */
+  readonly maxBufferedBytes?: number;
   /**
    * Receives each proxied exchange, once its answer has been passed on, as a contract
    * record (src/contract): the request as sent, the response body (a stream assembled
@@ -75,6 +82,27 @@ export interface GatewayConfig {
   readonly protection?: GatewayProtection;
   /** hex SHA-256 of the admin keys: GET /metrics and POST /distillguard/v1/signup-risk (none: both off) */
   readonly adminKeys?: readonly string[];
+  /**
+   * told when an exchange could not be recorded (its record not serialised, the log or the
+   * scorer failing): each is also counted in /metrics. Default: a line on stderr.
+   */
+  readonly onLogError?: (error: Error, exchangeId: string, stage: "serialise" | "log" | "score") => void;
+}
+
+/** Deepest nesting of arrays and objects a recorded request may have (refused with a 400 past it). */
+export const MAX_REQUEST_DEPTH = 128;
+
+/** Whether a parsed JSON value nests deeper than `limit` (iterative: no recursion to exhaust). */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [v, depth] = item;
+    if (v === null || typeof v !== "object") continue;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v))
+      if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** Who is calling, as the gateway established it. */
@@ -117,15 +145,37 @@ const HOP_BY_HOP = new Set([
   "upgrade",
 ]);
 
-/** Request fields the gateway sets itself or must not pass on (client credentials). */
-const NOT_FORWARDED = new Set([
+/**
+ * The request fields passed on to the upstream: an allow-list, so that nothing naming
+ * someone else (cookies, an organisation, another proxy's client address) rides along
+ * with the provider's key. The gateway sets the credentials, `x-forwarded-for` and the
+ * length itself; `expect` is answered here (Node sends 100 Continue) and never forwarded.
+ */
+const FORWARDED_COMMON = [
+  "content-type",
+  "accept",
+  "accept-encoding",
+  "accept-language",
+  "user-agent",
+  "idempotency-key",
+] as const;
+const FORWARDED: Readonly<Record<UpstreamKind, ReadonlySet<string>>> = {
+  anthropic: new Set([...FORWARDED_COMMON, "anthropic-version", "anthropic-beta"]),
+  openai: new Set([...FORWARDED_COMMON, "openai-beta"]),
+};
+/** Fields no configuration passes on: the gateway's own to set, or the client's credentials. */
+const NEVER_FORWARDED = new Set([
   "host",
   "content-length",
   "authorization",
   "x-api-key",
   "x-forwarded-for",
   "forwarded",
+  "expect",
+  "cookie",
 ]);
+/** The official SDKs' own description of themselves (language, version, retry count), passed on for both APIs. */
+const SDK_FIELDS = "x-stainless-";
 
 const NO_TOKENS: ReadonlySet<string> = new Set();
 
@@ -149,11 +199,14 @@ export function upstreamHeaders(
   kind: UpstreamKind,
   upstream: UpstreamConfig,
   clientIp: string,
+  extra: ReadonlySet<string> = NO_TOKENS,
 ): Record<string, string> {
   const named = connectionTokens(headers);
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) {
-    if (v === undefined || HOP_BY_HOP.has(k) || named.has(k) || NOT_FORWARDED.has(k)) continue;
+    if (v === undefined || HOP_BY_HOP.has(k) || named.has(k)) continue;
+    if (!FORWARDED[kind].has(k) && !k.startsWith(SDK_FIELDS) && !(extra.has(k) && !NEVER_FORWARDED.has(k)))
+      continue;
     out[k] = Array.isArray(v) ? v.join(", ") : v;
   }
   if (kind === "anthropic") {
@@ -180,7 +233,8 @@ export function clientHeaders(
 
 /**
  * The client's address: the socket's peer, or, when that peer is a trusted proxy, the
- * right-most X-Forwarded-For entry that is not itself a trusted proxy.
+ * right-most X-Forwarded-For entry that is not itself a trusted proxy. An entry that is not
+ * a valid IPv4 or IPv6 address is never taken: the walk stops at the trusted hop before it.
  */
 export function clientAddress(
   peer: string,
@@ -195,7 +249,10 @@ export function clientAddress(
     .map((h) => bare(h.trim()))
     .filter(Boolean);
   for (let i = hops.length - 1; i >= 0; i--) {
-    ip = hops[i] as string;
+    const hop = hops[i] as string;
+    // only an address is an address: a name or garbage stops the walk at the last trusted hop
+    if (isIP(hop) === 0) break;
+    ip = hop;
     if (!trusted.has(ip)) break;
   }
   return ip;
@@ -290,12 +347,20 @@ const KNOWN_KEYS = 100_000;
 /** How a forwarded request ended. */
 type Outcome =
   | { readonly kind: "done"; readonly status: number; readonly capture: Capture | undefined }
-  /** the client went away; the upstream request was cancelled */
-  | { readonly kind: "aborted" }
+  /**
+   * the client went away; the upstream request was cancelled. `status` is 0 when it went
+   * before the answer began; otherwise part of the answer (captured) had been sent
+   */
+  | { readonly kind: "aborted"; readonly status: number; readonly capture: Capture | undefined }
   /** no answer from the upstream (nothing was sent to the client) */
   | { readonly kind: "failed"; readonly error: Error }
-  /** the upstream's answer broke off part-way; the client's connection was ended */
-  | { readonly kind: "cut" };
+  /** the upstream's answer broke off part-way (or stalled past the time limit); the client's connection was ended */
+  | {
+      readonly kind: "cut";
+      readonly status: number;
+      readonly capture: Capture | undefined;
+      readonly timedOut: boolean;
+    };
 
 /**
  * Forwards one request with undici's dispatcher interface and streams the answer to the
@@ -361,11 +426,12 @@ function forward(
         resolve({ kind: "done", status, capture });
       },
       onResponseError(_c, error) {
-        if (gone) resolve({ kind: "aborted" });
+        if (gone) resolve({ kind: "aborted", status: started ? status : 0, capture });
         else if (!started) resolve({ kind: "failed", error });
         else {
           res.destroy();
-          resolve({ kind: "cut" });
+          const code = (error as { code?: string }).code;
+          resolve({ kind: "cut", status, capture, timedOut: code === "UND_ERR_BODY_TIMEOUT" });
         }
       },
     });
@@ -391,8 +457,12 @@ export async function startGateway(
     return key;
   };
   const trusted = new Set(config.trustedProxies ?? []);
+  const forwardExtra: ReadonlySet<string> = new Set(
+    (config.forwardHeaders ?? []).map((h) => h.toLowerCase()),
+  );
   const timeout = config.upstreamTimeoutMs ?? 120_000;
   const maxBody = config.maxBodyBytes ?? 32 * 1024 * 1024;
+  const buffered = new ByteBudget(config.maxBufferedBytes ?? Math.max(maxBody, 256 * 1024 * 1024));
   const pools = new Map<UpstreamKind, { pool: Pool; base: string; upstream: UpstreamConfig }>();
   let sequence = 0;
   const now = config.now ?? Date.now;
@@ -494,10 +564,30 @@ export async function startGateway(
       ip: clientAddress(req.socket.remoteAddress ?? "", req.headers["x-forwarded-for"], trusted),
       standing: config.scorer?.standing(key.accountId),
     };
-    const body = req.method === "POST" ? await readBody(req, maxBody) : undefined;
-    if (req.method === "POST" && body === undefined) {
-      apiError(res, kind, 413, "request_too_large", `request body over ${maxBody} bytes`);
-      return;
+    let body: Buffer | undefined;
+    if (req.method === "POST") {
+      const read = await readBodyWithin(req, maxBody, buffered);
+      if (read.kind === "too_large") {
+        apiError(res, kind, 413, "request_too_large", `request body over ${maxBody} bytes`);
+        return;
+      }
+      if (read.kind === "busy") {
+        metrics.overloaded.inc();
+        apiError(
+          res,
+          kind,
+          503,
+          kind === "anthropic" ? "overloaded_error" : "server_error",
+          "the gateway is busy: retry shortly",
+          {},
+          { "retry-after": "1" },
+        );
+        return;
+      }
+      body = read.body;
+      // the body's bytes count against the shared budget until the answer is done
+      const charged = read.charged;
+      res.once("close", () => buffered.give(charged));
     }
     let protecting = false;
     if (config.policy) {
@@ -523,29 +613,65 @@ export async function startGateway(
     const reasoning = protection !== undefined && asksReasoning(body);
     let applied: Applied | undefined;
     const scorer = config.scorer;
+    const failed = (stage: "serialise" | "log" | "score", error: unknown): void => {
+      metrics.logFailures.inc({ stage });
+      const e = error instanceof Error ? error : new Error(String(error));
+      if (config.onLogError) config.onLogError(e, exchangeId, stage);
+      else process.stderr.write(`gateway: exchange ${exchangeId} not recorded (${stage}): ${e.message}\n`);
+    };
     const log =
       config.onExchange || scorer
         ? (record: ExchangeRecord): void => {
-            // one JSON line for the log and the scorer
-            const line = JSON.stringify(record);
-            config.onExchange?.(record, caller, line);
-            scorer?.observe(record, line);
+            // one JSON line for the log and the scorer; a failure is counted and reported, never dropped silently
+            let line: string;
+            try {
+              line = JSON.stringify(record);
+            } catch (e) {
+              failed("serialise", e);
+              return;
+            }
+            try {
+              config.onExchange?.(record, caller, line);
+            } catch (e) {
+              failed("log", e);
+            }
+            try {
+              scorer?.observe(record, line);
+            } catch (e) {
+              failed("score", e);
+            }
           }
         : undefined;
-    // the request is read as JSON only when the exchange is recorded
+    // when exchanges are recorded, a request must be one the log can hold: a JSON object of
+    // bounded depth (anything else would leave with an answer and no record)
     let request: Record<string, unknown> | undefined;
-    if (log && body !== undefined && body.length > 0) {
+    if (log && req.method === "POST") {
+      let v: unknown;
       try {
-        const v: unknown = JSON.parse(body.toString("utf8"));
-        if (v !== null && typeof v === "object" && !Array.isArray(v)) request = v as Record<string, unknown>;
+        v = JSON.parse((body ?? Buffer.alloc(0)).toString("utf8"));
       } catch {
-        // not JSON: passed on as it is (the upstream will say what is wrong), not logged
+        v = undefined;
       }
+      if (v === null || typeof v !== "object" || Array.isArray(v)) {
+        apiError(res, kind, 400, "invalid_request_error", "the request body must be a JSON object");
+        return;
+      }
+      if (nestsDeeperThan(v, MAX_REQUEST_DEPTH)) {
+        apiError(
+          res,
+          kind,
+          400,
+          "invalid_request_error",
+          `the request body nests deeper than ${MAX_REQUEST_DEPTH} levels`,
+        );
+        return;
+      }
+      request = v as Record<string, unknown>;
     }
     const capturing = log !== undefined && request !== undefined;
-    const headers = upstreamHeaders(req.headers, kind, target.upstream, caller.ip);
-    // an answer that may be rewritten must arrive uncompressed
-    if (protection && (protecting || reasoning)) delete headers["accept-encoding"];
+    const headers = upstreamHeaders(req.headers, kind, target.upstream, caller.ip, forwardExtra);
+    // an answer that is recorded or may be rewritten must arrive uncompressed (the log reads it)
+    if (capturing || (protection && (protecting || reasoning))) delete headers["accept-encoding"];
     const outcome = await forward(
       target.pool,
       {
@@ -590,10 +716,21 @@ export async function startGateway(
       );
       return;
     }
-    if (outcome.kind === "cut") metrics.upstreamErrors.inc({ kind: "stream_cut" });
-    if (outcome.kind !== "done") return;
+    if (outcome.kind === "cut")
+      metrics.upstreamErrors.inc({ kind: outcome.timedOut ? "body_timeout" : "stream_cut" });
+    if (outcome.kind === "aborted") metrics.clientAborts.inc({ route });
+    // every exchange is logged and scored, whole or cut: a client that hangs up after the
+    // last text delta has the answer
+    const truncated =
+      outcome.kind === "aborted"
+        ? "client_aborted"
+        : outcome.kind === "cut"
+          ? outcome.timedOut
+            ? "timeout"
+            : "upstream_cut"
+          : undefined;
     const capture = outcome.capture;
-    if (log && request && capture)
+    if (log && request)
       log({
         id: exchangeId,
         ts: new Date(arrived).toISOString(),
@@ -606,8 +743,10 @@ export async function startGateway(
         },
         api: kind === "anthropic" ? "anthropic.messages" : "openai.chat",
         request,
-        response: capture.result() ?? null,
-        status: outcome.status,
+        response: capture?.result(truncated !== undefined) ?? null,
+        // 499: the client closed the connection before the answer began (nginx's convention)
+        status: outcome.status === 0 ? 499 : outcome.status,
+        ...(truncated === undefined ? {} : { truncated }),
         ...(applied
           ? {
               protection: {

@@ -64,13 +64,23 @@ export function jsonDepth(text: string, stopAt: number): number {
   return max;
 }
 
+/** STIX 2.1 §3.1: property names are at most 250 characters. */
+const MAX_PROPERTY_NAME = 250;
+
 function checkStrings(v: unknown, max: number, path: string, problems: string[]): void {
   if (problems.length >= 20) return;
   if (typeof v === "string") {
     if (v.length > max) problems.push(`${path}: a string of ${v.length} characters (at most ${max})`);
   } else if (Array.isArray(v)) {
     for (const [i, x] of v.entries()) checkStrings(x, max, `${path}[${i}]`, problems);
-  } else if (isObj(v)) for (const [k, x] of Object.entries(v)) checkStrings(x, max, `${path}.${k}`, problems);
+  } else if (isObj(v))
+    for (const [k, x] of Object.entries(v)) {
+      if (k.length > MAX_PROPERTY_NAME) {
+        problems.push(`${path}: a property name of ${k.length} characters (at most ${MAX_PROPERTY_NAME})`);
+        continue;
+      }
+      checkStrings(x, max, `${path}.${k}`, problems);
+    }
 }
 
 export interface ParsedBundle {
@@ -130,7 +140,15 @@ export function readBundle(
       continue;
     }
     const at = `${where} (${ob.id})`;
-    ids.add(ob.id);
+    // one version of an object once: the same id and modified time twice is a duplicate
+    const version = `${ob.id}|${typeof ob.modified === "string" ? ob.modified : ""}`;
+    if (ids.has(version)) {
+      problems.push(
+        `${at}: duplicate object (the same id${ob.modified ? " and modified time" : ""} appears earlier)`,
+      );
+      continue;
+    }
+    ids.add(version);
     for (const t of ["created", "modified", "valid_from", "valid_until", "first_seen", "last_seen"])
       if (ob[t] !== undefined && (typeof ob[t] !== "string" || !TIMESTAMP.test(ob[t] as string)))
         problems.push(`${at}: ${t} is not a STIX timestamp`);
@@ -193,8 +211,8 @@ export function partnerRows(b: ParsedBundle): PartnerRow[] {
   const conf = (o: Json, fallback: number): number =>
     typeof o.confidence === "number" ? o.confidence / 100 : fallback;
   const time = (v: unknown): number | undefined => (typeof v === "string" ? Date.parse(v) : undefined);
-  // which campaigns each indicator indicates
-  const indicates = new Map<string, string[]>();
+  // which campaigns each indicator indicates (a relationship repeated any number of times counts once)
+  const indicates = new Map<string, Set<string>>();
   for (const o of b.objects)
     if (
       o.type === "relationship" &&
@@ -204,7 +222,12 @@ export function partnerRows(b: ParsedBundle): PartnerRow[] {
     ) {
       const t = byId.get(o.target_ref);
       if (t?.type !== "campaign") continue;
-      indicates.set(o.source_ref, [...(indicates.get(o.source_ref) ?? []), o.target_ref]);
+      let targets = indicates.get(o.source_ref);
+      if (targets === undefined) {
+        targets = new Set();
+        indicates.set(o.source_ref, targets);
+      }
+      targets.add(o.target_ref);
     }
   for (const o of b.objects) {
     if (o.type === "campaign") {
@@ -229,7 +252,7 @@ export function partnerRows(b: ParsedBundle): PartnerRow[] {
       for (const v of list("hashed_email_domains")) rows.push({ ...base, kind: "email_domain", value: v });
     }
     if (o.type !== "indicator" || o.pattern_type !== "stix" || typeof o.pattern !== "string") continue;
-    const campaigns = indicates.get(o.id as string) ?? [];
+    const campaigns = [...(indicates.get(o.id as string) ?? [])];
     const comparisons = parsePattern(o.pattern).filter((c) => !c.negated && typeof c.value === "string");
     for (const c of comparisons) {
       const v = c.value as string;
@@ -258,7 +281,29 @@ export function partnerRows(b: ParsedBundle): PartnerRow[] {
       }
     }
   }
-  return rows;
+  return dedupeRows(rows);
+}
+
+/** One row per (partner, campaign, kind, value): the highest confidence and the widest validity kept. */
+function dedupeRows(rows: readonly PartnerRow[]): PartnerRow[] {
+  const byKey = new Map<string, PartnerRow>();
+  for (const r of rows) {
+    const key = `${r.partner}\u0000${r.campaign}\u0000${r.kind}\u0000${r.value}`;
+    const seen = byKey.get(key);
+    if (seen === undefined) {
+      byKey.set(key, r);
+      continue;
+    }
+    const from = [seen.validFrom, r.validFrom];
+    const until = [seen.validUntil, r.validUntil];
+    byKey.set(key, {
+      ...seen,
+      confidence: Math.max(seen.confidence, r.confidence),
+      validFrom: from.includes(undefined) ? undefined : Math.min(...(from as number[])),
+      validUntil: until.includes(undefined) ? undefined : Math.max(...(until as number[])),
+    });
+  }
+  return [...byKey.values()];
 }
 
 /** The detector's view of imported rows; `hash` hashes our identifiers with the partners' key. */
@@ -287,7 +332,9 @@ export function partnerIntel(rows: readonly PartnerRow[], hash?: PartnerIntel["h
       continue;
     }
     const m = maps[r.kind];
-    m.set(r.value, [...(m.get(r.value) ?? []), ref]);
+    const refs = m.get(r.value);
+    if (refs === undefined) m.set(r.value, [ref]);
+    else refs.push(ref);
   }
   return {
     ips: maps.ip,

@@ -143,6 +143,46 @@ describe("STIX import", () => {
       >
     ).description = "x".repeat(70_000);
     expect(rejects(JSON.stringify(huge))).toContain("characters");
+    const dup = good();
+    const objs = dup.objects as Record<string, unknown>[];
+    objs.push({ ...(objs.find((o) => o.type === "indicator") as Record<string, unknown>) });
+    expect(rejects(JSON.stringify(dup))).toContain("duplicate object");
+    const longName = good();
+    ((longName.objects as Record<string, unknown>[])[1] as Record<string, unknown>)[`x_${"a".repeat(300)}`] =
+      1;
+    expect(rejects(JSON.stringify(longName))).toContain("a property name of 302 characters");
+  });
+
+  it("takes a bundle of 75,000 identical relationships in linear time, as one indicator of one campaign", () => {
+    const b = good();
+    const objs = b.objects as Record<string, unknown>[];
+    const ind = objs.find((o) => o.type === "indicator") as Record<string, unknown>;
+    const rel = objs.find((o) => o.type === "relationship" && o.source_ref === ind.id) as Record<
+      string,
+      unknown
+    >;
+    const before = partnerRows(readBundle(JSON.stringify(b), { schemas })).filter(
+      (r) => r.campaign !== "" && r.kind !== "account",
+    ).length;
+    // the same "indicates" relationship, 75,000 times under fresh ids (a bundle of about 30 MB)
+    for (let i = 0; i < 75_000; i++)
+      objs.push({
+        type: "relationship",
+        spec_version: "2.1",
+        id: `relationship--00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
+        created: rel.created,
+        modified: rel.modified,
+        relationship_type: "indicates",
+        source_ref: rel.source_ref,
+        target_ref: rel.target_ref,
+      });
+    const text = JSON.stringify(b);
+    expect(text.length).toBeGreaterThan(15_000_000);
+    const rows = partnerRows(readBundle(text, { schemas }));
+    // nothing is counted twice: the indicator's rows are as many as without the copies
+    expect(rows.filter((r) => r.campaign !== "" && r.kind !== "account").length).toBe(before);
+    const keys = rows.map((r) => `${r.partner}|${r.campaign}|${r.kind}|${r.value}`);
+    expect(new Set(keys).size).toBe(keys.length);
   });
 
   it.skipIf(!schemas)(

@@ -1,7 +1,7 @@
 // The TAXII 2.1 endpoint: discovery, API root, collections, objects with filters and
 // pagination, manifest, object versions, media types, authentication.
 import { createHash } from "node:crypto";
-import { createServer, type Server } from "node:http";
+import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COLLECTION_ID, STIX_MEDIA, type StixObject, TAXII_MEDIA, taxiiHandler } from "./index.js";
@@ -22,6 +22,7 @@ beforeAll(async () => {
     keys: [createHash("sha256").update(KEY).digest("hex")],
     objects: async () => objects,
     maxPage: 100,
+    origin: () => base,
   });
   server = createServer((req, res) => {
     void handle(req, res).then((done) => {
@@ -47,6 +48,24 @@ describe("TAXII 2.1", () => {
     expect(d.headers.get("content-type")).toBe(TAXII_MEDIA);
     const disc = (await d.json()) as { api_roots: string[]; default: string };
     expect(disc.api_roots).toEqual([`${base}/api/`]);
+    // a forged Host field is not echoed: the URL comes from the configured origin
+    const forged = await new Promise<string>((resolve, reject) => {
+      const req = httpRequest(
+        `${base}/taxii2/`,
+        { headers: { host: "evil.example", accept: TAXII_MEDIA, authorization: `Bearer ${KEY}` } },
+        (res) => {
+          let t = "";
+          res.on("data", (c: Buffer) => {
+            t += c.toString("utf8");
+          });
+          res.on("end", () => resolve(t));
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
+    expect(forged).not.toContain("evil.example");
+    expect((JSON.parse(forged) as { api_roots: string[] }).api_roots).toEqual([`${base}/api/`]);
     const api = (await (await get("/api/")).json()) as { versions: string[] };
     expect(api.versions).toEqual([TAXII_MEDIA]);
     const cols = (await (await get("/api/collections/")).json()) as {
@@ -127,5 +146,9 @@ describe("TAXII 2.1", () => {
       title: string;
     };
     expect(err).toMatchObject({ http_status: "400" });
+    // a malformed percent-escape in an object id: 400 with a body, not a 500
+    const bad = await get(`${root}/objects/indicator--%E0%A4%A/`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ http_status: "400" });
   });
 });

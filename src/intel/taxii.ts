@@ -21,6 +21,12 @@ export interface TaxiiOptions {
   readonly maxPage?: number;
   /** where the server is mounted, e.g. "" or "/intel" (discovery is at <base>/taxii2/) */
   readonly base?: string;
+  /**
+   * the server's own origin as configured (e.g. "https://intel.example.org"), for the API
+   * root's URL in discovery; never read from the request's Host field, which the client
+   * writes. Without it the URL is a path on the same server.
+   */
+  readonly origin?: () => string;
 }
 
 const API_ROOT = "api";
@@ -143,8 +149,7 @@ export function taxiiHandler(
       error(res, 406, "not acceptable", `this server answers ${TAXII_MEDIA}`);
       return true;
     }
-    const host = req.headers.host ?? "localhost";
-    const rootUrl = `http://${host}${base}/${API_ROOT}/`;
+    const rootUrl = `${o.origin?.() ?? ""}${base}/${API_ROOT}/`;
     if (path === "/taxii2/") {
       send(res, 200, {
         title: o.title ?? "distillguard threat intelligence",
@@ -212,7 +217,13 @@ export function taxiiHandler(
     const versions = list("match[version]") ?? ["last"];
     let objects = [...(await o.objects())];
     if (parts.length >= 5) {
-      const oid = decodeURIComponent(parts[4] as string);
+      let oid: string;
+      try {
+        oid = decodeURIComponent(parts[4] as string);
+      } catch {
+        error(res, 400, "bad request", "the object id is not a valid percent-encoded string");
+        return true;
+      }
       objects = objects.filter((x) => x.id === oid);
       if (objects.length === 0) {
         error(res, 404, "no such object");

@@ -38,6 +38,23 @@ export function fingerprint(p: AccountProfile): number[] {
   ];
 }
 
+/** Each dimension standardised across the vectors (mean 0, unit spread; a constant one weighs nothing). */
+export function standardise(vectors: readonly (readonly number[])[]): Float64Array[] {
+  const n = vectors.length;
+  const d = vectors[0]?.length ?? 0;
+  const mean = new Float64Array(d);
+  const sd = new Float64Array(d);
+  for (const v of vectors) for (let j = 0; j < d; j++) mean[j] = (mean[j] ?? 0) + (v[j] ?? 0) / n;
+  for (const v of vectors)
+    for (let j = 0; j < d; j++) sd[j] = (sd[j] ?? 0) + ((v[j] ?? 0) - (mean[j] ?? 0)) ** 2 / n;
+  return vectors.map((v) =>
+    Float64Array.from(v, (x, j) => {
+      const s = Math.sqrt(sd[j] ?? 0);
+      return s > 1e-9 ? (x - (mean[j] ?? 0)) / s : 0;
+    }),
+  );
+}
+
 export interface NeighbourEdge {
   readonly a: string;
   readonly b: string;
@@ -60,18 +77,7 @@ export function mutualNeighbours(
   const n = ids.length;
   if (n < 2) return [];
   const d = vectors[0]?.length ?? 0;
-  // standardise each dimension (a constant one weighs nothing)
-  const mean = new Float64Array(d);
-  const sd = new Float64Array(d);
-  for (const v of vectors) for (let j = 0; j < d; j++) mean[j] = (mean[j] ?? 0) + (v[j] ?? 0) / n;
-  for (const v of vectors)
-    for (let j = 0; j < d; j++) sd[j] = (sd[j] ?? 0) + ((v[j] ?? 0) - (mean[j] ?? 0)) ** 2 / n;
-  const z = vectors.map((v) =>
-    Float64Array.from(v, (x, j) => {
-      const s = Math.sqrt(sd[j] ?? 0);
-      return s > 1e-9 ? (x - (mean[j] ?? 0)) / s : 0;
-    }),
-  );
+  const z = standardise(vectors);
   // candidate sets: everyone, or accounts in the same bucket of 10 fixed random projections
   const buckets = new Map<number, number[]>();
   if (n <= BRUTE)

@@ -1,7 +1,7 @@
 // Public surface of the cross-account evidence.
 
 export { densestBlock, HandoffWatch, lockstepPairs, type Pair } from "./coordination.js";
-export { fingerprint, mutualNeighbours, type NeighbourEdge } from "./fingerprint.js";
+export { fingerprint, mutualNeighbours, type NeighbourEdge, standardise } from "./fingerprint.js";
 export {
   CONTENT_KINDS,
   type Group,

@@ -182,7 +182,7 @@ export class DuckDbStore {
   /** Opens (creating if needed) the store for writing an analysis run. */
   static async open(path: string, memoryLimit = STORE_MEMORY_LIMIT): Promise<DuckDbStore> {
     // DuckDB would take up to 80% of RAM by default; the analysis needs its memory for profiles
-    const instance = await DuckDBInstance.create(path, { memory_limit: memoryLimit });
+    const instance = await DuckDBInstance.create(path, { memory_limit: memoryLimit, ...NO_EXTENSIONS });
     const conn = await instance.connect();
     await conn.run(SCHEMA);
     await conn.run(STAGE);
@@ -509,6 +509,30 @@ export interface QueryResult {
 
 type Param = string | number | boolean | null;
 
+/** Extensions are never fetched or loaded on their own (nothing downloads at run time). */
+const NO_EXTENSIONS = {
+  autoinstall_known_extensions: "false",
+  autoload_known_extensions: "false",
+  allow_community_extensions: "false",
+} as const;
+
+/**
+ * How stores are opened for reading: read-only, no file system beyond the store (no
+ * read_text, read_csv, glob, COPY, ATTACH, extension installs) and the configuration locked,
+ * so that SQL from a user (`query`) or a page (the dashboard) can read the store and nothing else.
+ */
+const LOCKED_READ_ONLY = {
+  access_mode: "READ_ONLY",
+  enable_external_access: "false",
+  ...NO_EXTENSIONS,
+  lock_configuration: "true",
+} as const;
+
+/** A statement `query` refuses before running anything (several statements, say). */
+export class QueryError extends Error {
+  override readonly name = "QueryError";
+}
+
 /**
  * Runs several parameterised queries against a store opened read-only, on one connection
  * (the dashboard: one open per page). Parameters are bound ($name), never spliced in.
@@ -517,7 +541,7 @@ export async function readStore<K extends string>(
   path: string,
   queries: Readonly<Record<K, { sql: string; params?: Record<string, Param> }>>,
 ): Promise<Record<K, Record<string, unknown>[]>> {
-  const instance = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" });
+  const instance = await DuckDBInstance.create(path, LOCKED_READ_ONLY);
   try {
     const conn = await instance.connect();
     try {
@@ -552,7 +576,7 @@ export interface Review {
 
 /** Creates the store's tables that an older store lacks (the dashboard reads reviews). */
 export async function prepareStore(path: string): Promise<void> {
-  const instance = await DuckDBInstance.create(path, { memory_limit: STORE_MEMORY_LIMIT });
+  const instance = await DuckDBInstance.create(path, { memory_limit: STORE_MEMORY_LIMIT, ...NO_EXTENSIONS });
   try {
     const conn = await instance.connect();
     try {
@@ -573,7 +597,7 @@ export async function prepareStore(path: string): Promise<void> {
 
 /** Records a review (the store is opened for the moment it takes). */
 export async function addReview(path: string, r: Review): Promise<void> {
-  const instance = await DuckDBInstance.create(path);
+  const instance = await DuckDBInstance.create(path, NO_EXTENSIONS);
   try {
     const conn = await instance.connect();
     try {
@@ -596,12 +620,14 @@ export async function addReview(path: string, r: Review): Promise<void> {
   }
 }
 
-/** Runs one SQL statement against a store opened read-only. */
+/** Runs one SQL statement against a store opened read-only, with no access beyond it (LOCKED_READ_ONLY). */
 export async function queryStore(path: string, sql: string): Promise<QueryResult> {
-  const instance = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" });
+  const instance = await DuckDBInstance.create(path, LOCKED_READ_ONLY);
   try {
     const conn = await instance.connect();
     try {
+      const statements = (await conn.extractStatements(sql)).count;
+      if (statements !== 1) throw new QueryError(`expected one SQL statement, got ${statements}`);
       const reader = await conn.runAndReadAll(sql);
       return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Record<string, unknown>[] };
     } finally {

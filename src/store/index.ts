@@ -9,6 +9,7 @@ export {
   type PartnerIndicatorRow,
   type PublishOptions,
   prepareStore,
+  QueryError,
   type QueryResult,
   queryStore,
   type Review,

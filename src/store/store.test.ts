@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -98,5 +98,33 @@ describe("DuckDB store", () => {
     for await (const p of again.stateParts()) read.push(createHash("sha256").update(p).digest("hex"));
     again.close();
     expect(read).toEqual(digests);
+  });
+});
+
+describe("queryStore is read-only and reads the store alone", () => {
+  it("refuses files, directories, copies, attachments, extensions, configuration and several statements", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dg-query-"));
+    const db = join(dir, "run.duckdb");
+    await prepareStore(db);
+    const before = createHash("sha256").update(readFileSync(db)).digest("hex");
+    const other = join(dir, "other.duckdb");
+    await prepareStore(other);
+    expect(Number((await queryStore(db, "select count(*) n from accounts")).rows[0]?.n)).toBe(0);
+    const attempts: [string, RegExp][] = [
+      ["select * from read_text('/etc/passwd')", /Permission Error/],
+      ["select * from read_csv('/etc/passwd')", /Permission Error/],
+      [`select * from glob('${dir}/*')`, /Permission Error/],
+      [`copy accounts to '${join(dir, "out.csv")}'`, /Permission Error|read-only/i],
+      [`copy (select 1) to '${db}'`, /Permission Error|read-only/i],
+      [`attach '${other}' as o (read_write)`, /Permission Error/],
+      ["install httpfs", /Permission Error/],
+      ["load httpfs", /disabled|Permission Error/],
+      ["set enable_external_access = true", /configuration/i],
+      ["delete from accounts", /read-only/i],
+      ["select 1; delete from accounts", /one SQL statement, got 2/],
+    ];
+    for (const [sql, why] of attempts) await expect(queryStore(db, sql), sql).rejects.toThrow(why);
+    expect(existsSync(join(dir, "out.csv"))).toBe(false);
+    expect(createHash("sha256").update(readFileSync(db)).digest("hex")).toBe(before);
   });
 });

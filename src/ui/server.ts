@@ -13,6 +13,16 @@ import { esc } from "../verdicts/index.js";
 import { CSS, JS } from "./assets.js";
 import { csrfOk, type Role, type Session, Sessions } from "./auth.js";
 
+/** Reasons whose detail quotes prompt text (a template's example), by signal. */
+const PROMPT_TEXT_SIGNALS: ReadonlySet<string> = new Set(["campaign_scaffold"]);
+
+/** A reason's detail with any quoted prompt text cut, for roles that may not read prompts. */
+export function withoutPromptText(signal: string, detail: string, role: string): string {
+  if (!PROMPT_TEXT_SIGNALS.has(signal)) return detail;
+  const at = detail.indexOf(', e.g. "');
+  return `${at < 0 ? detail : detail.slice(0, at)} (example prompt text hidden for the ${role} role)`;
+}
+
 export interface DashboardOptions {
   readonly db: string;
   readonly host?: string;
@@ -481,7 +491,9 @@ async function accountPage(db: string, s: Session, id: string): Promise<string |
         .join("")}</tbody></table>`
     : `<p class="muted">No sign-up metadata in this store (analyze with --accounts to keep it).</p>`;
   if (!a) return undefined;
-  const reasons = json<{ signal: string; detail: string; weight: number }[]>(a.reasons, []);
+  const reasons = json<{ signal: string; detail: string; weight: number }[]>(a.reasons, []).map((r) =>
+    s.role === "investigator" ? r : { ...r, detail: withoutPromptText(r.signal, r.detail, s.role) },
+  );
   const ss = q.sessions[0] ?? {};
   const infra = q.infra
     .map(
@@ -656,13 +668,27 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
         "content-disposition": 'attachment; filename="labels.jsonl"',
       });
     const camp = /^\/campaigns\/([^/]{1,64})(\/graph\.json)?$/.exec(path);
+    const decoded = (text: string): string | undefined => {
+      try {
+        return decodeURIComponent(text);
+      } catch {
+        return undefined;
+      }
+    };
     if (camp) {
-      const id = decodeURIComponent(camp[1] as string);
+      const id = decoded(camp[1] as string);
+      if (id === undefined)
+        return send(res, 400, "text/plain", "bad request: malformed percent-escape in the path\n");
       if (camp[2]) return send(res, 200, "application/json", JSON.stringify(await campaignGraph(o.db, id)));
       return html(await campaignPage(o.db, s, id));
     }
     const acct = /^\/accounts\/([^/]{1,200})$/.exec(path);
-    if (acct) return html(await accountPage(o.db, s, decodeURIComponent(acct[1] as string)));
+    if (acct) {
+      const id = decoded(acct[1] as string);
+      if (id === undefined)
+        return send(res, 400, "text/plain", "bad request: malformed percent-escape in the path\n");
+      return html(await accountPage(o.db, s, id));
+    }
     return html(undefined);
   };
   const server = createServer((req, res) => {

@@ -159,6 +159,38 @@ describe("dashboard security", () => {
         .replaceAll("&lt;", "<")
         .replaceAll("&gt;", ">"),
     ).toContain(sample);
+    // an account's reasons quote templates too: cut for the analyst, whole for the investigator
+    const accounts = readFileSync(join(dir, "a", "accounts.jsonl"), "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as VerdictAccount);
+    const quoting = accounts.find((v) => v.reasons.some((r) => r.signal === "campaign_scaffold"));
+    if (!quoting) throw new Error("the scenario has no account with a campaign_scaffold reason");
+    const detail = quoting.reasons.find((r) => r.signal === "campaign_scaffold")?.detail ?? "";
+    const quoted = detail.slice(detail.indexOf(', e.g. "') + 8, detail.indexOf(', e.g. "') + 38);
+    expect(quoted.length).toBeGreaterThan(10);
+    const unescapeHtml = (t: string): string =>
+      t
+        .replaceAll("&quot;", '"')
+        .replaceAll("&#39;", "'")
+        .replaceAll("&amp;", "&")
+        .replaceAll("&lt;", "<")
+        .replaceAll("&gt;", ">");
+    const asAnalyst = unescapeHtml(
+      await (await analyst.get(`/accounts/${encodeURIComponent(quoting.account_id)}`)).text(),
+    );
+    expect(asAnalyst).toContain("example prompt text hidden for the analyst role");
+    expect(asAnalyst).not.toContain(quoted);
+    const asInvestigator = unescapeHtml(
+      await (await investigator.get(`/accounts/${encodeURIComponent(quoting.account_id)}`)).text(),
+    );
+    expect(asInvestigator).toContain(quoted);
+  });
+
+  it("answers a malformed percent-escape in a path with 400, not a server error", async () => {
+    const s = await session(dash.loginLink("analyst", "bob"));
+    expect((await s.get("/accounts/%E0%A4%A")).status).toBe(400);
+    expect((await s.get("/campaigns/%E0%A4%A")).status).toBe(400);
   });
 });
 

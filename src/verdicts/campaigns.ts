@@ -2,7 +2,7 @@
 // share (groups) and by coordination (lockstep, rate-limit hand-offs, dense blocks),
 // split into communities, each described with its evidence. Used by analyze at the end
 // of a run and by the gateway's live scorer in the background.
-import { CONTROL_KINDS, communities, type Edge, eachEdgeAmong } from "../campaigns/index.js";
+import { CONTROL_KINDS, communities, type Edge, eachEdgeAmong, mergeAlike } from "../campaigns/index.js";
 import type { CampaignsFile, Indicator } from "../contract/index.js";
 import {
   CONTENT_KINDS,
@@ -11,6 +11,7 @@ import {
   type Group,
   lockstepPairs,
   mutualNeighbours,
+  standardise,
 } from "../linkers/index.js";
 import type { ActiveHours } from "../profiles/index.js";
 import { describeCampaign } from "./assemble.js";
@@ -37,6 +38,14 @@ const LOUVAIN_RESOLUTION = 0.7;
 const BEHAVIOUR_WEIGHT = 3;
 
 /**
+ * Communities whose behaviour centroids are closer than this many of their spreads are one
+ * operator's (mergeAlike in src/campaigns): Louvain cuts a large campaign on infrastructure of
+ * its own into pieces that behave as one. Measured on our worlds (out/eval seeds 1-2, designed
+ * worlds 102-104): pieces of one campaign 0.55-0.80 apart, different campaigns 1.9 or more.
+ */
+export const MERGE_GAP = 1.2;
+
+/**
  * Coordination among the flagged accounts: lockstep pairs within shared groups,
  * rate-limit hand-offs, and Fraudar dense blocks over the values they share. Used to
  * attribute and explain campaigns, not to flag.
@@ -45,6 +54,7 @@ function coordinationAmong(
   detector: Detector,
   flagged: ReadonlySet<string>,
   groups: readonly Group[],
+  behaviour: { readonly ids: string[]; readonly vectors: number[][] },
 ): { edges: Edge[]; blocks: Group[] } {
   const hours = new Map<string, ActiveHours>();
   for (const id of flagged) {
@@ -72,11 +82,7 @@ function coordinationAmong(
       value: `Jaccard ${pair.weight.toFixed(2)}`,
     });
   // behavioural fingerprints: one operator's accounts behave alike even on infrastructure of their own
-  const ids = [...flagged].filter((id) => detector.profiles.has(id)).sort();
-  const vectors = ids.map((id) =>
-    fingerprint(detector.profiles.get(id) as NonNullable<ReturnType<typeof detector.profiles.get>>),
-  );
-  for (const e of mutualNeighbours(ids, vectors))
+  for (const e of mutualNeighbours(behaviour.ids, behaviour.vectors))
     edges.push({
       a: e.a,
       b: e.b,
@@ -154,7 +160,11 @@ export function assembleCampaigns(detector: Detector): CampaignAssembly {
   const decisions = detector.decisions;
   const flagged = new Set([...decisions.values()].filter((d) => d.flagged).map((d) => d.profile.id));
   const groups = [...detector.groups.shared.values()];
-  const coordination = coordinationAmong(detector, flagged, groups);
+  const ids = [...flagged].filter((id) => detector.profiles.has(id)).sort();
+  const vectors = ids.map((id) =>
+    fingerprint(detector.profiles.get(id) as NonNullable<ReturnType<typeof detector.profiles.get>>),
+  );
+  const coordination = coordinationAmong(detector, flagged, groups, { ids, vectors });
   const evidence = [...groups, ...coordination.blocks];
   const campaigns: CampaignsFile = { campaigns: [] };
   const allEdges = (function* () {
@@ -162,7 +172,10 @@ export function assembleCampaigns(detector: Detector): CampaignAssembly {
     yield* coordination.edges;
   })();
   const asnUsers = asnUsersOf(detector, flagged);
-  communities(flagged, allEdges, evidence, LOUVAIN_RESOLUTION).forEach((members, i) => {
+  const z = standardise(vectors);
+  const zOf = new Map(ids.map((id, i) => [id, z[i] as Float64Array]));
+  const found = communities(flagged, allEdges, evidence, LOUVAIN_RESOLUTION);
+  mergeAlike(found, (id) => zOf.get(id), MERGE_GAP).forEach((members, i) => {
     const id = `C${String(i + 1).padStart(3, "0")}`;
     const list = members.flatMap((a) => {
       const d = decisions.get(a);
