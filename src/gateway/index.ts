@@ -41,7 +41,6 @@ export {
   type GatewayKey,
   keyDigest,
   MAX_REQUEST_DEPTH,
-  nestsDeeperThan,
   startGateway,
   type UpstreamConfig,
   type UpstreamKind,

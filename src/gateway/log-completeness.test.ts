@@ -7,9 +7,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ExchangeRecord } from "../contract/index.js";
+import { type ExchangeRecord, jsonDepth } from "../contract/index.js";
 import type { Scorer } from "./index.js";
-import { type Gateway, keyDigest, MAX_REQUEST_DEPTH, nestsDeeperThan, startGateway } from "./index.js";
+import { type Gateway, keyDigest, MAX_REQUEST_DEPTH, startGateway } from "./index.js";
 
 const KEY = "dg-log-test-key";
 
@@ -251,8 +251,10 @@ describe("requests the log could not hold are refused before anything is forward
       for (let i = 0; i < levels; i++) v = [v];
       return v;
     };
-    expect(nestsDeeperThan(nest(MAX_REQUEST_DEPTH), MAX_REQUEST_DEPTH)).toBe(false);
-    expect(nestsDeeperThan(nest(MAX_REQUEST_DEPTH + 1), MAX_REQUEST_DEPTH)).toBe(true);
+    const deeper = (levels: number): boolean =>
+      jsonDepth(JSON.stringify(nest(levels)), MAX_REQUEST_DEPTH) > MAX_REQUEST_DEPTH;
+    expect(deeper(MAX_REQUEST_DEPTH)).toBe(false);
+    expect(deeper(MAX_REQUEST_DEPTH + 1)).toBe(true);
   });
 });
 

@@ -14,7 +14,7 @@ import {
 } from "node:http";
 import { type AddressInfo, isIP } from "node:net";
 import { type Dispatcher, Pool } from "undici";
-import type { AccountRecord, ExchangeRecord } from "../contract/index.js";
+import { type AccountRecord, type ExchangeRecord, jsonDepth } from "../contract/index.js";
 import type { BodyTransform } from "../protection/index.js";
 import { DEFAULT_UNSUPPORTED_REGIONS } from "../verdicts/index.js";
 import { ByteBudget, readBody, readBodyWithin, sendJson } from "./_body.js";
@@ -91,19 +91,6 @@ export interface GatewayConfig {
 
 /** Deepest nesting of arrays and objects a recorded request may have (refused with a 400 past it). */
 export const MAX_REQUEST_DEPTH = 128;
-
-/** Whether a parsed JSON value nests deeper than `limit` (iterative: no recursion to exhaust). */
-export function nestsDeeperThan(value: unknown, limit: number): boolean {
-  const stack: [unknown, number][] = [[value, 1]];
-  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    const [v, depth] = item;
-    if (v === null || typeof v !== "object") continue;
-    if (depth > limit) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v))
-      if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
-  }
-  return false;
-}
 
 /** Who is calling, as the gateway established it. */
 export interface Caller {
@@ -646,9 +633,10 @@ export async function startGateway(
     // bounded depth (anything else would leave with an answer and no record)
     let request: Record<string, unknown> | undefined;
     if (log && req.method === "POST") {
+      const text = (body ?? Buffer.alloc(0)).toString("utf8");
       let v: unknown;
       try {
-        v = JSON.parse((body ?? Buffer.alloc(0)).toString("utf8"));
+        v = JSON.parse(text);
       } catch {
         v = undefined;
       }
@@ -656,7 +644,7 @@ export async function startGateway(
         apiError(res, kind, 400, "invalid_request_error", "the request body must be a JSON object");
         return;
       }
-      if (nestsDeeperThan(v, MAX_REQUEST_DEPTH)) {
+      if (jsonDepth(text, MAX_REQUEST_DEPTH) > MAX_REQUEST_DEPTH) {
         apiError(
           res,
           kind,

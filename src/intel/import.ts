@@ -3,6 +3,7 @@
 // pattern against the grammar, references), then turned into the indicator rows the
 // detector uses (src/verdicts/partner.ts). A bundle with any error is rejected with the
 // reasons; nothing of it is kept.
+import { jsonDepth } from "../contract/index.js";
 import type { PartnerIntel, PartnerRef } from "../verdicts/index.js";
 import { ipv4ToInt } from "../verdicts/index.js";
 import { CAMPAIGN_EXTENSION } from "./export.js";
@@ -39,30 +40,6 @@ const isObj = (v: unknown): v is Json => v !== null && typeof v === "object" && 
 const ID =
   /^[a-z][a-z0-9-]{0,249}--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
-
-/** Deepest nesting of arrays and objects in a JSON text, found without parsing it. */
-export function jsonDepth(text: string, stopAt: number): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92 /* \ */) i++;
-      else if (c === 34 /* " */) inString = false;
-      continue;
-    }
-    if (c === 34) inString = true;
-    else if (c === 123 || c === 91) {
-      depth++;
-      if (depth > max) {
-        max = depth;
-        if (max > stopAt) return max;
-      }
-    } else if (c === 125 || c === 93) depth--;
-  }
-  return max;
-}
 
 /** STIX 2.1 §3.1: property names are at most 250 characters. */
 const MAX_PROPERTY_NAME = 250;

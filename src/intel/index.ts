@@ -1,6 +1,9 @@
 // Public surface of threat-intelligence sharing: campaigns out as STIX 2.1 bundles,
 // partners' bundles in as detector evidence, the STIX pattern grammar, validation against
 // the official schemas, and the TAXII 2.1 endpoint.
+
+// kept on the intel surface, where it first was: the depth guard lives with the contract now
+export { jsonDepth } from "../contract/index.js";
 export {
   type Bundle,
   CAMPAIGN_EXTENSION,
@@ -13,7 +16,6 @@ export {
   DEFAULT_LIMITS,
   type ImportLimits,
   IntelError,
-  jsonDepth,
   type ParsedBundle,
   type PartnerRow,
   partnerIntel,

@@ -67,17 +67,19 @@ const BRUTE = 6000;
 
 /**
  * Mutual k-nearest neighbours among the accounts, by Euclidean distance between their
- * standardised fingerprints. Deterministic for the same input order.
+ * standardised fingerprints (`standardised`: the vectors already are, by standardise()).
+ * Deterministic for the same input order.
  */
 export function mutualNeighbours(
   ids: readonly string[],
-  vectors: readonly number[][],
+  vectors: readonly number[][] | readonly Float64Array[],
   k = 5,
+  standardised = false,
 ): NeighbourEdge[] {
   const n = ids.length;
   if (n < 2) return [];
   const d = vectors[0]?.length ?? 0;
-  const z = standardise(vectors);
+  const z = standardised ? (vectors as readonly Float64Array[]) : standardise(vectors as readonly number[][]);
   // candidate sets: everyone, or accounts in the same bucket of 10 fixed random projections
   const buckets = new Map<number, number[]>();
   if (n <= BRUTE)

@@ -434,11 +434,20 @@ export const JUDGED_GROUP = 3;
  * of `scale` (1: ranks in [0, 1]).
  */
 export function groupStandOut(g: Group, own: number | undefined, scale = 1): number {
-  const others = g.well - (own === undefined ? 0 : 1);
+  const { others, mean } = othersMeanRank(g, own, scale);
   if (others < JUDGED_GROUP) return 0;
-  const mean = (g.rankSum - (own ?? 0)) / others / scale;
   const effect = 2 * mean - 1;
   if (effect <= 0) return 0;
   const z = (mean - 0.5) * Math.sqrt(12 * others);
   return specificity(g) * effect * Math.max(0, Math.min(1, (z - 2) / 3));
+}
+
+/** The group's other well-evidenced members, seen from one member (`own`: its rank if well-evidenced), and their mean rank in [0, 1]. */
+export function othersMeanRank(
+  g: Group,
+  own: number | undefined,
+  scale = 1,
+): { readonly others: number; readonly mean: number } {
+  const others = g.well - (own === undefined ? 0 : 1);
+  return { others, mean: others > 0 ? (g.rankSum - (own ?? 0)) / others / scale : 0.5 };
 }

@@ -17,5 +17,6 @@ export {
   MemberList,
   type MemberStatus,
   type Members,
+  othersMeanRank,
   specificity,
 } from "./groups.js";

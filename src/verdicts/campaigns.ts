@@ -54,7 +54,8 @@ function coordinationAmong(
   detector: Detector,
   flagged: ReadonlySet<string>,
   groups: readonly Group[],
-  behaviour: { readonly ids: string[]; readonly vectors: number[][] },
+  /** the flagged accounts with a profile, and their standardised fingerprints */
+  behaviour: { readonly ids: readonly string[]; readonly z: readonly Float64Array[] },
 ): { edges: Edge[]; blocks: Group[] } {
   const hours = new Map<string, ActiveHours>();
   for (const id of flagged) {
@@ -82,7 +83,7 @@ function coordinationAmong(
       value: `Jaccard ${pair.weight.toFixed(2)}`,
     });
   // behavioural fingerprints: one operator's accounts behave alike even on infrastructure of their own
-  for (const e of mutualNeighbours(behaviour.ids, behaviour.vectors))
+  for (const e of mutualNeighbours(behaviour.ids, behaviour.z, 5, true))
     edges.push({
       a: e.a,
       b: e.b,
@@ -115,8 +116,8 @@ function coordinationAmong(
       seeds: block.accounts.length,
       leaning: block.accounts.length,
       firm: block.accounts.length,
-      // flagged accounts: as high as ranks go
-      rankSum: block.accounts.length,
+      // a block is evidence for attribution only: it is not in the index, never judged by rank
+      rankSum: 0,
     });
     for (const a of block.accounts) values.delete(a);
   }
@@ -160,11 +161,14 @@ export function assembleCampaigns(detector: Detector): CampaignAssembly {
   const decisions = detector.decisions;
   const flagged = new Set([...decisions.values()].filter((d) => d.flagged).map((d) => d.profile.id));
   const groups = [...detector.groups.shared.values()];
+  // behavioural fingerprints, standardised once: for behaviour edges and for joining communities
   const ids = [...flagged].filter((id) => detector.profiles.has(id)).sort();
-  const vectors = ids.map((id) =>
-    fingerprint(detector.profiles.get(id) as NonNullable<ReturnType<typeof detector.profiles.get>>),
+  const z = standardise(
+    ids.map((id) =>
+      fingerprint(detector.profiles.get(id) as NonNullable<ReturnType<typeof detector.profiles.get>>),
+    ),
   );
-  const coordination = coordinationAmong(detector, flagged, groups, { ids, vectors });
+  const coordination = coordinationAmong(detector, flagged, groups, { ids, z });
   const evidence = [...groups, ...coordination.blocks];
   const campaigns: CampaignsFile = { campaigns: [] };
   const allEdges = (function* () {
@@ -172,7 +176,6 @@ export function assembleCampaigns(detector: Detector): CampaignAssembly {
     yield* coordination.edges;
   })();
   const asnUsers = asnUsersOf(detector, flagged);
-  const z = standardise(vectors);
   const zOf = new Map(ids.map((id, i) => [id, z[i] as Float64Array]));
   const found = communities(flagged, allEdges, evidence, LOUVAIN_RESOLUTION);
   mergeAlike(found, (id) => zOf.get(id), MERGE_GAP).forEach((members, i) => {

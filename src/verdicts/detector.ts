@@ -16,6 +16,7 @@ import {
   HandoffWatch,
   isFreeMail,
   type MemberStatus,
+  othersMeanRank,
   specificity,
 } from "../linkers/index.js";
 import {
@@ -588,7 +589,7 @@ export class Detector {
     return featureValues(p, {
       unsupportedRegions: this.unsupported,
       population: this.population,
-      linked: (q) => this.linked(q, false),
+      linked: (q) => this.linked(q, false).value,
     });
   }
 
@@ -620,8 +621,7 @@ export class Detector {
       }
     }
     if (!details || group === undefined) return { value: best, detail: "" };
-    const others = group.well - (own === undefined ? 0 : 1);
-    const mean = (group.rankSum - (own ?? 0)) / others / RANK_SCALE;
+    const { others, mean } = othersMeanRank(group, own, RANK_SCALE);
     return {
       value: best,
       detail: `shares ${group.kind.replace("_", " ")} ${group.value} with ${others} other well-evidenced accounts whose own evidence ranks, on average, at the ${Math.round(mean * 100)}th percentile of this log's accounts: a group unlike the population`,
@@ -644,13 +644,13 @@ export class Detector {
   private boosts(p: AccountProfile, withLinked: boolean): { weight: number; reasons: Reason[] } {
     const reasons: Reason[] = [];
     let linkedWeight = 0;
-    if (withLinked && this.linkedWeight > 0 && !this.disabledKinds.has("linked_group")) {
-      const l = this.linked(p, false);
+    if (withLinked && this.linkedWeight > 0) {
+      const l = this.linked(p, true);
       if (l.value > 0) {
         linkedWeight = this.linkedWeight * l.value;
         reasons.push({
           signal: "linked_group",
-          detail: this.linked(p, true).detail,
+          detail: l.detail,
           weight: Math.round(linkedWeight * 1000) / 1000,
         });
       }

@@ -33,7 +33,7 @@ export interface FeatureContext {
    * how strongly the account's linked groups stand out from the population, in [0, 1]
    * (the detector's group judgement; absent: 0, as in the own score that ranks accounts)
    */
-  readonly linked?: (p: AccountProfile) => { readonly value: number; readonly detail: string };
+  readonly linked?: (p: AccountProfile) => number;
 }
 
 export interface Feature {
@@ -431,8 +431,9 @@ export const FEATURES: readonly Feature[] = [
     name: "linked_group",
     sign: 1,
     family: "group",
-    value: (p, c) => c.linked?.(p).value ?? 0,
-    detail: (p, c) => c.linked?.(p).detail ?? "",
+    value: (p, c) => c.linked?.(p) ?? 0,
+    // the reason that names the group is the detector's (it alone holds the groups)
+    detail: (_p, _c, x) => `its strongest linked group stands out from this log's accounts (${x.toFixed(2)})`,
   },
 ];
 
