@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Pool } from "undici";
 
-function start(root, args, env, pattern) {
+export function start(root, args, env, pattern) {
   const child = spawn(process.execPath, [join(root, "bin/distillguard.js"), ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -28,10 +28,10 @@ function start(root, args, env, pattern) {
   });
 }
 
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+export const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 /** Sends `rate` requests a second for `seconds`, open loop; returns sorted latencies (ms) and errors. */
-async function load(url, key, rate, seconds, stream = false, accounts = 0) {
+export async function load(url, key, rate, seconds, stream = false, accounts = 0) {
   const u = new URL(url);
   const pool = new Pool(u.origin, { connections: 256, pipelining: 1 });
   const body = JSON.stringify({
@@ -86,7 +86,7 @@ async function load(url, key, rate, seconds, stream = false, accounts = 0) {
 }
 
 /** Concatenated and sorted latencies of several runs. */
-function pooled(runs) {
+export function pooled(runs) {
   return {
     lat: runs.flatMap((r) => r.lat).sort((a, b) => a - b),
     errors: runs.reduce((t, r) => t + r.errors, 0),

@@ -6,7 +6,8 @@
 // leave-one-source-out table and the cue classifiers on the real prompt sets.
 // Writes docs/quality.md.
 // Usage: npm run eval [-- --scale 0.3 --seeds 1,2,3 --prompts ../shared/datasets --no-ablation
-//                        --lofo-worlds 12 --lofo-scale 0.2 --no-lofo --no-loso]
+//                        --lofo-worlds 12 --lofo-scale 0.2 --no-lofo --no-loso
+//                        --ladder-seeds 1,2 --ladder-scale 0.2 --no-ladder]
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
@@ -24,11 +25,14 @@ const { values } = parseArgs({
     "lofo-scale": { type: "string", default: "0.2" },
     "no-lofo": { type: "boolean" },
     "no-loso": { type: "boolean" },
+    "ladder-seeds": { type: "string", default: "1,2" },
+    "ladder-scale": { type: "string", default: "0.2" },
+    "no-ladder": { type: "boolean" },
   },
 });
 const root = resolve(import.meta.dirname, "..");
 const dist = (p) => join(root, "dist", p);
-const { simulate } = await import(dist("simulate/index.js"));
+const { simulate, ADAPTIVE_DOC } = await import(dist("simulate/index.js"));
 const { analyze } = await import(dist("pipeline/index.js"));
 const { evaluate } = await import(dist("eval/index.js"));
 const { classifyCapabilities, capabilityList } = await import(dist("signals/index.js"));
@@ -37,6 +41,7 @@ const { FEATURES, fitAccountModel } = await import(dist("verdicts/index.js"));
 const { loadPromptSources, json: readJson, jsonl: readJsonl } = await import(dist("datasets/index.js"));
 const W = await import("./_worlds.mjs");
 const { losoSection } = await import("./_loso.mjs");
+const { ladder } = await import("./_ladder.mjs");
 
 const scale = Number(values.scale);
 const seeds = values.seeds.split(",").map(Number);
@@ -134,6 +139,21 @@ for (const seed of values["further-seeds"].split(",").filter(Boolean).map(Number
   const dir = await scenario(seed);
   log(`eval: analysing further seed ${seed}`);
   further.push({ seed, r: await run(dir, "full") });
+}
+
+// --- the red team's ladder (issue 18)
+let ladderSection = "";
+if (!values["no-ladder"]) {
+  const l = await ladder({
+    root,
+    simulate,
+    ADAPTIVE_DOC,
+    seeds: values["ladder-seeds"].split(",").filter(Boolean).map(Number),
+    scale: Number(values["ladder-scale"]),
+    prompts: havePrompts ? datasets : undefined,
+    log,
+  });
+  ladderSection = l.section;
 }
 
 // --- leave-one-family-out: for each tactic family, an account model fitted on the worlds
@@ -414,6 +434,7 @@ Tactic families drawn: ${results
   .join("; ")}.
 
 ${lofo}
+${ladderSection}
 ${ablation}
 ${loso}
 ## Cue classifiers on real prompts

@@ -1,11 +1,18 @@
 // distillguard simulate: realistic traffic with ground truth.
 import { existsSync, statSync } from "node:fs";
-import { FAMILIES, simulate, TACTICS } from "../simulate/index.js";
+import {
+  ADAPTIVE_DOC,
+  ADAPTIVE_LEVELS,
+  type AdaptiveLevel,
+  FAMILIES,
+  simulate,
+  TACTICS,
+} from "../simulate/index.js";
 import { type Io, numberOption, parse, stringOption } from "./_args.js";
 import { CLIError } from "./_errors.js";
 import { formatCount, formatDuration, progress } from "./_progress.js";
 
-export const SIMULATE_USAGE = `usage: distillguard simulate --out DIR [--seed N] [--scale X] [--days D] [--prompts PATH] [--family F=IMPL,...] [--gzip] [--quiet]
+export const SIMULATE_USAGE = `usage: distillguard simulate --out DIR [--seed N] [--scale X] [--days D] [--prompts PATH] [--family F=IMPL,...] [--adaptive LEVEL] [--gzip] [--quiet]
 
 Writes a simulated traffic log in the contract's format (exchanges.jsonl, accounts.jsonl,
 events.jsonl) and its ground truth (labels.jsonl, exchange_labels.jsonl), plus
@@ -22,6 +29,10 @@ simulation.json with the counts and the tactic parameters drawn for the seed.
 ${Object.entries(FAMILIES)
   .map(([f, impls]) => `                    ${f}: ${impls.join(" | ")}`)
   .join("\n")}
+  --adaptive L    the campaigns as a red team who has read this code would run them, level
+                  0-5 (each adds to the one below; explicit --family choices win; the
+                  attacker's costs are in simulation.json's "attacker"):
+${ADAPTIVE_DOC.map((d) => `                    ${d}`).join("\n")}
   --gzip          write .jsonl.gz files
   --quiet         no progress on stderr
 
@@ -44,6 +55,7 @@ export async function runSimulate(argv: readonly string[], io: Io): Promise<numb
       days: { type: "string" },
       prompts: { type: "string" },
       family: { type: "string" },
+      adaptive: { type: "string" },
       gzip: { type: "boolean" },
       quiet: { type: "boolean" },
     },
@@ -86,6 +98,12 @@ export async function runSimulate(argv: readonly string[], io: Io): Promise<numb
       );
     variants[f] = impl;
   }
+  const adaptive = numberOption(
+    values.adaptive,
+    "adaptive",
+    (n) => (ADAPTIVE_LEVELS as readonly number[]).includes(n),
+    `a level from ${ADAPTIVE_LEVELS[0]} to ${ADAPTIVE_LEVELS[ADAPTIVE_LEVELS.length - 1]}`,
+  ) as AdaptiveLevel | undefined;
   const quiet = values.quiet === true;
   const bar = progress({ label: "simulate", unit: "exchanges", quiet, stream: io.stderr });
   const summary = await simulate({
@@ -95,6 +113,7 @@ export async function runSimulate(argv: readonly string[], io: Io): Promise<numb
     ...(days === undefined ? {} : { days }),
     ...(prompts === undefined ? {} : { prompts }),
     variants,
+    ...(adaptive === undefined ? {} : { adaptive }),
     gzip: values.gzip === true,
     onProgress: (p) => bar.update(p.hoursDone, p.hoursTotal, p.exchanges),
     log: (m) => {

@@ -191,6 +191,15 @@ export const ExchangeLabelSchema = Type.Object(
     campaign: Type.String({ minLength: 1 }),
     account_id: Type.Optional(Type.String()),
     ts: Type.Optional(Rfc3339),
+    part: Type.Optional(
+      Type.Union(
+        [Type.Literal("harvest"), Type.Literal("chained"), Type.Literal("cover"), Type.Literal("customer")],
+        {
+          description:
+            "what the exchange is to the attacker: an item harvested, an item pasted as a follow-up into an open conversation, an ordinary chat sent as cover, or a relay customer's own chat through the account (absent: harvest)",
+        },
+      ),
+    ),
   },
   {
     $id: "https://distillguard.dev/schema/v1/exchange-label.schema.json",

@@ -36,18 +36,24 @@ describe("evaluate", () => {
         { account_id: "quiet", population: "consumers", campaign: null },
       ]),
     );
-    const ex = (id: string, account: string, ts: string) => ({ id, account_id: account, ts, campaign: "x" });
+    const ex = (id: string, account: string, ts: string, part?: string) => ({
+      id,
+      account_id: account,
+      ts,
+      campaign: account === "c1" || account === "c2" ? "hydra" : "reasoning",
+      ...(part === undefined ? {} : { part }),
+    });
     const xl = [
-      ex("e1", "c1", "2026-02-01T00:00:00Z"),
-      ex("e2", "c1", "2026-02-01T02:00:00Z"),
-      ex("e3", "c2", "2026-02-01T00:00:00Z"),
+      ex("e1", "c1", "2026-02-01T00:00:00Z", "harvest"),
+      ex("e2", "c1", "2026-02-01T02:00:00Z", "cover"),
+      ex("e3", "c2", "2026-02-01T00:00:00Z", "chained"),
       ex("e4", "c3", "2026-02-01T00:00:00Z"),
-      ex("e5", "c4", "2026-02-01T00:00:00Z"),
+      ex("e5", "c4", "2026-02-01T00:00:00Z", "customer"),
     ];
     if (withJoin) {
       writeFileSync(
         join(scen, "exchange_labels.jsonl"),
-        jsonl(xl.map((e) => ({ id: e.id, campaign: e.campaign }))),
+        jsonl(xl.map(({ ts: _ts, account_id: _a, ...label }) => label)),
       );
       writeFileSync(
         join(scen, "exchanges.jsonl"),
@@ -93,6 +99,13 @@ describe("evaluate", () => {
     // e1 precedes c1's first flag; e2, e3 and e4 are at or after theirs
     expect(r.preventedShare).toBeCloseTo(3 / 5);
     expect(r.ari).toBe(1);
+    // the harvest (no part, harvest or chained: e1, e3, e4); only e1 came before its account's flag
+    expect(r.harvest.exchanges).toBe(3);
+    expect(r.harvest.taken).toBe(1);
+    expect(r.harvest.byCampaign).toEqual({
+      hydra: { exchanges: 2, taken: 1 },
+      reasoning: { exchanges: 1, taken: 0 },
+    });
     expect(r.missingVerdicts).toBe(1);
     expect(r.withoutTraffic).toBe(1);
   });

@@ -20,12 +20,23 @@ export interface EvalResult {
   /** share of campaign exchanges at or after their account's first_flagged_at */
   readonly preventedShare: number;
   readonly campaignExchanges: number;
+  /**
+   * the attacker's harvest (exchanges labelled harvest or chained, or with no part): how
+   * many were sent, and how many it took, that is, sent before its account's first flag
+   * (an account never flagged keeps yielding); per campaign and in all
+   */
+  readonly harvest: HarvestTaken & { readonly byCampaign: Record<string, HarvestTaken> };
   /** adjusted Rand index of campaign attribution over correctly flagged accounts */
   readonly ari: number;
   /** campaign accounts with traffic that the verdicts do not mention (counted as not flagged) */
   readonly missingVerdicts: number;
   /** accounts in the ground truth with no traffic and no verdict, left out of the figures */
   readonly withoutTraffic: number;
+}
+
+export interface HarvestTaken {
+  readonly exchanges: number;
+  readonly taken: number;
 }
 
 interface Truth {
@@ -92,26 +103,34 @@ export async function evaluate(
     });
 
   // each campaign exchange's account and time
-  const campaignExchanges: { account: string; ts: number | undefined }[] = [];
+  const campaignExchanges: { account: string; ts: number | undefined; harvest: boolean; campaign: string }[] =
+    [];
+  const isHarvest = (part: unknown): boolean =>
+    part === undefined || part === "harvest" || part === "chained";
   const xlFile = findJsonl(scenarioDir, "exchange_labels");
   if (xlFile) {
-    const needJoin = new Set<string>();
+    const needJoin = new Map<string, { harvest: boolean; campaign: string }>();
     for await (const batch of readRecordBatches(xlFile, checkers.exchangeLabel, { onIssue })) {
       for (const { value, tsMs } of batch) {
+        const harvest = isHarvest(value.part);
         if (value.account_id !== undefined && tsMs !== undefined)
-          campaignExchanges.push({ account: value.account_id, ts: tsMs });
-        else needJoin.add(value.id);
+          campaignExchanges.push({ account: value.account_id, ts: tsMs, harvest, campaign: value.campaign });
+        else needJoin.set(value.id, { harvest, campaign: value.campaign });
       }
     }
     // labels without account and time: take them from the scenario's exchanges
     const exFile = needJoin.size > 0 ? findJsonl(scenarioDir, "exchanges") : undefined;
     if (exFile) {
       for await (const batch of readRecordBatches(exFile, checkers.exchange, { onIssue: () => {} })) {
-        for (const { value, tsMs } of batch)
-          if (needJoin.delete(value.id)) campaignExchanges.push({ account: value.account_id, ts: tsMs });
+        for (const { value, tsMs } of batch) {
+          const label = needJoin.get(value.id);
+          if (label === undefined) continue;
+          needJoin.delete(value.id);
+          campaignExchanges.push({ account: value.account_id, ts: tsMs, ...label });
+        }
       }
     }
-    for (const _ of needJoin) campaignExchanges.push({ account: "", ts: undefined });
+    for (const label of needJoin.values()) campaignExchanges.push({ account: "", ts: undefined, ...label });
   }
   const withTraffic = new Set(campaignExchanges.map((e) => e.account));
 
@@ -162,8 +181,17 @@ export async function evaluate(
 
   let covered = 0;
   let prevented = 0;
+  const harvestBy = new Map<string, { exchanges: number; taken: number }>();
   for (const e of campaignExchanges) {
     const v = verdicts.get(e.account);
+    if (e.harvest) {
+      const h = harvestBy.get(e.campaign) ?? { exchanges: 0, taken: 0 };
+      h.exchanges++;
+      const stopped =
+        v?.flagged === true && v.firstFlagged !== undefined && e.ts !== undefined && e.ts >= v.firstFlagged;
+      if (!stopped) h.taken++;
+      harvestBy.set(e.campaign, h);
+    }
     if (!v?.flagged) continue;
     covered++;
     if (v.firstFlagged !== undefined && e.ts !== undefined && e.ts >= v.firstFlagged) prevented++;
@@ -189,6 +217,11 @@ export async function evaluate(
     exchangeRecall: ratio(covered, exchanges),
     preventedShare: ratio(prevented, exchanges),
     campaignExchanges: exchanges,
+    harvest: {
+      exchanges: [...harvestBy.values()].reduce((t, h) => t + h.exchanges, 0),
+      taken: [...harvestBy.values()].reduce((t, h) => t + h.taken, 0),
+      byCampaign: Object.fromEntries([...harvestBy].sort()),
+    },
     ari: adjustedRandIndex(ariTruth, ariPred),
     missingVerdicts: missing,
     withoutTraffic: excluded,
@@ -215,6 +248,10 @@ export function formatEval(r: EvalResult): string {
     ),
     [`exchange-weighted recall (${r.campaignExchanges} exchanges)`, num(r.exchangeRecall)],
     ["prevented share", num(r.preventedShare)],
+    [
+      `harvest taken (before a flag) of ${r.harvest.exchanges} harvest exchanges`,
+      num(ratio(r.harvest.taken, r.harvest.exchanges)),
+    ],
     ["adjusted Rand index", num(r.ari)],
   ];
   if (r.missingVerdicts > 0) rows.push(["campaign accounts without a verdict", String(r.missingVerdicts)]);

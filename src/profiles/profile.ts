@@ -307,6 +307,8 @@ export class AccountProfile {
   elicitingSystem = 0;
   instructionFormat = 0;
   followUps = 0;
+  /** follow-ups that carry a new self-contained item (a problem pasted into an open conversation) */
+  itemFollowUps = 0;
   toolSteps = 0;
   oneShot = 0;
   bigThinking = 0;
@@ -424,9 +426,10 @@ export class AccountProfile {
     }
     const hour = Math.floor(ts / HOUR) % 24;
     this.hourOfDay[hour] = (this.hourOfDay[hour] ?? 0) + 1;
-    // what a prompt asks for is read once per distinct task-opening prompt: agent steps and
-    // follow-ups repeat or continue it, and a re-sent prompt is not new evidence
-    const opening = !s.toolStep && !s.followUp;
+    // what a prompt asks for is read once per distinct prompt that opens a task: agent steps
+    // and follow-ups continue one, and a re-sent prompt is not new evidence; a follow-up
+    // carrying a new self-contained item opens a task of its own
+    const opening = !s.toolStep && (!s.followUp || s.newItem);
     let fresh = false;
     if (!s.toolStep) {
       // follow-ups are read too: a problem pasted as a follow-up is still a problem
@@ -439,9 +442,10 @@ export class AccountProfile {
         const harvestLike = s.harvest >= 0.5;
         if (harvestLike) {
           this.harvestLike++;
-          if (!opening) this.harvestFollowUps++;
+          if (s.followUp) this.harvestFollowUps++;
         }
         if (harvestLike || (s.capabilities & EXTRACTION_MASK) !== 0) this.harvestedTokens += s.outputTokens;
+        if (s.followUp && s.newItem) this.itemFollowUps++;
         if (opening && s.history === 0) {
           this.oneShotOpenings++;
           if (harvestLike) this.harvestOneShots++;

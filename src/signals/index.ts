@@ -2,6 +2,7 @@
 import type { ExchangeView } from "../contract/index.js";
 import { type CapabilityMask, classifyCapabilities, promptText } from "./capabilities.js";
 import { shippedHarvestModel } from "./harvest.js";
+import { NEW_ITEM_UNITS, novelUnits } from "./novelty.js";
 import { fnv1a, scaffoldOf } from "./scaffold.js";
 import { bands, simhash } from "./simhash.js";
 
@@ -23,6 +24,7 @@ export {
   harvestFeatures,
   shippedHarvestModel,
 } from "./harvest.js";
+export { NEW_ITEM_UNITS, novelUnits } from "./novelty.js";
 export { fnv1a, maskPrompt, type Scaffold, scaffoldOf } from "./scaffold.js";
 export { bands, hamming, simhash } from "./simhash.js";
 
@@ -43,6 +45,11 @@ export interface ExchangeSignals {
   readonly taskHash: string;
   /** the request continues a conversation with a user's own follow-up (not a tool result) */
   readonly followUp: boolean;
+  /**
+   * a follow-up that carries a new self-contained item: NEW_ITEM_UNITS or more content words
+   * the conversation had not used (a problem pasted into an open chat, not a turn about it)
+   */
+  readonly newItem: boolean;
   /** the last turn carries tool results: a step of an agent loop */
   readonly toolStep: boolean;
   /** requested output budget: max tokens, and the extended-thinking budget if any */
@@ -74,6 +81,16 @@ export function exchangeSignals(view: ExchangeView): ExchangeSignals {
   }
   const toolStep = last?.role === "tool";
   const followUp = !toolStep && last?.role === "user" && assistantBefore;
+  let newItem = false;
+  if (followUp && prompt.length > 0) {
+    // the most recent earlier turns, as the conversation's vocabulary
+    let context = "";
+    for (let i = turns.length - 2; i >= 0 && context.length < 4000; i--) {
+      const t = turns[i]?.text ?? "";
+      context = `${t.length > 4000 ? t.slice(-4000) : t}\n${context}`;
+    }
+    newItem = novelUnits(context, prompt) >= NEW_ITEM_UNITS;
+  }
   // templates are read from requests that open a task; later steps repeat the task
   const scaffold = toolStep || followUp ? undefined : scaffoldOf(view.system, prompt);
   const budget =
@@ -90,6 +107,7 @@ export function exchangeSignals(view: ExchangeView): ExchangeSignals {
     promptHash: fnv1a(prompt),
     taskHash: fnv1a(firstUser.slice(0, 2000)),
     followUp,
+    newItem,
     toolStep,
     maxTokens: view.sampling.maxTokens ?? 0,
     thinkingBudget: budget,

@@ -2,6 +2,7 @@
 // 2026. Every tactic's strength is drawn per seed from a documented range (TACTICS),
 // so that a detector cannot key on one constant.
 import type { Api, Pathway } from "../contract/index.js";
+import { agedCreated, type Intent } from "./_adaptive.js";
 import type { Reseller } from "./_benign.js";
 import { chatSession, round2 } from "./_benign.js";
 import * as B from "./_builtin-text.js";
@@ -248,7 +249,16 @@ export const TACTICS: readonly Tactic[] = [
 /** A campaign account as the world's infrastructure and accounts families shape it. */
 function campaignAccount(ctx: SimContext, rng: Rng, spec: AccountSpec): SimAccount {
   let s: AccountSpec = spec;
-  if (ctx.variants.accounts === "aged")
+  if (ctx.adaptive.developerSignup)
+    // bought, aged accounts whose sign-up looks like a developer's (red team L2+)
+    s = {
+      ...s,
+      createdMs: agedCreated(ctx, rng),
+      verified: rng.chance(0.85),
+      pathway: rng.chance(0.15) ? "startup" : "standard",
+      emailDomain: rng.weighted(CONSUMER_EMAIL),
+    };
+  else if (ctx.variants.accounts === "aged")
     s = { ...s, createdMs: ctx.start - rng.float(60, 500) * DAY, verified: rng.chance(0.6) };
   if (ctx.variants.region === "matched") {
     // a supported country in (or nearest to) the operators' time zone
@@ -287,9 +297,56 @@ export function campaignText(ctx: SimContext, rng: Rng, text: string, voice: Voi
   return ctx.variants.phrasing === "humanised" && rng.chance(0.8) ? humanise(rng, text, voice) : text;
 }
 
-function draw(rng: Rng, campaign: Tactic["campaign"] | "sweep"): Record<string, number> {
+/**
+ * A campaign request: with the red team's own wording (L4+), the item in the account's own
+ * plain English; otherwise the campaign's template (`templated`), shaped by the world's
+ * phrasing and language families.
+ */
+function request(
+  ctx: SimContext,
+  rng: Rng,
+  acct: SimAccount,
+  intent: Intent,
+  parts: { q?: string; a?: string; t?: string },
+  templated: () => string,
+  voice: Voice,
+): string {
+  if (ctx.adaptive.ownWording) {
+    if (ctx.variants.language === "mixed" && rng.chance(0.25)) return ctx.corpus.foreign(rng);
+    return ctx.wordings.word(acct, intent, parts);
+  }
+  return campaignText(ctx, rng, templated(), voice);
+}
+
+/** Hours after a release before an account moves to the new model: the campaign's own, or (L3+) each account's. */
+function pivotDelays(ctx: SimContext, rng: Rng, base: number): (acct: SimAccount) => number {
+  if (!ctx.adaptive.staggeredPivot) return () => base;
+  const own = new Map<string, number>();
+  return (acct) => {
+    let d = own.get(acct.id);
+    if (d === undefined) {
+      d = base + rng.float(0, 96);
+      own.set(acct.id, d);
+    }
+    return d;
+  };
+}
+
+/** A thinking budget: as asked, or (L4+) just under the size the detector counts as large. */
+function budget(ctx: SimContext, rng: Rng, asked: readonly number[]): number {
+  return ctx.adaptive.ownWording ? rng.pick([6000, 7000, 7900]) : rng.pick(asked);
+}
+
+function draw(ctx: SimContext, rng: Rng, campaign: Tactic["campaign"] | "sweep"): Record<string, number> {
   const out: Record<string, number> = {};
   for (const t of TACTICS) if (t.campaign === campaign) out[t.name] = round2(rng.float(t.min, t.max));
+  // red team L5: the same harvest from more accounts, each sending less
+  const f = ctx.adaptive.spread;
+  if (f !== 1) {
+    for (const k of ["accounts"] as const) if (out[k] !== undefined) out[k] = round2(out[k] * f);
+    for (const k of ["per_account_day", "per_account"] as const)
+      if (out[k] !== undefined) out[k] = round2(out[k] / f);
+  }
   return out;
 }
 
@@ -346,7 +403,7 @@ const REWRITE = [
 
 /** The reasoning campaign: synchronised, load-balanced reasoning reconstruction, rubric grading and safe rewrites. */
 export function reasoningCampaign(ctx: SimContext, rng: Rng): Actor {
-  const P = draw(rng, "reasoning");
+  const P = draw(ctx, rng, "reasoning");
   const op = operator(rng);
   const voice = makeVoice(rng.fork("voice"));
   const n = Math.max(4, Math.round(p(P, "accounts") * ctx.scale));
@@ -379,6 +436,7 @@ export function reasoningCampaign(ctx: SimContext, rng: Rng): Actor {
   const harness = rng.pick(["OpenAI/Python 1.40.6", "Anthropic/Python 0.34.0", "python-requests/2.32.3"]);
   const perHour = (n * p(P, "per_account_day")) / 24;
   const shift = rng.chance(0.4); // operators working shifts rather than around the clock
+  const pivotAt = pivotDelays(ctx, rng.fork("pivot"), 6);
   let cursor = 0;
   const net = (): IpInfo =>
     rng.chance(p(P, "proxy_share")) ? ctx.world.proxyExit(rng, 0.2) : rng.pick(pool);
@@ -395,38 +453,57 @@ export function reasoningCampaign(ctx: SimContext, rng: Rng): Actor {
           // load balancing: the dispatcher hands tasks to the accounts in turn
           const acct = accounts[cursor++ % accounts.length];
           if (!acct || w < acct.createdMs) continue;
-          const ts = w + rng.next() * p(P, "lockstep_jitter_s") * 1000;
+          const ts = w + rng.next() * (ctx.adaptive.unsynchronised ? wave : p(P, "lockstep_jitter_s") * 1000);
           const r = rng.next();
           let text: string;
           if (r < p(P, "reconstruct_share")) {
             const item = ctx.corpus.solvedProblem(rng);
-            text = rng
-              .pick(recon)
-              .replaceAll("{q}", item.question)
-              .replaceAll("{a}", item.answer || "(see solution)");
+            const a = item.answer || "(see solution)";
+            text = request(
+              ctx,
+              rng,
+              acct,
+              "explain_given",
+              { q: item.question, a },
+              () => rng.pick(recon).replaceAll("{q}", item.question).replaceAll("{a}", a),
+              voice,
+            );
           } else if (r < p(P, "reconstruct_share") + p(P, "grading_share")) {
             const item = ctx.corpus.gradingItem(rng);
-            text = rng.pick(grade).replace("{q}", item.question).replace("{a}", item.answer);
+            text = request(
+              ctx,
+              rng,
+              acct,
+              "grade",
+              { q: item.question, a: item.answer },
+              () => rng.pick(grade).replace("{q}", item.question).replace("{a}", item.answer),
+              voice,
+            );
           } else {
-            text = rng.pick(rewrite).replaceAll("{t}", B.sensitiveTopic(rng));
+            // (the template is drawn before the topic, as it always was: plain worlds stay byte for byte)
+            text = ctx.adaptive.ownWording
+              ? request(ctx, rng, acct, "rewrite", { t: B.sensitiveTopic(rng) }, () => "", voice)
+              : campaignText(ctx, rng, rng.pick(rewrite).replaceAll("{t}", B.sensitiveTopic(rng)), voice);
           }
-          text = campaignText(ctx, rng, text, voice);
           const thinking = rng.chance(p(P, "thinking_share"));
           const api: Api = rng.chance(p(P, "openai_share")) ? "openai.chat" : "anthropic.messages";
           const status = rng.chance(0.02) ? 429 : 200;
+          const pivotAfter = pivotAt(acct);
           const base = {
             api,
-            model: pickModel(ctx, rng, ts, (h) => (h > 6 ? 0.5 : 0)),
-            ...(rng.chance(p(P, "cot_system_share")) ? { system: ctx.corpus.cotSystem(rng) } : {}),
+            model: pickModel(ctx, rng, ts, (h) => (h > pivotAfter ? 0.5 : 0)),
+            ...(!ctx.adaptive.ownWording && rng.chance(p(P, "cot_system_share"))
+              ? { system: ctx.corpus.cotSystem(rng) }
+              : {}),
             messages: [{ role: "user", text }] as Msg[],
             maxTokens: rng.pick([4096, 8192, 16000]),
             temperature: rng.pick([0.7, 0.8, 1]),
-            ...(thinking ? { thinkingBudget: rng.pick([8000, 16000]), thinking: true } : {}),
+            ...(thinking ? { thinkingBudget: budget(ctx, rng, [8000, 16000]), thinking: true } : {}),
             outTokens: outLen(rng, 1100, 0.5),
             ua: rng.chance(p(P, "ua_rotation")) ? rng.pick(SDK_UAS) : harness,
           };
           emit(draft(rng, { ...base, ts, acct, net: net(), status }));
-          if (status === 429) {
+          if (status === 429 && !ctx.adaptive.unsynchronised) {
             // on a rate limit the task moves at once to the next account
             const other = accounts[cursor++ % accounts.length];
             if (other && ts >= other.createdMs)
@@ -442,7 +519,7 @@ const EDU_DOMAINS = ["stu.edu.", "mail.univ-", "campus.", "alumni."];
 
 /** The agentic campaign: coding agents, tool use and vision across hundreds of accounts and several access pathways. */
 export function agenticCampaign(ctx: SimContext, rng: Rng): Actor {
-  const P = draw(rng, "agentic");
+  const P = draw(ctx, rng, "agentic");
   const op = operator(rng);
   const voice = makeVoice(rng.fork("voice"));
   const n = Math.max(8, Math.round(p(P, "accounts") * ctx.scale));
@@ -515,6 +592,7 @@ export function agenticCampaign(ctx: SimContext, rng: Rng): Actor {
     });
   }
   const cotStart = ctx.start + p(P, "cot_phase_start") * (ctx.end - ctx.start);
+  const pivotAt = pivotDelays(ctx, rng.fork("pivot"), 12);
   const perHour = p(P, "per_account_day") / 24;
   return {
     name: "agentic",
@@ -529,24 +607,28 @@ export function agenticCampaign(ctx: SimContext, rng: Rng): Actor {
         let ts = t0 + rng.next() * HOUR;
         const net = (): IpInfo =>
           rng.chance(p(P, "residential_share")) ? ctx.world.proxyExit(rng, 0.1) : rng.pick(m.cluster.ips);
-        const model = pickModel(ctx, rng, ts, (h) => (h > 12 ? p(P, "pivot_share") : 0));
+        const pivotAfter = pivotAt(m.acct);
+        const model = pickModel(ctx, rng, ts, (h) => (h > pivotAfter ? p(P, "pivot_share") : 0));
         const r = rng.next();
         const common = { acct: m.acct, api: m.api, model, ua: m.ua };
         if (ts >= cotStart && rng.chance(p(P, "cot_phase_share"))) {
           const item = ctx.corpus.solvedProblem(rng);
+          const own = ctx.adaptive.ownWording;
           emit(
             draft(rng, {
               ...common,
               ts,
-              system: ctx.corpus.cotSystem(rng),
+              system: own ? undefined : ctx.corpus.cotSystem(rng),
               messages: [
                 {
                   role: "user",
-                  text: `${item.question}\n\nShow your complete reasoning trace before the final answer.`,
+                  text: own
+                    ? ctx.wordings.word(m.acct, "solve", { q: item.question })
+                    : `${item.question}\n\nShow your complete reasoning trace before the final answer.`,
                 },
               ],
               maxTokens: 16000,
-              thinkingBudget: rng.pick([10000, 12000, 16000]),
+              thinkingBudget: budget(ctx, rng, [10000, 12000, 16000]),
               thinking: true,
               outTokens: outLen(rng, 1400, 0.4),
               net: net(),
@@ -564,6 +646,7 @@ export function agenticCampaign(ctx: SimContext, rng: Rng): Actor {
               maxTokens: 2048,
               outTokens: outLen(rng, 300, 0.6),
               net: net(),
+              part: "cover",
             }),
           );
           continue;
@@ -591,13 +674,13 @@ export function agenticCampaign(ctx: SimContext, rng: Rng): Actor {
           ? ["search", "calculator", "wikipedia", "get_weather"]
           : ["read_file", "write_file", "bash", "run_tests"];
         const opening = (): string => {
-          if (ctx.variants.sources === "rotated") return campaignText(ctx, rng, harvestItem(ctx, rng), voice);
-          return campaignText(
-            ctx,
-            rng,
-            toolSession ? ctx.corpus.toolTask(rng) : ctx.corpus.codeInstruction(rng),
-            voice,
-          );
+          const q =
+            ctx.variants.sources === "rotated"
+              ? harvestItem(ctx, rng)
+              : toolSession
+                ? ctx.corpus.toolTask(rng)
+                : ctx.corpus.codeInstruction(rng);
+          return request(ctx, rng, m.acct, "task", { q }, () => q, voice);
         };
         const msgs: Msg[] = resume && m.task ? m.task.slice(-12) : [{ role: "user", text: opening() }];
         if (resume) msgs.push({ role: "user", text: B.chatFollowUp(rng) });
@@ -641,7 +724,7 @@ const HYDRA_WRAPPERS = [
 
 /** The hydra: a reseller's thousands of short-lived, low-volume accounts on residential proxies, mixed with its real customers. */
 export function hydraCampaign(ctx: SimContext, rng: Rng, reseller: Reseller): Actor {
-  const P = draw(rng, "hydra");
+  const P = draw(ctx, rng, "hydra");
   const op = operator(rng);
   const voice = makeVoice(rng.fork("voice"));
   const n = Math.max(20, Math.round(p(P, "accounts") * ctx.scale));
@@ -692,7 +775,7 @@ export function hydraCampaign(ctx: SimContext, rng: Rng, reseller: Reseller): Ac
   // customer_share of the account's exchanges
   const share = p(P, "customer_share");
   const chatRate = ((p(P, "per_account_day") / 24) * (share / (1 - share))) / 3;
-  const pivotAt = ctx.release.ts + p(P, "pivot_delay_h") * HOUR;
+  const pivotDelay = pivotDelays(ctx, rng.fork("pivot"), p(P, "pivot_delay_h"));
   const perHour = p(P, "per_account_day") / 24;
   return {
     name: "hydra",
@@ -707,7 +790,16 @@ export function hydraCampaign(ctx: SimContext, rng: Rng, reseller: Reseller): Ac
           if (!rng.chance((chatRate * act) / m.customers.length)) continue;
           const netAt = (): IpInfo =>
             rng.chance(p(P, "proxy_exit_share")) ? reseller.exit(rng) : rng.pick(reseller.relays);
-          c.busyUntil = chatSession(ctx, rng, m.acct, c.api, t0 + rng.next() * HOUR, emit, netAt, c.ua);
+          c.busyUntil = chatSession(
+            ctx,
+            rng,
+            m.acct,
+            c.api,
+            t0 + rng.next() * HOUR,
+            (d) => emit({ ...d, part: "customer" }),
+            netAt,
+            c.ua,
+          );
         }
         const k = rng.poisson(perHour * campaignActivity(ctx, t0, op.tz));
         for (let i = 0; i < Math.min(k, 3); i++) {
@@ -716,25 +808,29 @@ export function hydraCampaign(ctx: SimContext, rng: Rng, reseller: Reseller): Ac
           const ua = rng.chance(0.85) ? reseller.ua : rng.pick(SDK_UAS);
           const camo = rng.chance(p(P, "camouflage"));
           const model =
-            !camo && ts >= pivotAt && rng.chance(p(P, "pivot_share"))
+            !camo && ts >= ctx.release.ts + pivotDelay(m.acct) * HOUR && rng.chance(p(P, "pivot_share"))
               ? ctx.release.model
               : pickModel(ctx, rng, ts, (h) => Math.min(0.3, h / 240));
           let text: string;
           let system: string | undefined;
           const r = rng.next();
+          const own = ctx.adaptive.ownWording;
           if (camo) text = ctx.corpus.chat(rng).opener;
           else if (r < p(P, "cot_share")) {
             const item = ctx.corpus.solvedProblem(rng);
-            system = ctx.corpus.cotSystem(rng);
-            text = campaignText(ctx, rng, item.question, voice);
-          } else if (ctx.variants.sources === "rotated")
-            text = campaignText(ctx, rng, harvestItem(ctx, rng), voice);
-          else if (r < p(P, "cot_share") + p(P, "code_share"))
-            text = campaignText(ctx, rng, ctx.corpus.codeInstruction(rng), voice);
-          else {
+            if (!own) system = ctx.corpus.cotSystem(rng);
+            text = request(ctx, rng, m.acct, "solve", { q: item.question }, () => item.question, voice);
+          } else if (ctx.variants.sources === "rotated") {
+            const q = harvestItem(ctx, rng);
+            text = request(ctx, rng, m.acct, "task", { q }, () => q, voice);
+          } else if (r < p(P, "cot_share") + p(P, "code_share")) {
+            const q = ctx.corpus.codeInstruction(rng);
+            text = request(ctx, rng, m.acct, "task", { q }, () => q, voice);
+          } else {
             const ins = ctx.corpus.instruction(rng);
-            text =
-              ctx.variants.phrasing === "humanised"
+            text = own
+              ? ctx.wordings.word(m.acct, "task", { q: instructionText(ins) })
+              : ctx.variants.phrasing === "humanised"
                 ? campaignText(ctx, rng, instructionText(ins), voice)
                 : rng.pick(HYDRA_WRAPPERS).replace("{i}", ins.instruction).replace("{in}", ins.input);
           }
@@ -751,6 +847,7 @@ export function hydraCampaign(ctx: SimContext, rng: Rng, reseller: Reseller): Ac
               outTokens: camo ? outLen(rng, 300, 0.7) : outLen(rng, 800, 0.5),
               net,
               ua,
+              part: camo ? "cover" : undefined,
             }),
           );
         }
@@ -766,7 +863,7 @@ export function hydraCampaign(ctx: SimContext, rng: Rng, reseller: Reseller): Ac
  * own slice of the harvest items.
  */
 export function sweepCampaign(ctx: SimContext, rng: Rng): Actor {
-  const P = draw(rng, "sweep");
+  const P = draw(ctx, rng, "sweep");
   if (ctx.variants.sweep !== "slow") return { name: "sweep", accounts: [], params: { on: 0 }, hour() {} };
   const n = Math.max(6, Math.round(p(P, "accounts") * ctx.scale));
   const op = operator(rng);
@@ -809,9 +906,12 @@ export function sweepCampaign(ctx: SimContext, rng: Rng): Actor {
         for (let i = 0; i < Math.min(k, 2); i++) {
           const ts = t0 + rng.next() * HOUR;
           const cover = rng.chance(p(P, "cover_share"));
-          const text = cover
-            ? ctx.corpus.chat(rng).opener
-            : campaignText(ctx, rng, harvestItem(ctx, rng), voice);
+          let text: string;
+          if (cover) text = ctx.corpus.chat(rng).opener;
+          else {
+            const q = harvestItem(ctx, rng);
+            text = request(ctx, rng, m.acct, "task", { q }, () => q, voice);
+          }
           emit(
             draft(rng, {
               ts,
@@ -823,6 +923,7 @@ export function sweepCampaign(ctx: SimContext, rng: Rng): Actor {
               outTokens: cover ? outLen(rng, 300, 0.7) : outLen(rng, 700, 0.5),
               net: m.ip,
               ua: m.ua,
+              part: cover ? "cover" : undefined,
             }),
           );
         }

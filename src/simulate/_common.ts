@@ -1,7 +1,7 @@
 // Helpers shared by populations and campaigns: accounts, user agents, conversations.
 import type { AccountRecord, Api, Pathway } from "../contract/index.js";
 import * as B from "./_builtin-text.js";
-import type { Draft, Msg, SimAccount, SimContext, ToolUse } from "./_model.js";
+import type { Draft, Msg, Part, SimAccount, SimContext, ToolUse } from "./_model.js";
 import { DAY, tokens } from "./_model.js";
 import type { IpInfo } from "./_net.js";
 import type { Rng } from "./_rng.js";
@@ -108,6 +108,8 @@ export interface TurnSpec {
   readonly net: IpInfo;
   readonly ua: string;
   readonly status?: number | undefined;
+  /** for campaign traffic: what the exchange is to the attacker (default: harvest) */
+  readonly part?: Part | undefined;
 }
 
 /** A draft with generated output text of about the requested length. */
@@ -130,6 +132,7 @@ export function draft(rng: Rng, s: TurnSpec): Draft {
     },
     outTokens: s.outTokens,
     status: s.status ?? 200,
+    part: s.part,
     net: s.net,
     ua: s.ua,
     keyId: s.acct.keyIds.length === 1 ? (s.acct.keyIds[0] as string) : rng.pick(s.acct.keyIds),

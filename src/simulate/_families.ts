@@ -26,6 +26,11 @@ export const FAMILIES = {
   rhythm: ["machine", "human"],
   /** campaign accounts declare another country than the operators', or one consistent with their hours and (own) exits */
   region: ["mismatched", "matched"],
+  /**
+   * campaign items sent one-shot, or pasted as follow-ups into each account's open
+   * conversation (50-80% of them) with 30-40% ordinary chats as cover
+   */
+  conversation: ["one_shot", "chained"],
 } as const;
 
 export type Family = keyof typeof FAMILIES;

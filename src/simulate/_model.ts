@@ -2,6 +2,7 @@
 // draft them. An actor is a population or a campaign; once per simulated hour it
 // drafts the exchanges that start in that hour.
 import type { AccountRecord, Api } from "../contract/index.js";
+import type { AdaptiveTactics, Wordings } from "./_adaptive.js";
 import type { Corpus } from "./_corpus.js";
 import type { Variants } from "./_families.js";
 import type { IpInfo, World } from "./_net.js";
@@ -32,6 +33,14 @@ export interface Msg {
   readonly toolResult?: { readonly id: string; readonly content: string };
 }
 
+/**
+ * What a campaign's exchange is to the attacker: an item harvested (one-shot or agent
+ * step), an item pasted as a follow-up into an open conversation, an ordinary chat sent as
+ * cover, or a relay customer's own chat through the account (not the attacker's).
+ */
+export type Part = "harvest" | "chained" | "cover" | "customer";
+export const PARTS: readonly Part[] = ["harvest", "chained", "cover", "customer"];
+
 /** One exchange as an actor drafts it; optional parts are present as undefined (cheaper than absent). */
 export interface Draft {
   readonly ts: number;
@@ -54,6 +63,8 @@ export interface Draft {
   readonly net: IpInfo;
   readonly ua: string;
   readonly keyId: string;
+  /** campaign traffic: its part (undefined: harvest) */
+  readonly part: Part | undefined;
 }
 
 export interface Release {
@@ -76,6 +87,10 @@ export interface SimContext {
   readonly variants: Variants;
   /** the kind of prompt set campaigns draw from in this world, when sources are rotated */
   readonly harvestKind: HarvestKind;
+  /** the red team's level and its tactics (src/simulate/_adaptive.ts); level 0 adapts nothing */
+  readonly adaptive: AdaptiveTactics;
+  /** per-account wording for adaptive campaigns (used when adaptive.ownWording) */
+  readonly wordings: Wordings;
 }
 
 export const HARVEST_KINDS = ["math", "code", "exam", "instructions", "tools"] as const;

@@ -1,6 +1,16 @@
 // A partition runs a fixed subset of the actors and renders their traffic an hour at
 // a time. The driver merges the partitions' hours by time; it runs them in worker
 // threads (both cores) or in-process, with byte-identical output either way.
+
+import {
+  ADAPTIVE_LEVELS,
+  type AdaptiveLevel,
+  type AdaptiveTactics,
+  adaptiveActor,
+  adaptiveTactics,
+  adaptiveVariants,
+  Wordings,
+} from "./_adaptive.js";
 import {
   batchPipeline,
   consumers,
@@ -37,6 +47,8 @@ export interface WorldSpec {
   readonly prompts?: string;
   /** forced implementations of tactic families (the others are drawn from the seed) */
   readonly variants?: Readonly<Record<string, string>>;
+  /** the red team's level (src/simulate/_adaptive.ts): forces its families (explicit variants win) and adds its tactics */
+  readonly adaptive?: AdaptiveLevel;
 }
 
 export const OLD_MODELS = [
@@ -76,6 +88,7 @@ export interface WorldInfo {
   readonly release: { readonly ts: number; readonly model: string };
   readonly variants: Variants;
   readonly harvestKind: HarvestKind;
+  readonly adaptive: AdaptiveTactics;
 }
 
 export function worldInfo(spec: WorldSpec): WorldInfo & { readonly root: Rng } {
@@ -83,8 +96,13 @@ export function worldInfo(spec: WorldSpec): WorldInfo & { readonly root: Rng } {
   const start = spec.startMs;
   const releaseTs = start + Math.floor(spec.days * root.float(0.5, 0.7)) * DAY + root.int(15, 19) * HOUR;
   // drawn from streams of their own, so that adding a family leaves every other draw as it was
-  const variants = drawVariants(root.fork("variants"), spec.variants);
+  if (spec.adaptive !== undefined && !ADAPTIVE_LEVELS.includes(spec.adaptive))
+    throw new Error(`adaptive level ${spec.adaptive} is not one of ${ADAPTIVE_LEVELS.join(", ")}`);
+  const forced =
+    spec.adaptive === undefined ? spec.variants : { ...adaptiveVariants(spec.adaptive), ...spec.variants };
+  const variants = drawVariants(root.fork("variants"), forced);
   const harvestKind = root.fork("harvest-kind").pick(HARVEST_KINDS);
+  const adaptive = adaptiveTactics(spec.adaptive, variants.conversation === "chained", root.fork("adaptive"));
   return {
     root,
     start,
@@ -92,6 +110,7 @@ export function worldInfo(spec: WorldSpec): WorldInfo & { readonly root: Rng } {
     release: { ts: releaseTs, model: NEW_MODEL },
     variants,
     harvestKind,
+    adaptive,
   };
 }
 
@@ -107,6 +126,8 @@ export interface HourOutput {
   readonly labels: string[];
   /** exchanges per population in this hour */
   readonly counts: Record<string, number>;
+  /** campaign exchanges per population and part (harvest, chained, cover, customer) */
+  readonly parts: Record<string, Record<string, number>>;
 }
 
 export interface PartitionAccounts {
@@ -173,16 +194,21 @@ export class Partition {
       newId: (rng, prefix) => `${prefix}${rng.hex(16)}`,
       variants: info.variants,
       harvestKind: info.harvestKind,
+      adaptive: info.adaptive,
+      wordings: new Wordings(info.root.fork(`wordings-${index}`)),
     };
     const reseller = makeReseller(this.ctx, info.root.fork("reseller"));
     const factories = PARTITIONS[index] ?? [];
     const actors = factories.map(([name, make]) => make(this.ctx, info.root.fork(name), reseller));
-    this.actors =
-      info.variants.infrastructure === "own"
-        ? actors.map((a) =>
-            a.accounts[0]?.campaign ? ownInfrastructure(this.ctx, a, info.root.fork(`own-${a.name}`)) : a,
-          )
-        : actors;
+    const adapting = info.adaptive.cover > 0 || info.adaptive.chains > 0;
+    this.actors = actors.map((a0) => {
+      if (!a0.accounts[0]?.campaign) return a0;
+      let a = a0;
+      if (adapting) a = adaptiveActor(this.ctx, a, info.root.fork(`adaptive-${a.name}`));
+      if (info.variants.infrastructure === "own")
+        a = ownInfrastructure(this.ctx, a, info.root.fork(`own-${a.name}`));
+      return a;
+    });
     this.renderRng = info.root.fork(`render-${index}`);
   }
 
@@ -230,6 +256,7 @@ export class Partition {
     const offsets = new Uint32Array(n + 1);
     const labels: string[] = new Array(n);
     const counts: Record<string, number> = {};
+    const parts: Record<string, Record<string, number>> = {};
     const w = this.writer;
     // ids are unique per (hour, partition, position) and opaque, so partitions need not coordinate
     const prefix = `ex_${h.toString(36).padStart(4, "0")}${this.index}`;
@@ -242,14 +269,20 @@ export class Partition {
       renderExchange(d, this.renderRng, { apiFieldShare: 0.7 }, w);
       w.s("\n");
       const c = d.acct.campaign;
+      const part = d.part ?? "harvest";
       labels[i] =
         c === null
           ? ""
-          : `{"id":"${id}","campaign":"${c}","account_id":"${d.acct.id}","ts":"${iso(d.ts)}"}\n`;
+          : `{"id":"${id}","campaign":"${c}","account_id":"${d.acct.id}","ts":"${iso(d.ts)}","part":"${part}"}\n`;
       counts[d.acct.population] = (counts[d.acct.population] ?? 0) + 1;
+      if (c !== null) {
+        const pp = parts[d.acct.population] ?? {};
+        pp[part] = (pp[part] ?? 0) + 1;
+        parts[d.acct.population] = pp;
+      }
     }
     offsets[n] = w.pos;
     const bytes = w.take();
-    return { hour: h, ts, offsets, bytes, labels, counts };
+    return { hour: h, ts, offsets, bytes, labels, counts, parts };
   }
 }

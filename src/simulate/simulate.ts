@@ -18,7 +18,8 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { createGzip } from "node:zlib";
 import type { EventRecord } from "../contract/index.js";
-import { DAY } from "./_model.js";
+import { ADAPTIVE_DOC, type AdaptiveLevel, type AdaptiveTactics } from "./_adaptive.js";
+import { DAY, type Part } from "./_model.js";
 import {
   type HourOutput,
   NEW_MODEL,
@@ -41,6 +42,8 @@ export interface SimulateOptions {
   readonly prompts?: string;
   /** forced implementations of tactic families (FAMILIES); the rest are drawn from the seed */
   readonly variants?: Readonly<Record<string, string>>;
+  /** the red team's level, 0-5 (ADAPTIVE_DOC): forces its tactic families (explicit variants win) and adds its tactics */
+  readonly adaptive?: AdaptiveLevel;
   /** run partitions in worker threads (default: when the compiled worker exists) */
   readonly workers?: boolean;
   readonly onProgress?: (p: SimProgress) => void;
@@ -70,9 +73,29 @@ export interface SimulationSummary {
   readonly accounts: number;
   readonly populations: Record<string, { accounts: number; exchanges: number; campaign: string | null }>;
   readonly params: Record<string, Readonly<Record<string, number | string>>>;
+  /** the red team's level and tactics (null: not an adaptive run) */
+  readonly adaptive: (AdaptiveTactics & { readonly doc: string }) | null;
+  /** what each campaign cost its operators: accounts, exchanges by part, and the harvest per account */
+  readonly attacker: Record<string, AttackerCost>;
   readonly files: readonly string[];
   readonly workers: boolean;
   readonly elapsedMs: number;
+}
+
+/** A campaign's traffic as its operators paid for it. */
+export interface AttackerCost {
+  readonly accounts: number;
+  /** exchanges the operators sent: harvest (one-shot or agent steps), chained (items pasted as follow-ups) and cover */
+  readonly exchanges: number;
+  readonly harvest: number;
+  readonly chained: number;
+  readonly cover: number;
+  /** a relay's customers' own chats through the accounts (not the operators') */
+  readonly customer: number;
+  /** cover / exchanges */
+  readonly coverShare: number;
+  /** (harvest + chained) / accounts: useful exchanges per account */
+  readonly usefulPerAccount: number;
 }
 
 interface Sink {
@@ -175,6 +198,7 @@ async function inWorker(
           bytes: new Uint8Array(),
           labels: [],
           counts: {},
+          parts: {},
         };
         for (const [, r] of waiting) r(none);
       });
@@ -273,6 +297,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimulationSummary
     startMs: opts.startMs ?? Date.UTC(2026, 1, 2),
     ...(opts.prompts === undefined ? {} : { prompts: opts.prompts }),
     ...(opts.variants === undefined ? {} : { variants: opts.variants }),
+    ...(opts.adaptive === undefined ? {} : { adaptive: opts.adaptive }),
   };
   const log = opts.log ?? (() => {});
   const info = worldInfo(spec);
@@ -328,6 +353,7 @@ export async function simulate(opts: SimulateOptions): Promise<SimulationSummary
     const exSink = openSink(path(0), !!opts.gzip);
     const xlSink = openSink(path(4), !!opts.gzip);
     const counts = new Map<string, number>();
+    const parts = new Map<string, Record<string, number>>();
     let seq = 0;
     const merged = { buf: Buffer.allocUnsafeSlow(0) };
     for (let h = 0; h < hours; h++) {
@@ -336,6 +362,12 @@ export async function simulate(opts: SimulateOptions): Promise<SimulationSummary
       seq += n;
       for (const o of outs)
         for (const [pop, c] of Object.entries(o.counts)) counts.set(pop, (counts.get(pop) ?? 0) + c);
+      for (const o of outs)
+        for (const [pop, byPart] of Object.entries(o.parts)) {
+          const into = parts.get(pop) ?? {};
+          for (const [part, c] of Object.entries(byPart)) into[part] = (into[part] ?? 0) + c;
+          parts.set(pop, into);
+        }
       if (bytes.length > 0) await exSink.write(bytes);
       if (labels.length > 0) await xlSink.write(labels);
       opts.onProgress?.({ hoursDone: h + 1, hoursTotal: hours, exchanges: seq, elapsedMs: Date.now() - t0 });
@@ -355,6 +387,24 @@ export async function simulate(opts: SimulateOptions): Promise<SimulationSummary
         params[name] = s.accounts.params[name] ?? {};
       });
     }
+    const attacker: Record<string, AttackerCost> = {};
+    for (const [name, pop] of Object.entries(populations)) {
+      if (pop.campaign === null) continue;
+      const byPart = parts.get(name) ?? {};
+      const n = (part: Part): number => byPart[part] ?? 0;
+      const exchanges = n("harvest") + n("chained") + n("cover");
+      attacker[name] = {
+        accounts: pop.accounts,
+        exchanges,
+        harvest: n("harvest"),
+        chained: n("chained"),
+        cover: n("cover"),
+        customer: n("customer"),
+        coverShare: exchanges === 0 ? 0 : Math.round((n("cover") / exchanges) * 1e4) / 1e4,
+        usefulPerAccount:
+          pop.accounts === 0 ? 0 : Math.round(((n("harvest") + n("chained")) / pop.accounts) * 100) / 100,
+      };
+    }
     const summary: SimulationSummary = {
       seed: spec.seed,
       scale: spec.scale,
@@ -369,6 +419,9 @@ export async function simulate(opts: SimulateOptions): Promise<SimulationSummary
       accounts: all.length,
       populations,
       params,
+      adaptive:
+        spec.adaptive === undefined ? null : { ...info.adaptive, doc: ADAPTIVE_DOC[spec.adaptive] ?? "" },
+      attacker,
       files,
       workers: useWorkers,
       elapsedMs: Date.now() - t0,

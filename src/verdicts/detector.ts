@@ -139,7 +139,7 @@ export type DetectorPart =
 // 2: a profile's counters are one Tally (source addresses, countries and user agents by textKey())
 // 3: profiles count harvest-style prompts (the learned classifier) and follow-ups' prompts
 // 4: accounts carry their own-score rank in the population (groups sum them)
-const STATE_VERSION = 4;
+const STATE_VERSION = 5;
 
 /** Checkpoints between re-readings of the population sample (the final judgement always re-reads it). */
 const POPULATION_EVERY = 8;

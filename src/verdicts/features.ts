@@ -57,6 +57,12 @@ export interface Feature {
   readonly relativeTo?: string;
 }
 
+/** Days of use in the provider's own log that make an account established. */
+const ESTABLISHED_DAYS = 60;
+
+/** The most credit a share of conversational follow-ups earns. */
+const FOLLOW_UP_CREDIT_CAP = 0.5;
+
 /** Shares over few distinct prompts are noisy: they count in full from ten prompts on. */
 const conf = (p: AccountProfile): number => Math.min(1, p.distinctOpenings / 10);
 const log2p = (x: number): number => Math.log2(1 + Math.max(0, x));
@@ -191,8 +197,20 @@ export const FEATURES: readonly Feature[] = [
     name: "conversational_follow_ups",
     sign: -1,
     family: "structure",
-    value: (p) => p.share(p.followUps),
-    detail: (p) => `${pct(p.share(p.followUps))} are the user's own follow-ups in a conversation`,
+    // credit for turns about the conversation only (not new items pasted into it), capped:
+    // conversing says someone uses the account, not that nobody harvests through it
+    value: (p) => Math.min(FOLLOW_UP_CREDIT_CAP, p.share(Math.max(0, p.followUps - p.itemFollowUps))),
+    detail: (p) =>
+      `${pct(p.share(Math.max(0, p.followUps - p.itemFollowUps)))} are the user's own follow-ups in a conversation`,
+  },
+  {
+    name: "items_in_conversations",
+    sign: 1,
+    family: "structure",
+    // chains of independent items: follow-ups that each bring a new self-contained problem
+    value: (p) => (p.itemFollowUps / (p.followUps + 3)) * Math.min(1, p.itemFollowUps / 10),
+    detail: (p) =>
+      `${p.itemFollowUps} follow-ups (${pct(p.itemFollowUps / Math.max(1, p.followUps))}) each bring a new self-contained item into an open conversation`,
   },
   {
     name: "harvest_beside_conversations",
@@ -304,8 +322,11 @@ export const FEATURES: readonly Feature[] = [
     name: "established_account",
     sign: -1,
     family: "account",
-    value: (p) => ((p.ageAtFirstDays ?? 0) >= 180 ? 1 : 0),
-    detail: (p) => `account ${Math.round(p.ageAtFirstDays ?? 0)} days old at its first request here`,
+    // history of use in the provider's own log (kept across appends), not the age of the
+    // account: an aged account bought on a grey market has none
+    value: (p) => (p.spanDays >= ESTABLISHED_DAYS && p.days.distinct >= 10 ? 1 : 0),
+    detail: (p) =>
+      `in use here for ${Math.round(p.spanDays)} days (${p.days.distinct} active days), account ${Math.round(p.ageAtFirstDays ?? 0)} days old at its first request here`,
   },
   {
     name: "verified",
