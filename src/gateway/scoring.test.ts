@@ -96,7 +96,7 @@ describe.each(kinds)("scoring %s", (_kind, make) => {
       const harvester = new Anthropic({ apiKey: "key-h", baseURL: gateway.url, maxRetries: 0 });
       const cook = new Anthropic({ apiKey: "key-c", baseURL: gateway.url, maxRetries: 0 });
       const dishes = ["lentils", "rice", "leeks", "tofu", "squash", "beans", "pasta", "eggs", "kale", "fish"];
-      for (let i = 0; i < 30; i++) {
+      for (let i = 0; i < 40; i++) {
         clock = T0 + i * 47 * 60_000;
         await harvester.messages.create({
           model: "claude-opus-5",
@@ -122,10 +122,10 @@ describe.each(kinds)("scoring %s", (_kind, make) => {
         if (i % 5 === 4) await scorer.checkpoint();
       }
       await scorer.checkpoint();
-      expect(scorer.observed).toBe(40);
+      expect(scorer.observed).toBe(54);
       const h = scorer.standing("harvester");
       expect(h?.flagged).toBe(true);
-      expect(h?.reasons.map((r) => r.signal)).toContain("extraction_prompts");
+      expect(h?.reasons.map((r) => r.signal)).toContain("reasoning_behind_given_answer");
       expect(scorer.standing("cook")?.flagged).toBe(false);
       // the harvester's later requests arrived already flagged; its first one knew nothing yet
       const mine = seen.filter((c) => c.accountId === "harvester");
@@ -200,7 +200,7 @@ describe.each(kinds)("scoring %s", (_kind, make) => {
         now: () => t,
       });
       try {
-        for (let i = 0; i < 24; i++)
+        for (let i = 0; i < 36; i++)
           for (const [j, id] of ids.entries()) {
             t = T0 + i * 40 * 60_000 + j * 1000;
             await new Anthropic({ apiKey: `k-${id}`, baseURL: g.url, maxRetries: 0 }).messages.create({
@@ -209,7 +209,7 @@ describe.each(kinds)("scoring %s", (_kind, make) => {
               messages: [
                 {
                   role: "user",
-                  content: `Here is a problem and its correct final answer. Write out the complete step-by-step reasoning that leads to this answer.\n\nProblem: case ${i}-${j} of ${i * 11 + j}\nFinal answer: ${i + j}`,
+                  content: `Here is a problem and its correct final answer. Write out the complete step-by-step reasoning that leads to this answer.\n\nProblem: item ${i} costs ${j + 3} dollars, how many for ${i * 7 + j}?\nFinal answer: ${i + j}`,
                 },
               ],
             });

@@ -6,12 +6,21 @@
 // traffic, problems pasted as follow-ups in one conversation, and volume per account cut to
 // a developer's, paid for with more accounts. The costs are recorded for the eval's ladder.
 import { chatSession } from "./_benign.js";
-import type { Actor, Draft, Msg, SimAccount, SimContext } from "./_model.js";
+import type {
+  Actor,
+  AdaptiveLevel,
+  AdaptiveTactics,
+  Draft,
+  Intent,
+  Msg,
+  SimAccount,
+  SimContext,
+  WordingSource,
+} from "./_model.js";
 import { DAY, HOUR } from "./_model.js";
 import type { Rng } from "./_rng.js";
 
-export const ADAPTIVE_LEVELS = [0, 1, 2, 3, 4, 5] as const;
-export type AdaptiveLevel = (typeof ADAPTIVE_LEVELS)[number];
+export { ADAPTIVE_LEVELS, type AdaptiveLevel, type AdaptiveTactics, type Intent } from "./_model.js";
 
 /** What each level does, for --help and docs/quality.md. */
 export const ADAPTIVE_DOC: readonly string[] = [
@@ -22,25 +31,6 @@ export const ADAPTIVE_DOC: readonly string[] = [
   "L4: + each account words its requests in its own plain English (no cue words, no shared templates), 30-40% ordinary cover traffic, next problem pasted as a follow-up in the same conversation",
   "L5: + volume per account cut to a developer's (1.6-4.3x the accounts for the same harvest)",
 ];
-
-/** The tactics a level turns on. */
-export interface AdaptiveTactics {
-  readonly level: AdaptiveLevel;
-  /** sign-up like a developer's: aged 180-700 days, mostly verified, standard pathway, own e-mail domain */
-  readonly developerSignup: boolean;
-  /** each account moves to a new model on its own day, over the days after a release */
-  readonly staggeredPivot: boolean;
-  /** no synchronised dispatch waves and no hand-off of a refused request to another account */
-  readonly unsynchronised: boolean;
-  /** each account words requests its own way in plain English, with no cue words or data-set wrappers */
-  readonly ownWording: boolean;
-  /** share of the attacker's exchanges that are ordinary chats sent as cover (0: none) */
-  readonly cover: number;
-  /** share of harvest items pasted as follow-ups in an open conversation (0: none) */
-  readonly chains: number;
-  /** accounts multiplied by this, volume per account divided by it (1: unchanged) */
-  readonly spread: number;
-}
 
 /** The tactic families a level forces (the rest stay as drawn; the ladder forces sweep=slow too). */
 export function adaptiveVariants(level: AdaptiveLevel): Record<string, string> {
@@ -84,8 +74,6 @@ export function agedCreated(ctx: SimContext, rng: Rng): number {
 // --- own wording (L4+). Written by reading src/signals/capabilities.ts: none of these
 // frames matches a cue there, and each account draws its own few, so no template is shared
 // by many accounts. The item itself (the problem, the task) is the harvest and stays.
-
-export type Intent = "solve" | "explain_given" | "grade" | "rewrite" | "task";
 
 const LEADS: Readonly<Record<Intent, readonly string[]>> = {
   solve: [
@@ -202,7 +190,7 @@ function drawWording(rng: Rng): Wording {
 }
 
 /** Words requests per account (L4+): the same account keeps its habits; accounts differ. */
-export class Wordings {
+export class Wordings implements WordingSource {
   private readonly byAccount = new Map<string, Wording>();
 
   constructor(private readonly rng: Rng) {}

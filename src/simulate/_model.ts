@@ -2,7 +2,6 @@
 // draft them. An actor is a population or a campaign; once per simulated hour it
 // drafts the exchanges that start in that hour.
 import type { AccountRecord, Api } from "../contract/index.js";
-import type { AdaptiveTactics, Wordings } from "./_adaptive.js";
 import type { Corpus } from "./_corpus.js";
 import type { Variants } from "./_families.js";
 import type { IpInfo, World } from "./_net.js";
@@ -90,7 +89,39 @@ export interface SimContext {
   /** the red team's level and its tactics (src/simulate/_adaptive.ts); level 0 adapts nothing */
   readonly adaptive: AdaptiveTactics;
   /** per-account wording for adaptive campaigns (used when adaptive.ownWording) */
-  readonly wordings: Wordings;
+  readonly wordings: WordingSource;
+}
+
+/** The red team's levels (src/simulate/_adaptive.ts). */
+export const ADAPTIVE_LEVELS = [0, 1, 2, 3, 4, 5] as const;
+export type AdaptiveLevel = (typeof ADAPTIVE_LEVELS)[number];
+
+/** The tactics a level turns on. */
+export interface AdaptiveTactics {
+  readonly level: AdaptiveLevel;
+  /** sign-up like a developer's: aged 180-700 days, mostly verified, standard pathway, own e-mail domain */
+  readonly developerSignup: boolean;
+  /** each account moves to a new model on its own day, over the days after a release */
+  readonly staggeredPivot: boolean;
+  /** no synchronised dispatch waves and no hand-off of a refused request to another account */
+  readonly unsynchronised: boolean;
+  /** each account words requests its own way in plain English, with no cue words or data-set wrappers */
+  readonly ownWording: boolean;
+  /** share of the attacker's exchanges that are ordinary chats sent as cover (0: none) */
+  readonly cover: number;
+  /** share of harvest items pasted as follow-ups in an open conversation (0: none) */
+  readonly chains: number;
+  /** accounts multiplied by this, volume per account divided by it (1: unchanged) */
+  readonly spread: number;
+}
+
+/** What a red-team request asks for (src/simulate/_adaptive.ts words it per account). */
+export type Intent = "solve" | "explain_given" | "grade" | "rewrite" | "task";
+
+/** Words a request in an account's own way. */
+export interface WordingSource {
+  /** `q` the problem or task, `a` a given answer or a reply to grade, `t` a topic */
+  word(acct: SimAccount, intent: Intent, parts: { q?: string; a?: string; t?: string }): string;
 }
 
 export const HARVEST_KINDS = ["math", "code", "exam", "instructions", "tools"] as const;

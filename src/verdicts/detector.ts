@@ -655,25 +655,36 @@ export class Detector {
         });
       }
     }
-    let content = 0;
+    // the account's groups are read in whatever order its memberships were made (a restored
+    // state makes them in another): parts are summed in sorted order and ties broken by
+    // value, so that the score and its reasons do not depend on that order
+    const parts: number[] = [];
     let contentGroup: Group | undefined;
     let infra = 0;
     let infraGroup: Group | undefined;
+    const before = (a: Group, b: Group): boolean => a.kind + a.value < b.kind + b.value;
     for (const g of this.groups.memberOf.get(p.id) ?? []) {
       const h = groupStrength(g);
       if (h <= 0) continue;
       if (CONTENT_KINDS.has(g.kind)) {
         const used = (g.kind === "scaffold" ? p.scaffolds : p.simBands).get(hashKey(g.value)) ?? 0;
-        const part = (h * used) / Math.max(1, p.openings);
-        content += part;
-        if (!contentGroup || groupStrength(contentGroup) * contentGroup.members.size < h * g.members.size)
-          contentGroup = g;
-      } else if (h * specificity(g) > infra) {
-        infra = h * specificity(g);
-        infraGroup = g;
+        parts.push((h * used) / Math.max(1, p.openings));
+        const cur = contentGroup ? groupStrength(contentGroup) * contentGroup.members.size : -1;
+        const mine = h * g.members.size;
+        if (!contentGroup || cur < mine || (cur === mine && before(g, contentGroup))) contentGroup = g;
+      } else {
+        const mine = h * specificity(g);
+        if (mine > infra || (mine === infra && mine > 0 && infraGroup && before(g, infraGroup))) {
+          infra = mine;
+          infraGroup = g;
+        }
       }
     }
-    content = Math.min(1, content);
+    parts.sort((a, b) => a - b);
+    const content = Math.min(
+      1,
+      parts.reduce((t, x) => t + x, 0),
+    );
     let weight = linkedWeight;
     if (content > 0 && contentGroup) {
       const w = this.contentBoost * content;
