@@ -6,12 +6,11 @@
 // is much less noisy than latency on a shared machine.
 // Usage: node scripts/bench-gateway-ab.mjs --a <checkout> --b <checkout> [--runs 6 --mode off,thread
 //        --rate 1000 --seconds 10]
-import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { load, pct, pooled, start } from "./bench-gateway.mjs";
+import { load, pct, pooled, start, writeGatewayConfig } from "./bench-gateway.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -49,19 +48,7 @@ const results = [];
 try {
   await load(upstream.url, upstreamKey, 500, 2);
   for (const mode of modes) {
-    const config = join(dir, `gateway-${mode}.json`);
-    writeFileSync(
-      config,
-      JSON.stringify({
-        listen: { port: 0 },
-        upstreams: { openai: { url: upstream.url, api_key_env: "BENCH_UPSTREAM_KEY" } },
-        keys: Array.from({ length: 200 }, (_, i) => ({
-          sha256: createHash("sha256").update(`${clientKey}-${i}`).digest("hex"),
-          account_id: `bench-${i}`,
-        })),
-        scoring: { mode },
-      }),
-    );
+    const config = writeGatewayConfig(dir, upstream, clientKey, mode);
     for (let r = 0; r < runs; r++) {
       // A B B A: each side as often first as second
       const order = r % 2 === 0 ? ["A", "B"] : ["B", "A"];

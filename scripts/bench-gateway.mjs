@@ -85,6 +85,27 @@ export async function load(url, key, rate, seconds, stream = false, accounts = 0
   return { lat: lat.sort((a, b) => a - b), errors, achieved };
 }
 
+/**
+ * A gateway configuration for the benchmarks: the mock upstream, 200 accounts whose keys are
+ * `${clientKey}-i`, and the scoring mode; returns its path.
+ */
+export function writeGatewayConfig(dir, upstream, clientKey, mode) {
+  const config = join(dir, `gateway-${mode}.json`);
+  writeFileSync(
+    config,
+    JSON.stringify({
+      listen: { port: 0 },
+      upstreams: { openai: { url: upstream.url, api_key_env: "BENCH_UPSTREAM_KEY" } },
+      keys: Array.from({ length: 200 }, (_, i) => ({
+        sha256: createHash("sha256").update(`${clientKey}-${i}`).digest("hex"),
+        account_id: `bench-${i}`,
+      })),
+      scoring: { mode },
+    }),
+  );
+  return config;
+}
+
 /** Concatenated and sorted latencies of several runs. */
 export function pooled(runs) {
   return {
@@ -100,19 +121,7 @@ export function pooled(runs) {
  * stretches of the machine's time, and pools each side's latencies.
  */
 async function measureMode(root, dir, upstream, upstreamKey, clientKey, mode, slice, rounds, rates) {
-  const config = join(dir, `gateway-${mode}.json`);
-  writeFileSync(
-    config,
-    JSON.stringify({
-      listen: { port: 0 },
-      upstreams: { openai: { url: upstream.url, api_key_env: "BENCH_UPSTREAM_KEY" } },
-      keys: Array.from({ length: 200 }, (_, i) => ({
-        sha256: createHash("sha256").update(`${clientKey}-${i}`).digest("hex"),
-        account_id: `bench-${i}`,
-      })),
-      scoring: { mode },
-    }),
-  );
+  const config = writeGatewayConfig(dir, upstream, clientKey, mode);
   const gateway = await start(
     root,
     ["gateway", "--config", config],
