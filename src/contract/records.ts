@@ -5,6 +5,7 @@ import {
   type AccountRecord,
   APIS,
   type EventRecord,
+  EXCHANGE_PARTS,
   type ExchangeLabel,
   type ExchangeRecord,
   IP_TYPES,
@@ -148,15 +149,13 @@ export function checkLabel(v: unknown, warn: Warn): Checked<Label> {
   return { ok: true, value: v as Label, tsMs: undefined };
 }
 
-const LABEL_PARTS: ReadonlySet<string> = new Set(["harvest", "chained", "cover", "customer"]);
-
 export function checkExchangeLabel(v: unknown, warn: Warn): Checked<ExchangeLabel> {
   if (!isObject(v)) return fail("E_NOT_OBJECT", `expected a JSON object, got ${describe(v)}`);
   const bad = requireString(v, "id") ?? requireString(v, "campaign");
   if (bad) return bad;
   optional(v, "account_id", isStr, "a string", warn);
   optional(v, "ts", isRfc3339, "an RFC 3339 date-time", warn);
-  optional(v, "part", (x) => typeof x === "string" && LABEL_PARTS.has(x), [...LABEL_PARTS].join(", "), warn);
+  optional(v, "part", oneOf(EXCHANGE_PARTS), `one of ${EXCHANGE_PARTS.join(", ")}`, warn);
   const ts = typeof v.ts === "string" ? parseRfc3339(v.ts) : undefined;
   return { ok: true, value: v as ExchangeLabel, tsMs: ts };
 }

@@ -13,6 +13,8 @@ export const IP_TYPES = ["residential", "mobile", "datacenter", "proxy", "vpn", 
 export const APIS = ["anthropic.messages", "openai.chat"] as const;
 /** How an answer that did not reach its end was cut (an exchange's `truncated`). */
 export const TRUNCATIONS = ["client_aborted", "upstream_cut", "timeout"] as const;
+/** What a campaign exchange is to the attacker (simulator ground truth, exchange_labels.jsonl). */
+export const EXCHANGE_PARTS = ["harvest", "chained", "cover", "customer"] as const;
 export const PATHWAYS = ["standard", "enterprise", "education", "research", "startup", "reseller"] as const;
 
 export const ClientSchema = Type.Object(
@@ -193,7 +195,7 @@ export const ExchangeLabelSchema = Type.Object(
     ts: Type.Optional(Rfc3339),
     part: Type.Optional(
       Type.Union(
-        [Type.Literal("harvest"), Type.Literal("chained"), Type.Literal("cover"), Type.Literal("customer")],
+        EXCHANGE_PARTS.map((p) => Type.Literal(p)),
         {
           description:
             "what the exchange is to the attacker: an item harvested, an item pasted as a follow-up into an open conversation, an ordinary chat sent as cover, or a relay customer's own chat through the account (absent: harvest)",
@@ -317,6 +319,7 @@ export type ExchangeLabel = Static<typeof ExchangeLabelSchema>;
 export type IpType = (typeof IP_TYPES)[number];
 export type Api = (typeof APIS)[number];
 export type Pathway = (typeof PATHWAYS)[number];
+export type ExchangePart = (typeof EXCHANGE_PARTS)[number];
 
 /** Every schema written to docs/schema/, by file name. */
 export const SCHEMA_FILES: Readonly<Record<string, TSchema>> = {

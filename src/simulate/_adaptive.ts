@@ -253,9 +253,9 @@ export function adaptiveActor(ctx: SimContext, actor: Actor, rng: Rng): Actor {
       actor.hour(t0, (d) => drafts.push(d));
       // stable: drafts of one time keep their order
       drafts.sort((a, b) => a.ts - b.ts);
-      const perAccount = new Map<string, { acct: SimAccount; n: number; covered: number; last: Draft }>();
+      const perAccount = new Map<string, { n: number; covered: number; last: Draft }>();
       const tally = (d: Draft, cover: boolean): void => {
-        const a = perAccount.get(d.acct.id) ?? { acct: d.acct, n: 0, covered: 0, last: d };
+        const a = perAccount.get(d.acct.id) ?? { n: 0, covered: 0, last: d };
         if (cover) a.covered++;
         else a.n++;
         a.last = d;
@@ -283,7 +283,8 @@ export function adaptiveActor(ctx: SimContext, actor: Actor, rng: Rng): Actor {
       if (t.cover <= 0) return;
       // ordinary chats as cover, from the same address and agent, so that they make `cover`
       // of the account's traffic (a debt carried from hour to hour)
-      for (const { acct, n, covered, last } of perAccount.values()) {
+      for (const { n, covered, last } of perAccount.values()) {
+        const acct = last.acct;
         // the campaign's own camouflage counts toward the share
         let owed = (debt.get(acct.id) ?? 0) + (n * t.cover) / (1 - t.cover) - covered;
         while (owed >= 1 || (owed > 0 && rng.chance(owed))) {

@@ -343,7 +343,7 @@ function draw(ctx: SimContext, rng: Rng, campaign: Tactic["campaign"] | "sweep")
   // red team L5: the same harvest from more accounts, each sending less
   const f = ctx.adaptive.spread;
   if (f !== 1) {
-    for (const k of ["accounts"] as const) if (out[k] !== undefined) out[k] = round2(out[k] * f);
+    if (out.accounts !== undefined) out.accounts = round2(out.accounts * f);
     for (const k of ["per_account_day", "per_account"] as const)
       if (out[k] !== undefined) out[k] = round2(out[k] / f);
   }

@@ -1,7 +1,7 @@
 // The simulator's own vocabulary: accounts, drafted exchanges and the actors that
 // draft them. An actor is a population or a campaign; once per simulated hour it
 // drafts the exchanges that start in that hour.
-import type { AccountRecord, Api } from "../contract/index.js";
+import type { AccountRecord, Api, ExchangePart } from "../contract/index.js";
 import type { Corpus } from "./_corpus.js";
 import type { Variants } from "./_families.js";
 import type { IpInfo, World } from "./_net.js";
@@ -37,8 +37,7 @@ export interface Msg {
  * step), an item pasted as a follow-up into an open conversation, an ordinary chat sent as
  * cover, or a relay customer's own chat through the account (not the attacker's).
  */
-export type Part = "harvest" | "chained" | "cover" | "customer";
-export const PARTS: readonly Part[] = ["harvest", "chained", "cover", "customer"];
+export type Part = ExchangePart;
 
 /** One exchange as an actor drafts it; optional parts are present as undefined (cheaper than absent). */
 export interface Draft {
