@@ -2,7 +2,7 @@
 import type { ExchangeView } from "../contract/index.js";
 import { type CapabilityMask, classifyCapabilities, promptText } from "./capabilities.js";
 import { shippedHarvestModel } from "./harvest.js";
-import { NEW_ITEM_UNITS, novelUnits } from "./novelty.js";
+import { carriesNewItem } from "./novelty.js";
 import { fnv1a, scaffoldOf } from "./scaffold.js";
 import { bands, simhash } from "./simhash.js";
 
@@ -81,16 +81,8 @@ export function exchangeSignals(view: ExchangeView): ExchangeSignals {
   }
   const toolStep = last?.role === "tool";
   const followUp = !toolStep && last?.role === "user" && assistantBefore;
-  let newItem = false;
-  if (followUp && prompt.length > 0) {
-    // the most recent earlier turns, as the conversation's vocabulary
-    let context = "";
-    for (let i = turns.length - 2; i >= 0 && context.length < 4000; i--) {
-      const t = turns[i]?.text ?? "";
-      context = `${t.length > 4000 ? t.slice(-4000) : t}\n${context}`;
-    }
-    newItem = novelUnits(context, prompt) >= NEW_ITEM_UNITS;
-  }
+  // the earlier turns are the conversation's vocabulary
+  const newItem = followUp && prompt.length > 0 && carriesNewItem(turns, prompt);
   // templates are read from requests that open a task; later steps repeat the task
   const scaffold = toolStep || followUp ? undefined : scaffoldOf(view.system, prompt);
   const budget =

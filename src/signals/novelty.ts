@@ -31,6 +31,19 @@ function* units(text: string): Generator<string> {
 }
 
 /**
+ * Whether the last turn of a conversation carries a new item: NEW_ITEM_UNITS or more content
+ * units that the most recent CONTEXT_CHARS of the earlier turns did not contain.
+ */
+export function carriesNewItem(turns: readonly { readonly text: string }[], text: string): boolean {
+  let context = "";
+  for (let i = turns.length - 2; i >= 0 && context.length < CONTEXT_CHARS; i--) {
+    const t = turns[i]?.text ?? "";
+    context = `${t.length > CONTEXT_CHARS ? t.slice(-CONTEXT_CHARS) : t}\n${context}`;
+  }
+  return novelUnits(context, text) >= NEW_ITEM_UNITS;
+}
+
+/**
  * Distinct content units (words of four or more characters, two-character pieces of CJK
  * text) in `text` that `context` does not contain.
  */
