@@ -78,11 +78,16 @@ const featureCode = createHash("sha256")
       "profiles/profile.js",
       "signals/index.js",
       "signals/capabilities.js",
+      "signals/harvest.js",
+      "signals/itemsets.js",
+      "signals/novelty.js",
+      "profiles/timezone.js",
     ]
       .map((f) => readFileSync(dist(f)))
       .join("\n"),
   )
   .update(readFileSync(join(root, "models/harvest.bin")))
+  .update(readFileSync(join(root, "models/itemsets.bin")))
   .digest("hex")
   .slice(0, 12);
 

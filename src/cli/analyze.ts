@@ -2,6 +2,7 @@
 import { existsSync, statSync } from "node:fs";
 import { formatIssue } from "../contract/index.js";
 import { AnalyzeError, analyze } from "../pipeline/index.js";
+import { itemIndexProblem } from "../signals/index.js";
 import { DEFAULT_UNSUPPORTED_REGIONS, scoreForRisk } from "../verdicts/index.js";
 import { type Io, numberOption, parse, stringOption } from "./_args.js";
 import { CLIError } from "./_errors.js";
@@ -87,6 +88,17 @@ export async function runAnalyze(argv: readonly string[], io: Io): Promise<numbe
   );
 
   const quiet = values.quiet === true;
+  // known item sets: a provider's own index that does not open is a mistake to fix, not a
+  // signal to lose quietly
+  const items = itemIndexProblem();
+  if (items !== undefined) {
+    if (process.env.DISTILLGUARD_ITEMSETS || process.env.DISTILLGUARD_ITEMSET_KEY)
+      throw new CLIError(
+        `known item sets: ${items}; check DISTILLGUARD_ITEMSETS and DISTILLGUARD_ITEMSET_KEY (see docs/detection.md)`,
+        "E_USAGE",
+      );
+    if (!quiet) io.stderr.write(`known item sets: off (${items})\n`);
+  }
   const bar = progress({ label: "analyze", unit: "exchanges", quiet, stream: io.stderr });
   const t0 = Date.now();
   let shown = 0;

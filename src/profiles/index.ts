@@ -18,4 +18,4 @@ export {
   TallyView,
   textKey,
 } from "./profile.js";
-export { countriesAt, impliedOffset, offsetDistance } from "./timezone.js";
+export { countriesAt, impliedOffset, offsetDistance, zoneContradiction } from "./timezone.js";

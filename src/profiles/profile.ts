@@ -75,7 +75,7 @@ export class CappedCounter<K extends string | number = string> {
   }
 }
 
-/** The kinds of keys a profile counts, each with its cap on distinct keys (keys: ips, countries and user agents textKey(), templates, bands, tasks and prompts hashKey(), days since the epoch, AS numbers). */
+/** The kinds of keys a profile counts, each with its cap on distinct keys (keys: ips, countries and user agents textKey(), templates, bands, tasks and prompts hashKey(), days since the epoch, AS numbers, item indices). */
 export const TALLY_KINDS = [
   ["ips", 256],
   ["asns", 64],
@@ -86,6 +86,7 @@ export const TALLY_KINDS = [
   ["days", 400],
   ["countries", 32],
   ["userAgents", 16],
+  ["items", 1024],
 ] as const;
 export type TallyKind = (typeof TALLY_KINDS)[number][0];
 const KIND_INDEX = Object.fromEntries(TALLY_KINDS.map(([k], i) => [k, i])) as Record<TallyKind, number>;
@@ -99,6 +100,7 @@ const T_PROMPT = KIND_INDEX.prompts;
 const T_DAY = KIND_INDEX.days;
 const T_COUNTRY = KIND_INDEX.countries;
 const T_UA = KIND_INDEX.userAgents;
+const T_ITEM = KIND_INDEX.items;
 /** keys keep their low 28 bits; the kind's index takes the top 4 */
 const KEY_BITS = 28;
 const KEY_MASK = (1 << KEY_BITS) - 1;
@@ -392,6 +394,10 @@ export class AccountProfile {
   get prompts(): TallyView {
     return this.tally.view("prompts");
   }
+  /** items of known public sets asked (key: the item's index in the item index), times asked */
+  get items(): TallyView {
+    return this.tally.view("items");
+  }
   /** exchanges per UTC day (key: days since the epoch) */
   get days(): TallyView {
     return this.tally.view("days");
@@ -432,6 +438,7 @@ export class AccountProfile {
     const opening = !s.toolStep && (!s.followUp || s.newItem);
     let fresh = false;
     if (!s.toolStep) {
+      if (s.item >= 0) this.tally.add(T_ITEM, s.item);
       // follow-ups are read too: a problem pasted as a follow-up is still a problem
       const before = this.tally.add(T_PROMPT, hashKey(s.promptHash));
       if (before > 0) {

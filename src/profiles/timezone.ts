@@ -114,3 +114,48 @@ export function offsetDistance(country: string, offset: number): number | undefi
 export function countriesAt(offset: number, among: Iterable<string>): string[] {
   return [...among].filter((c) => offsetDistance(c, offset) === 0);
 }
+
+/** Least per-unit variance of the fit difference zoneContradiction assumes (of at most about 0.9). */
+const VARIANCE_FLOOR = 0.05;
+
+/** RHYTHM at local hour h + offset o, for UTC hour h. */
+function rhythmAt(h: number, o: number): number {
+  return RHYTHM[(((h + Math.round(o)) % 24) + 24) % 24] ?? 0;
+}
+
+/**
+ * How firmly the activity contradicts the declared country's zones: the best-fitting offset
+ * anywhere against the best inside the country's zones, as a z statistic of the mean
+ * per-unit difference in fit. `units` is the number of independent draws behind the
+ * histogram (distinct active clock-hours, not exchanges: a session's exchanges share its
+ * hour), so twenty exchanges in four evenings cannot outweigh their own sampling noise.
+ * Undefined for a country without known zones or an empty histogram.
+ */
+export function zoneContradiction(
+  hourOfDay: ArrayLike<number>,
+  country: string,
+  units: number,
+): { z: number; offset: number } | undefined {
+  const z = ZONES[country];
+  let total = 0;
+  for (let h = 0; h < 24; h++) total += hourOfDay[h] ?? 0;
+  if (z === undefined || total === 0 || units < 2) return undefined;
+  const fit = (o: number): number => {
+    let f = 0;
+    for (let h = 0; h < 24; h++) f += ((hourOfDay[h] ?? 0) / total) * rhythmAt(h, o);
+    return f;
+  };
+  let best = -11;
+  for (let o = -10; o <= 14; o++) if (fit(o) > fit(best)) best = o;
+  let home = Math.floor(z[0]);
+  for (let o = home + 1; o <= Math.ceil(z[1]); o++) if (fit(o) > fit(home)) home = o;
+  let mean = 0;
+  for (let h = 0; h < 24; h++)
+    mean += ((hourOfDay[h] ?? 0) / total) * (rhythmAt(h, best) - rhythmAt(h, home));
+  let v = 0;
+  for (let h = 0; h < 24; h++)
+    v += ((hourOfDay[h] ?? 0) / total) * (rhythmAt(h, best) - rhythmAt(h, home) - mean) ** 2;
+  if (mean <= 0) return { z: 0, offset: best };
+  // a floor on the variance: a handful of hours that agree do not make it vanish
+  return { z: mean / Math.sqrt(Math.max(v, VARIANCE_FLOOR) / units), offset: best };
+}

@@ -2,6 +2,7 @@
 import type { ExchangeView } from "../contract/index.js";
 import { type CapabilityMask, classifyCapabilities, promptText } from "./capabilities.js";
 import { shippedHarvestModel } from "./harvest.js";
+import { shippedItemIndex } from "./itemsets.js";
 import { carriesNewItem } from "./novelty.js";
 import { fnv1a, scaffoldOf } from "./scaffold.js";
 import { bands, simhash } from "./simhash.js";
@@ -24,6 +25,14 @@ export {
   harvestFeatures,
   shippedHarvestModel,
 } from "./harvest.js";
+export {
+  buildItemIndex,
+  ITEM_INDEX_URL,
+  ItemIndex,
+  type ItemMatch,
+  itemIndexProblem,
+  shippedItemIndex,
+} from "./itemsets.js";
 export { NEW_ITEM_UNITS, novelUnits } from "./novelty.js";
 export { fnv1a, maskPrompt, type Scaffold, scaffoldOf } from "./scaffold.js";
 export { bands, hamming, simhash } from "./simhash.js";
@@ -66,6 +75,11 @@ export interface ExchangeSignals {
    * rather than a person's own turn; 0 for agent steps, which carry tool output
    */
   readonly harvest: number;
+  /**
+   * the item of a known public set (problem, benchmark, exam or instruction set; see
+   * itemsets.ts) the last user turn carries, by its index in the item index; -1 for none
+   */
+  readonly item: number;
 }
 
 export function exchangeSignals(view: ExchangeView): ExchangeSignals {
@@ -108,5 +122,6 @@ export function exchangeSignals(view: ExchangeView): ExchangeSignals {
     outputTokens: view.usage.outputTokens ?? 0,
     history: Math.max(0, turns.length - 1),
     harvest: toolStep || prompt.length === 0 ? 0 : (shippedHarvestModel()?.score(prompt) ?? 0),
+    item: toolStep || prompt.length === 0 ? -1 : (shippedItemIndex()?.match(prompt)?.item ?? -1),
   };
 }

@@ -16,6 +16,7 @@ import {
   toolUseFor,
   window,
 } from "./_common.js";
+import type { QA } from "./_corpus.js";
 import type { Actor, Draft, Emit, Msg, SimAccount, SimContext } from "./_model.js";
 import {
   DAY,
@@ -421,6 +422,10 @@ const STUDENT_FOLLOWUPS = [
   "thanks!! can you check my answer for the next one: I got 42",
 ];
 
+/** Problems in a course's problem set, and the share of a student's questions taken from it. */
+const ASSIGNMENT_ITEMS = 25;
+const ASSIGNED_SHARE = 0.75;
+
 /** A university course: accounts sign up together, share the campus NAT and ask homework step by step before deadlines. */
 export function university(ctx: SimContext, rng: Rng): Actor {
   const courses = Math.max(1, Math.round(2 * ctx.scale));
@@ -430,6 +435,8 @@ export function university(ctx: SimContext, rng: Rng): Actor {
     campus: IpInfo[];
     home: PersonNet;
     deadlines: number[];
+    /** the course's problem set for each deadline */
+    sets: QA[][];
     api: Api;
     ua: string;
     rate: number;
@@ -453,6 +460,10 @@ export function university(ctx: SimContext, rng: Rng): Actor {
     const deadlines = [ctx.start + span * rng.float(0.25, 0.45), ctx.start + span * rng.float(0.7, 0.95)];
     const grant = payment(ctx, rng);
     const api: Api = rng.chance(0.5) ? "openai.chat" : "anthropic.messages";
+    // one problem set per deadline, the same for the whole course
+    const sets = deadlines.map(() =>
+      Array.from({ length: ASSIGNMENT_ITEMS }, () => ctx.corpus.homework(rng)),
+    );
     for (let i = 0; i < Math.round(total / courses); i++) {
       const signupIp = campus[0];
       if (!signupIp) continue;
@@ -472,6 +483,7 @@ export function university(ctx: SimContext, rng: Rng): Actor {
         campus,
         home: new PersonNet(ctx, rng, country),
         deadlines,
+        sets,
         api,
         ua: rng.chance(0.6) ? "Anthropic/Python 0.34.2" : rng.pick(SDK_UAS),
         rate: Math.min(4, rng.lognormal(0.5, 0.7)),
@@ -490,7 +502,10 @@ export function university(ctx: SimContext, rng: Rng): Actor {
         const rush = before.length > 0 ? 6 : 1;
         if (!rng.chance(hourlyChance(s.rate, humanDiurnal(localHour(t0, s.acct.tz)) * rush))) continue;
         let ts = t0 + rng.next() * HOUR;
-        const hw = ctx.corpus.homework(rng);
+        // mostly the problem set due next (the last one once all are past), now and then practice
+        const due = s.deadlines.findIndex((d) => d > t0);
+        const set = s.sets[due < 0 ? s.sets.length - 1 : due];
+        const hw = set !== undefined && rng.chance(ASSIGNED_SHARE) ? rng.pick(set) : ctx.corpus.homework(rng);
         const ask = rng
           .pick(STEP_ASKS)
           .replaceAll("{q}", hw.question)
@@ -594,6 +609,8 @@ export function evalLab(ctx: SimContext, rng: Rng): Actor {
         const n = Math.round(rng.int(150, 700) * itemScale);
         const model = boost > 1 && rng.chance(0.8) ? ctx.release.model : rng.weighted(ctx.oldModels);
         const template = rng.pick(BENCH_TEMPLATES);
+        // a harness runs a suite in order: the same items again for every model and run
+        const run = judge ? [] : ctx.corpus.benchmarkRun(rng, n);
         let ts = t0 + rng.next() * HOUR;
         for (let i = 0; i < n; i++) {
           let text: string;
@@ -601,7 +618,7 @@ export function evalLab(ctx: SimContext, rng: Rng): Actor {
             const item = ctx.corpus.judgeItem(rng);
             text = JUDGE_PROMPT.replace("{q}", item.question).replace("{a}", item.answer);
           } else {
-            text = template.replace("{q}", ctx.corpus.benchmark(rng).question);
+            text = template.replace("{q}", (run[i] as QA).question);
           }
           emit(
             draft(rng, {

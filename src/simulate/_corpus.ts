@@ -25,6 +25,11 @@ export interface Corpus {
   homework(rng: Rng): QA;
   /** a benchmark item (evaluation sweeps) */
   benchmark(rng: Rng): QA & { readonly suite: string };
+  /**
+   * a run of one benchmark: n consecutive items of a suite from a random start (wrapping), as
+   * an evaluation harness sends them; the same suite run again repeats its items
+   */
+  benchmarkRun(rng: Rng, n: number): (QA & { readonly suite: string })[];
   /** a question and a model's answer to be judged */
   judgeItem(rng: Rng): QA;
   /** a solved problem: the reasoning campaign asks for the reasoning behind the answer */
@@ -87,6 +92,15 @@ function makeCorpus(p: Pools, source: Corpus["source"]): Corpus {
     codingTask: (rng) => fromPool(rng, p.coding, real * 0.6, () => B.codingTask(rng)),
     homework: (rng) => fromPool(rng, p.homework, real, () => mathQA(rng)),
     benchmark: (rng) => fromPool(rng, p.bench, real, () => ({ ...mathQA(rng), suite: "builtin-math" })),
+    benchmarkRun: (rng, n) => {
+      const suites = [...new Set(p.bench.map((b) => b.suite))];
+      if (suites.length === 0 || !rng.chance(real))
+        return Array.from({ length: n }, () => ({ ...mathQA(rng), suite: "builtin-math" }));
+      const suite = rng.pick(suites);
+      const items = p.bench.filter((b) => b.suite === suite);
+      const start = rng.int(0, items.length - 1);
+      return Array.from({ length: n }, (_, i) => items[(start + i) % items.length] as QA & { suite: string });
+    },
     judgeItem: (rng) =>
       fromPool(rng, p.judge, real, () => ({ question: B.chatOpener(rng), answer: B.prose(rng, 120) })),
     solvedProblem: (rng) => fromPool(rng, p.solved, real, () => mathQA(rng)),

@@ -27,7 +27,7 @@ describe("own evidence", () => {
       FEATURES.find((f) => f.name === s.reasons[0]?.signal)?.family,
     );
     expect(s.reasons.map((r) => r.signal)).toEqual(
-      expect.arrayContaining(["reasoning_behind_given_answer", "harvest_share_in_log", "extraction_volume"]),
+      expect.arrayContaining(["reasoning_behind_given_answer", "harvest_share_in_log", "new_account"]),
     );
   });
 

@@ -139,7 +139,7 @@ export type DetectorPart =
 // 2: a profile's counters are one Tally (source addresses, countries and user agents by textKey())
 // 3: profiles count harvest-style prompts (the learned classifier) and follow-ups' prompts
 // 4: accounts carry their own-score rank in the population (groups sum them)
-const STATE_VERSION = 5;
+const STATE_VERSION = 6;
 
 /** Checkpoints between re-readings of the population sample (the final judgement always re-reads it). */
 const POPULATION_EVERY = 8;
@@ -171,6 +171,9 @@ export class Detector {
   readonly groups: GroupIndex;
   readonly handoffs = new HandoffWatch();
   private readonly pivoted = new Set<string>();
+  /** known items (signals/itemsets.ts) → how many accounts asked them (derived from the profiles' item tallies) */
+  private readonly itemAskers = new Map<number, number>();
+  private readonly askers = (item: number): number => this.itemAskers.get(item) ?? 1;
   private readonly status = new Map<string, MemberStatus>();
   /** well-evidenced accounts' own-score ranks in the population, as their groups hold them */
   private readonly ranks = new Map<string, number>();
@@ -267,6 +270,7 @@ export class Detector {
       this.population.restore(part.population);
       if (!Number.isInteger(part.checkpoints)) throw new StateError("checkpoints: expected an integer");
       this.checkpoints = part.checkpoints;
+
       // the sample's members are offered again as their profiles come in
       this.populationDue = false;
     } else if (part.type === "profiles") {
@@ -278,6 +282,11 @@ export class Detector {
         restoreInto(p, row.profile, "profile");
         if (row.decision !== undefined) checkDecision(row.decision);
         p.account = this.accounts.get(id) ?? p.account;
+        // who asked which known item is read back from the profiles (a scale-out linkage
+        // job joins every partition's accounts this way)
+        if (!this.profiles.has(id))
+          for (const [item] of p.items.entries())
+            this.itemAskers.set(item, (this.itemAskers.get(item) ?? 0) + 1);
         this.profiles.set(id, p);
         if (row.status) {
           const st = row.status;
@@ -384,6 +393,9 @@ export class Detector {
     );
     if (view.model !== undefined) this.releases.observe(view.model, view.ts);
     const link = p.update(view, s, this.releases);
+    // the first time this account asks a known item, one more account has asked it
+    if (s.item >= 0 && p.items.get(s.item) === 1)
+      this.itemAskers.set(s.item, (this.itemAskers.get(s.item) ?? 0) + 1);
     const from = this.handoffs.observe(id, s.promptHash, view.ts, view.status);
     if (from !== undefined) {
       p.handoffs++;
@@ -588,6 +600,7 @@ export class Detector {
   featuresOf(p: AccountProfile): Float64Array {
     return featureValues(p, {
       unsupportedRegions: this.unsupported,
+      itemAskers: this.askers,
       population: this.population,
       linked: (q) => this.linked(q, false).value,
     });
@@ -596,7 +609,7 @@ export class Detector {
   /** Re-reads the population sample: its accounts' tracked features, then their own scores. */
   private refreshPopulation(): void {
     this.populationDue = false;
-    const context: FeatureContext = { unsupportedRegions: this.unsupported };
+    const context: FeatureContext = { unsupportedRegions: this.unsupported, itemAskers: this.askers };
     this.population.refresh(
       TRACKED_FEATURES,
       (p) => featureValues(p, context),
@@ -632,6 +645,7 @@ export class Detector {
   private ownReasons(p: AccountProfile, details: boolean): Reason[] {
     const s = scoreProfile(p, {
       unsupportedRegions: this.unsupported,
+      itemAskers: this.askers,
       population: this.population,
       details,
       model: this.model,

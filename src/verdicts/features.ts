@@ -10,6 +10,7 @@ import {
   impliedOffset,
   offsetDistance,
   textKey,
+  zoneContradiction,
 } from "../profiles/index.js";
 import { CAPABILITIES } from "../signals/index.js";
 import type { Population } from "./population.js";
@@ -34,6 +35,11 @@ export interface FeatureContext {
    * (the detector's group judgement; absent: 0, as in the own score that ranks accounts)
    */
   readonly linked?: (p: AccountProfile) => number;
+  /**
+   * how many accounts of the log asked a known item (by its index in the item index, see
+   * signals/itemsets.ts; absent: each item counts as the account's alone)
+   */
+  readonly itemAskers?: (item: number) => number;
 }
 
 export interface Feature {
@@ -67,18 +73,32 @@ const FOLLOW_UP_CREDIT_CAP = 0.5;
 const conf = (p: AccountProfile): number => Math.min(1, p.distinctOpenings / 10);
 const log2p = (x: number): number => Math.log2(1 + Math.max(0, x));
 
+/** z at which a day contradicts the declared country's zones (one-sided, about 1 in 740 by chance). */
+const ZONE_Z = 3;
+
 function zoneMismatch(p: AccountProfile, c: FeatureContext): { x: number; text: string } {
   const declared = p.account?.signup_country;
   if (declared === undefined || p.n < 30 || p.spanDays < 3 || p.hourFlatness >= 0.9)
     return { x: 0, text: "" };
+  // the day must contradict the declared zones beyond the sampling noise of the hours seen
+  const units = Math.min(p.n, p.activeHours.count);
+  const test = zoneContradiction(p.hourOfDay, declared, units);
+  if (test === undefined || test.z < ZONE_Z) return { x: 0, text: "" };
   const tz = impliedOffset(p.hourOfDay);
   const off = offsetDistance(declared, tz.offset);
   if (tz.strength < 0.3 || off === undefined || off < 5) return { x: 0, text: "" };
   const there = countriesAt(tz.offset, c.unsupportedRegions);
   return {
     x: there.length > 0 ? 1.5 : 1,
-    text: `activity follows a UTC${tz.offset >= 0 ? "+" : ""}${tz.offset} day, ${off} hours from the declared ${declared}${there.length > 0 ? ` (the hours of ${there.join(", ")}, where access is not offered)` : ""}`,
+    text: `activity follows a UTC${tz.offset >= 0 ? "+" : ""}${tz.offset} day, ${off} hours from the declared ${declared}, over ${units} active hours (z ${test.z.toFixed(1)})${there.length > 0 ? ` (the hours of ${there.join(", ")}, where access is not offered)` : ""}`,
   };
+}
+
+/** Σ over the account's known items of 1 / (accounts of the log that asked the item). */
+function itemShare(p: AccountProfile, c: FeatureContext): number {
+  let share = 0;
+  for (const [item] of p.items.entries()) share += 1 / Math.max(1, c.itemAskers?.(item) ?? 1);
+  return share;
 }
 
 function tasksPerSession(p: AccountProfile): number | undefined {
@@ -121,6 +141,16 @@ export const FEATURES: readonly Feature[] = [
     value: (p) => log2p(p.harvestedTokens / 2000) / 6,
     detail: (p) =>
       `${Math.round(p.harvestedTokens / 1000)}k output tokens taken on harvest-style or extraction prompts`,
+  },
+  {
+    name: "exclusive_items",
+    sign: 1,
+    family: "content",
+    // its share of the known items this log asks: a class or a lab repeats the same items
+    // across accounts, a sweep spreads one set's items over accounts that never overlap
+    value: (p, c) => log2p(itemShare(p, c)) / 6,
+    detail: (p, c) =>
+      `${p.items.distinct} items of known public sets asked, worth ${itemShare(p, c).toFixed(1)} items once each shared with the other accounts that asked them`,
   },
   {
     name: "extraction_prompts",
@@ -468,6 +498,9 @@ const RELATIVE_SOURCE: readonly number[] = FEATURES.map((f) =>
 /** The features a population tracks (those some relative feature places), by index. */
 export const TRACKED_FEATURES: readonly number[] = [...new Set(RELATIVE_SOURCE.filter((j) => j >= 0))];
 
+/** Distinct prompts at which a population-relative feature counts half its position. */
+export const RELATIVE_HALF = 10;
+
 /** The account's feature values, in FEATURES order. */
 export function featureValues(p: AccountProfile, c: FeatureContext): Float64Array {
   const x = new Float64Array(FEATURES.length);
@@ -475,9 +508,13 @@ export function featureValues(p: AccountProfile, c: FeatureContext): Float64Arra
     if (RELATIVE_SOURCE[i] === -1) x[i] = f.value(p, c);
   });
   const pop = c.population;
-  if (pop?.ready)
+  if (pop?.ready) {
+    // a position read from a few prompts is mostly sampling noise: it is drawn toward the
+    // median (0) by the account's evidence, half-way at RELATIVE_HALF distinct prompts
+    const evidence = p.asked / (p.asked + RELATIVE_HALF);
     RELATIVE_SOURCE.forEach((j, i) => {
-      if (j >= 0) x[i] = pop.above(j, x[j] ?? 0);
+      if (j >= 0) x[i] = pop.above(j, x[j] ?? 0) * evidence;
     });
+  }
   return x;
 }

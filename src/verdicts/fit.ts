@@ -25,7 +25,7 @@ export const REFERENCE_WEIGHT = 200;
 export interface FitModelOptions {
   /** largest false-positive rate allowed in any benign population of the training rows (default 0.001) */
   readonly targetFpr?: number;
-  /** log-odds added to the cut beyond the training rows' (generalisation margin; default 0.5) */
+  /** log-odds added to the cut beyond the training rows' (generalisation margin; default 0.25) */
   readonly margin?: number;
   readonly l2?: number;
   readonly iterations?: number;
@@ -99,7 +99,7 @@ export function fitAccountModel(rows: readonly TrainingRow[], opts: FitModelOpti
     const s = scores[allowed] ?? Number.NEGATIVE_INFINITY;
     if (s > cut) cut = s;
   }
-  cut += opts.margin ?? 0.5;
+  cut += opts.margin ?? 0.25;
   // groups: an own score leans toward a campaign when at most 5% of every benign population
   // (of 20+ accounts) reaches it, and is firm at 1%; as margins below the threshold
   const quantile = (q: number): number => {
@@ -147,7 +147,7 @@ export function fitAccountModel(rows: readonly TrainingRow[], opts: FitModelOpti
     fitted: {
       rows: rows.length,
       target_benign_fpr: fpr,
-      margin: opts.margin ?? 0.5,
+      margin: opts.margin ?? 0.25,
       l2,
       ...opts.note,
     },

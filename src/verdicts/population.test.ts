@@ -1,17 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { AccountProfile } from "../profiles/index.js";
 import { opts } from "./_test-helpers.js";
-import { FEATURE_NAMES, featureValues, TRACKED_FEATURES } from "./features.js";
+import { FEATURE_NAMES, featureValues, RELATIVE_HALF, TRACKED_FEATURES } from "./features.js";
 import { POPULATION_CAP, Population, quantiles } from "./population.js";
 
-/** A profile whose only content is `share` of its prompts read as harvest-style (of 40). */
-function asking(id: string, share: number): AccountProfile {
+/** A profile whose only content is `share` of its prompts read as harvest-style (of `n`). */
+function asking(id: string, share: number, n = 40): AccountProfile {
   const p = new AccountProfile(id, undefined);
-  p.n = 40;
-  p.asked = 40;
-  p.distinctOpenings = 40;
-  p.oneShotOpenings = 40;
-  p.harvestLike = Math.round(40 * share);
+  p.n = n;
+  p.asked = n;
+  p.distinctOpenings = n;
+  p.oneShotOpenings = n;
+  p.harvestLike = Math.round(n * share);
   p.harvestOneShots = p.harvestLike;
   return p;
 }
@@ -28,6 +28,8 @@ function populationOf(profiles: readonly AccountProfile[], pop = new Population(
 
 const HARVEST_SHARE = FEATURE_NAMES.indexOf("harvest_share");
 const RELATIVE = FEATURE_NAMES.indexOf("harvest_share_in_log");
+/** how much of its position an account of 40 prompts keeps (the rest is drawn to the median) */
+const KEPT_40 = 40 / (40 + RELATIVE_HALF);
 
 describe("the log's own population", () => {
   it("samples the same accounts whatever order they arrive in, and stays within its cap", () => {
@@ -50,8 +52,17 @@ describe("the log's own population", () => {
     const inTutoring = featureValues(account, { ...opts, population: tutoring });
     // the absolute feature is the account's own; the relative one moves with the population
     expect(inQuiet[HARVEST_SHARE]).toBe(inTutoring[HARVEST_SHARE]);
-    expect(inQuiet[RELATIVE]).toBeGreaterThan(0.9);
-    expect(inTutoring[RELATIVE]).toBeLessThan(0.4);
+    expect(inQuiet[RELATIVE]).toBeGreaterThan(0.9 * KEPT_40);
+    expect(inTutoring[RELATIVE]).toBeLessThan(0.4 * KEPT_40);
+  });
+
+  it("draws a position read from a few prompts toward the median", () => {
+    const quiet = populationOf(Array.from({ length: 400 }, (_, i) => asking(`q${i}`, (i % 5) / 10)));
+    const few = featureValues(asking("few", 0.75, 8), { ...opts, population: quiet })[RELATIVE] ?? 0;
+    const many = featureValues(asking("many", 0.75, 400), { ...opts, population: quiet })[RELATIVE] ?? 0;
+    expect(many).toBeGreaterThan(0.9);
+    expect(few).toBeGreaterThan(0);
+    expect(few).toBeLessThan(0.5);
   });
 
   it("reads 0 at or below the median, and without a population large enough to stand for the log", () => {
@@ -74,7 +85,7 @@ describe("the log's own population", () => {
     const prior = new Population(reference, FEATURE_NAMES);
     expect(prior.ready).toBe(true);
     // no account of its own yet: the reference places it near the top
-    expect(featureValues(account, { ...opts, population: prior })[RELATIVE]).toBeGreaterThan(0.9);
+    expect(featureValues(account, { ...opts, population: prior })[RELATIVE]).toBeGreaterThan(0.9 * KEPT_40);
     expect(prior.scoreRank(5)).toBeCloseTo(0.5, 1);
     // a tutoring platform's log of 400 accounts outweighs the prior two to one
     const tutoring = populationOf(
@@ -88,6 +99,6 @@ describe("the log's own population", () => {
         population: populationOf(Array.from({ length: 400 }, (_, i) => asking(`t${i}`, 0.4 + (i % 6) / 10))),
       })[RELATIVE] ?? 0;
     expect(blended).toBeGreaterThan(alone);
-    expect(blended).toBeLessThan(0.9);
+    expect(blended).toBeLessThan(0.9 * KEPT_40);
   });
 });

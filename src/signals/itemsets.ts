@@ -1,0 +1,261 @@
+// Known item sets: which public problem, benchmark or instruction set a prompt carries an
+// item of, when it is pasted whole or lightly reworded inside other text.
+//
+// Each indexed item keeps ANCHORS of its word 3-shingles, chosen by a keyed hash among
+// the shingles no other item and no organic conversation uses; a prompt carries the item
+// when MIN_HITS of them occur in it. Containment, not similarity: a wrapper around the
+// item ("ok so can you solve this pls: …") adds shingles without removing the item's.
+// With a provider's own key (DISTILLGUARD_ITEMSET_KEY, at build and at analysis) the
+// anchors cannot be read from the repository, so a rewording that keeps the harvest
+// must rewrite most of every item to be sure of missing them.
+import { readFileSync } from "node:fs";
+
+/** Anchors kept per item. */
+export const ANCHORS = 6;
+/** Anchors of one item a prompt must contain to carry it. */
+export const MIN_HITS = 2;
+/** Characters of a prompt read (an item pasted after a longer preamble still counts). */
+export const ITEM_CHARS = 6000;
+
+const MAGIC = Buffer.from("DGITEMS1");
+// a Han character is a token of its own (Chinese has no spaces); other letters and digits
+// run together. Linear: one alternative per character, no nested quantifiers.
+const TOKEN = /\p{Script=Han}|(?:(?!\p{Script=Han})[\p{L}\p{N}])+/gu;
+
+/** 32-bit FNV-1a of a string with a seed, finished with murmur3's mixer. */
+function hash32(s: string, seed: number): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** The key's seed: 0 for no key (the shipped index), else a hash of it. */
+export function keySeed(key: string | undefined): number {
+  return key === undefined || key.length === 0 ? 0 : hash32(key, 0x9e3779b9) || 1;
+}
+
+/** A value that tells whether a file was built under a key, without giving its seed. */
+function keyCheck(seed: number): number {
+  return hash32(`check:${seed}`, 0x2545f491);
+}
+
+/** Distinct hashes of the text's word 3-shingles (lower-cased, NFKC), under the key's seed. */
+export function shingleHashes(text: string, seed: number, maxChars = ITEM_CHARS): Uint32Array {
+  const words = text.slice(0, maxChars).normalize("NFKC").toLowerCase().match(TOKEN) ?? [];
+  const out = new Set<number>();
+  if (words.length < 3) {
+    if (words.length > 0) out.add(hash32(words.join(" "), seed));
+  } else
+    for (let i = 0; i + 2 < words.length; i++)
+      out.add(hash32(`${words[i]} ${words[i + 1]} ${words[i + 2]}`, seed));
+  return Uint32Array.from(out);
+}
+
+/** What a prompt carries: an item (its index) of a set (its index in `sets`). */
+export interface ItemMatch {
+  readonly item: number;
+  readonly set: number;
+}
+
+/**
+ * An index of item sets: ANCHORS shingle hashes per item (0 for none), the set of each item.
+ * Built by `buildItemIndex` (scripts/build-itemsets.mjs for the shipped one).
+ */
+export class ItemIndex {
+  private readonly byAnchor = new Map<number, number | number[]>();
+
+  constructor(
+    readonly sets: readonly string[],
+    /** ANCHORS per item, 0 where an item has fewer */
+    readonly anchors: Uint32Array,
+    /** each item's set, by index in `sets` */
+    readonly itemSet: Uint16Array,
+    /** the key's seed the anchors were hashed under (0: no key) */
+    readonly seed: number,
+  ) {
+    if (anchors.length !== itemSet.length * ANCHORS)
+      throw new Error("item index: anchors do not match items");
+    for (let i = 0; i < anchors.length; i++) {
+      const a = anchors[i] ?? 0;
+      if (a === 0) continue;
+      const item = Math.floor(i / ANCHORS);
+      const had = this.byAnchor.get(a);
+      if (had === undefined) this.byAnchor.set(a, item);
+      else if (typeof had === "number") this.byAnchor.set(a, [had, item]);
+      else had.push(item);
+    }
+  }
+
+  /** Items indexed. */
+  get size(): number {
+    return this.itemSet.length;
+  }
+
+  /** The item the text carries (the one with most anchors found, at least MIN_HITS), if any. */
+  match(text: string): ItemMatch | undefined {
+    if (text.length < 12) return undefined;
+    const hits = new Map<number, number>();
+    let best = -1;
+    let bestHits = 0;
+    for (const h of shingleHashes(text, this.seed)) {
+      const at = this.byAnchor.get(h);
+      if (at === undefined) continue;
+      for (const item of typeof at === "number" ? [at] : at) {
+        const n = (hits.get(item) ?? 0) + 1;
+        hits.set(item, n);
+        if (n > bestHits || (n === bestHits && item < best)) {
+          best = item;
+          bestHits = n;
+        }
+      }
+    }
+    return bestHits >= MIN_HITS ? { item: best, set: this.itemSet[best] ?? 0 } : undefined;
+  }
+
+  encode(): Buffer {
+    // the key's check value, not its seed: the file alone does not give the hashing away
+    const head = Buffer.from(
+      JSON.stringify({ sets: this.sets, check: keyCheck(this.seed), items: this.size }),
+    );
+    const out = Buffer.alloc(
+      MAGIC.length + 4 + head.length + this.anchors.byteLength + this.itemSet.byteLength,
+    );
+    MAGIC.copy(out, 0);
+    out.writeUInt32LE(head.length, MAGIC.length);
+    head.copy(out, MAGIC.length + 4);
+    let at = MAGIC.length + 4 + head.length;
+    for (const a of this.anchors) {
+      out.writeUInt32LE(a, at);
+      at += 4;
+    }
+    for (const s of this.itemSet) {
+      out.writeUInt16LE(s, at);
+      at += 2;
+    }
+    return out;
+  }
+
+  /** Reads an index built under `key` (an error if the file was built under another). */
+  static decode(buf: Buffer, key?: string): ItemIndex {
+    if (buf.length < MAGIC.length + 4 || !buf.subarray(0, MAGIC.length).equals(MAGIC))
+      throw new Error("not an item index file");
+    const len = buf.readUInt32LE(MAGIC.length);
+    const head = JSON.parse(buf.subarray(MAGIC.length + 4, MAGIC.length + 4 + len).toString("utf8")) as {
+      sets?: unknown;
+      check?: unknown;
+      items?: unknown;
+    };
+    const items = head.items;
+    if (
+      !Array.isArray(head.sets) ||
+      !head.sets.every((s) => typeof s === "string") ||
+      typeof head.check !== "number" ||
+      typeof items !== "number" ||
+      !Number.isInteger(items) ||
+      items < 0
+    )
+      throw new Error("item index file: bad header");
+    const seed = keySeed(key);
+    if (head.check !== keyCheck(seed))
+      throw new Error("item index file was built under another key (DISTILLGUARD_ITEMSET_KEY)");
+    let at = MAGIC.length + 4 + len;
+    if (buf.length !== at + items * ANCHORS * 4 + items * 2) throw new Error("item index file is truncated");
+    const anchors = new Uint32Array(items * ANCHORS);
+    for (let i = 0; i < anchors.length; i++, at += 4) anchors[i] = buf.readUInt32LE(at);
+    const itemSet = new Uint16Array(items);
+    for (let i = 0; i < items; i++, at += 2) {
+      const s = buf.readUInt16LE(at);
+      if (s >= head.sets.length) throw new Error("item index file: an item names no set");
+      itemSet[i] = s;
+    }
+    return new ItemIndex(head.sets as string[], anchors, itemSet, seed);
+  }
+}
+
+/**
+ * Builds an index: every set's items, anchored on shingles that no other item and no
+ * `background` text (organic conversations) contains, ranked by a keyed hash.
+ */
+export function buildItemIndex(
+  sets: readonly { readonly name: string; readonly items: readonly string[] }[],
+  background: readonly string[],
+  key?: string,
+): { index: ItemIndex; skipped: number } {
+  const seed = keySeed(key);
+  const rankSeed = hash32("rank", seed);
+  const common = new Set<number>();
+  for (const t of background) for (const h of shingleHashes(t, seed)) common.add(h);
+  const seen = new Map<number, number>();
+  const all: { set: number; hashes: Uint32Array }[] = [];
+  // an item in two sets (GPTeacher's codegen set is Code Alpaca's) belongs to the first
+  const texts = new Set<string>();
+  sets.forEach((s, si) => {
+    for (const text of s.items.map((t) => t.trim())) {
+      if (texts.has(text)) continue;
+      texts.add(text);
+      const hashes = shingleHashes(text, seed);
+      for (const h of hashes) seen.set(h, (seen.get(h) ?? 0) + 1);
+      all.push({ set: si, hashes });
+    }
+  });
+  const anchors: number[] = [];
+  const itemSet: number[] = [];
+  let skipped = 0;
+  for (const { set, hashes } of all) {
+    const own = [...hashes].filter((h) => h !== 0 && seen.get(h) === 1 && !common.has(h));
+    if (own.length < MIN_HITS) {
+      skipped++;
+      continue;
+    }
+    own.sort((a, b) => hash32(String(a), rankSeed) - hash32(String(b), rankSeed));
+    for (let k = 0; k < ANCHORS; k++) anchors.push(own[k] ?? 0);
+    itemSet.push(set);
+  }
+  return {
+    index: new ItemIndex(
+      sets.map((s) => s.name),
+      Uint32Array.from(anchors),
+      Uint16Array.from(itemSet),
+      seed,
+    ),
+    skipped,
+  };
+}
+
+/** The shipped index (models/itemsets.bin at the package root, from src/ or dist/). */
+export const ITEM_INDEX_URL = new URL("../../models/itemsets.bin", import.meta.url);
+
+let shipped: ItemIndex | null | undefined;
+let problem: string | undefined;
+
+/**
+ * The index in use, read once per thread: DISTILLGUARD_ITEMSETS (a provider's own, built
+ * with its key in DISTILLGUARD_ITEMSET_KEY) or the shipped one; null when it is missing or
+ * its key is not the one given (the signal is then off, never wrong).
+ */
+export function shippedItemIndex(): ItemIndex | null {
+  if (shipped === undefined) {
+    try {
+      const path = process.env.DISTILLGUARD_ITEMSETS;
+      shipped = ItemIndex.decode(
+        readFileSync(path !== undefined && path.length > 0 ? path : ITEM_INDEX_URL),
+        process.env.DISTILLGUARD_ITEMSET_KEY,
+      );
+    } catch (err) {
+      shipped = null;
+      problem = err instanceof Error ? err.message : String(err);
+    }
+  }
+  return shipped;
+}
+
+/** Why the index is off (undefined when it is in use), for a run to say once. */
+export function itemIndexProblem(): string | undefined {
+  shippedItemIndex();
+  return problem;
+}
