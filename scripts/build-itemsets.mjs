@@ -48,8 +48,9 @@ console.error(
 );
 
 // What rewording costs an attacker: the share of indexed items still found when a share of
-// their words is replaced (every word at random with that probability, by a word no item
-// uses), the item wrapped in a request of someone's own words. Deterministic (a fixed LCG).
+// their words is replaced at random by words no item uses, the item wrapped in a request of
+// someone's own words; once keeping the numbers (a paraphrase that keeps the problem: its
+// answer depends on them), once replacing numbers too. Deterministic (a fixed LCG).
 let x = 12345;
 const rand = () => {
   x = (Math.imul(x, 1103515245) + 12345) >>> 0;
@@ -57,14 +58,19 @@ const rand = () => {
 };
 const sample = [];
 for (const s of sets) for (const t of s.items.slice(0, 200)) if (index.match(t)) sample.push(t);
-const rows = [0, 0.1, 0.2, 0.3, 0.4, 0.5].map((rate) => {
-  let found = 0;
+const found = (rate, numbersToo) => {
+  let n = 0;
   for (const t of sample) {
     const words = t
       .split(/(\s+)/)
-      .map((w) => (/\S/.test(w) && rand() < rate ? `qx${Math.floor(rand() * 1e6)}` : w));
-    if (index.match(`ok so can you solve this and explain how you got it: ${words.join("")}`)) found++;
+      .map((w) =>
+        /\S/.test(w) && (numbersToo || !/\d/.test(w)) && rand() < rate ? `qx${Math.floor(rand() * 1e6)}` : w,
+      );
+    if (index.match(`ok so can you solve this and explain how you got it: ${words.join("")}`)) n++;
   }
-  return `${Math.round(rate * 100)}% of words replaced: ${((100 * found) / sample.length).toFixed(1)}% found`;
-});
-console.error(`build-itemsets: on ${sample.length} indexed items wrapped in a request: ${rows.join("; ")}`);
+  return ((100 * n) / sample.length).toFixed(1);
+};
+const rates = [0, 0.1, 0.2, 0.3, 0.4, 0.5];
+console.error(
+  `build-itemsets: on ${sample.length} indexed items wrapped in a request, % found with a share of words replaced (${rates.map((r) => `${Math.round(r * 100)}%`).join(", ")}): numbers kept ${rates.map((r) => found(r, false)).join(", ")}; numbers replaced too ${rates.map((r) => found(r, true)).join(", ")}`,
+);

@@ -30,7 +30,7 @@ ${Object.entries(FAMILIES)
   .map(([f, impls]) => `                    ${f}: ${impls.join(" | ")}`)
   .join("\n")}
   --adaptive L    the campaigns as a red team who has read this code would run them, level
-                  0-5 (each adds to the one below; explicit --family choices win; the
+                  0-6 (each adds to the one below; explicit --family choices win; the
                   attacker's costs are in simulation.json's "attacker"):
 ${ADAPTIVE_DOC.map((d) => `                    ${d}`).join("\n")}
   --gzip          write .jsonl.gz files

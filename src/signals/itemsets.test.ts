@@ -90,4 +90,15 @@ describe("item sets", () => {
     );
     expect(shingleHashes("请解释光合作用的过程", 0).length).toBe(8);
   });
+
+  it("finds a problem reworded around its numbers, but not by list numbering or a few small numbers", () => {
+    const problem =
+      "A warehouse ships 1250 boxes on Monday, 980 on Tuesday and 1425 on Wednesday; each truck holds 175 boxes. How many trucks were needed?";
+    const ix = buildItemIndex([{ name: "math", items: [problem, ...PROBLEMS] }], CHATS).index;
+    const reworded =
+      "pls help: a depot sent out 1,250 crates Mon, 980 crates Tue, 1425 crates Wed, and a lorry carries 175 crates - lorries required?";
+    expect(ix.match(reworded)).toEqual({ item: 0, set: 0 });
+    expect(ix.match("My list: 1. eggs 2. milk 3. bread 4. jam 5. tea 6. rice")).toBeUndefined();
+    expect(ix.match("I have 3 cats, 2 dogs, 4 fish and 1 bird, 5 pets too many?")).toBeUndefined();
+  });
 });

@@ -7,7 +7,8 @@
 // item ("ok so can you solve this pls: …") adds shingles without removing the item's.
 // With a provider's own key (DISTILLGUARD_ITEMSET_KEY, at build and at analysis) the
 // anchors cannot be read from the repository, so a rewording that keeps the harvest
-// must rewrite most of every item to be sure of missing them.
+// must rewrite most of every item to be sure of missing them. A problem's numbers in order
+// (four or more) anchor it too: a paraphrase that keeps the problem keeps its numbers.
 import { readFileSync } from "node:fs";
 
 /** Anchors kept per item. */
@@ -17,7 +18,12 @@ export const MIN_HITS = 2;
 /** Characters of a prompt read (an item pasted after a longer preamble still counts). */
 export const ITEM_CHARS = 6000;
 
-const MAGIC = Buffer.from("DGITEMS1");
+/** Numbers an item needs for a number anchor, and the most its anchor reads. */
+export const NUMBER_MIN = 4;
+const NUMBER_WINDOW = 5;
+const NUMBER_SALT = 0x6e756d73;
+
+const MAGIC = Buffer.from("DGITEMS2");
 // a Han character is a token of its own (Chinese has no spaces); other letters and digits
 // run together. Linear: one alternative per character, no nested quantifiers.
 const TOKEN = /\p{Script=Han}|(?:(?!\p{Script=Han})[\p{L}\p{N}])+/gu;
@@ -56,6 +62,42 @@ export function shingleHashes(text: string, seed: number, maxChars = ITEM_CHARS)
   return Uint32Array.from(out);
 }
 
+/**
+ * The numbers of a text in order (thousands separators dropped): what a paraphrase of a
+ * problem must keep, since the answer harvested depends on them.
+ */
+export function numberSequence(text: string, maxChars = ITEM_CHARS): string[] {
+  return (
+    text
+      .slice(0, maxChars)
+      .normalize("NFKC")
+      .replace(/(\d),(?=\d{3}(?!\d))/g, "$1")
+      .match(/\d+(?:\.\d+)?/g) ?? []
+  );
+}
+
+/** An item's number anchor (0: too few numbers), under the key's seed. */
+function numberAnchor(nums: readonly string[], seed: number): number {
+  if (nums.length < NUMBER_MIN) return 0;
+  const first = nums.slice(0, NUMBER_WINDOW);
+  // list numbering (1 2 3 4), repeats and small counts say nothing about which problem it is
+  if (first.join("").length < 6 || new Set(first).size < 3) return 0;
+  const step = Number(first[1]) - Number(first[0]);
+  if (first.every((x, i) => i === 0 || Number(x) - Number(first[i - 1]) === step)) return 0;
+  return hash32(first.join(" "), (seed ^ NUMBER_SALT) >>> 0) || 1;
+}
+
+/** Hashes of every run of NUMBER_MIN..NUMBER_WINDOW consecutive numbers of a text. */
+function numberWindows(nums: readonly string[], seed: number): number[] {
+  const out: number[] = [];
+  for (let len = NUMBER_MIN; len <= NUMBER_WINDOW; len++)
+    for (let i = 0; i + len <= nums.length; i++) {
+      const h = numberAnchor(nums.slice(i, i + len), seed);
+      if (h !== 0) out.push(h);
+    }
+  return out;
+}
+
 /** What a prompt carries: an item (its index) of a set (its index in `sets`). */
 export interface ItemMatch {
   readonly item: number;
@@ -63,11 +105,13 @@ export interface ItemMatch {
 }
 
 /**
- * An index of item sets: ANCHORS shingle hashes per item (0 for none), the set of each item.
+ * An index of item sets: ANCHORS shingle hashes per item (0 for none), a number anchor per
+ * item (its first numbers in order, 0 for none), the set of each item.
  * Built by `buildItemIndex` (scripts/build-itemsets.mjs for the shipped one).
  */
 export class ItemIndex {
   private readonly byAnchor = new Map<number, number | number[]>();
+  private readonly byNumbers = new Map<number, number>();
 
   constructor(
     readonly sets: readonly string[],
@@ -75,11 +119,16 @@ export class ItemIndex {
     readonly anchors: Uint32Array,
     /** each item's set, by index in `sets` */
     readonly itemSet: Uint16Array,
+    /** each item's number anchor (0: none) */
+    readonly numbers: Uint32Array,
     /** the key's seed the anchors were hashed under (0: no key) */
     readonly seed: number,
   ) {
-    if (anchors.length !== itemSet.length * ANCHORS)
+    if (anchors.length !== itemSet.length * ANCHORS || numbers.length !== itemSet.length)
       throw new Error("item index: anchors do not match items");
+    numbers.forEach((h, item) => {
+      if (h !== 0) this.byNumbers.set(h, item);
+    });
     for (let i = 0; i < anchors.length; i++) {
       const a = anchors[i] ?? 0;
       if (a === 0) continue;
@@ -114,7 +163,14 @@ export class ItemIndex {
         }
       }
     }
-    return bestHits >= MIN_HITS ? { item: best, set: this.itemSet[best] ?? 0 } : undefined;
+    if (bestHits >= MIN_HITS) return { item: best, set: this.itemSet[best] ?? 0 };
+    // a problem reworded around its numbers is still the problem
+    if (this.byNumbers.size > 0)
+      for (const h of numberWindows(numberSequence(text), this.seed)) {
+        const item = this.byNumbers.get(h);
+        if (item !== undefined) return { item, set: this.itemSet[item] ?? 0 };
+      }
+    return undefined;
   }
 
   encode(): Buffer {
@@ -123,7 +179,12 @@ export class ItemIndex {
       JSON.stringify({ sets: this.sets, check: keyCheck(this.seed), items: this.size }),
     );
     const out = Buffer.alloc(
-      MAGIC.length + 4 + head.length + this.anchors.byteLength + this.itemSet.byteLength,
+      MAGIC.length +
+        4 +
+        head.length +
+        this.anchors.byteLength +
+        this.itemSet.byteLength +
+        this.numbers.byteLength,
     );
     MAGIC.copy(out, 0);
     out.writeUInt32LE(head.length, MAGIC.length);
@@ -136,6 +197,10 @@ export class ItemIndex {
     for (const s of this.itemSet) {
       out.writeUInt16LE(s, at);
       at += 2;
+    }
+    for (const h of this.numbers) {
+      out.writeUInt32LE(h, at);
+      at += 4;
     }
     return out;
   }
@@ -164,7 +229,8 @@ export class ItemIndex {
     if (head.check !== keyCheck(seed))
       throw new Error("item index file was built under another key (DISTILLGUARD_ITEMSET_KEY)");
     let at = MAGIC.length + 4 + len;
-    if (buf.length !== at + items * ANCHORS * 4 + items * 2) throw new Error("item index file is truncated");
+    if (buf.length !== at + items * ANCHORS * 4 + items * 2 + items * 4)
+      throw new Error("item index file is truncated");
     const anchors = new Uint32Array(items * ANCHORS);
     for (let i = 0; i < anchors.length; i++, at += 4) anchors[i] = buf.readUInt32LE(at);
     const itemSet = new Uint16Array(items);
@@ -173,7 +239,9 @@ export class ItemIndex {
       if (s >= head.sets.length) throw new Error("item index file: an item names no set");
       itemSet[i] = s;
     }
-    return new ItemIndex(head.sets as string[], anchors, itemSet, seed);
+    const numbers = new Uint32Array(items);
+    for (let i = 0; i < items; i++, at += 4) numbers[i] = buf.readUInt32LE(at);
+    return new ItemIndex(head.sets as string[], anchors, itemSet, numbers, seed);
   }
 }
 
@@ -189,9 +257,14 @@ export function buildItemIndex(
   const seed = keySeed(key);
   const rankSeed = hash32("rank", seed);
   const common = new Set<number>();
-  for (const t of background) for (const h of shingleHashes(t, seed)) common.add(h);
+  const commonNumbers = new Set<number>();
+  for (const t of background) {
+    for (const h of shingleHashes(t, seed)) common.add(h);
+    for (const h of numberWindows(numberSequence(t), seed)) commonNumbers.add(h);
+  }
   const seen = new Map<number, number>();
-  const all: { set: number; hashes: Uint32Array }[] = [];
+  const seenNumbers = new Map<number, number>();
+  const all: { set: number; hashes: Uint32Array; number: number }[] = [];
   // an item in two sets (GPTeacher's codegen set is Code Alpaca's) belongs to the first
   const texts = new Set<string>();
   sets.forEach((s, si) => {
@@ -200,27 +273,35 @@ export function buildItemIndex(
       texts.add(text);
       const hashes = shingleHashes(text, seed);
       for (const h of hashes) seen.set(h, (seen.get(h) ?? 0) + 1);
-      all.push({ set: si, hashes });
+      const number = numberAnchor(numberSequence(text), seed);
+      if (number !== 0) seenNumbers.set(number, (seenNumbers.get(number) ?? 0) + 1);
+      all.push({ set: si, hashes, number });
     }
   });
   const anchors: number[] = [];
   const itemSet: number[] = [];
+  const numbers: number[] = [];
   let skipped = 0;
-  for (const { set, hashes } of all) {
+  for (const { set, hashes, number } of all) {
     const own = [...hashes].filter((h) => h !== 0 && seen.get(h) === 1 && !common.has(h));
-    if (own.length < MIN_HITS) {
+    // numbers anchor an item only when no other item and no organic text has them in that order
+    const num = number !== 0 && seenNumbers.get(number) === 1 && !commonNumbers.has(number) ? number : 0;
+    if (own.length < MIN_HITS && num === 0) {
       skipped++;
       continue;
     }
     own.sort((a, b) => hash32(String(a), rankSeed) - hash32(String(b), rankSeed));
-    for (let k = 0; k < ANCHORS; k++) anchors.push(own[k] ?? 0);
+    // too few shingles of its own to anchor by words: only its numbers find it
+    for (let k = 0; k < ANCHORS; k++) anchors.push(own.length >= MIN_HITS ? (own[k] ?? 0) : 0);
     itemSet.push(set);
+    numbers.push(num);
   }
   return {
     index: new ItemIndex(
       sets.map((s) => s.name),
       Uint32Array.from(anchors),
       Uint16Array.from(itemSet),
+      Uint32Array.from(numbers),
       seed,
     ),
     skipped,

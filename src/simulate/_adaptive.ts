@@ -30,6 +30,7 @@ export const ADAPTIVE_DOC: readonly string[] = [
   "L3: + a human day in one time zone (pauses, quiet nights and weekends), uptake of a new model staggered over days",
   "L4: + each account words its requests in its own plain English (no cue words, no shared templates), 30-40% ordinary cover traffic, next problem pasted as a follow-up in the same conversation",
   "L5: + volume per account cut to a developer's (1.6-4.3x the accounts for the same harvest)",
+  "L6: + every item paraphrased before it is sent (30-40% of its words replaced), against the index of known public item sets",
 ];
 
 /** The tactic families a level forces (the rest stay as drawn; the ladder forces sweep=slow too). */
@@ -63,6 +64,7 @@ export function adaptiveTactics(
     cover: chained ? rng.float(0.3, 0.4) : 0,
     chains: chained ? rng.float(0.5, 0.8) : 0,
     spread: l >= 5 ? rng.float(1.6, 4.3) : 1,
+    reword: l >= 6 ? rng.float(0.3, 0.4) : 0,
   };
 }
 
@@ -189,11 +191,61 @@ function drawWording(rng: Rng): Wording {
   };
 }
 
+/** Plain words a paraphrase puts in place of an item's own (what a cheap rewriting model's changes do to the item's word sequences). */
+const PARAPHRASE_WORDS = [
+  "the",
+  "a",
+  "some",
+  "each",
+  "one",
+  "two",
+  "many",
+  "total",
+  "number",
+  "amount",
+  "gets",
+  "has",
+  "buys",
+  "makes",
+  "uses",
+  "then",
+  "after",
+  "before",
+  "also",
+  "so",
+  "if",
+  "how",
+  "what",
+  "which",
+  "much",
+  "more",
+  "less",
+  "left",
+  "all",
+  "every",
+  "person",
+  "thing",
+  "item",
+  "part",
+  "day",
+  "time",
+];
+
+/** The text with each word replaced by a plain word with probability `rate` (numbers kept: the answer depends on them). */
+export function paraphrase(rng: Rng, text: string, rate: number): string {
+  if (rate <= 0 || text.length === 0) return text;
+  return text.replace(/[A-Za-z]+/g, (w) => (rng.chance(rate) ? rng.pick(PARAPHRASE_WORDS) : w));
+}
+
 /** Words requests per account (L4+): the same account keeps its habits; accounts differ. */
 export class Wordings implements WordingSource {
   private readonly byAccount = new Map<string, Wording>();
 
-  constructor(private readonly rng: Rng) {}
+  /** `reword`: share of an item's words a paraphrase replaces (L6; 0 keeps items as they are) */
+  constructor(
+    private readonly rng: Rng,
+    private readonly reword = 0,
+  ) {}
 
   /** The request for an item: `q` the problem or task, `a` a given answer or a reply to grade, `t` a topic. */
   word(acct: SimAccount, intent: Intent, parts: { q?: string; a?: string; t?: string }): string {
@@ -210,7 +262,8 @@ export class Wordings implements WordingSource {
       lead = lead.toLowerCase();
       ask = ask.charAt(0).toLowerCase() + ask.slice(1);
     }
-    const item = intent === "grade" ? `${parts.q ?? ""}\n\n${parts.a ?? ""}` : (parts.q ?? "");
+    const q = paraphrase(rng, parts.q ?? "", this.reword);
+    const item = intent === "grade" ? `${q}\n\n${parts.a ?? ""}` : q;
     const pieces = w.itemFirst ? [lead, item, ask] : [lead, ask, item];
     return pieces
       .filter((x) => x.trim() !== "")

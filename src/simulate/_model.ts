@@ -92,7 +92,7 @@ export interface SimContext {
 }
 
 /** The red team's levels (src/simulate/_adaptive.ts). */
-export const ADAPTIVE_LEVELS = [0, 1, 2, 3, 4, 5] as const;
+export const ADAPTIVE_LEVELS = [0, 1, 2, 3, 4, 5, 6] as const;
 export type AdaptiveLevel = (typeof ADAPTIVE_LEVELS)[number];
 
 /** The tactics a level turns on. */
@@ -112,6 +112,11 @@ export interface AdaptiveTactics {
   readonly chains: number;
   /** accounts multiplied by this, volume per account divided by it (1: unchanged) */
   readonly spread: number;
+  /**
+   * share of an item's words a paraphrase replaces before it is sent (0: none), against an
+   * index of known public item sets whose anchors the attacker cannot read (a keyed one)
+   */
+  readonly reword: number;
 }
 
 /** What a red-team request asks for (src/simulate/_adaptive.ts words it per account). */

@@ -195,7 +195,7 @@ export class Partition {
       variants: info.variants,
       harvestKind: info.harvestKind,
       adaptive: info.adaptive,
-      wordings: new Wordings(info.root.fork(`wordings-${index}`)),
+      wordings: new Wordings(info.root.fork(`wordings-${index}`), info.adaptive.reword),
     };
     const reseller = makeReseller(this.ctx, info.root.fork("reseller"));
     const factories = PARTITIONS[index] ?? [];

@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { normaliseExchange } from "../contract/index.js";
 import { bit, classifyCapabilities } from "../signals/index.js";
+import { paraphrase } from "./_adaptive.js";
+import { Rng } from "./_rng.js";
 import { type AdaptiveLevel, type SimulationSummary, simulate } from "./index.js";
 
 type Row = Record<string, unknown>;
@@ -155,10 +157,33 @@ describe("the red team's levels (simulate --adaptive)", () => {
     expect(useful(l5) / accounts5).toBeLessThan(useful(l4) / accounts4 / 1.5);
   });
 
+  it("L6 paraphrases each item: a third or so of its words replaced, its numbers kept", () => {
+    const rng = new Rng(7);
+    const item =
+      "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did she sell altogether?";
+    const words = (t: string): string[] => t.match(/[A-Za-z]+/g) ?? [];
+    let changed = 0;
+    let total = 0;
+    for (let i = 0; i < 200; i++) {
+      const p = paraphrase(rng, item, 0.35);
+      expect(p.match(/\d+/g)).toEqual(["48"]);
+      const a = words(item);
+      const b = words(p);
+      expect(b).toHaveLength(a.length);
+      a.forEach((x, k) => {
+        total++;
+        if (x !== b[k]) changed++;
+      });
+    }
+    expect(changed / total).toBeGreaterThan(0.25);
+    expect(changed / total).toBeLessThan(0.4);
+    expect(paraphrase(rng, item, 0)).toBe(item);
+  });
+
   it("refuses a level it does not have", async () => {
     const dir = mkdtempSync(join(tmpdir(), "dg-adaptive-bad-"));
     await expect(simulate({ ...base, out: dir, adaptive: 9 as AdaptiveLevel })).rejects.toThrow(
-      /adaptive level 9 is not one of 0, 1, 2, 3, 4, 5/,
+      /adaptive level 9 is not one of 0, 1, 2, 3, 4, 5, 6/,
     );
   });
 });

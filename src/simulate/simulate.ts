@@ -42,7 +42,7 @@ export interface SimulateOptions {
   readonly prompts?: string;
   /** forced implementations of tactic families (FAMILIES); the rest are drawn from the seed */
   readonly variants?: Readonly<Record<string, string>>;
-  /** the red team's level, 0-5 (ADAPTIVE_DOC): forces its tactic families (explicit variants win) and adds its tactics */
+  /** the red team's level, 0-6 (ADAPTIVE_DOC): forces its tactic families (explicit variants win) and adds its tactics */
   readonly adaptive?: AdaptiveLevel;
   /** run partitions in worker threads (default: when the compiled worker exists) */
   readonly workers?: boolean;
