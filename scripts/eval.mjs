@@ -60,6 +60,9 @@ const featureFamilies = {};
 for (const f of FEATURES) featureFamilies[f.family] = [...(featureFamilies[f.family] ?? []), f.name];
 const FAMILIES = {
   ...Object.fromEntries(Object.entries(featureFamilies).map(([fam, signals]) => [fam, { signals }])),
+  // the population-level signs of issue 18, each on its own
+  "known item sets (exclusive_items)": { signals: ["exclusive_items"] },
+  "items pasted as follow-ups (items_in_conversations)": { signals: ["items_in_conversations"] },
   "shared templates (content links)": { kinds: ["scaffold", "near_scaffold"] },
   "shared infrastructure (links)": {
     kinds: ["payment_fingerprint", "signup_ip", "ip", "residential_ip", "user_agent", "email_domain", "org"],
