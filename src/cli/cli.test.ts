@@ -41,8 +41,8 @@ describe("distillguard CLI", () => {
     expect(await main(["analyze", empty, "--out", join(empty, "o")], t.io)).toBe(2);
     expect(await main(["simulate", "--out", empty, "--scale", "0"], t.io)).toBe(2);
     expect(await main(["simulate", "--out", empty, "--nope"], t.io)).toBe(2);
-    expect(await main(["simulate", "--out", empty, "--adaptive", "6"], t.io)).toBe(2);
-    expect(t.text().stderr).toContain("--adaptive must be a level from 0 to 5");
+    expect(await main(["simulate", "--out", empty, "--adaptive", "7"], t.io)).toBe(2);
+    expect(t.text().stderr).toContain("--adaptive must be a level from 0 to 6");
     expect(t.text().stderr).toContain("no exchanges.jsonl");
     expect(t.text().stderr).toContain("--scale must be");
     expect(t.text().stderr).toContain("Unknown option");
