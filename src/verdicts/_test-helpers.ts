@@ -3,6 +3,7 @@
 import { type AccountRecord, type ExchangeRecord, normaliseExchange } from "../contract/index.js";
 import { AccountProfile, Releases } from "../profiles/index.js";
 import { exchangeSignals } from "../signals/index.js";
+import type { Detector } from "./detector.js";
 import { DEFAULT_UNSUPPORTED_REGIONS } from "./score.js";
 
 export const T0 = Date.UTC(2026, 1, 2);
@@ -72,3 +73,19 @@ export const acct = (id: string, over: Partial<AccountRecord> = {}): AccountReco
   signup_country: "US",
   ...over,
 });
+
+/** Drives a detector through the exchanges in time order, a checkpoint each hour of log time, then finishes it. */
+export function runDetector(d: Detector, exchanges: Ex[]): Detector {
+  const sorted = [...exchanges].sort((a, b) => a.ts - b.ts);
+  let hour = Math.floor(T0 / H);
+  for (const e of sorted) {
+    while (Math.floor(e.ts / H) > hour) {
+      d.checkpoint();
+      hour++;
+    }
+    const v = normaliseExchange(record(e), e.ts);
+    d.observe(v, exchangeSignals(v));
+  }
+  d.finish();
+  return d;
+}

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { type AccountRecord, normaliseExchange } from "../contract/index.js";
+import type { AccountRecord } from "../contract/index.js";
 import { type Group, groupStandOut } from "../linkers/index.js";
-import { exchangeSignals } from "../signals/index.js";
-import { acct, type Ex, H, record, T0 } from "./_test-helpers.js";
+import { acct, type Ex, H, runDetector, T0 } from "./_test-helpers.js";
 import { Detector } from "./detector.js";
 import type { AccountModel } from "./model.js";
 
@@ -139,19 +138,7 @@ function runLog(): Detector {
     add(`rc${i}`, { payment_fingerprint: "card-reseller" });
     chats(`rc${i}`, `10.4.${i}.1`);
   }
-  exchanges.sort((a, b) => a.ts - b.ts);
-  const d = new Detector(accounts, { model: MODEL });
-  let hour = Math.floor(T0 / H);
-  for (const e of exchanges) {
-    while (Math.floor(e.ts / H) > hour) {
-      d.checkpoint();
-      hour++;
-    }
-    const v = normaliseExchange(record(e), e.ts);
-    d.observe(v, exchangeSignals(v));
-  }
-  d.finish();
-  return d;
+  return runDetector(new Detector(accounts, { model: MODEL }), exchanges);
 }
 
 describe("groups judged as groups in the detector", () => {

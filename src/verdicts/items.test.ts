@@ -7,9 +7,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type AccountRecord, normaliseExchange } from "../contract/index.js";
-import { buildItemIndex, exchangeSignals, shippedItemIndex } from "../signals/index.js";
-import { acct, type Ex, H, record, T0 } from "./_test-helpers.js";
+import type { AccountRecord } from "../contract/index.js";
+import { buildItemIndex, shippedItemIndex } from "../signals/index.js";
+import { acct, type Ex, H, runDetector, T0 } from "./_test-helpers.js";
 import { Detector } from "./detector.js";
 import { FEATURE_NAMES } from "./features.js";
 
@@ -98,19 +98,7 @@ function runLog(): Detector {
         ip: `10.1.${u}.1`,
       });
   }
-  ex.sort((a, b) => a.ts - b.ts);
-  const d = new Detector(accounts);
-  let hour = Math.floor(T0 / H);
-  for (const e of ex) {
-    while (Math.floor(e.ts / H) > hour) {
-      d.checkpoint();
-      hour++;
-    }
-    const v = normaliseExchange(record(e), e.ts);
-    d.observe(v, exchangeSignals(v));
-  }
-  d.finish();
-  return d;
+  return runDetector(new Detector(accounts), ex);
 }
 
 describe("coverage of known item sets", () => {
