@@ -55,6 +55,12 @@ describe("Tally", () => {
             expect(v.overflow).toBe(m.overflow);
             expect(v.distinct).toBe(m.distinct);
             expect(new Map(v.entries())).toEqual(m.counts);
+            const seen = new Map<number, number>();
+            v.forEach((k, c) => {
+              seen.set(k, c);
+            });
+            expect(seen).toEqual(m.counts);
+            expect(v.largest()).toBe(Math.max(0, ...m.counts.values()));
             expect(v.top(3)).toEqual([...m.counts].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 3));
           }
           for (const [kind, key] of ops) expect(t.get(kind, key)).toBe(models[kind]?.counts.get(key));

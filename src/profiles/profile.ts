@@ -190,6 +190,23 @@ export class Tally {
     return this.slots[KINDS + kind] ?? 0;
   }
 
+  /**
+   * Calls fn with each key (its low 28 bits) and count of a kind, in table order: the hot
+   * paths' iteration (no generator, no pair per key).
+   */
+  forEach(kind: number, fn: (key: number, count: number) => void): void {
+    let left = this.slots[kind] ?? 0;
+    const s = this.slots;
+    for (let j = HEAD; left > 0 && j < s.length; j += 2) {
+      const c = s[j + 1] ?? 0;
+      const stored = s[j] ?? 0;
+      if (c !== 0 && stored >>> KEY_BITS === kind) {
+        fn(stored & KEY_MASK, c);
+        left--;
+      }
+    }
+  }
+
   /** The kind's keys (their low 28 bits) and counts, in table order. */
   *entries(kind: number): Generator<[number, number]> {
     const s = this.slots;
@@ -237,6 +254,11 @@ export class TallyView {
     return this.tally.entries(this.kind);
   }
 
+  /** Calls fn with each key and count, in table order (no allocation per key). */
+  forEach(fn: (key: number, count: number) => void): void {
+    this.tally.forEach(this.kind, fn);
+  }
+
   top(k = 1): [number, number][] {
     return [...this.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, k);
   }
@@ -244,7 +266,9 @@ export class TallyView {
   /** The largest count of any key (0 when none): top(1)'s count without sorting. */
   largest(): number {
     let m = 0;
-    for (const [, c] of this.entries()) if (c > m) m = c;
+    this.tally.forEach(this.kind, (_k, c) => {
+      if (c > m) m = c;
+    });
     return m;
   }
 }

@@ -140,15 +140,18 @@ export function zoneContradiction(
   let total = 0;
   for (let h = 0; h < 24; h++) total += hourOfDay[h] ?? 0;
   if (z === undefined || total === 0 || units < 2) return undefined;
-  const fit = (o: number): number => {
+  // each whole offset's fit, once (offsets -11..14)
+  const fits = new Float64Array(26);
+  for (let o = -11; o <= 14; o++) {
     let f = 0;
     for (let h = 0; h < 24; h++) f += ((hourOfDay[h] ?? 0) / total) * rhythmAt(h, o);
-    return f;
-  };
+    fits[o + 11] = f;
+  }
+  const fitAt = (o: number): number => fits[Math.round(o) + 11] ?? 0;
   let best = -11;
-  for (let o = -10; o <= 14; o++) if (fit(o) > fit(best)) best = o;
+  for (let o = -10; o <= 14; o++) if (fitAt(o) > fitAt(best)) best = o;
   let home = Math.floor(z[0]);
-  for (let o = home + 1; o <= Math.ceil(z[1]); o++) if (fit(o) > fit(home)) home = o;
+  for (let o = home + 1; o <= Math.ceil(z[1]); o++) if (fitAt(o) > fitAt(home)) home = o;
   let mean = 0;
   for (let h = 0; h < 24; h++)
     mean += ((hourOfDay[h] ?? 0) / total) * (rhythmAt(h, best) - rhythmAt(h, home));

@@ -23,7 +23,7 @@ export const NUMBER_MIN = 4;
 const NUMBER_WINDOW = 5;
 const NUMBER_SALT = 0x6e756d73;
 
-const MAGIC = Buffer.from("DGITEMS2");
+const MAGIC = Buffer.from("DGITEMS3");
 // a Han character is a token of its own (Chinese has no spaces); other letters and digits
 // run together. Linear: one alternative per character, no nested quantifiers.
 const TOKEN = /\p{Script=Han}|(?:(?!\p{Script=Han})[\p{L}\p{N}])+/gu;
@@ -50,15 +50,42 @@ function keyCheck(seed: number): number {
   return hash32(`check:${seed}`, 0x2545f491);
 }
 
+/** Mixes three token hashes, in order, into a shingle's hash (murmur3's finaliser). */
+function shingle3(a: number, b: number, c: number): number {
+  let h = Math.imul(a, 0x9e3779b1) ^ Math.imul((b << 11) | (b >>> 21), 0x85ebca77);
+  h ^= Math.imul((c << 23) | (c >>> 9), 0xc2b2ae3d);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * Calls fn with the hash of each word 3-shingle of the text (lower-cased, NFKC), in order,
+ * repeats included, under the key's seed: each token is hashed once and the shingles mix
+ * three token hashes, so no shingle string is built. A text of one or two tokens is one
+ * shingle of them all.
+ */
+function forEachShingle(text: string, seed: number, maxChars: number, fn: (h: number) => void): void {
+  const words = text.slice(0, maxChars).normalize("NFKC").toLowerCase().match(TOKEN);
+  if (words === null) return;
+  if (words.length < 3) {
+    fn(hash32(words.join(" "), seed));
+    return;
+  }
+  let a = hash32(words[0] ?? "", seed);
+  let b = hash32(words[1] ?? "", seed);
+  for (let i = 2; i < words.length; i++) {
+    const c = hash32(words[i] ?? "", seed);
+    fn(shingle3(a, b, c));
+    a = b;
+    b = c;
+  }
+}
+
 /** Distinct hashes of the text's word 3-shingles (lower-cased, NFKC), under the key's seed. */
 export function shingleHashes(text: string, seed: number, maxChars = ITEM_CHARS): Uint32Array {
-  const words = text.slice(0, maxChars).normalize("NFKC").toLowerCase().match(TOKEN) ?? [];
   const out = new Set<number>();
-  if (words.length < 3) {
-    if (words.length > 0) out.add(hash32(words.join(" "), seed));
-  } else
-    for (let i = 0; i + 2 < words.length; i++)
-      out.add(hash32(`${words[i]} ${words[i + 1]} ${words[i + 2]}`, seed));
+  forEachShingle(text, seed, maxChars, (h) => out.add(h));
   return Uint32Array.from(out);
 }
 
@@ -110,7 +137,16 @@ export interface ItemMatch {
  * Built by `buildItemIndex` (scripts/build-itemsets.mjs for the shipped one).
  */
 export class ItemIndex {
-  private readonly byAnchor = new Map<number, number | number[]>();
+  /**
+   * anchor → item, open-addressed (an anchor hash and its item per slot; hash 0 marks an
+   * empty slot): a typed table rather than a Map, since every shingle of every prompt is
+   * looked up and 32-bit keys are not small integers to a Map
+   */
+  private readonly table: Uint32Array;
+  private readonly tableItem: Int32Array;
+  private readonly tableMask: number;
+  /** items of an anchor that several items share (none in a built index; read files may) */
+  private readonly shared = new Map<number, number[]>();
   private readonly byNumbers = new Map<number, number>();
 
   constructor(
@@ -129,15 +165,34 @@ export class ItemIndex {
     numbers.forEach((h, item) => {
       if (h !== 0) this.byNumbers.set(h, item);
     });
+    let cap = 16;
+    while (cap < anchors.length * 2) cap *= 2;
+    this.table = new Uint32Array(cap);
+    this.tableItem = new Int32Array(cap);
+    this.tableMask = cap - 1;
     for (let i = 0; i < anchors.length; i++) {
       const a = anchors[i] ?? 0;
       if (a === 0) continue;
       const item = Math.floor(i / ANCHORS);
-      const had = this.byAnchor.get(a);
-      if (had === undefined) this.byAnchor.set(a, item);
-      else if (typeof had === "number") this.byAnchor.set(a, [had, item]);
-      else had.push(item);
+      const at = this.slot(a);
+      if (this.table[at] === 0) {
+        this.table[at] = a;
+        this.tableItem[at] = item;
+      } else {
+        const list = this.shared.get(a) ?? [this.tableItem[at] ?? 0];
+        list.push(item);
+        this.shared.set(a, list);
+        this.tableItem[at] = -1;
+      }
     }
+  }
+
+  /** The slot of an anchor hash: where it is, or the empty slot where it would go. */
+  private slot(h: number): number {
+    const t = this.table;
+    let i = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) & this.tableMask;
+    while (t[i] !== 0 && t[i] !== h) i = (i + 1) & this.tableMask;
+    return i;
   }
 
   /** Items indexed. */
@@ -148,21 +203,35 @@ export class ItemIndex {
   /** The item the text carries (the one with most anchors found, at least MIN_HITS), if any. */
   match(text: string): ItemMatch | undefined {
     if (text.length < 12) return undefined;
-    const hits = new Map<number, number>();
+    // anchors are rare in a prompt: the few found are kept in small arrays
+    const found: number[] = [];
+    const hitItems: number[] = [];
+    const hitCounts: number[] = [];
     let best = -1;
     let bestHits = 0;
-    for (const h of shingleHashes(text, this.seed)) {
-      const at = this.byAnchor.get(h);
-      if (at === undefined) continue;
-      for (const item of typeof at === "number" ? [at] : at) {
-        const n = (hits.get(item) ?? 0) + 1;
-        hits.set(item, n);
-        if (n > bestHits || (n === bestHits && item < best)) {
-          best = item;
-          bestHits = n;
-        }
+    const credit = (item: number): void => {
+      let k = hitItems.indexOf(item);
+      if (k < 0) {
+        k = hitItems.length;
+        hitItems.push(item);
+        hitCounts.push(0);
       }
-    }
+      const n = (hitCounts[k] ?? 0) + 1;
+      hitCounts[k] = n;
+      if (n > bestHits || (n === bestHits && item < best)) {
+        best = item;
+        bestHits = n;
+      }
+    };
+    forEachShingle(text, this.seed, ITEM_CHARS, (h) => {
+      if (h === 0) return;
+      const at = this.slot(h);
+      if (this.table[at] === 0 || found.includes(h)) return;
+      found.push(h);
+      const item = this.tableItem[at] ?? -1;
+      if (item >= 0) credit(item);
+      else for (const it of this.shared.get(h) ?? []) credit(it);
+    });
     if (bestHits >= MIN_HITS) return { item: best, set: this.itemSet[best] ?? 0 };
     // a problem reworded around its numbers is still the problem
     if (this.byNumbers.size > 0)

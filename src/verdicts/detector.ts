@@ -29,11 +29,17 @@ import {
   Releases,
 } from "../profiles/index.js";
 import type { ExchangeSignals } from "../signals/index.js";
-import { FEATURE_NAMES, type FeatureContext, featureValues, TRACKED_FEATURES } from "./features.js";
+import {
+  FEATURE_NAMES,
+  type FeatureContext,
+  featureValues,
+  placeInPopulation,
+  TRACKED_FEATURES,
+} from "./features.js";
 import { type AccountModel, shippedAccountModel } from "./model.js";
 import { PartnerHits, type PartnerIntel } from "./partner.js";
 import { Population } from "./population.js";
-import { DEFAULT_UNSUPPORTED_REGIONS, scoreProfile } from "./score.js";
+import { DEFAULT_UNSUPPORTED_REGIONS, reasonScore, scoreProfile, valuesScore } from "./score.js";
 import { restoreInto, StateError } from "./state.js";
 
 export interface DetectorOptions {
@@ -172,8 +178,9 @@ export class Detector {
   readonly handoffs = new HandoffWatch();
   private readonly pivoted = new Set<string>();
   /** known items (signals/itemsets.ts) → how many accounts asked them (derived from the profiles' item tallies) */
-  private readonly itemAskers = new Map<number, number>();
-  private readonly askers = (item: number): number => this.itemAskers.get(item) ?? 1;
+  /** accounts that asked each known item, by the item's index (an array: read per item per judgement) */
+  private itemAskers = new Uint32Array(1024);
+  private readonly askers = (item: number): number => this.itemAskers[item] || 1;
   private readonly status = new Map<string, MemberStatus>();
   /** well-evidenced accounts' own-score ranks in the population, as their groups hold them */
   private readonly ranks = new Map<string, number>();
@@ -284,9 +291,7 @@ export class Detector {
         p.account = this.accounts.get(id) ?? p.account;
         // who asked which known item is read back from the profiles (a scale-out linkage
         // job joins every partition's accounts this way)
-        if (!this.profiles.has(id))
-          for (const [item] of p.items.entries())
-            this.itemAskers.set(item, (this.itemAskers.get(item) ?? 0) + 1);
+        if (!this.profiles.has(id)) for (const [item] of p.items.entries()) this.countAsker(item);
         this.profiles.set(id, p);
         if (row.status) {
           const st = row.status;
@@ -394,8 +399,7 @@ export class Detector {
     if (view.model !== undefined) this.releases.observe(view.model, view.ts);
     const link = p.update(view, s, this.releases);
     // the first time this account asks a known item, one more account has asked it
-    if (s.item >= 0 && p.items.get(s.item) === 1)
-      this.itemAskers.set(s.item, (this.itemAskers.get(s.item) ?? 0) + 1);
+    if (s.item >= 0 && p.items.get(s.item) === 1) this.countAsker(s.item);
     const from = this.handoffs.observe(id, s.promptHash, view.ts, view.status);
     if (from !== undefined) {
       p.handoffs++;
@@ -425,6 +429,17 @@ export class Detector {
       });
     }
     this.dirty.add(id);
+  }
+
+  private countAsker(item: number): void {
+    // an item index is far smaller; a larger number is a damaged state, not an item
+    if (!(item >= 0 && item < 1 << 24)) return;
+    if (item >= this.itemAskers.length) {
+      const grown = new Uint32Array(Math.max(2 * this.itemAskers.length, item + 1));
+      grown.set(this.itemAskers);
+      this.itemAskers = grown;
+    }
+    this.itemAskers[item] = (this.itemAskers[item] ?? 0) + 1;
   }
 
   private link(
@@ -463,8 +478,8 @@ export class Detector {
       const p = this.profiles.get(id);
       if (!p) continue;
       // the reasons' details are written at the final judgement, or below for a new flag
-      const reasons = this.ownReasons(p, final);
-      const score = reasons.reduce((t, r) => t + r.weight, 0);
+      const reasons = final ? this.ownReasons(p, true) : NO_REASONS;
+      const score = final ? reasonScore(reasons) : this.ownScore(p);
       own.set(id, { score, reasons });
       const before = this.status.get(id) ?? NOBODY;
       const well = p.n >= WELL_EVIDENCED;
@@ -515,7 +530,11 @@ export class Detector {
           weight: 0,
         };
       } else if (review?.decision === "dismiss" && flagged) {
-        const signals = [...o.reasons, ...boosts.reasons, ...(partner ? [partner] : [])].map((r) => r.signal);
+        const signals = [
+          ...(final ? o.reasons : this.ownReasons(p, false)),
+          ...boosts.reasons,
+          ...(partner ? [partner] : []),
+        ].map((r) => r.signal);
         if (signals.every((sig) => review.evidence.has(sig))) {
           flagged = false;
           score = Math.min(score, this.threshold - 0.01);
@@ -613,7 +632,11 @@ export class Detector {
     this.population.refresh(
       TRACKED_FEATURES,
       (p) => featureValues(p, context),
-      (p) => this.ownReasons(p, false).reduce((t, r) => t + r.weight, 0),
+      // the values read above, placed in the population they made
+      (p, x) => {
+        placeInPopulation(x, p, this.population);
+        return valuesScore(x, this.model, this.disabledSignals);
+      },
     );
   }
 
@@ -642,6 +665,16 @@ export class Detector {
   }
 
   /** An account's own evidence (without the signals this detector leaves out), with or without details. */
+  /** The account's own score, as ownReasons' reasons add up to, without writing them. */
+  private ownScore(p: AccountProfile): number {
+    const x = featureValues(p, {
+      unsupportedRegions: this.unsupported,
+      itemAskers: this.askers,
+      population: this.population,
+    });
+    return valuesScore(x, this.model, this.disabledSignals);
+  }
+
   private ownReasons(p: AccountProfile, details: boolean): Reason[] {
     const s = scoreProfile(p, {
       unsupportedRegions: this.unsupported,

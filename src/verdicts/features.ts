@@ -96,8 +96,12 @@ function zoneMismatch(p: AccountProfile, c: FeatureContext): { x: number; text: 
 
 /** Σ over the account's known items of 1 / (accounts of the log that asked the item). */
 function itemShare(p: AccountProfile, c: FeatureContext): number {
+  const askers = c.itemAskers;
+  if (askers === undefined) return p.items.size;
   let share = 0;
-  for (const [item] of p.items.entries()) share += 1 / Math.max(1, c.itemAskers?.(item) ?? 1);
+  p.items.forEach((item) => {
+    share += 1 / Math.max(1, askers(item));
+  });
   return share;
 }
 
@@ -507,14 +511,20 @@ export function featureValues(p: AccountProfile, c: FeatureContext): Float64Arra
   FEATURES.forEach((f, i) => {
     if (RELATIVE_SOURCE[i] === -1) x[i] = f.value(p, c);
   });
-  const pop = c.population;
-  if (pop?.ready) {
-    // a position read from a few prompts is mostly sampling noise: it is drawn toward the
-    // median (0) by the account's evidence, half-way at RELATIVE_HALF distinct prompts
-    const evidence = p.asked / (p.asked + RELATIVE_HALF);
-    RELATIVE_SOURCE.forEach((j, i) => {
-      if (j >= 0) x[i] = pop.above(j, x[j] ?? 0) * evidence;
-    });
-  }
+  if (c.population) placeInPopulation(x, p, c.population);
   return x;
+}
+
+/**
+ * Sets the population-relative features of x (an account's values, the others in place)
+ * from the population: what featureValues does once the account's own values are read.
+ */
+export function placeInPopulation(x: Float64Array, p: AccountProfile, pop: Population): void {
+  if (!pop.ready) return;
+  // a position read from a few prompts is mostly sampling noise: it is drawn toward the
+  // median (0) by the account's evidence, half-way at RELATIVE_HALF distinct prompts
+  const evidence = p.asked / (p.asked + RELATIVE_HALF);
+  RELATIVE_SOURCE.forEach((j, i) => {
+    if (j >= 0) x[i] = pop.above(j, x[j] ?? 0) * evidence;
+  });
 }

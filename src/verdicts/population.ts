@@ -122,12 +122,13 @@ export class Population {
 
   /**
    * Re-reads the sampled accounts: `features` gives an account's feature values (those the
-   * population tracks, by index) and, once those are in place, `score` its own score.
+   * population tracks, by index) and, once those are in place, `score` its own score from
+   * those values (the population-relative ones are the score's to place).
    */
   refresh(
     tracked: readonly number[],
     features: (p: AccountProfile) => Float64Array,
-    score: (p: AccountProfile) => number,
+    score: (p: AccountProfile, x: Float64Array) => number,
   ): void {
     const ps = [...this.members.values()];
     if (ps.length < POPULATION_MIN) {
@@ -136,11 +137,12 @@ export class Population {
       return;
     }
     const cols = tracked.map(() => new Float64Array(ps.length));
-    ps.forEach((p, i) => {
+    const xs = ps.map((p, i) => {
       const x = features(p);
       tracked.forEach((j, k) => {
         (cols[k] as Float64Array)[i] = x[j] ?? 0;
       });
+      return x;
     });
     const values = new Map<number, Float64Array>();
     tracked.forEach((j, k) => {
@@ -148,7 +150,7 @@ export class Population {
     });
     this.values = values;
     // the features' values are in place: the scores read them
-    this.scores = Float64Array.from(ps, score).sort();
+    this.scores = Float64Array.from(ps, (p, i) => score(p, xs[i] as Float64Array)).sort();
   }
 
   /** The log's rank blended with the reference's (weighted by accounts), or undefined with neither. */

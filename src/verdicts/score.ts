@@ -41,11 +41,7 @@ function referencePopulation(model: AccountModel): Population {
  */
 export function scoreProfile(p: AccountProfile, opts: ScoreOptions): Scored {
   const model = opts.model ?? shippedAccountModel();
-  let w = weightsOf.get(model);
-  if (w === undefined) {
-    w = weightVector(model);
-    weightsOf.set(model, w);
-  }
+  const w = modelWeights(model);
   const details = opts.details !== false;
   // an account scored on its own is placed among the fitted worlds' accounts
   const x = featureValues(p, opts.population ? opts : { ...opts, population: referencePopulation(model) });
@@ -68,5 +64,44 @@ export function scoreProfile(p: AccountProfile, opts: ScoreOptions): Scored {
     });
   });
   reasons.sort((a, b) => b.weight - a.weight);
-  return { score: reasons.reduce((s, r) => s + r.weight, 0), reasons };
+  return { score: reasonScore(reasons), reasons };
+}
+
+function modelWeights(model: AccountModel): Float64Array {
+  let w = weightsOf.get(model);
+  if (w === undefined) {
+    w = weightVector(model);
+    weightsOf.set(model, w);
+  }
+  return w;
+}
+
+/** A weight as a reason carries it, in thousandths (rounded; under 0.0005 it is no reason). */
+function milli(c: number): number {
+  return Math.abs(c) < 0.0005 ? 0 : Math.round(c * 1000);
+}
+
+/**
+ * The score reasons add up to, summed in thousandths so that it does not depend on their
+ * order and equals valuesScore() of the values they were read from.
+ */
+export function reasonScore(reasons: readonly Reason[]): number {
+  let t = 0;
+  for (const r of reasons) t += Math.round(r.weight * 1000);
+  return t / 1000;
+}
+
+/**
+ * The own score of an account's feature values (FEATURES order, population-relative ones
+ * in place) without writing its reasons: what scoreProfile's reasons add up to, less those
+ * whose signal is in `skip`. For the checkpoints, which need only the number.
+ */
+export function valuesScore(x: Float64Array, model: AccountModel, skip?: ReadonlySet<string>): number {
+  const w = modelWeights(model);
+  let t = skip?.has("baseline") ? 0 : milli(model.baseline);
+  for (let i = 0; i < x.length; i++) {
+    const m = milli((w[i] ?? 0) * (x[i] ?? 0));
+    if (m !== 0 && (skip === undefined || skip.size === 0 || !skip.has(FEATURE_NAMES[i] ?? ""))) t += m;
+  }
+  return t / 1000;
 }
