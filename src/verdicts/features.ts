@@ -94,6 +94,9 @@ function zoneMismatch(p: AccountProfile, c: FeatureContext): { x: number; text: 
   };
 }
 
+/** Items added to an account's known items before its exclusive share is read (a few items say little). */
+const EXCLUSIVE_PRIOR = 3;
+
 /** Σ over the account's known items of 1 / (accounts of the log that asked the item). */
 function itemShare(p: AccountProfile, c: FeatureContext): number {
   const askers = c.itemAskers;
@@ -151,10 +154,18 @@ export const FEATURES: readonly Feature[] = [
     sign: 1,
     family: "content",
     // its share of the known items this log asks: a class or a lab repeats the same items
-    // across accounts, a sweep spreads one set's items over accounts that never overlap
-    value: (p, c) => log2p(itemShare(p, c)) / 6,
-    detail: (p, c) =>
-      `${p.items.distinct} items of known public sets asked, worth ${itemShare(p, c).toFixed(1)} items once each shared with the other accounts that asked them`,
+    // across accounts, a sweep spreads one set's items over accounts that never overlap.
+    // Counted in proportion to how exclusive its items are as a whole: a student who also
+    // practises alone on public problems asks mostly the class's shared set, a sweep's
+    // account almost nothing that anyone else asks
+    value: (p, c) => {
+      const share = itemShare(p, c);
+      return (log2p(share) / 6) * (share / (p.items.distinct + EXCLUSIVE_PRIOR));
+    },
+    detail: (p, c) => {
+      const share = itemShare(p, c);
+      return `${p.items.distinct} items of known public sets asked, worth ${share.toFixed(1)} items once each shared with the other accounts that asked them (${pct(share / Math.max(1, p.items.distinct))} of its items its own)`;
+    },
   },
   {
     name: "extraction_prompts",

@@ -26,7 +26,7 @@ function word(i: number): string {
   return s;
 }
 const ITEMS = Array.from(
-  { length: 400 },
+  { length: 500 },
   (_, i) =>
     `${word(i)} ${word(i + 1000)} has ${i + 3} ${word(i + 2000)} and gives ${word(i + 3000)} ${(i % 7) + 2} of them; how many ${word(i + 4000)} ${word(i + 5000)} remain for ${word(i + 6000)}?`,
 );
@@ -43,12 +43,14 @@ function runLog(): Detector {
   const accounts = new Map<string, AccountRecord>();
   const ex: Ex[] = [];
   let k = 0;
-  // a class: 20 students on one problem set of 25, a question and a follow-up each time
+  // a class: 20 students on one problem set of 25, a question and a follow-up each time;
+  // a third of each student's questions are practice problems of the same public set that
+  // no classmate asks
   for (let s = 0; s < 20; s++) {
     accounts.set(`s${s}`, acct(`s${s}`, { pathway: "education", email_domain: "uni.example.edu" }));
     for (let q = 0; q < 12; q++) {
       const ts = T0 + ((s * 5 + q * 13) % 12) * D + 19 * H + (k++ % 50) * 60_000;
-      const item = ITEMS[(s * 7 + q * 3) % 25] as string;
+      const item = (q % 3 === 2 ? ITEMS[420 + s * 4 + Math.floor(q / 3)] : ITEMS[(s * 7 + q * 3) % 25]) as string;
       const prompt = `can you show me how to do this one step by step? ${item}`;
       ex.push({ account: `s${s}`, ts, prompt, out: 400, ip: "198.51.100.10" });
       ex.push({
@@ -110,8 +112,8 @@ describe("coverage of known item sets", () => {
   };
 
   it("reads the provider's own index, and finds the items inside other words", () => {
-    expect(shippedItemIndex()?.size).toBe(400);
-    expect(d.profiles.get("w0")?.items.distinct).toBe(30);
+    expect(shippedItemIndex()?.size).toBe(500);
+    for (let a = 0; a < 8; a++) expect(d.profiles.get(`w${a}`)?.items.distinct).toBe(30);
     expect(d.profiles.get("s0")?.items.distinct).toBeGreaterThan(5);
     expect(d.profiles.get("u0")?.items.distinct).toBe(0);
   });
@@ -121,6 +123,9 @@ describe("coverage of known item sets", () => {
     const students = Array.from({ length: 20 }, (_, s) => exclusive(`s${s}`));
     const lab = Array.from({ length: 3 }, (_, a) => exclusive(`lab${a}`));
     expect(Math.min(...sweep)).toBeGreaterThan(Math.max(...students) + 0.3);
+    // a student's own practice problems count in proportion to how little else they ask
+    // alone: the class's shared set is most of what a student asks
+    expect(Math.min(...sweep)).toBeGreaterThan(3 * Math.max(...students));
     expect(Math.min(...sweep)).toBeGreaterThan(Math.max(...lab));
     expect(exclusive("u0")).toBe(0);
   });
