@@ -50,7 +50,9 @@ function runLog(): Detector {
     accounts.set(`s${s}`, acct(`s${s}`, { pathway: "education", email_domain: "uni.example.edu" }));
     for (let q = 0; q < 12; q++) {
       const ts = T0 + ((s * 5 + q * 13) % 12) * D + 19 * H + (k++ % 50) * 60_000;
-      const item = (q % 3 === 2 ? ITEMS[420 + s * 4 + Math.floor(q / 3)] : ITEMS[(s * 7 + q * 3) % 25]) as string;
+      const item = (
+        q % 3 === 2 ? ITEMS[420 + s * 4 + Math.floor(q / 3)] : ITEMS[(s * 7 + q * 3) % 25]
+      ) as string;
       const prompt = `can you show me how to do this one step by step? ${item}`;
       ex.push({ account: `s${s}`, ts, prompt, out: 400, ip: "198.51.100.10" });
       ex.push({
