@@ -113,6 +113,23 @@ function standing(well: boolean, seed: boolean, leaning: boolean, firm: boolean)
 const NOBODY = standing(false, false, false, false);
 const NO_BOOST: { weight: number; reasons: Reason[] } = { weight: 0, reasons: [] };
 const NO_REASONS = Object.freeze([]) as unknown as Reason[];
+
+/** Harvest-style share of an account's prompts at which the infrastructure boost starts, and where it is whole. */
+const INFRA_CONTENT_FROM = 0.05;
+const INFRA_CONTENT_FULL = 0.15;
+
+/**
+ * How far the account's own content is harvest-style, in [0, 1], for the infrastructure
+ * boost: its harvest-style share of distinct prompts or of one-shot requests, whichever is
+ * higher, ramped from INFRA_CONTENT_FROM to INFRA_CONTENT_FULL.
+ */
+function infraContent(p: AccountProfile): number {
+  const share = Math.max(
+    p.harvestLike / (p.asked + 3),
+    p.oneShotOpenings >= 10 ? p.harvestOneShots / (p.oneShotOpenings + 3) : 0,
+  );
+  return Math.max(0, Math.min(1, (share - INFRA_CONTENT_FROM) / (INFRA_CONTENT_FULL - INFRA_CONTENT_FROM)));
+}
 /** Own evidence within this margin below the threshold counts as leaning toward a campaign (unless the model sets its own). */
 export const LEANING_MARGIN = 2;
 /** Own evidence within this margin below the threshold counts as firmly suspicious (unless the model sets its own). */
@@ -742,8 +759,12 @@ export class Detector {
         weight: Math.round(w * 1000) / 1000,
       });
     }
-    if (infra > 0 && infraGroup) {
-      const w = this.infraBoost * infra;
+    // shared infrastructure says who controls an account, its own content whether it harvests:
+    // a reseller's honest customer paid with the card its hydra also uses converses like
+    // anyone, and the infrastructure corroborates only in proportion to harvest-style content
+    const harvesting = infraContent(p);
+    if (infra > 0 && infraGroup && harvesting > 0) {
+      const w = this.infraBoost * infra * harvesting;
       weight += w;
       reasons.push({
         signal: "campaign_infrastructure",
