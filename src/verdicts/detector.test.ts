@@ -3,7 +3,7 @@ import { communities, edgesAmong } from "../campaigns/index.js";
 import { type AccountRecord, normaliseExchange } from "../contract/index.js";
 import { type Group, groupStrength } from "../linkers/index.js";
 import { exchangeSignals } from "../signals/index.js";
-import { acct, type Ex, H, opts, profileOf, record, T0 } from "./_test-helpers.js";
+import { acct, type Ex, H, opts, profileOf, record, runDetector, T0 } from "./_test-helpers.js";
 import { DEFAULT_THRESHOLD, Detector } from "./detector.js";
 import { FEATURES } from "./features.js";
 import { scoreProfile } from "./score.js";
@@ -242,6 +242,56 @@ describe("streaming detector", () => {
     // the card: the nine campaign accounts and the late one
     expect(census.groups.byKind.payment_fingerprint?.memberships).toBe(10);
     expect(census.tallyBytes).toBeGreaterThan(0);
+  });
+});
+
+describe("infrastructure corroborates content", () => {
+  it("does not raise a reseller's honest customer paid with the card the campaign uses", () => {
+    const accounts = new Map<string, AccountRecord>();
+    const fresh = { payment_fingerprint: "card-r", created_at: new Date(T0 - 2 * 24 * H).toISOString() };
+    for (let i = 0; i < 9; i++) accounts.set(`c${i}`, acct(`c${i}`, fresh));
+    accounts.set("cust", acct("cust", fresh));
+    const template = (k: number): string =>
+      `Here is a problem and its correct final answer. Write out the complete step-by-step reasoning that leads to this answer.\n\nProblem: case ${k}\nFinal answer: ${k}`;
+    const ex: Ex[] = [];
+    let k = 0;
+    for (let h = 0; h < 48; h++) {
+      for (let i = 0; i < 9; i++)
+        ex.push({
+          account: `c${i}`,
+          ts: T0 + h * H + i * 60_000,
+          prompt: template(k++),
+          out: 1100,
+          ip: "203.0.113.7",
+        });
+      // the customer: its own chats, through the reseller's exits
+      const opener = `Can you suggest a dinner recipe with leeks for tonight, idea ${h}?`;
+      ex.push({
+        account: "cust",
+        ts: T0 + h * H + 20 * 60_000,
+        prompt: opener,
+        out: 900,
+        ip: "203.0.113.7",
+        ipType: "proxy",
+      });
+      ex.push({
+        account: "cust",
+        ts: T0 + h * H + 24 * 60_000,
+        prompt: "and could I swap the cream for something lighter?",
+        history: [{ user: opener, assistant: "Here is one." }],
+        out: 250,
+        ip: "203.0.113.7",
+        ipType: "proxy",
+      });
+    }
+    const d = runDetector(new Detector(accounts), ex);
+    for (let i = 0; i < 9; i++) {
+      expect(d.decisions.get(`c${i}`)?.flagged).toBe(true);
+      expect(d.decisions.get(`c${i}`)?.reasons.map((r) => r.signal)).toContain("campaign_infrastructure");
+    }
+    const cust = d.decisions.get("cust");
+    expect(cust?.flagged).toBe(false);
+    expect(cust?.reasons.map((r) => r.signal)).not.toContain("campaign_infrastructure");
   });
 });
 
