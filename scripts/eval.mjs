@@ -6,7 +6,7 @@
 // leave-one-source-out table and the cue classifiers on the real prompt sets.
 // Writes docs/quality.md.
 // Usage: npm run eval [-- --scale 0.3 --seeds 1,2,3 --prompts ../shared/datasets --no-ablation
-//                        --lofo-worlds 12 --lofo-scale 0.2 --no-lofo --no-loso
+//                        --lofo-worlds 12 --lofo-scale 0.2 --lofo-families F,G --no-lofo --no-loso
 //                        --ladder-seeds 1,2 --ladder-scale 0.2 --no-ladder]
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
