@@ -33,6 +33,8 @@ import {
   FEATURE_NAMES,
   type FeatureContext,
   featureValues,
+  harvestShare,
+  oneShotHarvestShare,
   placeInPopulation,
   TRACKED_FEATURES,
 } from "./features.js";
@@ -124,10 +126,7 @@ const INFRA_CONTENT_FULL = 0.15;
  * higher, ramped from INFRA_CONTENT_FROM to INFRA_CONTENT_FULL.
  */
 function infraContent(p: AccountProfile): number {
-  const share = Math.max(
-    p.harvestLike / (p.asked + 3),
-    p.oneShotOpenings >= 10 ? p.harvestOneShots / (p.oneShotOpenings + 3) : 0,
-  );
+  const share = Math.max(harvestShare(p), p.oneShotOpenings >= 10 ? oneShotHarvestShare(p) : 0);
   return Math.max(0, Math.min(1, (share - INFRA_CONTENT_FROM) / (INFRA_CONTENT_FULL - INFRA_CONTENT_FROM)));
 }
 /** Own evidence within this margin below the threshold counts as leaning toward a campaign (unless the model sets its own). */
@@ -194,8 +193,10 @@ export class Detector {
   readonly groups: GroupIndex;
   readonly handoffs = new HandoffWatch();
   private readonly pivoted = new Set<string>();
-  /** known items (signals/itemsets.ts) → how many accounts asked them (derived from the profiles' item tallies) */
-  /** accounts that asked each known item, by the item's index (an array: read per item per judgement) */
+  /**
+   * accounts that asked each known item (signals/itemsets.ts), by the item's index, derived
+   * from the profiles' item tallies (an array: read per item per judgement)
+   */
   private itemAskers = new Uint32Array(1024);
   private readonly askers = (item: number): number => this.itemAskers[item] || 1;
   private readonly status = new Map<string, MemberStatus>();
@@ -634,12 +635,7 @@ export class Detector {
    * groups' standing included: for fitting the account model.
    */
   featuresOf(p: AccountProfile): Float64Array {
-    return featureValues(p, {
-      unsupportedRegions: this.unsupported,
-      itemAskers: this.askers,
-      population: this.population,
-      linked: (q) => this.linked(q, false).value,
-    });
+    return featureValues(p, { ...this.ownContext(), linked: (q) => this.linked(q, false).value });
   }
 
   /** Re-reads the population sample: its accounts' tracked features, then their own scores. */
@@ -681,25 +677,19 @@ export class Detector {
     };
   }
 
-  /** An account's own evidence (without the signals this detector leaves out), with or without details. */
-  /** The account's own score, as ownReasons' reasons add up to, without writing them. */
-  private ownScore(p: AccountProfile): number {
-    const x = featureValues(p, {
-      unsupportedRegions: this.unsupported,
-      itemAskers: this.askers,
-      population: this.population,
-    });
-    return valuesScore(x, this.model, this.disabledSignals);
+  /** What the account's own evidence is read against: the log's population and item askers. */
+  private ownContext(): FeatureContext {
+    return { unsupportedRegions: this.unsupported, itemAskers: this.askers, population: this.population };
   }
 
+  /** The account's own score, as ownReasons' reasons add up to, without writing them. */
+  private ownScore(p: AccountProfile): number {
+    return valuesScore(featureValues(p, this.ownContext()), this.model, this.disabledSignals);
+  }
+
+  /** An account's own evidence (without the signals this detector leaves out), with or without details. */
   private ownReasons(p: AccountProfile, details: boolean): Reason[] {
-    const s = scoreProfile(p, {
-      unsupportedRegions: this.unsupported,
-      itemAskers: this.askers,
-      population: this.population,
-      details,
-      model: this.model,
-    });
+    const s = scoreProfile(p, { ...this.ownContext(), details, model: this.model });
     return this.disabledSignals.size === 0
       ? s.reasons
       : s.reasons.filter((r) => !this.disabledSignals.has(r.signal));

@@ -108,6 +108,16 @@ function itemShare(p: AccountProfile, c: FeatureContext): number {
   return share;
 }
 
+/** Harvest-style share of the account's distinct prompts (3 prompts of prior). */
+export function harvestShare(p: AccountProfile): number {
+  return p.harvestLike / (p.asked + 3);
+}
+
+/** Harvest-style share of its one-shot task openings (3 openings of prior). */
+export function oneShotHarvestShare(p: AccountProfile): number {
+  return p.harvestOneShots / (p.oneShotOpenings + 3);
+}
+
 function tasksPerSession(p: AccountProfile): number | undefined {
   return p.toolSteps >= 6 && p.sessions >= 3 ? p.tasks.distinct / p.sessions : undefined;
 }
@@ -127,7 +137,7 @@ export const FEATURES: readonly Feature[] = [
     name: "harvest_share",
     sign: 1,
     family: "content",
-    value: (p) => p.harvestLike / (p.asked + 3),
+    value: harvestShare,
     detail: (p) =>
       `${pct(p.harvestLike / Math.max(1, p.asked))} of ${p.asked} distinct prompts read as harvest-style`,
   },
@@ -137,7 +147,7 @@ export const FEATURES: readonly Feature[] = [
     family: "content",
     // the account's one-shot requests judged on their own: a relay's customers converse in
     // the same account, and their follow-ups must not dilute what its one-shot stream is
-    value: (p) => (p.harvestOneShots / (p.oneShotOpenings + 3)) * Math.min(1, p.oneShotOpenings / 10),
+    value: (p) => oneShotHarvestShare(p) * Math.min(1, p.oneShotOpenings / 10),
     detail: (p) =>
       `${pct(p.harvestOneShots / Math.max(1, p.oneShotOpenings))} of ${p.oneShotOpenings} one-shot requests read as harvest-style`,
   },
@@ -263,8 +273,7 @@ export const FEATURES: readonly Feature[] = [
     family: "structure",
     // a relay: conversations and a stream of harvest items in one account; the follow-ups
     // say people use it, not that nobody harvests through it
-    value: (p) =>
-      Math.min(p.share(p.followUps), p.harvestLike / (p.asked + 3)) * Math.min(1, p.harvestLike / 20),
+    value: (p) => Math.min(p.share(p.followUps), harvestShare(p)) * Math.min(1, p.harvestLike / 20),
     detail: (p) =>
       `conversations (${pct(p.share(p.followUps))} follow-ups) beside ${p.harvestLike} harvest-style prompts: an account used by several people or programs`,
   },
