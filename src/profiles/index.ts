@@ -10,6 +10,7 @@ export {
   LINK_IP,
   LINK_SCAFFOLD,
   LINK_UA,
+  PAIR_MAX,
   Releases,
   SESSION_GAP_MS,
   TALLY_KINDS,

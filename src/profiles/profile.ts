@@ -87,6 +87,7 @@ export const TALLY_KINDS = [
   ["countries", 32],
   ["userAgents", 16],
   ["items", 1024],
+  ["stems", 2048],
 ] as const;
 export type TallyKind = (typeof TALLY_KINDS)[number][0];
 const KIND_INDEX = Object.fromEntries(TALLY_KINDS.map(([k], i) => [k, i])) as Record<TallyKind, number>;
@@ -101,6 +102,13 @@ const T_DAY = KIND_INDEX.days;
 const T_COUNTRY = KIND_INDEX.countries;
 const T_UA = KIND_INDEX.userAgents;
 const T_ITEM = KIND_INDEX.items;
+const T_STEM = KIND_INDEX.stems;
+/**
+ * Prompts of one answer stem counted as pairs: the 2nd to the PAIR_MAX-th each make one.
+ * A stem that reaches one more is a template with one number filled in many times (a
+ * generated set, an evaluation of variants), and its pairs are taken back.
+ */
+export const PAIR_MAX = 4;
 /** keys keep their low 28 bits; the kind's index takes the top 4 */
 const KEY_BITS = 28;
 const KEY_MASK = (1 << KEY_BITS) - 1;
@@ -383,6 +391,11 @@ export class AccountProfile {
   /** one-shot task openings (no history sent), and those the classifier reads as harvest-style */
   oneShotOpenings = 0;
   harvestOneShots = 0;
+  /**
+   * distinct prompts that repeat an earlier prompt of this account but for one number (a
+   * shared answer stem, see signals/answer-stem.ts): the second answer of a preference pair
+   */
+  answerPairs = 0;
 
   constructor(
     readonly id: string,
@@ -421,6 +434,10 @@ export class AccountProfile {
   /** items of known public sets asked (key: the item's index in the item index), times asked */
   get items(): TallyView {
     return this.tally.view("items");
+  }
+  /** answer stems of distinct prompts (signals/answer-stem.ts), and prompts of each */
+  get stems(): TallyView {
+    return this.tally.view("stems");
   }
   /** exchanges per UTC day (key: days since the epoch) */
   get days(): TallyView {
@@ -481,6 +498,16 @@ export class AccountProfile {
           this.oneShotOpenings++;
           if (harvestLike) this.harvestOneShots++;
         }
+        // the second answer of a pair: an earlier prompt differed from this one only in one
+        // number (one pair per prompt)
+        let paired = false;
+        for (const stem of s.stems) {
+          const prompts = this.tally.add(T_STEM, stem) + 1;
+          if (prompts >= 2 && prompts <= PAIR_MAX) paired = true;
+          else if (prompts === PAIR_MAX + 1)
+            this.answerPairs = Math.max(0, this.answerPairs - (PAIR_MAX - 1));
+        }
+        if (paired) this.answerPairs++;
       }
     }
     if (fresh) {

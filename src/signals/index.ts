@@ -1,5 +1,6 @@
 // Public surface of the per-exchange signals.
 import type { ExchangeView } from "../contract/index.js";
+import { answerStems } from "./answer-stem.js";
 import { type CapabilityMask, classifyCapabilities, promptText } from "./capabilities.js";
 import { shippedHarvestModel } from "./harvest.js";
 import { shippedItemIndex } from "./itemsets.js";
@@ -7,6 +8,7 @@ import { carriesNewItem } from "./novelty.js";
 import { fnv1a, scaffoldOf } from "./scaffold.js";
 import { bands, simhash } from "./simhash.js";
 
+export { answerStems, STEM_MIN_CHARS, STEM_NUMBERS } from "./answer-stem.js";
 export {
   bit,
   CAPABILITIES,
@@ -80,6 +82,11 @@ export interface ExchangeSignals {
    * itemsets.ts) the last user turn carries, by its index in the item index; -1 for none
    */
   readonly item: number;
+  /**
+   * the last user turn's answer stems (answer-stem.ts): its text with one of its first or
+   * last few numbers masked, hashed; two prompts that share one differ only in that number
+   */
+  readonly stems: readonly number[];
 }
 
 export function exchangeSignals(view: ExchangeView): ExchangeSignals {
@@ -123,5 +130,6 @@ export function exchangeSignals(view: ExchangeView): ExchangeSignals {
     history: Math.max(0, turns.length - 1),
     harvest: toolStep || prompt.length === 0 ? 0 : (shippedHarvestModel()?.score(prompt) ?? 0),
     item: toolStep || prompt.length === 0 ? -1 : (shippedItemIndex()?.match(prompt)?.item ?? -1),
+    stems: toolStep ? [] : answerStems(prompt),
   };
 }

@@ -108,6 +108,13 @@ export const TACTICS: readonly Tactic[] = [
   },
   { campaign: "reasoning", name: "openai_share", min: 0, max: 1, doc: "share of requests in OpenAI format" },
   {
+    campaign: "reasoning",
+    name: "pair_share",
+    min: 0.2,
+    max: 0.6,
+    doc: "share of reconstruction and grading items sent again with another final number (preference pairs); from L4 the second goes to the next account",
+  },
+  {
     campaign: "agentic",
     name: "accounts",
     min: 250,
@@ -401,6 +408,21 @@ const REWRITE = [
   "Produce a version of this user request that avoids sensitive content about {t} and would pass a content review, then give the approved answer.\n\nRequest: Tell me the truth about {t}.",
 ];
 
+/**
+ * The text with the last number of its answer changed (a wrong candidate beside the right
+ * one), or "" when the answer is not in the text or carries no number.
+ */
+function otherAnswer(rng: Rng, text: string, answer: string): string {
+  const at = text.lastIndexOf(answer);
+  const nums = [...answer.matchAll(/\d+/g)];
+  const last = nums[nums.length - 1];
+  if (at < 0 || last?.index === undefined) return "";
+  const n = Number(last[0]);
+  const changed = String(Math.max(0, n + rng.pick([-3, -2, -1, 1, 2, 5, 10]) * (n === 0 ? -1 : 1)));
+  const wrong = `${answer.slice(0, last.index)}${changed === last[0] ? `${n + 1}` : changed}${answer.slice(last.index + last[0].length)}`;
+  return `${text.slice(0, at)}${wrong}${text.slice(at + answer.length)}`;
+}
+
 /** The reasoning campaign: synchronised, load-balanced reasoning reconstruction, rubric grading and safe rewrites. */
 export function reasoningCampaign(ctx: SimContext, rng: Rng): Actor {
   const P = draw(ctx, rng, "reasoning");
@@ -456,9 +478,12 @@ export function reasoningCampaign(ctx: SimContext, rng: Rng): Actor {
           const ts = w + rng.next() * (ctx.adaptive.unsynchronised ? wave : p(P, "lockstep_jitter_s") * 1000);
           const r = rng.next();
           let text: string;
+          /** the answer in the text that a preference pair sends again with another number */
+          let answer = "";
           if (r < p(P, "reconstruct_share")) {
             const item = ctx.corpus.solvedProblem(rng);
             const a = item.answer || "(see solution)";
+            answer = a;
             text = request(
               ctx,
               rng,
@@ -470,6 +495,7 @@ export function reasoningCampaign(ctx: SimContext, rng: Rng): Actor {
             );
           } else if (r < p(P, "reconstruct_share") + p(P, "grading_share")) {
             const item = ctx.corpus.gradingItem(rng);
+            answer = item.answer;
             text = request(
               ctx,
               rng,
@@ -503,6 +529,24 @@ export function reasoningCampaign(ctx: SimContext, rng: Rng): Actor {
             ua: rng.chance(p(P, "ua_rotation")) ? rng.pick(SDK_UAS) : harness,
           };
           emit(draft(rng, { ...base, ts, acct, net: net(), status }));
+          // preference data: the same item again with another final answer, minutes later;
+          // from L4 the attacker, who has read answer_pairs, sends it from the next account
+          const paired =
+            answer.length > 0 && rng.chance(p(P, "pair_share")) ? otherAnswer(rng, text, answer) : "";
+          if (paired.length > 0) {
+            const to = ctx.adaptive.ownWording ? accounts[cursor++ % accounts.length] : acct;
+            const at = ts + rng.float(5, 300) * 1000;
+            if (to && at >= to.createdMs)
+              emit(
+                draft(rng, {
+                  ...base,
+                  messages: [{ role: "user", text: paired }],
+                  ts: at,
+                  acct: to,
+                  net: net(),
+                }),
+              );
+          }
           if (status === 429 && !ctx.adaptive.unsynchronised) {
             // on a rate limit the task moves at once to the next account
             const other = accounts[cursor++ % accounts.length];

@@ -178,6 +178,16 @@ export const FEATURES: readonly Feature[] = [
     },
   },
   {
+    name: "answer_pairs",
+    sign: 1,
+    family: "content",
+    // preference data: the same long prompt sent again with one number changed (a right and
+    // a wrong answer to grade or explain); log2 in units of six doublings
+    value: (p) => log2p(p.answerPairs) / 6,
+    detail: (p) =>
+      `${p.answerPairs} prompts repeat an earlier one of this account but for one number: answers sent in pairs to be compared, as preference data is made`,
+  },
+  {
     name: "extraction_prompts",
     sign: 1,
     family: "content",

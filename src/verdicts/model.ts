@@ -33,6 +33,7 @@ export const HAND_SET_MODEL: AccountModel = {
     harvest_share: 1,
     harvested_output: 0.5,
     exclusive_items: 1,
+    answer_pairs: 1,
     one_shot_harvest_share: 1,
     several_clients: 0.2,
     extraction_prompts: 2.5,
