@@ -65,6 +65,7 @@ const FAMILIES = {
   // the population-level signs of issue 18, each on its own
   "known item sets (exclusive_items)": { signals: ["exclusive_items"] },
   "items pasted as follow-ups (items_in_conversations)": { signals: ["items_in_conversations"] },
+  "answers sent in pairs (answer_pairs)": { signals: ["answer_pairs"] },
   "shared templates (content links)": { kinds: ["scaffold", "near_scaffold"] },
   "shared infrastructure (links)": {
     kinds: ["payment_fingerprint", "signup_ip", "ip", "residential_ip", "user_agent", "email_domain", "org"],

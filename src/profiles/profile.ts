@@ -296,6 +296,23 @@ export class Releases {
   private readonly known = new Map<string, number>();
   private readonly firstSeen = new Map<string, number>();
   private logStart = Number.POSITIVE_INFINITY;
+  private latest = Number.NEGATIVE_INFINITY;
+
+  /** Marks the time of an exchange: the log's clock (start and now) follows what it has read. */
+  tick(ts: number): void {
+    if (ts < this.logStart) this.logStart = ts;
+    if (ts > this.latest) this.latest = ts;
+  }
+
+  /** The time of the earliest exchange read (+Infinity before any). */
+  get start(): number {
+    return this.logStart;
+  }
+
+  /** The time of the latest exchange read (-Infinity before any): the log's "now". */
+  get now(): number {
+    return this.latest;
+  }
 
   /** A release given by an events file. */
   add(model: string, ts: number): void {
@@ -304,7 +321,7 @@ export class Releases {
 
   /** Records a sighting; a model first seen more than a day into the log counts as released then. */
   observe(model: string, ts: number): void {
-    if (ts < this.logStart) this.logStart = ts;
+    this.tick(ts);
     if (this.firstSeen.has(model) || this.firstSeen.size > 1000) return;
     this.firstSeen.set(model, ts);
     if (!this.known.has(model) && ts - this.logStart > DAY) this.known.set(model, ts);
@@ -600,6 +617,19 @@ export class AccountProfile {
       h -= p * Math.log(p);
     }
     return h / Math.log(24);
+  }
+
+  /** The longest run of days without use between two days of use, in whole days (0 for daily use). */
+  get longestPauseDays(): number {
+    const days: number[] = [];
+    this.days.forEach((d) => {
+      days.push(d);
+    });
+    days.sort((a, b) => a - b);
+    let longest = 0;
+    for (let i = 1; i < days.length; i++)
+      longest = Math.max(longest, (days[i] ?? 0) - (days[i - 1] ?? 0) - 1);
+    return longest;
   }
 
   /** Days with activity, from first to last exchange. */

@@ -70,8 +70,18 @@ class PersonNet {
   }
 }
 
+/**
+ * Share of consumers, developers and reseller customers whose use is a short life: they try
+ * the service for 2-10 days at some point of the window and stop (trials, a project, a
+ * course week). Real logs hold many; the detector's short_lived_use must not convict them.
+ */
+export const SHORT_LIFE_SHARE = 0.1;
+
 interface Person {
   readonly acct: SimAccount;
+  /** the window of use: all the time, or (SHORT_LIFE_SHARE) a few days */
+  readonly from: number;
+  readonly until: number;
   readonly net: PersonNet;
   readonly rate: number; // sessions a day
   readonly api: Api;
@@ -108,8 +118,14 @@ function person(
     signupIp: net.signupIp,
     signupCountry: country,
   });
+  // drawn from a stream of its own, so that the other draws stay as they were
+  const life = rng.fork(`life-${acct.id}`);
+  const short = life.chance(SHORT_LIFE_SHARE);
+  const from = short ? ctx.start + life.next() * (ctx.end - ctx.start) : Number.NEGATIVE_INFINITY;
   return {
     acct,
+    from,
+    until: short ? from + life.float(2, 10) * DAY : Number.POSITIVE_INFINITY,
     net,
     rate: Math.min(8, rng.lognormal(rateMedian, 0.9)),
     api: rng.chance(0.45) ? "openai.chat" : "anthropic.messages",
@@ -178,7 +194,7 @@ export function consumers(ctx: SimContext, rng: Rng): Actor {
     params: { accounts: n },
     hour(t0, emit) {
       for (const p of people) {
-        if (t0 < p.acct.createdMs || t0 < p.busyUntil) continue;
+        if (t0 < p.acct.createdMs || t0 < p.busyUntil || t0 < p.from || t0 >= p.until) continue;
         const h = localHour(t0, p.acct.tz);
         const wk = localWeekday(t0, p.acct.tz);
         const k = rng.poisson(hourlyChance(p.rate, humanDiurnal(h) * (wk === 0 || wk === 6 ? 1.2 : 0.95)));
@@ -225,7 +241,7 @@ export function developers(ctx: SimContext, rng: Rng): Actor {
     params: { accounts: n },
     hour(t0, emit) {
       for (const d of devs) {
-        if (t0 < d.acct.createdMs || t0 < d.busyUntil) continue;
+        if (t0 < d.acct.createdMs || t0 < d.busyUntil || t0 < d.from || t0 >= d.until) continue;
         const act =
           officeDiurnal(localHour(t0, d.acct.tz), localWeekday(t0, d.acct.tz)) +
           0.1 * humanDiurnal(localHour(t0, d.acct.tz));
@@ -763,7 +779,7 @@ export function resellerCustomers(ctx: SimContext, rng: Rng, reseller: Reseller)
     params: { accounts: n, via_proxies: round2(viaProxies) },
     hour(t0, emit) {
       for (const p of people) {
-        if (t0 < p.acct.createdMs || t0 < p.busyUntil) continue;
+        if (t0 < p.acct.createdMs || t0 < p.busyUntil || t0 < p.from || t0 >= p.until) continue;
         const act = humanDiurnal(localHour(t0, p.acct.tz));
         const k = rng.poisson(hourlyChance(p.rate, act));
         for (let i = 0; i < k; i++) {

@@ -161,7 +161,8 @@ export type DetectorPart =
 // 2: a profile's counters are one Tally (source addresses, countries and user agents by textKey())
 // 3: profiles count harvest-style prompts (the learned classifier) and follow-ups' prompts
 // 4: accounts carry their own-score rank in the population (groups sum them)
-const STATE_VERSION = 6;
+// 7: the releases keep the log's clock (start, now); profiles count answer stems
+const STATE_VERSION = 7;
 
 /** Checkpoints between re-readings of the population sample (the final judgement always re-reads it). */
 const POPULATION_EVERY = 8;
@@ -414,6 +415,7 @@ export class Detector {
       SHARED_EXIT.has(view.client.ip_type ?? "unknown"),
       view.client.user_agent,
     );
+    this.releases.tick(view.ts);
     if (view.model !== undefined) this.releases.observe(view.model, view.ts);
     const link = p.update(view, s, this.releases);
     // the first time this account asks a known item, one more account has asked it
@@ -641,7 +643,11 @@ export class Detector {
   /** Re-reads the population sample: its accounts' tracked features, then their own scores. */
   private refreshPopulation(): void {
     this.populationDue = false;
-    const context: FeatureContext = { unsupportedRegions: this.unsupported, itemAskers: this.askers };
+    const context: FeatureContext = {
+      unsupportedRegions: this.unsupported,
+      itemAskers: this.askers,
+      clock: this.releases,
+    };
     this.population.refresh(
       TRACKED_FEATURES,
       (p) => featureValues(p, context),
@@ -677,9 +683,14 @@ export class Detector {
     };
   }
 
-  /** What the account's own evidence is read against: the log's population and item askers. */
+  /** What the account's own evidence is read against: the log's population, item askers and clock. */
   private ownContext(): FeatureContext {
-    return { unsupportedRegions: this.unsupported, itemAskers: this.askers, population: this.population };
+    return {
+      unsupportedRegions: this.unsupported,
+      itemAskers: this.askers,
+      population: this.population,
+      clock: this.releases,
+    };
   }
 
   /** The account's own score, as ownReasons' reasons add up to, without writing them. */

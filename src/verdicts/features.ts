@@ -40,6 +40,8 @@ export interface FeatureContext {
    * signals/itemsets.ts; absent: each item counts as the account's alone)
    */
   readonly itemAskers?: (item: number) => number;
+  /** the log's clock: its earliest exchange and the latest read so far (absent: lifecycle features read 0) */
+  readonly clock?: { readonly start: number; readonly now: number };
 }
 
 export interface Feature {
@@ -54,6 +56,7 @@ export interface Feature {
     | "account"
     | "network"
     | "pivot"
+    | "lifecycle"
     | "coordination"
     | "population"
     | "group";
@@ -92,6 +95,34 @@ function zoneMismatch(p: AccountProfile, c: FeatureContext): { x: number; text: 
     x: there.length > 0 ? 1.5 : 1,
     text: `activity follows a UTC${tz.offset >= 0 ? "+" : ""}${tz.offset} day, ${off} hours from the declared ${declared}, over ${units} active hours (z ${test.z.toFixed(1)})${there.length > 0 ? ` (the hours of ${there.join(", ")}, where access is not offered)` : ""}`,
   };
+}
+
+const DAY = 86_400_000;
+/** A life seen whole: its first use this far into the log (it did not start before the log). */
+const LIFE_AFTER_START_DAYS = 1;
+/** Exchanges a short life must hold (a trial that sends a few requests is not spend). */
+const LIFE_MIN_EXCHANGES = 20;
+/** The longest span of use that counts as short. */
+const LIFE_MAX_DAYS = 10;
+/** Silence after the last use that ends a life: at least this many days ... */
+const LIFE_SILENCE_DAYS = 2;
+/** ... and this many times (its longest pause between days of use + 1 day). */
+const LIFE_SILENCE_RATIO = 3;
+
+/**
+ * Whether the account's use in this log is a short life seen whole: it started after the
+ * log did (an account unused until now: new, or dormant and reactivated), held at least
+ * LIFE_MIN_EXCHANGES exchanges within LIFE_MAX_DAYS, and has been silent since for longer
+ * than any pause it took while in use: spend that jumps from zero and stops.
+ */
+function shortLife(p: AccountProfile, c: FeatureContext): { silent: number; pause: number } | undefined {
+  const clock = c.clock;
+  if (clock === undefined || p.n < LIFE_MIN_EXCHANGES || p.spanDays > LIFE_MAX_DAYS) return undefined;
+  if (p.firstTs - clock.start < LIFE_AFTER_START_DAYS * DAY) return undefined;
+  const silent = (clock.now - p.lastTs) / DAY;
+  if (silent < LIFE_SILENCE_DAYS) return undefined;
+  const pause = p.longestPauseDays;
+  return silent >= LIFE_SILENCE_RATIO * (pause + 1) ? { silent, pause } : undefined;
 }
 
 /** Items added to an account's known items before its exclusive share is read (a few items say little). */
@@ -486,6 +517,19 @@ export const FEATURES: readonly Feature[] = [
       p.releaseWindow >= 10 && p.beforeRelease >= 3 && p.releaseWindowNew / p.releaseWindow >= 0.4 ? 1 : 0,
     detail: (p) =>
       `${pct(p.releaseWindowNew / Math.max(1, p.releaseWindow))} of traffic in the 24 hours after a model release went to the new model`,
+  },
+  // --- lifecycle
+  {
+    name: "short_lived_use",
+    sign: 1,
+    family: "lifecycle",
+    // accounts used hard for a few days and abandoned: a hydra drops accounts before they
+    // accumulate history, and grey-market accounts are reactivated, drained and left
+    value: (p, c) => (shortLife(p, c) === undefined ? 0 : 1),
+    detail: (p, c) => {
+      const life = shortLife(p, c);
+      return `${p.n} exchanges over ${p.spanDays.toFixed(1)} days from its first use here, then silent for ${(life?.silent ?? 0).toFixed(1)} days (its longest pause in use: ${life?.pause ?? 0} days): used hard, then abandoned`;
+    },
   },
   // --- the log's own population (population.ts): the same evidence as a position among
   // this log's accounts, so that a provider whose customers ask more (or less) of this
