@@ -66,6 +66,7 @@ const FAMILIES = {
   "known item sets (exclusive_items)": { signals: ["exclusive_items"] },
   "items pasted as follow-ups (items_in_conversations)": { signals: ["items_in_conversations"] },
   "answers sent in pairs (answer_pairs)": { signals: ["answer_pairs"] },
+  "fleet timing by content (fleet_pivot_by_content)": { signals: ["fleet_pivot_by_content"] },
   "shared templates (content links)": { kinds: ["scaffold", "near_scaffold"] },
   "shared infrastructure (links)": {
     kinds: ["payment_fingerprint", "signup_ip", "ip", "residential_ip", "user_agent", "email_domain", "org"],

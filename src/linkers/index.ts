@@ -2,6 +2,7 @@
 
 export { densestBlock, HandoffWatch, lockstepPairs, type Pair } from "./coordination.js";
 export { fingerprint, mutualNeighbours, type NeighbourEdge, standardise } from "./fingerprint.js";
+export { FLEET_MIN, FLEET_RATIO, FLEET_SHARE, FLEET_Z, FleetTiming } from "./fleet.js";
 export {
   CONTENT_KINDS,
   type Group,

@@ -88,6 +88,7 @@ export const TALLY_KINDS = [
   ["userAgents", 16],
   ["items", 1024],
   ["stems", 2048],
+  ["fleet", 64],
 ] as const;
 export type TallyKind = (typeof TALLY_KINDS)[number][0];
 const KIND_INDEX = Object.fromEntries(TALLY_KINDS.map(([k], i) => [k, i])) as Record<TallyKind, number>;
@@ -103,6 +104,37 @@ const T_COUNTRY = KIND_INDEX.countries;
 const T_UA = KIND_INDEX.userAgents;
 const T_ITEM = KIND_INDEX.items;
 const T_STEM = KIND_INDEX.stems;
+const T_FLEET = KIND_INDEX.fleet;
+
+/** Hours after a release in which a content cluster's uptake of the new model is read (fleet timing). */
+export const FLEET_WINDOW_MS = 48 * HOUR;
+const HARVEST_CONTENT = 16;
+const ITEM_SET_CONTENT = 512;
+
+/**
+ * The content cluster of an exchange, coarse and read from the signals: the known item set
+ * it asks an item of, or else its capabilities (extraction, tools, vision, coding) and whether
+ * the harvest classifier reads it as harvest-style (0: plain conversation). In [0, 1024).
+ */
+export function contentCluster(s: ExchangeSignals): number {
+  if (s.itemSet >= 0) return ITEM_SET_CONTENT + (s.itemSet % ITEM_SET_CONTENT);
+  let k = s.harvest >= 0.5 ? HARVEST_CONTENT : 0;
+  if (s.capabilities & EXTRACTION_MASK) k |= 1;
+  if (s.capabilities & TOOLS_BIT) k |= 2;
+  if (s.capabilities & bit("vision")) k |= 4;
+  if (s.capabilities & bit("coding")) k |= 8;
+  return k;
+}
+
+/** A fleet key: a release (its index), a content cluster and whether the exchange used the released model. */
+export function fleetKey(release: number, cluster: number, onNew: boolean): number {
+  return ((release & 0xff) << 11) | ((cluster & 0x3ff) << 1) | (onNew ? 1 : 0);
+}
+
+/** A fleet key's parts. */
+export function fleetParts(key: number): { release: number; cluster: number; onNew: boolean } {
+  return { release: (key >>> 11) & 0xff, cluster: (key >>> 1) & 0x3ff, onNew: (key & 1) === 1 };
+}
 /**
  * Prompts of one answer stem counted as pairs: the 2nd to the PAIR_MAX-th each make one.
  * A stem that reaches one more is a template with one number filled in many times (a
@@ -333,6 +365,18 @@ export class Releases {
     return undefined;
   }
 
+  /** The release (with its index in list()) in whose first `span` ms ts falls, if any: the latest such. */
+  releaseWithin(ts: number, span: number): { model: string; ts: number; index: number } | undefined {
+    let i = 0;
+    let found: { model: string; ts: number; index: number } | undefined;
+    for (const [model, r] of this.known) {
+      if (ts >= r && ts < r + span && (found === undefined || r > found.ts))
+        found = { model, ts: r, index: i };
+      i++;
+    }
+    return found;
+  }
+
   /** Releases that happened after `ts`. */
   after(ts: number): number[] {
     return [...this.known.values()].filter((r) => r > ts);
@@ -456,6 +500,10 @@ export class AccountProfile {
   get stems(): TallyView {
     return this.tally.view("stems");
   }
+  /** exchanges in a release's first FLEET_WINDOW_MS by content cluster and model (key: fleetKey()) */
+  get fleet(): TallyView {
+    return this.tally.view("fleet");
+  }
   /** exchanges per UTC day (key: days since the epoch) */
   get days(): TallyView {
     return this.tally.view("days");
@@ -565,6 +613,10 @@ export class AccountProfile {
     if (c.user_agent !== undefined && announce(this.tally.add(T_UA, textKey(c.user_agent.slice(0, 120)))))
       link |= LINK_UA;
     if (view.model !== undefined) {
+      // fleet timing: the account's exchanges in each content cluster in a release's first
+      // hours, and those on the released model (the detector sums them over accounts)
+      const f = releases.releaseWithin(ts, FLEET_WINDOW_MS);
+      if (f) this.tally.add(T_FLEET, fleetKey(f.index, contentCluster(s), view.model === f.model));
       const w = releases.windowAt(ts);
       if (w) {
         this.releaseWindow++;

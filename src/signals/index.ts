@@ -82,6 +82,8 @@ export interface ExchangeSignals {
    * itemsets.ts) the last user turn carries, by its index in the item index; -1 for none
    */
   readonly item: number;
+  /** the known set that item belongs to (its index in the item index), -1 for none */
+  readonly itemSet: number;
   /**
    * the last user turn's answer stems (answer-stem.ts): its text with one of its first or
    * last few numbers masked, hashed; two prompts that share one differ only in that number
@@ -109,6 +111,7 @@ export function exchangeSignals(view: ExchangeView): ExchangeSignals {
   const budget =
     view.sampling.thinkingBudget ??
     (view.sampling.reasoningEffort === "high" ? 16000 : view.sampling.reasoningEffort ? 4000 : 0);
+  const match = toolStep || prompt.length === 0 ? undefined : shippedItemIndex()?.match(prompt);
   return {
     capabilities: cap.mask,
     givenAnswer: cap.givenAnswer,
@@ -129,7 +132,8 @@ export function exchangeSignals(view: ExchangeView): ExchangeSignals {
     outputTokens: view.usage.outputTokens ?? 0,
     history: Math.max(0, turns.length - 1),
     harvest: toolStep || prompt.length === 0 ? 0 : (shippedHarvestModel()?.score(prompt) ?? 0),
-    item: toolStep || prompt.length === 0 ? -1 : (shippedItemIndex()?.match(prompt)?.item ?? -1),
+    item: match?.item ?? -1,
+    itemSet: match?.set ?? -1,
     stems: toolStep ? [] : answerStems(prompt),
   };
 }

@@ -6,6 +6,7 @@
 import type { AccountRecord, ExchangeFacts, Reason } from "../contract/index.js";
 import {
   CONTENT_KINDS,
+  FleetTiming,
   type Group,
   type GroupCensus,
   GroupIndex,
@@ -21,6 +22,9 @@ import {
 } from "../linkers/index.js";
 import {
   AccountProfile,
+  contentCluster,
+  FLEET_WINDOW_MS,
+  fleetKey,
   hashKey,
   LINK_BAND,
   LINK_IP,
@@ -161,7 +165,7 @@ export type DetectorPart =
 // 2: a profile's counters are one Tally (source addresses, countries and user agents by textKey())
 // 3: profiles count harvest-style prompts (the learned classifier) and follow-ups' prompts
 // 4: accounts carry their own-score rank in the population (groups sum them)
-// 7: the releases keep the log's clock (start, now); profiles count answer stems
+// 7: the releases keep the log's clock (start, now); profiles count answer stems and fleet keys
 const STATE_VERSION = 7;
 
 /** Checkpoints between re-readings of the population sample (the final judgement always re-reads it). */
@@ -193,6 +197,9 @@ export class Detector {
   readonly releases = new Releases();
   readonly groups: GroupIndex;
   readonly handoffs = new HandoffWatch();
+  /** content clusters' uptake of new models in a release's first hours, summed from the profiles */
+  readonly fleet = new FleetTiming();
+  private readonly fleetPivoted = (key: number): boolean => this.fleet.pivoted(key);
   private readonly pivoted = new Set<string>();
   /**
    * accounts that asked each known item (signals/itemsets.ts), by the item's index, derived
@@ -310,7 +317,10 @@ export class Detector {
         p.account = this.accounts.get(id) ?? p.account;
         // who asked which known item is read back from the profiles (a scale-out linkage
         // job joins every partition's accounts this way)
-        if (!this.profiles.has(id)) for (const [item] of p.items.entries()) this.countAsker(item);
+        if (!this.profiles.has(id)) {
+          for (const [item] of p.items.entries()) this.countAsker(item);
+          p.fleet.forEach((key, n) => this.fleet.add(key, n));
+        }
         this.profiles.set(id, p);
         if (row.status) {
           const st = row.status;
@@ -418,6 +428,10 @@ export class Detector {
     this.releases.tick(view.ts);
     if (view.model !== undefined) this.releases.observe(view.model, view.ts);
     const link = p.update(view, s, this.releases);
+    if (view.model !== undefined) {
+      const f = this.releases.releaseWithin(view.ts, FLEET_WINDOW_MS);
+      if (f) this.fleet.add(fleetKey(f.index, contentCluster(s), view.model === f.model));
+    }
     // the first time this account asks a known item, one more account has asked it
     if (s.item >= 0 && p.items.get(s.item) === 1) this.countAsker(s.item);
     const from = this.handoffs.observe(id, s.promptHash, view.ts, view.status);
@@ -647,6 +661,7 @@ export class Detector {
       unsupportedRegions: this.unsupported,
       itemAskers: this.askers,
       clock: this.releases,
+      fleetPivoted: this.fleetPivoted,
     };
     this.population.refresh(
       TRACKED_FEATURES,
@@ -690,6 +705,7 @@ export class Detector {
       itemAskers: this.askers,
       population: this.population,
       clock: this.releases,
+      fleetPivoted: this.fleetPivoted,
     };
   }
 

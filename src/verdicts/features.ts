@@ -40,6 +40,11 @@ export interface FeatureContext {
    * signals/itemsets.ts; absent: each item counts as the account's alone)
    */
   readonly itemAskers?: (item: number) => number;
+  /**
+   * whether the content cluster of a fleet key (profiles' fleetKey) took up its release's
+   * model far faster than the rest of the log (linkers/fleet.ts; absent: no cluster did)
+   */
+  readonly fleetPivoted?: (key: number) => boolean;
   /** the log's clock: its earliest exchange and the latest read so far (absent: lifecycle features read 0) */
   readonly clock?: { readonly start: number; readonly now: number };
 }
@@ -148,6 +153,23 @@ export function harvestShare(p: AccountProfile): number {
 export function oneShotHarvestShare(p: AccountProfile): number {
   return p.harvestOneShots / (p.oneShotOpenings + 3);
 }
+
+/** The account's exchanges in release windows in clusters that pivoted, and those on the new model. */
+function fleetUptake(p: AccountProfile, c: FeatureContext): { n: number; onNew: number } {
+  const pivoted = c.fleetPivoted;
+  let n = 0;
+  let onNew = 0;
+  if (pivoted === undefined || p.fleet.size === 0) return { n, onNew };
+  p.fleet.forEach((key, count) => {
+    if (!pivoted(key)) return;
+    n += count;
+    if (key & 1) onNew += count;
+  });
+  return { n, onNew };
+}
+
+/** Exchanges on the new model in pivoting clusters an account needs before fleet timing counts for it. */
+const FLEET_ACCOUNT_MIN = 3;
 
 function tasksPerSession(p: AccountProfile): number | undefined {
   return p.toolSteps >= 6 && p.sessions >= 3 ? p.tasks.distinct / p.sessions : undefined;
@@ -517,6 +539,22 @@ export const FEATURES: readonly Feature[] = [
       p.releaseWindow >= 10 && p.beforeRelease >= 3 && p.releaseWindowNew / p.releaseWindow >= 0.4 ? 1 : 0,
     detail: (p) =>
       `${pct(p.releaseWindowNew / Math.max(1, p.releaseWindow))} of traffic in the 24 hours after a model release went to the new model`,
+  },
+  {
+    name: "fleet_pivot_by_content",
+    sign: 1,
+    family: "pivot",
+    // the account's part in a content cluster that moved to a new model far faster than the
+    // rest of the log (linkers/fleet.ts): staggering each account's uptake over days does not
+    // hide the cluster's; its share of its window traffic on the new model, from 10 exchanges on
+    value: (p, c) => {
+      const u = fleetUptake(p, c);
+      return u.onNew < FLEET_ACCOUNT_MIN ? 0 : (u.onNew / u.n) * Math.min(1, u.n / 10);
+    },
+    detail: (p, c) => {
+      const u = fleetUptake(p, c);
+      return `${u.onNew} of its ${u.n} exchanges in the first 48 hours after a model release went to the new model, in content that as a whole moved to it far faster than the rest of this log`;
+    },
   },
   // --- lifecycle
   {

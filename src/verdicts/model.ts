@@ -66,6 +66,7 @@ export const HAND_SET_MODEL: AccountModel = {
     region_mismatch: 0.3,
     rate_limit_handoff: 1,
     pivot_to_new_model: 0.8,
+    fleet_pivot_by_content: 0.8,
     short_lived_use: 0.5,
     harvest_share_in_log: 0.5,
     linked_group: 0.5,
