@@ -319,7 +319,7 @@ export class Detector {
         // job joins every partition's accounts this way)
         if (!this.profiles.has(id)) {
           for (const [item] of p.items.entries()) this.countAsker(item);
-          p.fleet.forEach((key, n) => this.fleet.add(key, n));
+          for (const [key, n] of p.fleet.entries()) this.fleet.add(key, n);
         }
         this.profiles.set(id, p);
         if (row.status) {
