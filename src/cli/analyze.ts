@@ -9,11 +9,14 @@ import { CLIError } from "./_errors.js";
 import { resolveLogInputs } from "./_inputs.js";
 import { formatCount, formatDuration, progress } from "./_progress.js";
 
-export const ANALYZE_USAGE = `usage: distillguard analyze <dir | exchanges-file | -> --out DIR [--accounts F] [--events F] [--threshold X] [--db FILE [--append]] [--threads N] [--quiet]
+export const ANALYZE_USAGE = `usage: distillguard analyze <dir | exchanges-file... | -> --out DIR [--accounts F] [--events F] [--threshold X] [--db FILE [--append]] [--threads N] [--quiet]
 
-Reads a traffic log (a folder means its exchanges.jsonl[.gz], accounts.jsonl[.gz] and
-events.jsonl[.gz]; ground truth in the same folder is never read) and writes the
-contract's verdicts to --out: accounts.jsonl, campaigns.json and report.html.
+Reads a traffic log and writes the contract's verdicts to --out: accounts.jsonl,
+campaigns.json and report.html. A folder means its exchanges.jsonl[.gz] or a gateway's
+rotated exchanges-<time>-<n>.jsonl[.gz] files, with accounts.jsonl[.gz] and
+events.jsonl[.gz] beside them (ground truth in the same folder is never read). Several
+files or folders (or a pattern such as 'logs/exchanges-*.jsonl') are read as one log, in
+time order across files.
 
   --accounts F    account sign-up metadata (default: the folder's accounts.jsonl)
   --events F      events such as model releases (default: the folder's events.jsonl)
@@ -57,8 +60,8 @@ export async function runAnalyze(argv: readonly string[], io: Io): Promise<numbe
     io.stdout.write(`${ANALYZE_USAGE}\n`);
     return 0;
   }
-  const [input, ...extra] = positionals;
-  if (!input || extra.length > 0) throw new CLIError(`expected one input\n${ANALYZE_USAGE}`, "E_USAGE");
+  if (positionals.length === 0)
+    throw new CLIError(`expected a log: a folder, exchanges files or - (see --help)`, "E_USAGE");
   const out = stringOption(values.out);
   if (!out) throw new CLIError(`--out DIR is required\n${ANALYZE_USAGE}`, "E_USAGE");
   if (existsSync(out) && !statSync(out).isDirectory())
@@ -82,7 +85,7 @@ export async function runAnalyze(argv: readonly string[], io: Io): Promise<numbe
       "E_BAD_OPTION",
     );
   const { exchanges, accounts, events } = resolveLogInputs(
-    input,
+    positionals,
     stringOption(values.accounts),
     stringOption(values.events),
   );
@@ -107,7 +110,8 @@ export async function runAnalyze(argv: readonly string[], io: Io): Promise<numbe
     throw new CLIError(`--db: ${db} is a directory`, "E_OUTPUT");
   const append = values.append === true;
   if (append && db === undefined) throw new CLIError("--append needs --db FILE", "E_USAGE");
-  if (append && exchanges === "-") throw new CLIError("--append reads a file, not standard input", "E_USAGE");
+  if (append && exchanges.includes("-"))
+    throw new CLIError("--append reads files, not standard input", "E_USAGE");
   const run = analyze({
     inputs: { exchanges, accounts, events },
     out,
@@ -129,10 +133,11 @@ export async function runAnalyze(argv: readonly string[], io: Io): Promise<numbe
     if (err instanceof AnalyzeError) throw new CLIError(err.message, "E_STORE");
     throw err;
   });
-  if (summary.alreadyIngested && !quiet)
-    io.stderr.write(
-      `analyze: ${summary.alreadyIngested.input} is already in ${db} (ingested ${summary.alreadyIngested.finishedAt}); not read again\n`,
-    );
+  if (!quiet)
+    for (const held of summary.skipped)
+      io.stderr.write(
+        `analyze: ${held.input} is already in ${db} (ingested ${held.finishedAt}); not read again\n`,
+      );
   if (!quiet && shown > 1000) io.stderr.write(`... ${shown - 1000} more input issues not shown\n`);
   if (!quiet && summary.partner.indicators > 0)
     io.stderr.write(
@@ -140,7 +145,7 @@ export async function runAnalyze(argv: readonly string[], io: Io): Promise<numbe
     );
   const ms = Date.now() - t0;
   bar.finish(
-    `analyze: ${formatCount(summary.exchanges)} exchanges${summary.totalExchanges > summary.exchanges ? ` (${formatCount(summary.totalExchanges)} in the store)` : ""}, ${summary.accounts} accounts, ${summary.flagged} flagged in ${summary.campaigns} campaigns, ${formatDuration(ms)} (${formatCount((summary.exchanges * 1000) / Math.max(1, ms))}/s) → ${out}`,
+    `analyze: ${formatCount(summary.exchanges)} exchanges from ${summary.inputs.length} file${summary.inputs.length === 1 ? "" : "s"}${summary.totalExchanges > summary.exchanges ? ` (${formatCount(summary.totalExchanges)} in the store)` : ""}, ${summary.accounts} accounts, ${summary.flagged} flagged in ${summary.campaigns} campaigns, ${formatDuration(ms)} (${formatCount((summary.exchanges * 1000) / Math.max(1, ms))}/s) → ${out}`,
   );
   if (!quiet) io.stderr.write(`${summary.issueSummary}\n`);
   return 0;

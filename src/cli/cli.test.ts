@@ -43,7 +43,7 @@ describe("distillguard CLI", () => {
     expect(await main(["simulate", "--out", empty, "--nope"], t.io)).toBe(2);
     expect(await main(["simulate", "--out", empty, "--adaptive", "7"], t.io)).toBe(2);
     expect(t.text().stderr).toContain("--adaptive must be a level from 0 to 6");
-    expect(t.text().stderr).toContain("no exchanges.jsonl");
+    expect(t.text().stderr).toContain("no exchanges files in this folder");
     expect(t.text().stderr).toContain("--scale must be");
     expect(t.text().stderr).toContain("Unknown option");
   });

@@ -102,11 +102,10 @@ export async function runPublish(argv: readonly string[], io: Io): Promise<numbe
     io.stdout.write(`${PUBLISH_USAGE}\n`);
     return 0;
   }
-  const input = positionals[0];
-  if (!input || positionals.length > 1)
-    throw new CLIError(`publish takes one input\n${PUBLISH_USAGE}`, "E_USAGE");
+  if (positionals.length === 0)
+    throw new CLIError("publish needs a log: a folder, exchanges files or - (see --help)", "E_USAGE");
   const { exchanges, accounts, events } = resolveLogInputs(
-    input,
+    positionals,
     stringOption(values.accounts),
     stringOption(values.events),
   );
@@ -117,7 +116,7 @@ export async function runPublish(argv: readonly string[], io: Io): Promise<numbe
     quiet: values.quiet === true,
     stream: io.stderr,
   });
-  const total = exchanges === "-" ? undefined : statSync(exchanges).size;
+  const total = exchanges.includes("-") ? undefined : exchanges.reduce((t, f) => t + statSync(f).size, 0);
   try {
     const s = await publishLog(
       bus,

@@ -18,6 +18,8 @@ export interface ParsedExchange {
 }
 
 export interface ParsedBatch {
+  /** the file the lines came from */
+  readonly file: string;
   readonly rows: ParsedExchange[];
   readonly issues: InputIssue[];
 }
@@ -29,5 +31,5 @@ export function parseExchangeLines(file: string, lines: readonly Line[]): Parsed
     const view = normaliseExchange(row.value, row.tsMs ?? 0);
     rows.push({ facts: exchangeFacts(view), signals: exchangeSignals(view) });
   }
-  return { rows, issues };
+  return { file, rows, issues };
 }

@@ -26,7 +26,11 @@ import { createParser, defaultThreads } from "./parallel.js";
 import { ReorderBuffer } from "./reorder.js";
 
 export interface AnalyzeInputs {
-  readonly exchanges: string;
+  /**
+   * the exchanges: a file ("-": standard input), or several (a gateway's rotated logs, a
+   * day's files), analysed in time order across them: ordered by their first exchange
+   */
+  readonly exchanges: string | readonly string[];
   readonly accounts?: string | undefined;
   readonly events?: string | undefined;
 }
@@ -36,7 +40,7 @@ export interface AnalyzeOptions {
   readonly out: string;
   readonly detector?: DetectorOptions;
   readonly onIssue?: IssueSink;
-  /** bytes read of the exchanges file (of `totalBytes`, when known) and exchanges analysed */
+  /** bytes read of the exchanges files (of `totalBytes`, when known) and exchanges analysed */
   readonly onProgress?: (bytesRead: number, totalBytes: number | undefined, exchanges: number) => void;
   readonly now?: () => Date;
   /** skip report.html (evaluation runs) */
@@ -75,8 +79,12 @@ export interface AnalyzeSummary {
   readonly exchanges: number;
   /** exchanges behind the verdicts: this run's plus, with append, those of earlier runs */
   readonly totalExchanges: number;
-  /** with append: the input was already in the store (ingested then), so it was not read again */
+  /** with append: the first input already in the store (ingested then), so not read again */
   readonly alreadyIngested: { readonly input: string; readonly finishedAt: string } | undefined;
+  /** with append: every input already in the store, not read again */
+  readonly skipped: readonly { readonly input: string; readonly finishedAt: string }[];
+  /** the exchanges files read in this run, in the order read */
+  readonly inputs: readonly string[];
   readonly accounts: number;
   readonly flagged: number;
   readonly campaigns: number;
@@ -105,7 +113,39 @@ function fingerprintOf(path: string): string {
   return h.digest("hex");
 }
 
-async function* none(): AsyncGenerator<never> {}
+/** The time of a file's first exchange that carries a readable `ts` (NaN for none in its first lines). */
+async function firstTimestamp(path: string): Promise<number> {
+  let looked = 0;
+  for await (const lines of readLineBatches(path, { onIssue: () => {} })) {
+    for (const { text } of lines) {
+      if (++looked > 1000) return Number.NaN;
+      try {
+        const ts = (JSON.parse(text) as { ts?: unknown } | null)?.ts;
+        const ms = typeof ts === "string" ? Date.parse(ts) : Number.NaN;
+        if (Number.isFinite(ms)) return ms;
+      } catch {
+        // a bad line is reported when the file is read
+      }
+    }
+  }
+  return Number.NaN;
+}
+
+/**
+ * Files in time order: by their first exchange's time, then by name (rotated logs carry
+ * their time in the name); files without a readable time last, by name.
+ */
+export async function inTimeOrder(files: readonly string[]): Promise<string[]> {
+  const keyed = await Promise.all(files.map(async (f) => ({ f, ts: await firstTimestamp(f) })));
+  return keyed
+    .sort((a, b) => {
+      const an = Number.isNaN(a.ts);
+      const bn = Number.isNaN(b.ts);
+      if (an !== bn) return an ? 1 : -1;
+      return (an ? 0 : a.ts - b.ts) || (a.f < b.f ? -1 : a.f > b.f ? 1 : 0);
+    })
+    .map((k) => k.f);
+}
 
 /** Writes one verdict line per decision, in chunks of about 1 MiB. */
 function writeVerdicts(path: string, decisions: Iterable<Decision>): void {
@@ -146,10 +186,16 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
   if (opts.inputs.accounts)
     for await (const { value } of readRecords(opts.inputs.accounts, checkers.account, { onIssue }))
       accounts.set(value.account_id, value);
-  const exchangesFile = opts.inputs.exchanges;
+  const given =
+    typeof opts.inputs.exchanges === "string" ? [opts.inputs.exchanges] : [...opts.inputs.exchanges];
+  if (given.length === 0) throw new AnalyzeError("no exchanges file given");
+  const stdin = given.includes("-");
+  if (stdin && given.length > 1)
+    throw new AnalyzeError("standard input (-) cannot be read together with files: give the files only");
   if (opts.append && opts.db === undefined) throw new AnalyzeError("--append needs --db FILE");
-  if (opts.append && exchangesFile === "-")
+  if (opts.append && stdin)
     throw new AnalyzeError("--append reads a file, not standard input (the store recognises files it holds)");
+  const files = given.length > 1 ? await inTimeOrder(given) : given;
   const store = opts.db === undefined ? undefined : await DuckDbStore.open(opts.db);
   // partners' indicators imported into the store (distillguard intel import) are evidence
   const partnerStored = store ? await store.partnerIndicators() : [];
@@ -169,8 +215,11 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
   const detector = driver.detector;
   // analysts' decisions (the dashboard) are respected
   if (store) detector.setReviews((await store.latestReviews()).filter((r) => r.targetType === "account"));
-  const fingerprint = store && exchangesFile !== "-" ? fingerprintOf(exchangesFile) : undefined;
-  let alreadyIngested: AnalyzeSummary["alreadyIngested"];
+  // each file is recognised by its fingerprint: with append, one the store holds is not read again
+  const fingerprints = new Map<string, string>();
+  if (store && !stdin) for (const f of files) fingerprints.set(f, fingerprintOf(f));
+  const skipped: { input: string; finishedAt: string }[] = [];
+  const skippedFiles = new Set<string>();
   if (store && opts.append) {
     const held = await store.contents();
     if (!held.state && held.exchanges > 0) {
@@ -187,7 +236,14 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
         `${opts.db}: cannot continue from its saved state (${err instanceof Error ? err.message : String(err)}): run analyze --db without --append to rebuild it`,
       );
     }
-    if (fingerprint) alreadyIngested = await store.findIngest(fingerprint);
+    for (const f of files) {
+      const fp = fingerprints.get(f);
+      const held = fp === undefined ? undefined : await store.findIngest(fp);
+      if (held) {
+        skipped.push(held);
+        skippedFiles.add(f);
+      }
+    }
   }
   if (opts.inputs.events)
     for await (const { value, tsMs } of readRecords(opts.inputs.events, checkers.event, { onIssue }))
@@ -219,30 +275,46 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
   const take = (batches: readonly ParsedBatch[]): void => {
     for (const b of batches) {
       for (const i of b.issues) onIssue(i);
-      for (const row of b.rows) reorder.push(row.facts.ts, row, ready);
+      const f = perFile.get(b.file);
+      for (const row of b.rows) {
+        reorder.push(row.facts.ts, row, ready);
+        if (f) {
+          f.exchanges++;
+          if (row.facts.ts < f.firstTs) f.firstTs = row.facts.ts;
+          if (row.facts.ts > f.lastTs) f.lastTs = row.facts.ts;
+        }
+      }
     }
     consume();
   };
 
-  const name = exchangesFile === "-" ? "<stdin>" : exchangesFile;
-  const totalBytes = exchangesFile === "-" ? undefined : statSync(exchangesFile).size;
+  const toRead = files.filter((f) => !skippedFiles.has(f));
+  const totalBytes = stdin ? undefined : toRead.reduce((t, f) => t + statSync(f).size, 0);
   let bytesRead = 0;
   let firstTs = Number.POSITIVE_INFINITY;
   let lastTs = Number.NEGATIVE_INFINITY;
-  const parser = createParser(name, opts.threads ?? defaultThreads());
+  /** per file read: exchanges parsed and their first and last time (the store's ingest records) */
+  const perFile = new Map<string, { exchanges: number; firstTs: number; lastTs: number }>();
+  const nameOf = (f: string): string => (f === "-" ? "<stdin>" : f);
+  const parser = createParser(nameOf(toRead[0] ?? "-"), opts.threads ?? defaultThreads());
   try {
-    const source = alreadyIngested
-      ? none()
-      : readLineBatches(exchangesFile, {
-          onIssue,
-          onBytes: (n) => {
-            bytesRead += n;
-          },
-        });
-    for await (const lines of source) {
-      await parser.submit(lines);
-      take(parser.ready());
-      opts.onProgress?.(bytesRead, totalBytes, exchanges);
+    for (const file of toRead) {
+      perFile.set(nameOf(file), {
+        exchanges: 0,
+        firstTs: Number.POSITIVE_INFINITY,
+        lastTs: Number.NEGATIVE_INFINITY,
+      });
+      const source = readLineBatches(file, {
+        onIssue,
+        onBytes: (n) => {
+          bytesRead += n;
+        },
+      });
+      for await (const lines of source) {
+        await parser.submit(lines, nameOf(file));
+        take(parser.ready());
+        opts.onProgress?.(bytesRead, totalBytes, exchanges);
+      }
     }
     take(await parser.drain());
   } finally {
@@ -276,17 +348,21 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
   if (store) {
     await store.publish(accountFacts(decisions.values()), campaigns.campaigns, {
       append: opts.append === true,
-      ingest:
-        fingerprint === undefined || alreadyIngested
-          ? undefined
-          : {
-              input: exchangesFile,
-              fingerprint,
-              bytes: totalBytes ?? bytesRead,
-              exchanges,
-              firstTs: exchanges > 0 ? firstTs : undefined,
-              lastTs: exchanges > 0 ? lastTs : undefined,
-            },
+      ingest: toRead.flatMap((file) => {
+        const fingerprint = fingerprints.get(file);
+        const f = perFile.get(nameOf(file));
+        if (fingerprint === undefined || f === undefined) return [];
+        return [
+          {
+            input: file,
+            fingerprint,
+            bytes: statSync(file).size,
+            exchanges: f.exchanges,
+            firstTs: f.exchanges > 0 ? f.firstTs : undefined,
+            lastTs: f.exchanges > 0 ? f.lastTs : undefined,
+          },
+        ];
+      }),
       state: driver.saveState(),
       releases: detector.releases.list(),
       ...(opts.inputs.accounts ? { accountMeta: accounts.values() } : {}),
@@ -306,9 +382,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
       renderReport({
         title: "distillguard: distillation campaigns",
         generatedAt: (opts.now?.() ?? new Date()).toISOString(),
-        inputs: [opts.inputs.exchanges, opts.inputs.accounts, opts.inputs.events].filter(
-          (x): x is string => !!x,
-        ),
+        inputs: [...files, opts.inputs.accounts, opts.inputs.events].filter((x): x is string => !!x),
         exchanges,
         issues: tally.summary(),
         // the risk at which this run flags, which --threshold may have moved from 0.5
@@ -324,7 +398,9 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
   return {
     exchanges,
     totalExchanges,
-    alreadyIngested,
+    alreadyIngested: skipped[0],
+    skipped,
+    inputs: toRead.map(nameOf),
     accounts: detector.profiles.size,
     flagged: flaggedIds.size,
     campaigns: campaigns.campaigns.length,

@@ -7,6 +7,7 @@ export {
   type AnalyzeOptions,
   type AnalyzeSummary,
   analyze,
+  inTimeOrder,
   REORDER_MS,
 } from "./analyze.js";
 export { ReorderBuffer } from "./reorder.js";

@@ -14,8 +14,8 @@ const WORKER_FILE = fileURLToPath(new URL("./_parse-worker.js", import.meta.url)
 const IN_FLIGHT = 3;
 
 export interface Parser {
-  /** Queues a batch; resolves once there is room for another. */
-  submit(lines: Line[]): Promise<void>;
+  /** Queues a batch (of `file`, default the parser's); resolves once there is room for another. */
+  submit(lines: Line[], file?: string): Promise<void>;
   /** Results ready in input order (call after each submit). */
   ready(): ParsedBatch[];
   /** Waits for every queued batch and returns the rest in order. */
@@ -38,8 +38,8 @@ function inProcessParser(file: string): Parser {
   let out: ParsedBatch[] = [];
   return {
     threads: 0,
-    submit: async (lines) => {
-      out.push(parseExchangeLines(file, lines));
+    submit: async (lines, from = file) => {
+      out.push(parseExchangeLines(from, lines));
     },
     ready: () => {
       const r = out;
@@ -96,9 +96,9 @@ class WorkerParser implements Parser {
     });
   }
 
-  async submit(lines: Line[]): Promise<void> {
+  async submit(lines: Line[], file = this.file): Promise<void> {
     const seq = this.nextSeq++;
-    (this.workers[seq % this.workers.length] as Worker).postMessage({ seq, file: this.file, lines });
+    (this.workers[seq % this.workers.length] as Worker).postMessage({ seq, file, lines });
     this.inFlight++;
     while (this.inFlight >= this.workers.length * IN_FLIGHT) {
       await this.wait();

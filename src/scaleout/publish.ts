@@ -12,7 +12,7 @@ import {
   readLineBatches,
   readRecords,
 } from "../contract/index.js";
-import { type AnalyzeInputs, REORDER_MS, ReorderBuffer } from "../pipeline/index.js";
+import { type AnalyzeInputs, inTimeOrder, REORDER_MS, ReorderBuffer } from "../pipeline/index.js";
 import type { Bus } from "./bus.js";
 import { Publisher } from "./bus.js";
 
@@ -70,22 +70,25 @@ export async function publishLog(
     ready.length = 0;
   };
   let bytes = 0;
-  const name = inputs.exchanges === "-" ? "<stdin>" : inputs.exchanges;
-  for await (const lines of readLineBatches(inputs.exchanges, {
-    onIssue,
-    onBytes: (n) => {
-      bytes += n;
-    },
-  })) {
-    const texts = new Map(lines.map((l) => [l.line, l.text]));
-    for (const row of checkLines(name, lines, checkers.exchange, onIssue))
-      reorder.push(
-        row.tsMs ?? 0,
-        { account: row.value.account_id, id: row.value.id, text: texts.get(row.line) ?? "" },
-        ready,
-      );
-    await send();
-    opts.onProgress?.(bytes, exchanges);
+  const given = typeof inputs.exchanges === "string" ? [inputs.exchanges] : inputs.exchanges;
+  for (const file of given.length > 1 ? await inTimeOrder(given) : given) {
+    const name = file === "-" ? "<stdin>" : file;
+    for await (const lines of readLineBatches(file, {
+      onIssue,
+      onBytes: (n) => {
+        bytes += n;
+      },
+    })) {
+      const texts = new Map(lines.map((l) => [l.line, l.text]));
+      for (const row of checkLines(name, lines, checkers.exchange, onIssue))
+        reorder.push(
+          row.tsMs ?? 0,
+          { account: row.value.account_id, id: row.value.id, text: texts.get(row.line) ?? "" },
+          ready,
+        );
+      await send();
+      opts.onProgress?.(bytes, exchanges);
+    }
   }
   reorder.drain(ready);
   await send();

@@ -106,7 +106,8 @@ export interface Ingest {
 export interface PublishOptions {
   /** add this run's exchanges to those in the store instead of replacing them */
   readonly append: boolean;
-  readonly ingest: Ingest | undefined;
+  /** the input files taken in by this run (none: a run that read nothing new, or standard input) */
+  readonly ingest: Ingest | readonly Ingest[] | undefined;
   /** the detector's saved state, as serialised parts, replacing the stored one */
   readonly state: Iterable<Uint8Array>;
   /** model releases (given or inferred), replacing the stored ones (the dashboard marks them) */
@@ -279,18 +280,21 @@ export class DuckDbStore {
     await c.run(`create or replace table _stage_ingests (
       input varchar, fingerprint varchar, bytes bigint, exchanges bigint, first_ts varchar,
       last_ts varchar, finished_at varchar, mode varchar)`);
-    if (opts.ingest) {
-      const i = opts.ingest;
+    const ingests: readonly Ingest[] =
+      opts.ingest === undefined ? [] : "fingerprint" in opts.ingest ? [opts.ingest] : opts.ingest;
+    if (ingests.length > 0) {
       const ing = await c.createAppender("_stage_ingests");
-      ing.appendVarchar(i.input);
-      ing.appendVarchar(i.fingerprint);
-      ing.appendBigInt(BigInt(i.bytes));
-      ing.appendBigInt(BigInt(i.exchanges));
-      appendOptional(ing, i.firstTs === undefined ? undefined : sqlTs(i.firstTs));
-      appendOptional(ing, i.lastTs === undefined ? undefined : sqlTs(i.lastTs));
-      ing.appendVarchar(sqlTs(Date.now()));
-      ing.appendVarchar(opts.append ? "append" : "replace");
-      ing.endRow();
+      for (const i of ingests) {
+        ing.appendVarchar(i.input);
+        ing.appendVarchar(i.fingerprint);
+        ing.appendBigInt(BigInt(i.bytes));
+        ing.appendBigInt(BigInt(i.exchanges));
+        appendOptional(ing, i.firstTs === undefined ? undefined : sqlTs(i.firstTs));
+        appendOptional(ing, i.lastTs === undefined ? undefined : sqlTs(i.lastTs));
+        ing.appendVarchar(sqlTs(Date.now()));
+        ing.appendVarchar(opts.append ? "append" : "replace");
+        ing.endRow();
+      }
       ing.flushSync();
       ing.closeSync();
     }
