@@ -5,7 +5,7 @@ import { AnalyzeError, analyze } from "../pipeline/index.js";
 import { itemIndexProblem } from "../signals/index.js";
 import { DEFAULT_UNSUPPORTED_REGIONS, scoreForRisk } from "../verdicts/index.js";
 import { type Io, numberOption, parse, stringOption } from "./_args.js";
-import { CLIError } from "./_errors.js";
+import { CLIError, ensureWritableFolder } from "./_errors.js";
 import { resolveLogInputs } from "./_inputs.js";
 import { formatCount, formatDuration, progress } from "./_progress.js";
 
@@ -64,8 +64,6 @@ export async function runAnalyze(argv: readonly string[], io: Io): Promise<numbe
     throw new CLIError(`expected a log: a folder, exchanges files or - (see --help)`, "E_USAGE");
   const out = stringOption(values.out);
   if (!out) throw new CLIError(`--out DIR is required\n${ANALYZE_USAGE}`, "E_USAGE");
-  if (existsSync(out) && !statSync(out).isDirectory())
-    throw new CLIError(`--out: ${out} is a file`, "E_OUTPUT");
   const threshold = numberOption(values.threshold, "threshold", (n) => n > 0 && n < 1, "a number in (0, 1)");
   const threads = numberOption(
     values.threads,
@@ -90,6 +88,8 @@ export async function runAnalyze(argv: readonly string[], io: Io): Promise<numbe
     stringOption(values.events),
   );
 
+  // options are checked before anything is created
+  ensureWritableFolder(out, "--out");
   const quiet = values.quiet === true;
   // known item sets: a provider's own index that does not open is a mistake to fix, not a
   // signal to lose quietly

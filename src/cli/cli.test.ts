@@ -45,7 +45,7 @@ describe("distillguard CLI", () => {
     expect(t.text().stderr).toContain("--adaptive must be a level from 0 to 6");
     expect(t.text().stderr).toContain("no exchanges files in this folder");
     expect(t.text().stderr).toContain("--scale must be");
-    expect(t.text().stderr).toContain("Unknown option");
+    expect(t.text().stderr).toContain("unknown option --nope (see --help)");
   });
 
   it("analyses a file with bad lines, reporting each by file and line number, and loses nothing else", async () => {

@@ -3,10 +3,10 @@
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Campaign, CampaignsFile } from "../contract/index.js";
+import { listen } from "../http/index.js";
 import {
   exportBundle,
   IntelError,
@@ -268,8 +268,7 @@ export async function runIntel(argv: readonly string[], io: Io): Promise<number>
         });
     });
     const port = portOption(values.port) ?? 0;
-    await new Promise<void>((r) => server.listen(port, stringOption(values.host) ?? "127.0.0.1", r));
-    const a = server.address() as AddressInfo;
+    const a = await listen(server, port, stringOption(values.host) ?? "127.0.0.1");
     origin = `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
     io.stdout.write(
       `taxii_url: http://${a.address}:${a.port}/taxii2/\n${fresh ? `taxii_key: ${fresh}\n` : ""}`,

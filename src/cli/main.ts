@@ -1,8 +1,10 @@
 // The distillguard command: one thin file per subcommand. User mistakes (CLIError)
 // print one line and exit 2; anything else is a bug and prints its stack.
 
+import { ListenError } from "../http/index.js";
+import { StoreOpenError } from "../store/index.js";
 import type { Io } from "./_args.js";
-import { CLIError } from "./_errors.js";
+import { CLIError, systemErrorLine } from "./_errors.js";
 import { runAnalyze } from "./analyze.js";
 import { runEval } from "./eval.js";
 import { runGateway, runMockUpstream } from "./gateway.js";
@@ -79,9 +81,13 @@ export async function main(
       io.stderr.write(`distillguard: ${err.message}\n`);
       return err.exitCode;
     }
-    const code = (err as { code?: unknown }).code;
-    if (code === "ENOSPC" || code === "EACCES" || code === "EROFS") {
-      io.stderr.write(`distillguard: ${(err as Error).message}\n`);
+    if (err instanceof ListenError || err instanceof StoreOpenError) {
+      io.stderr.write(`distillguard: ${err.message}\n`);
+      return 2;
+    }
+    const line = systemErrorLine(err);
+    if (line !== undefined) {
+      io.stderr.write(`distillguard: ${line}\n`);
       return 2;
     }
     throw err;

@@ -44,7 +44,11 @@ export async function runQuery(argv: readonly string[], io: Io): Promise<number>
   const [sql, ...extra] = positionals;
   if (!db || !sql || extra.length > 0)
     throw new CLIError(`expected --db FILE and one SQL statement\n${QUERY_USAGE}`, "E_USAGE");
-  if (!existsSync(db)) throw new CLIError(`--db: no such file: ${db}`, "E_INPUT_MISSING");
+  if (!existsSync(db))
+    throw new CLIError(
+      `--db: ${db}: no store there (make one with: npx distillguard analyze LOG --out DIR --db ${db})`,
+      "E_INPUT_MISSING",
+    );
   let result: Awaited<ReturnType<typeof queryStore>>;
   try {
     result = await queryStore(db, sql);

@@ -1,5 +1,5 @@
 // distillguard publish | worker | export: the scale-out mode on NATS JetStream and PostgreSQL.
-import { existsSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import {
   addPgReview,
   Bus,
@@ -12,7 +12,7 @@ import {
   startWorkerHttp,
 } from "../scaleout/index.js";
 import { type Io, numberOption, parse, portOption, redactUrl, stringOption, untilStopped } from "./_args.js";
-import { CLIError } from "./_errors.js";
+import { CLIError, ensureWritableFolder } from "./_errors.js";
 import { resolveLogInputs } from "./_inputs.js";
 import { progress } from "./_progress.js";
 
@@ -229,8 +229,7 @@ export async function runExport(argv: readonly string[], io: Io): Promise<number
   const pg = stringOption(values.pg);
   const out = stringOption(values.out);
   if (!pg || !out) throw new CLIError(`export needs --pg URL and --out DIR\n${EXPORT_USAGE}`, "E_USAGE");
-  if (existsSync(out) && !statSync(out).isDirectory())
-    throw new CLIError(`--out: ${out} is a file`, "E_OUTPUT");
+  ensureWritableFolder(out, "--out");
   await checkPg(pg);
   const sql = openPg(pg, { max: 1 });
   try {

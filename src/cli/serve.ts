@@ -39,7 +39,7 @@ export async function runServe(argv: readonly string[], io: Io): Promise<number>
   if (!db) throw new CLIError(`serve needs --db FILE\n${SERVE_USAGE}`, "E_USAGE");
   if (!existsSync(db))
     throw new CLIError(
-      `--db: ${db} is not there (make one with 'distillguard analyze ... --db ${db}')`,
+      `--db: ${db}: no store there (make one with: npx distillguard analyze LOG --out DIR --db ${db})`,
       "E_INPUT_MISSING",
     );
   const d = await startDashboard({

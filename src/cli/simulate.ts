@@ -9,7 +9,7 @@ import {
   TACTICS,
 } from "../simulate/index.js";
 import { type Io, numberOption, parse, stringOption } from "./_args.js";
-import { CLIError } from "./_errors.js";
+import { CLIError, ensureWritableFolder } from "./_errors.js";
 import { formatCount, formatDuration, progress } from "./_progress.js";
 
 export const SIMULATE_USAGE = `usage: distillguard simulate --out DIR [--seed N] [--scale X] [--days D] [--prompts PATH] [--family F=IMPL,...] [--adaptive LEVEL] [--gzip] [--quiet]
@@ -104,6 +104,8 @@ export async function runSimulate(argv: readonly string[], io: Io): Promise<numb
     (n) => (ADAPTIVE_LEVELS as readonly number[]).includes(n),
     `a level from ${ADAPTIVE_LEVELS[0]} to ${ADAPTIVE_LEVELS[ADAPTIVE_LEVELS.length - 1]}`,
   ) as AdaptiveLevel | undefined;
+  // options are checked before anything is created
+  ensureWritableFolder(out, "--out");
   const quiet = values.quiet === true;
   const bar = progress({ label: "simulate", unit: "exchanges", quiet, stream: io.stderr });
   const summary = await simulate({

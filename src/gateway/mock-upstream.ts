@@ -8,7 +8,7 @@
 // `reset` (the connection is destroyed before a response), `midstream-reset` (a stream
 // is cut after its first events), `slow` (the answer waits `x-mock-delay-ms`, default 5 s).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listen } from "../http/index.js";
 import { readBody, sendJson } from "./_body.js";
 
 export interface MockUpstreamOptions {
@@ -431,8 +431,7 @@ export async function startMockUpstream(opts: MockUpstreamOptions): Promise<Mock
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", resolve));
-  const addr = server.address() as AddressInfo;
+  const addr = await listen(server, opts.port ?? 0, opts.host ?? "127.0.0.1");
   return {
     url: `http://${addr.address}:${addr.port}`,
     requests,

@@ -12,9 +12,10 @@ import {
   type Server,
   type ServerResponse,
 } from "node:http";
-import { type AddressInfo, isIP } from "node:net";
+import { isIP } from "node:net";
 import { type Dispatcher, Pool } from "undici";
 import { type AccountRecord, type ExchangeRecord, jsonDepth } from "../contract/index.js";
+import { listen } from "../http/index.js";
 import type { BodyTransform } from "../protection/index.js";
 import { DEFAULT_UNSUPPORTED_REGIONS } from "../verdicts/index.js";
 import { ByteBudget, readBody, readBodyWithin, sendJson } from "./_body.js";
@@ -755,8 +756,7 @@ export async function startGateway(
     });
   });
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", resolve));
-  const addr = server.address() as AddressInfo;
+  const addr = await listen(server, opts.port ?? 0, opts.host ?? "127.0.0.1");
   const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   return {
     url: `http://${host}:${addr.port}`,

@@ -16,6 +16,7 @@ export {
   LINK_UA,
   PAIR_MAX,
   Releases,
+  releaseId,
   SESSION_GAP_MS,
   TALLY_KINDS,
   Tally,

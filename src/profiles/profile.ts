@@ -126,7 +126,16 @@ export function contentCluster(s: ExchangeSignals): number {
   return k;
 }
 
-/** A fleet key: a release (its index), a content cluster and whether the exchange used the released model. */
+/**
+ * A release's id in fleet keys: 8 bits of its model name's hash, the same in every process
+ * whatever order it learned its releases in (scale-out partitions, restored states); two
+ * models that share one pool their windows' counts.
+ */
+export function releaseId(model: string): number {
+  return textKey(model) & 0xff;
+}
+
+/** A fleet key: a release (releaseId), a content cluster and whether the exchange used the released model. */
 export function fleetKey(release: number, cluster: number, onNew: boolean): number {
   return ((release & 0xff) << 11) | ((cluster & 0x3ff) << 1) | (onNew ? 1 : 0);
 }
@@ -365,15 +374,11 @@ export class Releases {
     return undefined;
   }
 
-  /** The release (with its index in list()) in whose first `span` ms ts falls, if any: the latest such. */
-  releaseWithin(ts: number, span: number): { model: string; ts: number; index: number } | undefined {
-    let i = 0;
-    let found: { model: string; ts: number; index: number } | undefined;
-    for (const [model, r] of this.known) {
-      if (ts >= r && ts < r + span && (found === undefined || r > found.ts))
-        found = { model, ts: r, index: i };
-      i++;
-    }
+  /** The release in whose first `span` ms ts falls, if any: the latest such. */
+  releaseWithin(ts: number, span: number): { model: string; ts: number } | undefined {
+    let found: { model: string; ts: number } | undefined;
+    for (const [model, r] of this.known)
+      if (ts >= r && ts < r + span && (found === undefined || r > found.ts)) found = { model, ts: r };
     return found;
   }
 
@@ -616,7 +621,7 @@ export class AccountProfile {
       // fleet timing: the account's exchanges in each content cluster in a release's first
       // hours, and those on the released model (the detector sums them over accounts)
       const f = releases.releaseWithin(ts, FLEET_WINDOW_MS);
-      if (f) this.tally.add(T_FLEET, fleetKey(f.index, contentCluster(s), view.model === f.model));
+      if (f) this.tally.add(T_FLEET, fleetKey(releaseId(f.model), contentCluster(s), view.model === f.model));
       const w = releases.windowAt(ts);
       if (w) {
         this.releaseWindow++;

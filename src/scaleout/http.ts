@@ -3,7 +3,7 @@
 // linkage runs and their size, lag per partition). Read-only and loopback by default;
 // they carry counts, never traffic or secrets.
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listen } from "../http/index.js";
 import type { ScaleoutWorker } from "./worker.js";
 
 export interface WorkerHttp {
@@ -35,11 +35,7 @@ export async function startWorkerHttp(
     }
     send(404, "text/plain", "not found: /healthz or /metrics\n");
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", resolve);
-  });
-  const a = server.address() as AddressInfo;
+  const a = await listen(server, opts.port ?? 0, opts.host ?? "127.0.0.1");
   const host = a.family === "IPv6" ? `[${a.address}]` : a.address;
   return {
     url: `http://${host}:${a.port}`,

@@ -3,6 +3,7 @@
 // re-reading raw logs. Rows go to staging tables while the run streams; one transaction
 // at the end replaces the published tables, so a run killed part-way leaves the store
 // as it was, and re-running on the same input does not double-count.
+import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { type DuckDBConnection, DuckDBInstance, DuckDBTimestampValue } from "@duckdb/node-api";
 import type { AccountRecord, Campaign, ExchangeFacts, VerdictAccount } from "../contract/index.js";
@@ -170,6 +171,61 @@ function unpackState(stored: Uint8Array): Uint8Array {
 }
 
 /** DuckDB's memory while an analysis writes (it spills to disk beyond this). */
+/** A store that cannot be opened: the message names the file, the problem and the fix. */
+export class StoreOpenError extends Error {
+  override readonly name = "StoreOpenError";
+}
+
+/** Bytes 8-11 of every DuckDB database file. */
+const DUCKDB_MAGIC = "DUCK";
+
+/**
+ * Checks a store path before DuckDB opens it: a folder, a file that is not a DuckDB
+ * database (a JSONL log given by mistake would otherwise be opened, and written to), or, for
+ * reading, no file at all, are each one clear StoreOpenError.
+ */
+function checkStorePath(path: string, readOnly: boolean): void {
+  if (!existsSync(path)) {
+    if (readOnly)
+      throw new StoreOpenError(
+        `${path}: no store there (make one with: npx distillguard analyze LOG --out DIR --db ${path})`,
+      );
+    return;
+  }
+  const st = statSync(path);
+  if (st.isDirectory()) throw new StoreOpenError(`${path}: is a folder; --db names a DuckDB file`);
+  if (st.size === 0 && !readOnly) return;
+  const head = Buffer.alloc(12);
+  const fd = openSync(path, "r");
+  try {
+    readSync(fd, head, 0, 12, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (head.subarray(8, 12).toString("latin1") !== DUCKDB_MAGIC)
+    throw new StoreOpenError(
+      `${path}: not a DuckDB store (analyze --db writes one: name a new file, or a store it wrote)`,
+    );
+}
+
+/** Opens a store's database, turning DuckDB's errors (a missing folder, a lock held by another process) into one line. */
+async function openInstance(path: string, options: Record<string, string>): Promise<DuckDBInstance> {
+  checkStorePath(path, options.access_mode === "READ_ONLY");
+  try {
+    return await DuckDBInstance.create(path, options);
+  } catch (err) {
+    const msg = (err instanceof Error ? err.message : String(err)).replace(/^[A-Za-z ]{1,30} Error: /, "");
+    const hint = /lock/i.test(msg)
+      ? " (another process has it open for writing: a gateway or an analyze run; stop it or wait)"
+      : /No such file or directory|Not a directory/.test(msg)
+        ? " (its folder does not exist: create it, or choose another path)"
+        : /Permission denied|Read-only/i.test(msg)
+          ? " (choose a path you can write)"
+          : "";
+    throw new StoreOpenError(`${path}: cannot open the store: ${msg.split("\n")[0]}${hint}`);
+  }
+}
+
 export const STORE_MEMORY_LIMIT = "768MB";
 
 export class DuckDbStore {
@@ -183,7 +239,7 @@ export class DuckDbStore {
   /** Opens (creating if needed) the store for writing an analysis run. */
   static async open(path: string, memoryLimit = STORE_MEMORY_LIMIT): Promise<DuckDbStore> {
     // DuckDB would take up to 80% of RAM by default; the analysis needs its memory for profiles
-    const instance = await DuckDBInstance.create(path, { memory_limit: memoryLimit, ...NO_EXTENSIONS });
+    const instance = await openInstance(path, { memory_limit: memoryLimit, ...NO_EXTENSIONS });
     const conn = await instance.connect();
     await conn.run(SCHEMA);
     await conn.run(STAGE);
@@ -545,7 +601,7 @@ export async function readStore<K extends string>(
   path: string,
   queries: Readonly<Record<K, { sql: string; params?: Record<string, Param> }>>,
 ): Promise<Record<K, Record<string, unknown>[]>> {
-  const instance = await DuckDBInstance.create(path, LOCKED_READ_ONLY);
+  const instance = await openInstance(path, LOCKED_READ_ONLY);
   try {
     const conn = await instance.connect();
     try {
@@ -580,7 +636,7 @@ export interface Review {
 
 /** Creates the store's tables that an older store lacks (the dashboard reads reviews). */
 export async function prepareStore(path: string): Promise<void> {
-  const instance = await DuckDBInstance.create(path, { memory_limit: STORE_MEMORY_LIMIT, ...NO_EXTENSIONS });
+  const instance = await openInstance(path, { memory_limit: STORE_MEMORY_LIMIT, ...NO_EXTENSIONS });
   try {
     const conn = await instance.connect();
     try {
@@ -601,7 +657,7 @@ export async function prepareStore(path: string): Promise<void> {
 
 /** Records a review (the store is opened for the moment it takes). */
 export async function addReview(path: string, r: Review): Promise<void> {
-  const instance = await DuckDBInstance.create(path, NO_EXTENSIONS);
+  const instance = await openInstance(path, NO_EXTENSIONS);
   try {
     const conn = await instance.connect();
     try {
@@ -626,7 +682,7 @@ export async function addReview(path: string, r: Review): Promise<void> {
 
 /** Runs one SQL statement against a store opened read-only, with no access beyond it (LOCKED_READ_ONLY). */
 export async function queryStore(path: string, sql: string): Promise<QueryResult> {
-  const instance = await DuckDBInstance.create(path, LOCKED_READ_ONLY);
+  const instance = await openInstance(path, LOCKED_READ_ONLY);
   try {
     const conn = await instance.connect();
     try {

@@ -14,4 +14,5 @@ export {
   queryStore,
   type Review,
   readStore,
+  StoreOpenError,
 } from "./duckdb.js";

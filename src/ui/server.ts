@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createRequire } from "node:module";
-import type { AddressInfo } from "node:net";
+import { listen } from "../http/index.js";
 import { addReview, prepareStore, type Review, readStore } from "../store/index.js";
 import { esc } from "../verdicts/index.js";
 import { CSS, JS } from "./assets.js";
@@ -698,8 +698,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       else res.destroy();
     });
   });
-  await new Promise<void>((r) => server.listen(o.port ?? 0, o.host ?? "127.0.0.1", r));
-  const a = server.address() as AddressInfo;
+  const a = await listen(server, o.port ?? 0, o.host ?? "127.0.0.1");
   const url = `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
   const loginLink = (role: Role, analyst: string): string =>
     `${url}/login?token=${sessions.loginToken(role, analyst)}`;

@@ -31,6 +31,7 @@ import {
   LINK_SCAFFOLD,
   LINK_UA,
   Releases,
+  releaseId,
 } from "../profiles/index.js";
 import type { ExchangeSignals } from "../signals/index.js";
 import {
@@ -318,6 +319,12 @@ export class Detector {
         // who asked which known item is read back from the profiles (a scale-out linkage
         // job joins every partition's accounts this way)
         if (!this.profiles.has(id)) {
+          // the log's clock covers every account read back (a linkage job joins partitions
+          // whose own clocks each saw part of the log)
+          if (p.n > 0) {
+            this.releases.tick(p.firstTs);
+            this.releases.tick(p.lastTs);
+          }
           for (const [item] of p.items.entries()) this.countAsker(item);
           for (const [key, n] of p.fleet.entries()) this.fleet.add(key, n);
         }
@@ -430,7 +437,7 @@ export class Detector {
     const link = p.update(view, s, this.releases);
     if (view.model !== undefined) {
       const f = this.releases.releaseWithin(view.ts, FLEET_WINDOW_MS);
-      if (f) this.fleet.add(fleetKey(f.index, contentCluster(s), view.model === f.model));
+      if (f) this.fleet.add(fleetKey(releaseId(f.model), contentCluster(s), view.model === f.model));
     }
     // the first time this account asks a known item, one more account has asked it
     if (s.item >= 0 && p.items.get(s.item) === 1) this.countAsker(s.item);

@@ -1,0 +1,2 @@
+// Public surface of the HTTP helpers shared by the servers (gateway, dashboard, TAXII, mock upstream, scale-out).
+export { ListenError, listen } from "./listen.js";
