@@ -1,4 +1,4 @@
-// The traffic-log and verdict contract (../shared/spec/traffic-log.md, version 1) as
+// The traffic-log and verdict contract (docs/contract.md, version 1) as
 // TypeBox schemas. These are the single source: the TypeScript types are derived
 // from them and `distillguard schema` writes them as JSON Schema into docs/schema/.
 // Add, never rename: outside tools rely on every field name here.

@@ -20,13 +20,16 @@ describe("prompt sources", () => {
     ).toEqual(["hi there", "how are you?"]);
   });
 
-  it.skipIf(!existsSync(DATASETS))("loads the real sets, both classes, each text once", () => {
-    const loaded = loadPromptSources(DATASETS, () => {});
-    expect(loaded.length).toBe(PROMPT_SOURCES.length);
-    for (const s of loaded) {
-      expect(s.texts.length, s.source.name).toBeGreaterThan(50);
-      expect(new Set(s.texts).size).toBe(s.texts.length);
-    }
-    expect(new Set(loaded.map((s) => s.source.label))).toEqual(new Set(["harvest", "organic"]));
-  });
+  it.skipIf(!existsSync(DATASETS))(
+    "loads the real sets, both classes, each text once (needs ../shared/datasets)",
+    () => {
+      const loaded = loadPromptSources(DATASETS, () => {});
+      expect(loaded.length).toBe(PROMPT_SOURCES.length);
+      for (const s of loaded) {
+        expect(s.texts.length, s.source.name).toBeGreaterThan(50);
+        expect(new Set(s.texts).size).toBe(s.texts.length);
+      }
+      expect(new Set(loaded.map((s) => s.source.label))).toEqual(new Set(["harvest", "organic"]));
+    },
+  );
 });

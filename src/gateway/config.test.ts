@@ -64,7 +64,7 @@ describe("gateway configuration", () => {
   });
 });
 
-describe.skipIf(!BUILT)("distillguard gateway --demo", () => {
+describe.skipIf(!BUILT)("distillguard gateway --demo (needs dist/: npm run build)", () => {
   it("prints base_url, api_key and upstream_url that the official SDKs use as they are, and stops on SIGTERM", async () => {
     const child = spawn(process.execPath, [BIN, "gateway", "--demo"], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -117,7 +117,7 @@ describe.skipIf(!BUILT)("distillguard gateway --demo", () => {
   });
 });
 
-describe.skipIf(!BUILT)("distillguard gateway --config", () => {
+describe.skipIf(!BUILT)("distillguard gateway --config (needs dist/: npm run build)", () => {
   it("runs from a config file with its policy (dry run), exchange log, store and structured logs free of secrets", async () => {
     const upstream = await startMockUpstream({ apiKey: "sk-up-secret" });
     const dir = mkdtempSync(join(tmpdir(), "dg-gwcli-"));

@@ -130,35 +130,38 @@ describe("the gateway's scorer and the store", () => {
     expect(await count(db, "select count(*) n from campaigns")).toBeGreaterThan(0);
   });
 
-  it.skipIf(!existsSync(DIST))("saves from the worker thread the same way", async () => {
-    const built = (await import(DIST.href)) as typeof import("./index.js");
-    const db = join(scen, "thread.duckdb");
-    const t = await built.ThreadScorer.start({
-      checkpointEveryMs: 0,
-      linkEveryMs: 0,
-      store: { path: db, saveEveryMs: 0 },
-    });
-    const some = records.slice(0, 5000);
-    await feed(t, some);
-    t.decided("block", true, Date.UTC(2026, 1, 3, 10, 5));
-    t.decided("block", true, Date.UTC(2026, 1, 3, 10, 50));
-    t.decided("throttle", false, Date.UTC(2026, 1, 3, 11, 1));
-    const saved = await t.save();
-    expect(saved?.exchanges).toBe(some.length);
-    expect(await count(db, "select count(*) n from exchanges")).toBe(some.length);
-    const flaggedInStore = await count(db, "select count(*) n from accounts where flagged");
-    const flaggedLive = await queryStore(db, "select account_id from accounts where flagged");
-    expect(flaggedInStore).toBeGreaterThan(0);
-    for (const row of flaggedLive.rows) expect(t.standing(String(row.account_id))?.flagged).toBe(true);
-    // policy decisions counted by hour, action and whether acted on
-    const d = await queryStore(
-      db,
-      "select strftime(hour, '%H') h, action, acted, n from gateway_decisions order by h, action",
-    );
-    expect(d.rows.map((r) => [r.h, r.action, r.acted, Number(r.n)])).toEqual([
-      ["10", "block", true, 2],
-      ["11", "throttle", false, 1],
-    ]);
-    await t.close();
-  });
+  it.skipIf(!existsSync(DIST))(
+    "saves from the worker thread the same way (needs dist/: npm run build)",
+    async () => {
+      const built = (await import(DIST.href)) as typeof import("./index.js");
+      const db = join(scen, "thread.duckdb");
+      const t = await built.ThreadScorer.start({
+        checkpointEveryMs: 0,
+        linkEveryMs: 0,
+        store: { path: db, saveEveryMs: 0 },
+      });
+      const some = records.slice(0, 5000);
+      await feed(t, some);
+      t.decided("block", true, Date.UTC(2026, 1, 3, 10, 5));
+      t.decided("block", true, Date.UTC(2026, 1, 3, 10, 50));
+      t.decided("throttle", false, Date.UTC(2026, 1, 3, 11, 1));
+      const saved = await t.save();
+      expect(saved?.exchanges).toBe(some.length);
+      expect(await count(db, "select count(*) n from exchanges")).toBe(some.length);
+      const flaggedInStore = await count(db, "select count(*) n from accounts where flagged");
+      const flaggedLive = await queryStore(db, "select account_id from accounts where flagged");
+      expect(flaggedInStore).toBeGreaterThan(0);
+      for (const row of flaggedLive.rows) expect(t.standing(String(row.account_id))?.flagged).toBe(true);
+      // policy decisions counted by hour, action and whether acted on
+      const d = await queryStore(
+        db,
+        "select strftime(hour, '%H') h, action, acted, n from gateway_decisions order by h, action",
+      );
+      expect(d.rows.map((r) => [r.h, r.action, r.acted, Number(r.n)])).toEqual([
+        ["10", "block", true, 2],
+        ["11", "throttle", false, 1],
+      ]);
+      await t.close();
+    },
+  );
 });

@@ -53,7 +53,7 @@ type Make = (o: LiveScorerOptions) => Promise<Scorer & { observed: number }>;
 const kinds: [string, Make | undefined][] = [
   ["in-process", async (o) => LiveScorer.open(o)],
   [
-    "on a worker thread",
+    "on a worker thread (needs dist/: npm run build)",
     existsSync(DIST)
       ? async (o) => {
           const built = (await import(DIST.href)) as typeof import("./index.js");

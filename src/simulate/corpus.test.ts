@@ -34,15 +34,18 @@ describe("corpus", () => {
     expect(openers.size).toBeGreaterThan(100);
   });
 
-  it.skipIf(!existsSync(DATASETS))("draws real prompts from ../shared/datasets when present", () => {
-    const logs: string[] = [];
-    const c = loadCorpus(DATASETS, (m) => logs.push(m));
-    expect(logs).toEqual([]);
-    expect(c.source).toBe("datasets");
-    const rng = new Rng(5);
-    const solved = Array.from({ length: 50 }, () => c.solvedProblem(rng));
-    expect(solved.filter((s) => s.answer.length > 0).length).toBeGreaterThan(40);
-    const cot = new Set(Array.from({ length: 100 }, () => c.cotSystem(rng)));
-    expect([...cot].some((s) => s.includes("think step-by-step and justify your steps"))).toBe(true);
-  });
+  it.skipIf(!existsSync(DATASETS))(
+    "draws real prompts from ../shared/datasets (needs ../shared/datasets)",
+    () => {
+      const logs: string[] = [];
+      const c = loadCorpus(DATASETS, (m) => logs.push(m));
+      expect(logs).toEqual([]);
+      expect(c.source).toBe("datasets");
+      const rng = new Rng(5);
+      const solved = Array.from({ length: 50 }, () => c.solvedProblem(rng));
+      expect(solved.filter((s) => s.answer.length > 0).length).toBeGreaterThan(40);
+      const cot = new Set(Array.from({ length: 100 }, () => c.cotSystem(rng)));
+      expect([...cot].some((s) => s.includes("think step-by-step and justify your steps"))).toBe(true);
+    },
+  );
 });

@@ -83,7 +83,7 @@ describe("simulate", () => {
     validateScenario(a.dir);
   });
 
-  it.skipIf(!existsSync(DATASETS))("does the same with real prompts from ../shared/datasets", async () => {
+  it.skipIf(!existsSync(DATASETS))("does the same with real prompts (needs ../shared/datasets)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "dg-simp-"));
     const s = await simulate({ out: dir, seed: 4, scale: 0.02, days: 4, workers: false, prompts: DATASETS });
     expect(s.text).toBe("datasets");

@@ -13,7 +13,7 @@ const BIN = new URL("../../bin/distillguard.js", import.meta.url).pathname;
 const BUILT = existsSync(new URL("../../dist/cli/main.js", import.meta.url));
 
 describe("store crash safety", () => {
-  it.skipIf(!BUILT)("survives a kill -9 in the middle of a run", async () => {
+  it.skipIf(!BUILT)("survives a kill -9 in the middle of a run (needs dist/: npm run build)", async () => {
     const scen = mkdtempSync(join(tmpdir(), "dg-crash-"));
     const s = await simulate({ out: scen, seed: 9, scale: 0.05, days: 10, workers: false });
     const db = join(scen, "run.duckdb");
@@ -56,48 +56,58 @@ describe("store crash safety", () => {
     expect(distinct).toBe(s.exchanges);
   });
 
-  it.skipIf(!BUILT)("survives a kill -9 in the middle of an --append run", async () => {
-    const scen = mkdtempSync(join(tmpdir(), "dg-crash-append-"));
-    const s = await simulate({ out: scen, seed: 12, scale: 0.05, days: 8, workers: false });
-    const lines = readFileSync(join(scen, "exchanges.jsonl"), "utf8").trimEnd().split("\n");
-    const half = Math.floor(lines.length / 2);
-    writeFileSync(join(scen, "a.jsonl"), `${lines.slice(0, half).join("\n")}\n`);
-    writeFileSync(join(scen, "b.jsonl"), `${lines.slice(half).join("\n")}\n`);
-    const db = join(scen, "run.duckdb");
-    const count = async (): Promise<number> =>
-      Number((await queryStore(db, "select count(*) n from exchanges")).rows[0]?.n);
-    await analyze({ inputs: { exchanges: join(scen, "a.jsonl") }, out: join(scen, "p1"), db, report: false });
-    expect(await count()).toBe(half);
-
-    const child = spawn(
-      process.execPath,
-      [BIN, "analyze", join(scen, "b.jsonl"), "--out", join(scen, "p2"), "--db", db, "--append"],
-      { stdio: ["ignore", "ignore", "pipe"] },
-    );
-    let killed = false;
-    await new Promise<void>((resolve) => {
-      child.stderr.on("data", (d: Buffer) => {
-        if (!killed && /analyze: \d/.test(String(d))) {
-          killed = true;
-          child.kill("SIGKILL");
-        }
+  it.skipIf(!BUILT)(
+    "survives a kill -9 in the middle of an --append run (needs dist/: npm run build)",
+    async () => {
+      const scen = mkdtempSync(join(tmpdir(), "dg-crash-append-"));
+      const s = await simulate({ out: scen, seed: 12, scale: 0.05, days: 8, workers: false });
+      const lines = readFileSync(join(scen, "exchanges.jsonl"), "utf8").trimEnd().split("\n");
+      const half = Math.floor(lines.length / 2);
+      writeFileSync(join(scen, "a.jsonl"), `${lines.slice(0, half).join("\n")}\n`);
+      writeFileSync(join(scen, "b.jsonl"), `${lines.slice(half).join("\n")}\n`);
+      const db = join(scen, "run.duckdb");
+      const count = async (): Promise<number> =>
+        Number((await queryStore(db, "select count(*) n from exchanges")).rows[0]?.n);
+      await analyze({
+        inputs: { exchanges: join(scen, "a.jsonl") },
+        out: join(scen, "p1"),
+        db,
+        report: false,
       });
-      child.on("exit", () => resolve());
-    });
-    // killed before publishing: the first half only; after: both halves, never anything else
-    const after = await count();
-    expect([half, s.exchanges]).toContain(after);
+      expect(await count()).toBe(half);
 
-    const again = await analyze({
-      inputs: { exchanges: join(scen, "b.jsonl") },
-      out: join(scen, "p3"),
-      db,
-      append: true,
-      report: false,
-    });
-    expect(again.totalExchanges).toBe(s.exchanges);
-    expect(await count()).toBe(s.exchanges);
-    const distinct = Number((await queryStore(db, "select count(distinct id) n from exchanges")).rows[0]?.n);
-    expect(distinct).toBe(s.exchanges);
-  });
+      const child = spawn(
+        process.execPath,
+        [BIN, "analyze", join(scen, "b.jsonl"), "--out", join(scen, "p2"), "--db", db, "--append"],
+        { stdio: ["ignore", "ignore", "pipe"] },
+      );
+      let killed = false;
+      await new Promise<void>((resolve) => {
+        child.stderr.on("data", (d: Buffer) => {
+          if (!killed && /analyze: \d/.test(String(d))) {
+            killed = true;
+            child.kill("SIGKILL");
+          }
+        });
+        child.on("exit", () => resolve());
+      });
+      // killed before publishing: the first half only; after: both halves, never anything else
+      const after = await count();
+      expect([half, s.exchanges]).toContain(after);
+
+      const again = await analyze({
+        inputs: { exchanges: join(scen, "b.jsonl") },
+        out: join(scen, "p3"),
+        db,
+        append: true,
+        report: false,
+      });
+      expect(again.totalExchanges).toBe(s.exchanges);
+      expect(await count()).toBe(s.exchanges);
+      const distinct = Number(
+        (await queryStore(db, "select count(distinct id) n from exchanges")).rows[0]?.n,
+      );
+      expect(distinct).toBe(s.exchanges);
+    },
+  );
 });

@@ -194,73 +194,96 @@ describe("dashboard security", () => {
   });
 });
 
-describe.skipIf(!existsSync(CHROMIUM))("dashboard in Chromium (needs Debian's chromium)", () => {
-  it("logs in, opens a campaign, reads its evidence, confirms it and sees the decision; screenshots each view", async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      const errors: string[] = [];
-      page.on("pageerror", (e) => errors.push(String(e)));
-      page.on("console", (m) => {
-        if (m.type() === "error") errors.push(m.text());
+describe.skipIf(!existsSync(CHROMIUM))(
+  "dashboard in Chromium (needs Debian's chromium at /usr/bin/chromium: apt-get install chromium)",
+  () => {
+    it("logs in, opens a campaign, reads its evidence, confirms it and sees the decision; screenshots each view", async () => {
+      mkdirSync(SHOTS, { recursive: true });
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--no-first-run",
+        ],
       });
-      await page.goto(dash.loginUrl);
-      await page.waitForSelector("h1:has-text('Overview')");
-      // keyboard: the first Tab reaches the skip link
-      await page.keyboard.press("Tab");
-      expect(await page.evaluate("document.activeElement && document.activeElement.textContent")).toBe(
-        "Skip to content",
-      );
-      await page.screenshot({ path: join(SHOTS, "overview.jpg"), fullPage: true, type: "jpeg", quality: 70 });
-      const top = campaigns.campaigns[0]?.campaign_id as string;
-      await page.click(`a[href='/campaigns/${top}']`);
-      await page.waitForSelector("#graph canvas");
-      await page.waitForFunction(
-        "(document.getElementById('graph-note')?.textContent ?? '').includes('nodes')",
-      );
-      const evidence = await page.locator("h2:has-text('Strongest evidence') + ul li").allTextContents();
-      expect(evidence.length).toBeGreaterThan(2);
-      expect(evidence.join(" ")).toContain(campaigns.campaigns[0]?.evidence[0]?.signal as string);
-      await page.screenshot({ path: join(SHOTS, "campaign.jpg"), fullPage: true, type: "jpeg", quality: 70 });
-      await page.fill("#comment", "Same template and infrastructure across the accounts; confirmed.");
-      await page.click("button:has-text('Confirm campaign')");
-      await page.waitForSelector("text=Reviewed:");
-      expect(await page.textContent("form.review ~ p, main")).toContain("confirmed by alice");
-      // the decision shows in the overview and in the labels export
-      await page.click("nav >> text=Overview");
-      expect(await page.textContent(`tr:has(a[href='/campaigns/${top}'])`)).toContain("confirmed");
-      const labels = await (await page.request.get(`${dash.url}/labels.jsonl`)).text();
-      const lines = labels
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l) as { account_id: string; population: string; campaign: string });
-      expect(lines.length).toBe(campaigns.campaigns[0]?.accounts.length);
-      expect(lines.every((l) => l.population === "confirmed_campaign" && l.campaign === top)).toBe(true);
-      // an account page and the account table, sorted by exchanges
-      await page.goto(`${dash.url}/accounts?flagged=1`);
-      await page.click("th >> text=exchanges");
-      await page.screenshot({ path: join(SHOTS, "accounts.jpg"), fullPage: true, type: "jpeg", quality: 70 });
-      const first = await page.locator("tbody tr td a").first().getAttribute("href");
-      await page.goto(`${dash.url}${first}`);
-      await page.waitForSelector("h2:has-text('Reasons')");
-      await page.screenshot({ path: join(SHOTS, "account.jpg"), fullPage: true, type: "jpeg", quality: 70 });
-      expect(errors).toEqual([]);
-    } finally {
-      await browser.close();
-    }
-  }, 120_000);
-});
+      try {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        const errors: string[] = [];
+        page.on("pageerror", (e) => errors.push(String(e)));
+        page.on("console", (m) => {
+          if (m.type() === "error") errors.push(m.text());
+        });
+        await page.goto(dash.loginUrl);
+        await page.waitForSelector("h1:has-text('Overview')");
+        // keyboard: the first Tab reaches the skip link
+        await page.keyboard.press("Tab");
+        expect(await page.evaluate("document.activeElement && document.activeElement.textContent")).toBe(
+          "Skip to content",
+        );
+        await page.screenshot({
+          path: join(SHOTS, "overview.jpg"),
+          fullPage: true,
+          type: "jpeg",
+          quality: 70,
+        });
+        const top = campaigns.campaigns[0]?.campaign_id as string;
+        await page.click(`a[href='/campaigns/${top}']`);
+        await page.waitForSelector("#graph canvas");
+        await page.waitForFunction(
+          "(document.getElementById('graph-note')?.textContent ?? '').includes('nodes')",
+        );
+        const evidence = await page.locator("h2:has-text('Strongest evidence') + ul li").allTextContents();
+        expect(evidence.length).toBeGreaterThan(2);
+        expect(evidence.join(" ")).toContain(campaigns.campaigns[0]?.evidence[0]?.signal as string);
+        await page.screenshot({
+          path: join(SHOTS, "campaign.jpg"),
+          fullPage: true,
+          type: "jpeg",
+          quality: 70,
+        });
+        await page.fill("#comment", "Same template and infrastructure across the accounts; confirmed.");
+        await page.click("button:has-text('Confirm campaign')");
+        await page.waitForSelector("text=Reviewed:");
+        expect(await page.textContent("form.review ~ p, main")).toContain("confirmed by alice");
+        // the decision shows in the overview and in the labels export
+        await page.click("nav >> text=Overview");
+        expect(await page.textContent(`tr:has(a[href='/campaigns/${top}'])`)).toContain("confirmed");
+        const labels = await (await page.request.get(`${dash.url}/labels.jsonl`)).text();
+        const lines = labels
+          .trim()
+          .split("\n")
+          .map((l) => JSON.parse(l) as { account_id: string; population: string; campaign: string });
+        expect(lines.length).toBe(campaigns.campaigns[0]?.accounts.length);
+        expect(lines.every((l) => l.population === "confirmed_campaign" && l.campaign === top)).toBe(true);
+        // an account page and the account table, sorted by exchanges
+        await page.goto(`${dash.url}/accounts?flagged=1`);
+        await page.click("th >> text=exchanges");
+        await page.screenshot({
+          path: join(SHOTS, "accounts.jpg"),
+          fullPage: true,
+          type: "jpeg",
+          quality: 70,
+        });
+        const first = await page.locator("tbody tr td a").first().getAttribute("href");
+        await page.goto(`${dash.url}${first}`);
+        await page.waitForSelector("h2:has-text('Reasons')");
+        await page.screenshot({
+          path: join(SHOTS, "account.jpg"),
+          fullPage: true,
+          type: "jpeg",
+          quality: 70,
+        });
+        expect(errors).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    }, 120_000);
+  },
+);
 
 describe("reviews are respected", () => {
   it("by a later analysis and by the gateway: a dismissed account is not flagged again on the same evidence", async () => {
