@@ -58,7 +58,9 @@ upstream's key, which never reaches clients or logs.
   --pg URL       the scale-out store's PostgreSQL (with --scoring shared)
   --port P       listening port (default: the config's, 8080; with --demo any free port)
   --host H       listening address (default 127.0.0.1)
-  --hash-key     print the SHA-256 of the key on standard input, for the config's "keys"`;
+  --hash-key     print the SHA-256 of the key on standard input, for the config's "keys"
+  --new-key      make a new client key: prints the key (give it to the customer once; it is
+                 not kept) and its SHA-256 (put that in the config's "keys" with the account)`;
 
 export const MOCK_USAGE = `usage: distillguard mock-upstream [--port P] [--host H] [--api-key K]
 
@@ -96,6 +98,7 @@ export async function runGateway(argv: readonly string[], io: Io): Promise<numbe
       port: { type: "string" },
       host: { type: "string" },
       "hash-key": { type: "boolean" },
+      "new-key": { type: "boolean" },
       "log-dir": { type: "string" },
       accounts: { type: "string" },
       policy: { type: "string" },
@@ -113,6 +116,12 @@ export async function runGateway(argv: readonly string[], io: Io): Promise<numbe
   }
   if (positionals.length > 0)
     throw new CLIError(`unexpected argument "${positionals[0]}"\n${GATEWAY_USAGE}`, "E_USAGE");
+  if (values["new-key"]) {
+    // 32 random bytes: the gateway stores only the hash, so the key cannot be recovered later
+    const key = `dg-${randomBytes(32).toString("base64url")}`;
+    io.stdout.write(`key: ${key}\nsha256: ${keyDigest(key)}\n`);
+    return 0;
+  }
   if (values["hash-key"]) {
     const key = await readStdin();
     if (!key) throw new CLIError("--hash-key: no key on standard input", "E_USAGE");

@@ -53,9 +53,14 @@ const DEFAULT_SCHEMAS = fileURLToPath(new URL("../../../shared/stix2-json-schema
 function keyFrom(envName: string | undefined): string {
   const name = envName ?? "DISTILLGUARD_INTEL_KEY";
   const key = process.env[name];
-  if (!key || key.length < 16)
+  if (!key)
     throw new CLIError(
       `the partners' hashing key is not set: put it (at least 16 characters) in ${name} (or name another variable with --key-env)`,
+      "E_CONFIG",
+    );
+  if (key.length < 16)
+    throw new CLIError(
+      `the partners' hashing key in ${name} is too short: ${key.length} characters, at least 16`,
       "E_CONFIG",
     );
   return key;

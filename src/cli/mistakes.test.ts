@@ -123,3 +123,34 @@ describe("a user's mistakes", () => {
     expect(lines[0]).toMatch(said);
   });
 });
+
+describe("keys", () => {
+  it("gateway --new-key prints a fresh key and the hash the config takes", async () => {
+    const t = await new Promise<{ stdout: string; code: number }>((resolve) =>
+      execFile(process.execPath, [BIN, "gateway", "--new-key"], (err, stdout) =>
+        resolve({ stdout, code: err === null ? 0 : 1 }),
+      ),
+    );
+    expect(t.code).toBe(0);
+    const m = /^key: (dg-[\w-]{43})\nsha256: ([0-9a-f]{64})\n$/.exec(t.stdout);
+    expect(m).not.toBeNull();
+    const { keyDigest } = await import("../gateway/index.js");
+    expect(keyDigest(m?.[1] ?? "")).toBe(m?.[2]);
+  });
+
+  it("says an intel key is too short rather than not set", async () => {
+    const r = await new Promise<{ stderr: string; code: number }>((resolve) =>
+      execFile(
+        process.execPath,
+        [BIN, "intel", "export", "--db", store, "--out", join(dir, "b.json")],
+        { env: { ...process.env, DISTILLGUARD_INTEL_KEY: "short-key" } },
+        (err, _o, stderr) =>
+          resolve({ stderr, code: err === null ? 0 : typeof err.code === "number" ? err.code : -1 }),
+      ),
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      "distillguard: the partners' hashing key in DISTILLGUARD_INTEL_KEY is too short: 9 characters, at least 16",
+    );
+  });
+});
