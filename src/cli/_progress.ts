@@ -33,7 +33,9 @@ export function progress(opts: ProgressOptions): ProgressSink {
   const stream = opts.stream ?? process.stderr;
   const now = opts.now ?? Date.now;
   const t0 = now();
-  let last = 0;
+  // the first line after a second: a short run prints only its summary, and a long one
+  // does not open with "100.0% 0 exchanges" while its first batch is still being parsed
+  let last = t0;
   const tty = (stream as { isTTY?: boolean }).isTTY === true;
   return {
     update(done, total, count) {

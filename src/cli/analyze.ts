@@ -148,5 +148,13 @@ export async function runAnalyze(argv: readonly string[], io: Io): Promise<numbe
     `analyze: ${formatCount(summary.exchanges)} exchanges from ${summary.inputs.length} file${summary.inputs.length === 1 ? "" : "s"}${summary.totalExchanges > summary.exchanges ? ` (${formatCount(summary.totalExchanges)} in the store)` : ""}, ${summary.accounts} accounts, ${summary.flagged} flagged in ${summary.campaigns} campaigns, ${formatDuration(ms)} (${formatCount((summary.exchanges * 1000) / Math.max(1, ms))}/s) → ${out}`,
   );
   if (!quiet) io.stderr.write(`${summary.issueSummary}\n`);
+  // an input with nothing in it is a mistake to see (a wrong file, an empty rotation), unless
+  // every file was already in the store
+  if (summary.exchanges === 0 && summary.skipped.length === 0) {
+    io.stderr.write(
+      `distillguard: no exchanges read from ${exchanges.join(", ")}: the input is empty, or every line was bad (see the issues above)\n`,
+    );
+    return 2;
+  }
   return 0;
 }

@@ -124,6 +124,19 @@ describe("a user's mistakes", () => {
   });
 });
 
+describe("an empty input", () => {
+  it("is said, with exit 2, not passed over", async () => {
+    const empty = join(dir, "empty");
+    mkdirSync(empty);
+    writeFileSync(join(empty, "exchanges.jsonl"), "");
+    const r = await cli(["analyze", empty, "--out", out("empty")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trimEnd().split("\n").at(-1)).toMatch(
+      /^distillguard: no exchanges read from .*exchanges\.jsonl: the input is empty, or every line was bad/,
+    );
+  });
+});
+
 describe("keys", () => {
   it("gateway --new-key prints a fresh key and the hash the config takes", async () => {
     const t = await new Promise<{ stdout: string; code: number }>((resolve) =>

@@ -72,6 +72,10 @@ describe("readLineBatches", () => {
     expect(out.length).toBeLessThan(2000);
     expect(out[0]?.text.startsWith("line-0-")).toBe(true);
     expect(issues).toMatchObject([{ code: "E_TRUNCATED" }]);
+    // reported where the stream broke off: after its last complete line, not at "line 0"
+    const complete = out.filter((l) => /^line-\d+-q{50}$/.test(l.text)).length;
+    expect(issues[0]?.line).toBe(complete + 1);
+    expect(issues[0]?.reason).toContain(`after line ${complete}, the last complete line`);
   });
 
   it("joins a line split across many chunks", async () => {

@@ -37,7 +37,13 @@ async function* rawChunks(source: string, opts: LineReadOptions): AsyncGenerator
   }
 }
 
-async function* decodedChunks(source: string, name: string, opts: LineReadOptions): AsyncGenerator<Buffer> {
+async function* decodedChunks(
+  source: string,
+  name: string,
+  opts: LineReadOptions,
+  /** complete lines read so far (a truncated stream is reported after the last of them) */
+  linesRead: () => number,
+): AsyncGenerator<Buffer> {
   const raw = rawChunks(source, opts);
   const first = await raw.next();
   if (first.done) return;
@@ -60,11 +66,12 @@ async function* decodedChunks(source: string, name: string, opts: LineReadOption
     for await (const chunk of gunzip) yield chunk as Buffer;
   } catch (err) {
     if (!isZlibError(err)) throw err;
+    const last = linesRead();
     opts.onIssue({
       file: name,
-      line: 0,
+      line: last + 1,
       code: "E_TRUNCATED",
-      reason: `compressed stream is corrupt or truncated (${(err as Error).message}); read what came before it`,
+      reason: `compressed stream is corrupt or truncated after line ${last}, the last complete line (${(err as Error).message}); everything before it was read`,
       skipped: true,
     });
   }
@@ -127,7 +134,7 @@ export async function* readLineBatches(source: string, opts: LineReadOptions): A
     });
   };
 
-  for await (const chunk of decodedChunks(source, name, opts)) {
+  for await (const chunk of decodedChunks(source, name, opts, () => lineNo)) {
     const out: Line[] = [];
     let pos = 0;
     for (;;) {

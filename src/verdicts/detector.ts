@@ -1,5 +1,5 @@
 // The streaming decision: exchanges update profiles and the shared-value groups;
-// at each checkpoint (an hour of log time) the accounts that changed are judged on
+// at each checkpoint (every 15 minutes of log time, CHECKPOINT_MS in driver.ts) the accounts that changed are judged on
 // their own evidence plus what they share with accounts already standing on theirs.
 // first_flagged_at is the time of the last exchange an account had sent when the
 // checkpoint first flagged it.
