@@ -55,6 +55,7 @@ create table if not exists account_meta (
   account_id varchar, created_at timestamp, pathway varchar, verified boolean, signup_country varchar,
   payment_fingerprint varchar, email_domain varchar, org_id varchar
 );
+alter table account_meta add column if not exists signup_ip varchar;
 create table if not exists reviews (
   target_type varchar, target_id varchar, decision varchar, comment varchar, analyst varchar,
   evidence varchar, reviewed_at timestamp
@@ -404,7 +405,8 @@ export class DuckDbStore {
     members.closeSync();
     await c.run("create or replace table _stage_releases as select * from releases limit 0");
     await c.run(`create or replace table _stage_meta (account_id varchar, created_at varchar, pathway varchar,
-      verified boolean, signup_country varchar, payment_fingerprint varchar, email_domain varchar, org_id varchar)`);
+      verified boolean, signup_country varchar, payment_fingerprint varchar, email_domain varchar, org_id varchar,
+      signup_ip varchar)`);
     const rel = await c.createAppender("_stage_releases");
     for (const r of opts.releases ?? []) {
       rel.appendVarchar(r.model);
@@ -424,6 +426,7 @@ export class DuckDbStore {
       appendOptional(meta, m.payment_fingerprint);
       appendOptional(meta, m.email_domain);
       appendOptional(meta, m.org_id);
+      appendOptional(meta, m.signup_ip);
       meta.endRow();
     }
     meta.flushSync();
@@ -458,7 +461,7 @@ export class DuckDbStore {
         confidence, capabilities::json, indicators::json, evidence::json from _stage_campaigns;
       delete from campaign_accounts; insert into campaign_accounts select * from _stage_campaign_accounts;
       ${keepOld ? "" : "delete from releases; insert into releases select * from _stage_releases;"}
-      ${keepMeta ? "" : "delete from account_meta; insert into account_meta select account_id, created_at::timestamp, pathway, verified, signup_country, payment_fingerprint, email_domain, org_id from _stage_meta;"}
+      ${keepMeta ? "" : "delete from account_meta; insert into account_meta (account_id, created_at, pathway, verified, signup_country, payment_fingerprint, email_domain, org_id, signup_ip) select account_id, created_at::timestamp, pathway, verified, signup_country, payment_fingerprint, email_domain, org_id, signup_ip from _stage_meta;"}
       insert into gateway_decisions select * from _stage_decisions;
       delete from daily_traffic;
       insert into daily_traffic select strftime(date_trunc('day', e.ts), '%Y-%m-%d'), coalesce(a.campaign_id, 'other traffic'), count(*)

@@ -34,7 +34,11 @@ code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-
 .legend span { margin-right: 14px; font-size: 13px; }
 `;
 
-/** The campaign graph: fetched as JSON, drawn with cytoscape (served from /assets/). */
+/**
+ * The campaign graph (graph.ts): fetched as JSON, drawn with cytoscape (served from
+ * /assets/). Labels show on hover or selection only, so they never pile up; the legend
+ * names each kind by its colour. The drawn graph is window.dgGraph (for the browser test).
+ */
 export const JS = `
 (function () {
   var el = document.getElementById("graph");
@@ -42,26 +46,31 @@ export const JS = `
   fetch(el.getAttribute("data-src"), { credentials: "same-origin" })
     .then(function (r) { return r.json(); })
     .then(function (g) {
-      var big = g.nodes.length > 600;
       var cy = cytoscape({
         container: el,
         elements: g.nodes.map(function (n) { return { data: n }; }).concat(g.edges.map(function (e) { return { data: e }; })),
         style: [
-          { selector: "node", style: { "background-color": "data(color)", width: "data(size)", height: "data(size)", label: "", "font-size": 10, color: "#222", "text-background-color": "#fff", "text-background-opacity": 0.8 } },
-          { selector: "node[kind != 'account']", style: { label: big ? "" : "data(label)" } },
-          { selector: "edge", style: { width: 1, "line-color": "#c3cad6", opacity: 0.7 } },
-          { selector: "node:selected", style: { "border-width": 3, "border-color": "#f0b400", label: "data(label)" } }
+          { selector: "node", style: { "background-color": "data(color)", width: "data(size)", height: "data(size)", label: "", "font-size": 12, color: "#222", "text-background-color": "#fff", "text-background-opacity": 0.9, "text-background-padding": 2, "text-wrap": "ellipsis", "text-max-width": 260, "text-valign": "top", "text-margin-y": -4 } },
+          { selector: "node.hover, node:selected", style: { label: "data(label)", "z-index": 10, "border-width": 2, "border-color": "#f0b400" } },
+          { selector: "edge", style: { width: 1, "line-color": "#c3cad6", opacity: 0.7 } }
         ],
-        layout: big ? { name: "concentric", concentric: function (n) { return n.data("kind") === "account" ? 1 : 2; }, minNodeSpacing: 4, animate: false }
-                    : { name: "cose", animate: false, nodeRepulsion: 6000 }
-
+        layout: g.nodes.length > 300
+          ? { name: "concentric", concentric: function (n) { return n.data("kind") === "account" || n.data("kind") === "accounts" ? 1 : 2; }, minNodeSpacing: 6, animate: false }
+          : { name: "cose", animate: false, nodeRepulsion: 8000, idealEdgeLength: 60, padding: 20 }
       });
+      cy.on("mouseover", "node", function (ev) { ev.target.addClass("hover"); });
+      cy.on("mouseout", "node", function (ev) { ev.target.removeClass("hover"); });
       cy.on("tap", "node", function (ev) {
         var href = ev.target.data("href");
         if (href) window.location.href = href;
       });
+      window.dgGraph = cy;
+      var legend = document.getElementById("graph-legend");
+      if (legend) legend.innerHTML = g.legend.map(function (k) {
+        return '<span data-kind="' + k.kind + '"><svg width="10" height="10" aria-hidden="true"><circle cx="5" cy="5" r="5" fill="' + k.color + '"/></svg> ' + k.label + '</span>';
+      }).join("");
       var note = document.getElementById("graph-note");
-      if (note) note.textContent = g.nodes.length + " nodes, " + g.edges.length + " edges" + (g.truncated ? " (the first " + g.shown + " accounts)" : "");
+      if (note) note.textContent = g.accounts + " accounts" + (g.grouped ? " drawn as groups that share the same values" : "") + ", " + (g.nodes.length) + " nodes, " + g.edges.length + " edges; hover a node for its label, click an account to open it";
     });
 })();
 `;

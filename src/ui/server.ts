@@ -12,6 +12,7 @@ import { addReview, prepareStore, type Review, readStore } from "../store/index.
 import { esc } from "../verdicts/index.js";
 import { CSS, JS } from "./assets.js";
 import { csrfOk, type Role, type Session, Sessions } from "./auth.js";
+import { INDIVIDUAL_MAX, linkageGraph, type Signature, VALUE_KINDS } from "./graph.js";
 
 /** Reasons whose detail quotes prompt text (a template's example), by signal. */
 const PROMPT_TEXT_SIGNALS: ReadonlySet<string> = new Set(["campaign_scaffold"]);
@@ -47,7 +48,6 @@ export interface Dashboard {
 
 type Row = Record<string, unknown>;
 const PAGE = 50;
-const GRAPH_ACCOUNTS = 2000;
 
 const SECURITY_HEADERS: Record<string, string> = {
   "content-security-policy":
@@ -99,6 +99,13 @@ function page(title: string, s: Session, body: string): string {
 <script src="/assets/cytoscape.min.js"></script><script src="/assets/app.js"></script></body></html>`;
 }
 
+/** A round step (1, 2 or 5 times a power of ten) at least x. */
+function niceStep(x: number): number {
+  const p = 10 ** Math.floor(Math.log10(Math.max(1, x)));
+  for (const m of [1, 2, 5, 10]) if (m * p >= x) return m * p;
+  return 10 * p;
+}
+
 /** Daily counts as an SVG bar chart (series drawn stacked, coloured, with a legend). */
 function barChart(
   points: { day: string; series: string; n: number }[],
@@ -114,17 +121,28 @@ function barChart(
   const max = Math.max(...totals.values(), 1);
   const w = 1000;
   const h = 160;
-  const bw = w / days.length;
+  // a y-axis: a round step, gridlines and their values in a left margin
+  const left = 64;
+  const step = niceStep(max / 4);
+  const top = Math.max(step, Math.ceil(max / step) * step);
+  const bw = (w - left) / days.length;
+  const axis: string[] = [];
+  for (let v = 0; v <= top + step / 2; v += step) {
+    const y = (h - (v / top) * (h - 10)).toFixed(1);
+    axis.push(
+      `<line x1="${left}" x2="${w}" y1="${y}" y2="${y}" stroke="#e3e7ee" stroke-width="1"/><text x="${left - 6}" y="${y}" dy="4" font-size="12" text-anchor="end">${fmt(v)}</text>`,
+    );
+  }
   const rects: string[] = [];
   days.forEach((d, i) => {
     let y = h;
     for (const [si, s] of series.entries()) {
       const n = points.find((p) => p.day === d && p.series === s)?.n ?? 0;
       if (n === 0) continue;
-      const bh = (n / max) * (h - 10);
+      const bh = (n / top) * (h - 10);
       y -= bh;
       rects.push(
-        `<rect x="${(i * bw + 1).toFixed(1)}" y="${y.toFixed(1)}" width="${Math.max(1, bw - 2).toFixed(1)}" height="${bh.toFixed(1)}" fill="${colours[si % colours.length]}"><title>${esc(d)} ${esc(s)}: ${n}</title></rect>`,
+        `<rect x="${(left + i * bw + 1).toFixed(1)}" y="${y.toFixed(1)}" width="${Math.max(1, bw - 2).toFixed(1)}" height="${bh.toFixed(1)}" fill="${colours[si % colours.length]}"><title>${esc(d)} ${esc(s)}: ${n}</title></rect>`,
       );
     }
   });
@@ -132,7 +150,7 @@ function barChart(
   for (const m of marks) {
     const i = days.indexOf(m.day);
     if (i < 0) continue;
-    const x = (i * bw).toFixed(1);
+    const x = (left + i * bw).toFixed(1);
     rects.push(
       `<line x1="${x}" x2="${x}" y1="0" y2="${h}" stroke="#c77700" stroke-width="2" stroke-dasharray="6 4"/><text x="${x}" y="12" dx="4" font-size="12" fill="#c77700">${esc(m.label)} released</text>`,
     );
@@ -143,8 +161,8 @@ function barChart(
         `<span><svg width="10" height="10" aria-hidden="true"><rect width="10" height="10" fill="${colours[i % colours.length]}"/></svg> ${esc(s)}</span>`,
     )
     .join("");
-  return `<svg class="chart" viewBox="0 0 ${w} ${h + 20}" role="img" aria-label="${esc(label)}">${rects.join("")}
-<text x="0" y="${h + 16}" font-size="12">${esc(days[0] ?? "")}</text><text x="${w}" y="${h + 16}" font-size="12" text-anchor="end">${esc(days.at(-1) ?? "")}</text></svg>
+  return `<svg class="chart" viewBox="0 0 ${w} ${h + 20}" role="img" aria-label="${esc(label)}">${axis.join("")}${rects.join("")}
+<text x="${left}" y="${h + 16}" font-size="12">${esc(days[0] ?? "")}</text><text x="${w}" y="${h + 16}" font-size="12" text-anchor="end">${esc(days.at(-1) ?? "")}</text></svg>
 <div class="legend">${legend}</div>`;
 }
 
@@ -312,7 +330,7 @@ async function campaignPage(db: string, s: Session, id: string): Promise<string 
       "campaign exchanges per day by model, model releases marked",
       q.releases.map((r) => ({ day: str(r.d), label: str(r.model) })),
     )}
-<h2>Linkage: accounts and the infrastructure they share</h2><div id="graph" data-src="/campaigns/${encodeURIComponent(id)}/graph.json" role="img" aria-label="graph of the campaign's accounts and shared infrastructure"></div><p id="graph-note" class="muted"></p>
+<h2>Linkage: accounts and the infrastructure they share</h2><div id="graph" data-src="/campaigns/${encodeURIComponent(id)}/graph.json" role="img" aria-label="graph of the campaign's accounts and shared infrastructure"></div><div id="graph-legend" class="legend"></div><p id="graph-note" class="muted"></p>
 <h2>Shared infrastructure (indicators)</h2><table><thead><tr><th scope="col">kind</th><th scope="col">value</th><th scope="col" class="num">campaign accounts</th><th scope="col" class="num">all accounts</th></tr></thead><tbody>${indRows || `<tr><td colspan="4" class="muted">none</td></tr>`}</tbody></table>
 <h2>Prompt templates</h2>${scaffoldHtml}
 <h2>Largest accounts</h2><table><thead><tr><th scope="col">account</th><th scope="col" class="num">risk</th><th scope="col" class="num">exchanges</th></tr></thead><tbody>${members}</tbody></table>
@@ -321,62 +339,81 @@ ${reviewForm(s, "campaign", id, q.review[0])}`,
   );
 }
 
+/** The campaign's linkage graph (graph.ts): its accounts grouped by the shared values they use. */
 async function campaignGraph(db: string, id: string): Promise<unknown> {
   const q = await readStore(db, {
-    c: { sql: "select indicators, accounts from campaigns where campaign_id = $id", params: { id } },
-    members: {
-      sql: `select account_id from campaign_accounts ca join accounts a using (account_id) where ca.campaign_id = $id
-        order by a.exchanges desc limit ${GRAPH_ACCOUNTS}`,
-      params: { id },
-    },
+    c: { sql: "select indicators from campaigns where campaign_id = $id", params: { id } },
   });
   const c = q.c[0];
-  if (!c) return { nodes: [], edges: [] };
+  if (!c) return linkageGraph([], accountHref);
+  const drawn = new Set(VALUE_KINDS.map((k) => k.kind));
   const indicators = json<{ kind: string; value: string }[]>(c.indicators, []).filter((i) =>
-    ["ip", "residential_ip", "signup_ip", "user_agent"].includes(i.kind),
+    drawn.has(i.kind),
   );
-  const ids = q.members.map((m) => str(m.account_id));
-  const values = indicators.map((i) => i.value);
-  // which of the shown accounts used which shared value
-  const uses =
-    ids.length === 0 || values.length === 0
-      ? []
-      : (
-          await readStore(db, {
-            u: {
-              // only the accounts drawn (the largest GRAPH_ACCOUNTS), as the members query above
-              sql: `with v as (select unnest(string_split($vals, chr(1))) val),
-                m as (select account_id from campaign_accounts ca join accounts a using (account_id)
-                  where ca.campaign_id = $id order by a.exchanges desc limit ${GRAPH_ACCOUNTS}),
-                i as (select i.account_id, i.ip, i.user_agent from account_infra i semi join m using (account_id))
-                select distinct account_id, ip val from i where ip in (select val from v)
-                union select distinct account_id, user_agent val from i where user_agent in (select val from v)`,
-              params: { id, vals: values.join("\u0001") },
-            },
-          })
-        ).u;
-  const shown = new Set(ids);
-  const nodes = [
-    ...ids.map((a) => ({
-      id: `a:${a}`,
-      label: a.slice(0, 14),
-      kind: "account",
-      color: "#b3261e",
-      size: 8,
-      href: `/accounts/${encodeURIComponent(a)}`,
-    })),
-    ...indicators.map((i) => ({
-      id: `v:${i.value}`,
-      label: `${i.kind}: ${i.value.slice(0, 40)}`,
-      kind: i.kind,
-      color: "#1f5fbf",
-      size: 16,
-    })),
-  ];
-  const edges = uses
-    .filter((u) => shown.has(str(u.account_id)))
-    .map((u, n) => ({ id: `e${n}`, source: `a:${str(u.account_id)}`, target: `v:${str(u.val)}` }));
-  return { nodes, edges, truncated: num(c.accounts) > ids.length, shown: ids.length };
+  const of = (...kinds: string[]): string =>
+    indicators
+      .filter((i) => kinds.includes(i.kind))
+      .map((i) => i.value)
+      .join("\u0001");
+  // each account's shared values (of the campaign's indicators), then accounts grouped by them
+  const r = await readStore(db, {
+    sigs: {
+      sql: `with m as (select account_id from campaign_accounts where campaign_id = $id),
+        v as (select 'ip' kind, unnest(string_split($ips, chr(1))) val
+          union all select 'residential_ip', unnest(string_split($resid, chr(1)))
+          union all select 'user_agent', unnest(string_split($uas, chr(1)))
+          union all select 'payment_fingerprint', unnest(string_split($cards, chr(1)))
+          union all select 'email_domain', unnest(string_split($domains, chr(1)))
+          union all select 'org', unnest(string_split($orgs, chr(1)))
+          union all select 'signup_ip', unnest(string_split($signups, chr(1)))),
+        infra as (select distinct i.account_id, i.ip, i.user_agent from account_infra i semi join m using (account_id)),
+        meta as (select * from account_meta semi join m using (account_id)),
+        uses as (
+          select distinct i.account_id, v.kind, v.val from infra i join v on v.kind in ('ip', 'residential_ip') and i.ip = v.val
+          union select distinct i.account_id, v.kind, v.val from infra i join v on v.kind = 'user_agent' and i.user_agent = v.val
+          union select a.account_id, v.kind, v.val from meta a join v on v.kind = 'payment_fingerprint' and a.payment_fingerprint = v.val
+          union select a.account_id, v.kind, v.val from meta a join v on v.kind = 'email_domain' and lower(a.email_domain) = v.val
+          union select a.account_id, v.kind, v.val from meta a join v on v.kind = 'org' and a.org_id = v.val
+          union select a.account_id, v.kind, v.val from meta a join v on v.kind = 'signup_ip' and a.signup_ip = v.val),
+        per as (select m.account_id, coalesce(string_agg(u.kind || chr(2) || u.val, chr(1) order by u.kind, u.val), '') sig
+          from m left join uses u using (account_id) group by m.account_id)
+        select sig, count(*) n, list(account_id order by account_id)[1:${INDIVIDUAL_MAX}] examples
+        from per group by sig order by n desc, sig limit 400`,
+      params: {
+        id,
+        ips: of("ip"),
+        resid: of("residential_ip"),
+        uas: of("user_agent"),
+        cards: of("payment_fingerprint"),
+        domains: of("email_domain"),
+        orgs: of("org"),
+        signups: of("signup_ip"),
+      },
+    },
+  });
+  const signatures: Signature[] = r.sigs.map((row) => ({
+    accounts: num(row.n),
+    examples: (Array.isArray(row.examples) ? row.examples : []).map(str),
+    values: str(row.sig)
+      .split("\u0001")
+      .filter((x) => x.length > 0)
+      .map((x) => {
+        const [kind = "", value = ""] = x.split("\u0002");
+        return { kind, value };
+      }),
+  }));
+  return linkageGraph(signatures, accountHref);
+}
+
+const accountHref = (a: string): string => `/accounts/${encodeURIComponent(a)}`;
+
+/** What the account's network table shows of all its addresses and agents. */
+function infraNote(t: Record<string, unknown> | undefined, shown: number): string {
+  const pairs = num(t?.pairs);
+  const counts = `${fmt(t?.ips)} source address${num(t?.ips) === 1 ? "" : "es"} and ${fmt(t?.agents)} client agent${num(t?.agents) === 1 ? "" : "s"} in all`;
+  return pairs > shown
+    ? `The ${shown} busiest of ${fmt(pairs)} address and agent pairs; ${counts}.`
+    : `${counts}.`;
 }
 
 async function accountsPage(db: string, s: Session, url: URL): Promise<string> {
@@ -463,6 +500,10 @@ async function accountPage(db: string, s: Session, id: string): Promise<string |
         group by all order by n desc limit 10`,
       params: { id },
     },
+    infraTotal: {
+      sql: `select count(distinct ip) ips, count(distinct user_agent) agents, count(*) pairs from account_infra where account_id = $id`,
+      params: { id },
+    },
     meta: {
       sql: `select strftime(created_at, '%Y-%m-%d %H:%M') created_at, pathway, verified, signup_country, payment_fingerprint,
         email_domain, org_id from account_meta where account_id = $id`,
@@ -514,7 +555,7 @@ async function accountPage(db: string, s: Session, id: string): Promise<string |
       "account exchanges per day",
     )}
 <h2>Sign-up</h2>${signup}
-<h2>Network and clients</h2><table><thead><tr><th scope="col">address</th><th scope="col">type</th><th scope="col">country</th><th scope="col">user agent</th><th scope="col" class="num">exchanges</th></tr></thead><tbody>${infra}</tbody></table>
+<h2>Network and clients</h2><p class="muted">${infraNote(q.infraTotal[0], q.infra.length)}</p><table><thead><tr><th scope="col">address</th><th scope="col">type</th><th scope="col">country</th><th scope="col">user agent</th><th scope="col" class="num">exchanges</th></tr></thead><tbody>${infra}</tbody></table>
 ${reviewForm(s, "account", id, q.review[0])}`,
   );
 }

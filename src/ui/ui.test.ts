@@ -135,6 +135,21 @@ describe("dashboard security", () => {
     const a = await (await s.get(`/accounts/${who.account_id}`)).text();
     expect(a).toContain("<h2>Sign-up</h2>");
     expect(a).toContain(`>${who.pathway}<`);
+    // the network table says how much of the account's infrastructure it shows
+    expect(a).toMatch(/\d+ source address(es)? and \d+ client agents? in all\./);
+    // charts carry a y-axis: gridline values down to 0
+    expect(c).toMatch(/<text x="58" y="160(\.0)?" dy="4" font-size="12" text-anchor="end">0<\/text>/);
+    // the linkage graph counts the campaign's accounts and draws the values they share
+    const g = (await (
+      await s.get(`/campaigns/${campaigns.campaigns[0]?.campaign_id}/graph.json`)
+    ).json()) as {
+      accounts: number;
+      nodes: { kind: string }[];
+      legend: { kind: string }[];
+    };
+    expect(g.accounts).toBe(campaigns.campaigns[0]?.accounts.length);
+    expect(g.nodes.some((n) => n.kind !== "account" && n.kind !== "accounts")).toBe(true);
+    expect(g.legend.length).toBeGreaterThanOrEqual(2);
   });
 
   it("shows prompt text to investigators only", async () => {
@@ -236,6 +251,40 @@ describe.skipIf(!existsSync(CHROMIUM))(
         await page.waitForFunction(
           "(document.getElementById('graph-note')?.textContent ?? '').includes('nodes')",
         );
+        // the graph: a legend that names each kind drawn, no label until a node is hovered
+        // (labels cannot pile up), and a hovered node's label, alone
+        const legend = await page.locator("#graph-legend span").allTextContents();
+        expect(legend.length).toBeGreaterThanOrEqual(2);
+        expect(legend.join(" ")).toMatch(/account/);
+        const graph = (await page.evaluate(`(() => {
+          const nodes = window.dgGraph.nodes();
+          const kinds = new Set();
+          let labelled = 0;
+          nodes.forEach((n) => {
+            kinds.add(n.data("kind"));
+            if (n.style("label") !== "") labelled++;
+          });
+          return { nodes: nodes.length, labelled, kinds: [...kinds] };
+        })()`)) as { nodes: number; labelled: number; kinds: string[] };
+        expect(graph.nodes).toBeGreaterThan(2);
+        expect(graph.labelled).toBe(0);
+        // every kind drawn is in the legend
+        const legendKinds = await page
+          .locator("#graph-legend span")
+          .evaluateAll((els) => els.map((e) => e.getAttribute("data-kind")));
+        for (const k of graph.kinds) expect(legendKinds).toContain(k);
+        // hovering a node shows its label, and only its
+        const hovered = (await page.evaluate(`(() => {
+          const n = window.dgGraph.nodes()[0];
+          n.emit("mouseover");
+          let labelled = 0;
+          window.dgGraph.nodes().forEach((m) => { if (m.style("label") !== "") labelled++; });
+          const label = n.style("label");
+          n.emit("mouseout");
+          return { labelled, label };
+        })()`)) as { labelled: number; label: string };
+        expect(hovered.labelled).toBe(1);
+        expect(hovered.label.length).toBeGreaterThan(0);
         const evidence = await page.locator("h2:has-text('Strongest evidence') + ul li").allTextContents();
         expect(evidence.length).toBeGreaterThan(2);
         expect(evidence.join(" ")).toContain(campaigns.campaigns[0]?.evidence[0]?.signal as string);
