@@ -5,7 +5,7 @@ import { CLIError } from "./_errors.js";
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
 /** A token that is a negative number ("-1", "-0.5", "-3e2"): a value, not an option. */
-const NEGATIVE_NUMBER = /^-(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?$/i;
+const NEGATIVE_NUMBER = /^-(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?$/i;
 
 /**
  * The arguments with each negative number that follows a string option joined to it

@@ -301,6 +301,7 @@ export const FEATURES: readonly Feature[] = [
     value: (p) => {
       const tools = p.share(p.capabilities[TOOLS] ?? 0);
       return p.capabilityShare(VISION) >= 0.05 &&
+        tools >= 0.05 &&
         tools + p.capabilityShare(CODING) >= 0.2 &&
         p.n >= 10 &&
         p.distinctOpenings >= 5
