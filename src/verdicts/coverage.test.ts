@@ -47,7 +47,7 @@ describe("capability sweep", () => {
     if (!sweep) throw new Error("no capability_sweep feature");
     const harvester = profile(
       "h",
-      Array.from({ length: 30 }, (_, i) => (["image", "tools", "code"] as const)[i % 3]),
+      Array.from({ length: 30 }, (_, i) => (["image", "tools", "code"] as const)[i % 3] ?? "code"),
     );
     expect(sweep.value(harvester, opts)).toBe(1);
     // images and code questions, no tools: a person, not coverage
