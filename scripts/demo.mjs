@@ -22,7 +22,7 @@ const scenario = resolve(values.out, "scenario");
 const verdicts = resolve(values.out, "verdicts");
 
 function run(args) {
-  console.error(`\n$ distillguard ${args.join(" ")}`);
+  console.error(`\n$ npx distillguard ${args.join(" ")}`);
   const r = spawnSync(process.execPath, [bin, ...args], { stdio: "inherit" });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
@@ -43,7 +43,7 @@ run(["analyze", scenario, "--out", verdicts, "--db", db]);
 run(["eval", scenario, "--pred", verdicts]);
 console.error(`\nreport: ${resolve(verdicts, "report.html")}`);
 if (!values["no-dashboard"]) {
-  console.error(`\n$ distillguard serve --db ${db}   (Ctrl-C stops it)`);
+  console.error(`\n$ npx distillguard serve --db ${db}   (Ctrl-C stops it)`);
   const child = spawn(process.execPath, [bin, "serve", "--db", db, "--port", "0"], {
     stdio: ["ignore", "inherit", "inherit"],
   });
