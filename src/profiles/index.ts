@@ -7,6 +7,7 @@ export {
   contentCluster,
   FLEET_WINDOW_MS,
   fleetKey,
+  fleetKeyAt,
   fleetParts,
   hashKey,
   IP_TYPE_INDEX,

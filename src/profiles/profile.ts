@@ -104,7 +104,6 @@ const T_COUNTRY = KIND_INDEX.countries;
 const T_UA = KIND_INDEX.userAgents;
 const T_ITEM = KIND_INDEX.items;
 const T_STEM = KIND_INDEX.stems;
-const T_FLEET = KIND_INDEX.fleet;
 
 /** Hours after a release in which a content cluster's uptake of the new model is read (fleet timing). */
 export const FLEET_WINDOW_MS = 48 * HOUR;
@@ -138,6 +137,19 @@ export function releaseId(model: string): number {
 /** A fleet key: a release (releaseId), a content cluster and whether the exchange used the released model. */
 export function fleetKey(release: number, cluster: number, onNew: boolean): number {
   return ((release & 0xff) << 11) | ((cluster & 0x3ff) << 1) | (onNew ? 1 : 0);
+}
+
+/**
+ * The fleet key of an exchange in a release's first FLEET_WINDOW_MS (its release, content
+ * cluster and whether it used the released model), or undefined outside every window. The
+ * detector counts it once into the account's fleet tally and once into the log's FleetTiming.
+ */
+export function fleetKeyAt(releases: Releases, view: ExchangeFacts, s: ExchangeSignals): number | undefined {
+  if (view.model === undefined) return undefined;
+  const f = releases.releaseWithin(view.ts, FLEET_WINDOW_MS);
+  return f === undefined
+    ? undefined
+    : fleetKey(releaseId(f.model), contentCluster(s), view.model === f.model);
 }
 
 /** A fleet key's parts. */
@@ -505,7 +517,7 @@ export class AccountProfile {
   get stems(): TallyView {
     return this.tally.view("stems");
   }
-  /** exchanges in a release's first FLEET_WINDOW_MS by content cluster and model (key: fleetKey()) */
+  /** exchanges in a release's first FLEET_WINDOW_MS by content cluster and model (key: fleetKeyAt(), counted by the detector) */
   get fleet(): TallyView {
     return this.tally.view("fleet");
   }
@@ -618,10 +630,6 @@ export class AccountProfile {
     if (c.user_agent !== undefined && announce(this.tally.add(T_UA, textKey(c.user_agent.slice(0, 120)))))
       link |= LINK_UA;
     if (view.model !== undefined) {
-      // fleet timing: the account's exchanges in each content cluster in a release's first
-      // hours, and those on the released model (the detector sums them over accounts)
-      const f = releases.releaseWithin(ts, FLEET_WINDOW_MS);
-      if (f) this.tally.add(T_FLEET, fleetKey(releaseId(f.model), contentCluster(s), view.model === f.model));
       const w = releases.windowAt(ts);
       if (w) {
         this.releaseWindow++;

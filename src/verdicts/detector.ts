@@ -22,16 +22,13 @@ import {
 } from "../linkers/index.js";
 import {
   AccountProfile,
-  contentCluster,
-  FLEET_WINDOW_MS,
-  fleetKey,
+  fleetKeyAt,
   hashKey,
   LINK_BAND,
   LINK_IP,
   LINK_SCAFFOLD,
   LINK_UA,
   Releases,
-  releaseId,
 } from "../profiles/index.js";
 import type { ExchangeSignals } from "../signals/index.js";
 import {
@@ -435,9 +432,12 @@ export class Detector {
     this.releases.tick(view.ts);
     if (view.model !== undefined) this.releases.observe(view.model, view.ts);
     const link = p.update(view, s, this.releases);
-    if (view.model !== undefined) {
-      const f = this.releases.releaseWithin(view.ts, FLEET_WINDOW_MS);
-      if (f) this.fleet.add(fleetKey(releaseId(f.model), contentCluster(s), view.model === f.model));
+    // fleet timing: the account's exchanges in a release's first hours by content cluster,
+    // and the log's sums of them
+    const fk = fleetKeyAt(this.releases, view, s);
+    if (fk !== undefined) {
+      p.fleet.add(fk);
+      this.fleet.add(fk);
     }
     // the first time this account asks a known item, one more account has asked it
     if (s.item >= 0 && p.items.get(s.item) === 1) this.countAsker(s.item);
