@@ -36,12 +36,21 @@ afterAll(async () => {
   await new Promise<void>((r) => busy.close(() => r()));
 });
 
-function cli(args: readonly string[]): Promise<{ code: number; stderr: string }> {
+/** Runs the built command with extra environment variables; its exit code and output. */
+function cli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: 60_000 }, (err, _stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === "number" ? err.code : -1;
-      resolve({ code, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { timeout: 60_000, env: { ...process.env, ...env } },
+      (err, stdout, stderr) => {
+        const code = err === null ? 0 : typeof err.code === "number" ? err.code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -139,11 +148,7 @@ describe("an empty input", () => {
 
 describe("keys", () => {
   it("gateway --new-key prints a fresh key and the hash the config takes", async () => {
-    const t = await new Promise<{ stdout: string; code: number }>((resolve) =>
-      execFile(process.execPath, [BIN, "gateway", "--new-key"], (err, stdout) =>
-        resolve({ stdout, code: err === null ? 0 : 1 }),
-      ),
-    );
+    const t = await cli(["gateway", "--new-key"]);
     expect(t.code).toBe(0);
     const m = /^key: (dg-[\w-]{43})\nsha256: ([0-9a-f]{64})\n$/.exec(t.stdout);
     expect(m).not.toBeNull();
@@ -152,15 +157,9 @@ describe("keys", () => {
   });
 
   it("says an intel key is too short rather than not set", async () => {
-    const r = await new Promise<{ stderr: string; code: number }>((resolve) =>
-      execFile(
-        process.execPath,
-        [BIN, "intel", "export", "--db", store, "--out", join(dir, "b.json")],
-        { env: { ...process.env, DISTILLGUARD_INTEL_KEY: "short-key" } },
-        (err, _o, stderr) =>
-          resolve({ stderr, code: err === null ? 0 : typeof err.code === "number" ? err.code : -1 }),
-      ),
-    );
+    const r = await cli(["intel", "export", "--db", store, "--out", join(dir, "b.json")], {
+      DISTILLGUARD_INTEL_KEY: "short-key",
+    });
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe(
       "distillguard: the partners' hashing key in DISTILLGUARD_INTEL_KEY is too short: 9 characters, at least 16",

@@ -227,6 +227,9 @@ describe.skipIf(!existsSync(CHROMIUM))(
       });
       try {
         const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        /** the whole page as docs/screenshots/NAME.jpg (a temporary folder unless `npm run screenshots`) */
+        const shot = (name: string): Promise<Buffer> =>
+          page.screenshot({ path: join(SHOTS, `${name}.jpg`), fullPage: true, type: "jpeg", quality: 70 });
         const errors: string[] = [];
         page.on("pageerror", (e) => errors.push(String(e)));
         page.on("console", (m) => {
@@ -239,12 +242,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
         expect(await page.evaluate("document.activeElement && document.activeElement.textContent")).toBe(
           "Skip to content",
         );
-        await page.screenshot({
-          path: join(SHOTS, "overview.jpg"),
-          fullPage: true,
-          type: "jpeg",
-          quality: 70,
-        });
+        await shot("overview");
         const top = campaigns.campaigns[0]?.campaign_id as string;
         await page.click(`a[href='/campaigns/${top}']`);
         await page.waitForSelector("#graph canvas");
@@ -288,12 +286,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
         const evidence = await page.locator("h2:has-text('Strongest evidence') + ul li").allTextContents();
         expect(evidence.length).toBeGreaterThan(2);
         expect(evidence.join(" ")).toContain(campaigns.campaigns[0]?.evidence[0]?.signal as string);
-        await page.screenshot({
-          path: join(SHOTS, "campaign.jpg"),
-          fullPage: true,
-          type: "jpeg",
-          quality: 70,
-        });
+        await shot("campaign");
         await page.fill("#comment", "Same template and infrastructure across the accounts; confirmed.");
         await page.click("button:has-text('Confirm campaign')");
         await page.waitForSelector("text=Reviewed:");
@@ -311,21 +304,11 @@ describe.skipIf(!existsSync(CHROMIUM))(
         // an account page and the account table, sorted by exchanges
         await page.goto(`${dash.url}/accounts?flagged=1`);
         await page.click("th >> text=exchanges");
-        await page.screenshot({
-          path: join(SHOTS, "accounts.jpg"),
-          fullPage: true,
-          type: "jpeg",
-          quality: 70,
-        });
+        await shot("accounts");
         const first = await page.locator("tbody tr td a").first().getAttribute("href");
         await page.goto(`${dash.url}${first}`);
         await page.waitForSelector("h2:has-text('Reasons')");
-        await page.screenshot({
-          path: join(SHOTS, "account.jpg"),
-          fullPage: true,
-          type: "jpeg",
-          quality: 70,
-        });
+        await shot("account");
         expect(errors).toEqual([]);
       } finally {
         await browser.close();
