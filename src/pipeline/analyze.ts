@@ -256,11 +256,8 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
   let exchanges = 0;
   const consume = (): void => {
     for (const { facts, signals } of ready) {
-      const ts = facts.ts;
       driver.observe(facts, signals);
       if (census && (exchanges + 1) % census.every === 0) census.report(detector.census(), exchanges + 1);
-      if (ts < firstTs) firstTs = ts;
-      if (ts > lastTs) lastTs = ts;
       store?.addExchange({
         view: facts,
         capabilities: capabilityList(signals.capabilities),
@@ -289,10 +286,9 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
   };
 
   const toRead = files.filter((f) => !skippedFiles.has(f));
-  const totalBytes = stdin ? undefined : toRead.reduce((t, f) => t + statSync(f).size, 0);
+  const sizes = new Map(stdin ? [] : toRead.map((f) => [f, statSync(f).size] as const));
+  const totalBytes = stdin ? undefined : [...sizes.values()].reduce((t, n) => t + n, 0);
   let bytesRead = 0;
-  let firstTs = Number.POSITIVE_INFINITY;
-  let lastTs = Number.NEGATIVE_INFINITY;
   /** per file read: exchanges parsed and their first and last time (the store's ingest records) */
   const perFile = new Map<string, { exchanges: number; firstTs: number; lastTs: number }>();
   const nameOf = (f: string): string => (f === "-" ? "<stdin>" : f);
@@ -356,7 +352,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
           {
             input: file,
             fingerprint,
-            bytes: statSync(file).size,
+            bytes: sizes.get(file) ?? 0,
             exchanges: f.exchanges,
             firstTs: f.exchanges > 0 ? f.firstTs : undefined,
             lastTs: f.exchanges > 0 ? f.lastTs : undefined,
