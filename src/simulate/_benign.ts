@@ -429,14 +429,50 @@ const STEP_ASKS = [
   "how do i do this one?? {q}",
   "Walk me through the reasoning for this homework problem: {q}",
 ];
+// A student's follow-ups refer back to the problem at hand (its numbers, a step, the answer
+// they got), so they are seldom word for word the same twice; a fixed handful of phrases
+// repeated verbatim made every student's follow-ups collapse into a few distinct prompts.
 const STUDENT_FOLLOWUPS = [
-  "Why did you multiply there?",
-  "Can you explain step 2 again?",
-  "ok and what about part b, same thing but with double the amount",
-  "I still don't get where the second number comes from",
+  "Why did you multiply by {n} there?",
+  "Can you explain step {k} again?",
+  "ok and what about part b, same thing but with {m} instead of {n}",
+  "I still don't get where the {n} comes from",
   "Is there a faster way to do it?",
-  "thanks!! can you check my answer for the next one: I got 42",
+  "thanks!! can you check my answer for the next one: I got {wrong}",
+  "wait, shouldn't step {k} give {wrong}?",
+  "so the answer is {a}? why not {wrong}",
+  "what happens to the {n} in step {k}?",
+  "can you do it without the formula in step {k}",
 ];
+
+/** The numbers of a text, in order (digit runs, no regular expression). */
+function numbersIn(text: string): string[] {
+  const out: string[] = [];
+  let cur = "";
+  for (const ch of `${text} `) {
+    if (ch >= "0" && ch <= "9") cur += ch;
+    else if (cur) {
+      out.push(cur);
+      cur = "";
+    }
+  }
+  return out;
+}
+
+/** A student's follow-up about one problem: one of STUDENT_FOLLOWUPS filled from it. */
+export function studentFollowUp(rng: Rng, hw: QA): string {
+  const nums = numbersIn(hw.question);
+  const n = nums.length > 0 ? rng.pick(nums) : String(rng.int(2, 20));
+  return rng
+    .pick(STUDENT_FOLLOWUPS)
+    .replace("{n}", n)
+    .replace("{n}", n)
+    .replace("{m}", String(Number(n) * rng.int(2, 4) || rng.int(2, 50)))
+    .replace("{k}", String(rng.int(1, 5)))
+    .replace("{k}", String(rng.int(1, 5)))
+    .replace("{a}", hw.answer.slice(0, 40))
+    .replace("{wrong}", String(rng.int(2, 400)));
+}
 
 /** Problems in a course's problem set, and the share of a student's questions taken from it. */
 const ASSIGNMENT_ITEMS = 25;
@@ -546,7 +582,7 @@ export function university(ctx: SimContext, rng: Rng): Actor {
           });
           emit(d);
           msgs.push({ role: "assistant", text: d.out.text });
-          msgs.push({ role: "user", text: rng.pick(STUDENT_FOLLOWUPS) });
+          msgs.push({ role: "user", text: studentFollowUp(rng, hw) });
           ts += rng.float(40 * SEC, 8 * MIN);
         }
         s.busyUntil = ts;

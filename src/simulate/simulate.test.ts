@@ -129,6 +129,32 @@ describe("simulate", () => {
       expect(p.exchanges, name).toBeGreaterThan(0);
   });
 
+  it("gives students follow-ups about the problem at hand, seldom word for word the same twice", () => {
+    const students = new Set(
+      lines(a.dir, "labels.jsonl")
+        .filter((l) => l.population === "university")
+        .map((l) => l.account_id as string),
+    );
+    const byStudent = new Map<string, string[]>();
+    for (const x of lines(a.dir, "exchanges.jsonl")) {
+      if (!students.has(x.account_id as string)) continue;
+      const messages = (x.request as { messages: { role: string; content: unknown }[] }).messages;
+      if (messages.length < 3) continue;
+      const last = messages[messages.length - 1];
+      const text = typeof last?.content === "string" ? last.content : JSON.stringify(last?.content);
+      byStudent.set(x.account_id as string, [...(byStudent.get(x.account_id as string) ?? []), text]);
+    }
+    let all = 0;
+    let distinct = 0;
+    for (const texts of byStudent.values()) {
+      all += texts.length;
+      distinct += new Set(texts).size;
+    }
+    expect(all).toBeGreaterThan(50);
+    // ten phrasings filled from each problem's numbers: most follow-ups are distinct
+    expect(distinct / all).toBeGreaterThan(0.6);
+  });
+
   it("releases a model partway through and the hydra moves at least half its distillation traffic within 24 hours", () => {
     const events = lines(a.dir, "events.jsonl");
     const release = events.find((e) => e.model === a.summary.release.model);
