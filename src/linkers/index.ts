@@ -21,3 +21,12 @@ export {
   othersMeanRank,
   specificity,
 } from "./groups.js";
+export {
+  ContentSurge,
+  SURGE_ACCOUNTS,
+  SURGE_BASELINE,
+  SURGE_MIN,
+  SURGE_RATIO,
+  SURGE_Z,
+  type SurgeCell,
+} from "./surge.js";

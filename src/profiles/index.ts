@@ -19,6 +19,8 @@ export {
   Releases,
   releaseId,
   SESSION_GAP_MS,
+  surgeKey,
+  surgeParts,
   TALLY_KINDS,
   Tally,
   type TallyKind,

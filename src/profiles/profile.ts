@@ -89,6 +89,7 @@ export const TALLY_KINDS = [
   ["items", 1024],
   ["stems", 2048],
   ["fleet", 64],
+  ["surge", 128],
 ] as const;
 export type TallyKind = (typeof TALLY_KINDS)[number][0];
 const KIND_INDEX = Object.fromEntries(TALLY_KINDS.map(([k], i) => [k, i])) as Record<TallyKind, number>;
@@ -150,6 +151,20 @@ export function fleetKeyAt(releases: Releases, view: ExchangeFacts, s: ExchangeS
   return f === undefined
     ? undefined
     : fleetKey(releaseId(f.model), contentCluster(s), view.model === f.model);
+}
+
+/**
+ * A surge key: a UTC day (days since the epoch, low 16 bits) and a content cluster
+ * (contentCluster()); the detector counts an account's distinct task openings by it into the
+ * account's surge tally and the log's ContentSurge (linkers/surge.ts).
+ */
+export function surgeKey(ts: number, cluster: number): number {
+  return ((Math.floor(ts / DAY) & 0xffff) << 10) | (cluster & 0x3ff);
+}
+
+/** A surge key's parts. */
+export function surgeParts(key: number): { day: number; cluster: number } {
+  return { day: (key >>> 10) & 0xffff, cluster: key & 0x3ff };
 }
 
 /** A fleet key's parts. */
@@ -520,6 +535,10 @@ export class AccountProfile {
   /** exchanges in a release's first FLEET_WINDOW_MS by content cluster and model (key: fleetKeyAt(), counted by the detector) */
   get fleet(): TallyView {
     return this.tally.view("fleet");
+  }
+  /** distinct task openings by UTC day and content cluster (key: surgeKey(), counted by the detector) */
+  get surge(): TallyView {
+    return this.tally.view("surge");
   }
   /** exchanges per UTC day (key: days since the epoch) */
   get days(): TallyView {

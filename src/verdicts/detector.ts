@@ -6,6 +6,7 @@
 import type { AccountRecord, ExchangeFacts, Reason } from "../contract/index.js";
 import {
   CONTENT_KINDS,
+  ContentSurge,
   FleetTiming,
   type Group,
   type GroupCensus,
@@ -22,6 +23,7 @@ import {
 } from "../linkers/index.js";
 import {
   AccountProfile,
+  contentCluster,
   fleetKeyAt,
   hashKey,
   LINK_BAND,
@@ -29,6 +31,7 @@ import {
   LINK_SCAFFOLD,
   LINK_UA,
   Releases,
+  surgeKey,
 } from "../profiles/index.js";
 import type { ExchangeSignals } from "../signals/index.js";
 import {
@@ -164,7 +167,18 @@ export type DetectorPart =
 // 3: profiles count harvest-style prompts (the learned classifier) and follow-ups' prompts
 // 4: accounts carry their own-score rank in the population (groups sum them)
 // 7: the releases keep the log's clock (start, now); profiles count answer stems and fleet keys
-const STATE_VERSION = 7;
+// 8: profiles count task openings by day and content cluster (surge tally)
+const STATE_VERSION = 8;
+
+/** What accounts can have in common that says who is behind them (content_surge reads it). */
+const ACCOUNT_KINDS: ReadonlySet<GroupKind> = new Set([
+  "org",
+  "email_domain",
+  "signup_ip",
+  "payment_fingerprint",
+]);
+/** Accounts (the account with them) that make a shared value something in common. */
+const SHARED_WITH = 3;
 
 /** Checkpoints between re-readings of the population sample (the final judgement always re-reads it). */
 const POPULATION_EVERY = 8;
@@ -198,6 +212,14 @@ export class Detector {
   /** content clusters' uptake of new models in a release's first hours, summed from the profiles */
   readonly fleet = new FleetTiming();
   private readonly fleetPivoted = (key: number): boolean => this.fleet.pivoted(key);
+  /** task openings by day and content cluster, judged against the days before (linkers/surge.ts) */
+  readonly surge = new ContentSurge();
+  private readonly surgeExcess = (key: number): number => this.surge.excess(key);
+  private readonly sharesAccount = (p: AccountProfile): boolean => {
+    for (const g of this.groups.memberOf.get(p.id) ?? [])
+      if (ACCOUNT_KINDS.has(g.kind) && g.members.size >= SHARED_WITH) return true;
+    return false;
+  };
   private readonly pivoted = new Set<string>();
   /**
    * accounts that asked each known item (signals/itemsets.ts), by the item's index, derived
@@ -324,6 +346,7 @@ export class Detector {
           }
           for (const [item] of p.items.entries()) this.countAsker(item);
           for (const [key, n] of p.fleet.entries()) this.fleet.add(key, n);
+          for (const [key, n] of p.surge.entries()) this.surge.add(key, n, true);
         }
         this.profiles.set(id, p);
         if (row.status) {
@@ -431,7 +454,14 @@ export class Detector {
     );
     this.releases.tick(view.ts);
     if (view.model !== undefined) this.releases.observe(view.model, view.ts);
+    const openings = p.distinctOpenings;
     const link = p.update(view, s, this.releases);
+    // content surges: a distinct task opening counts in its day's content cluster
+    if (p.distinctOpenings > openings) {
+      const key = surgeKey(view.ts, contentCluster(s));
+      const before = p.surge.add(key);
+      if (before >= 0) this.surge.add(key, 1, before === 0);
+    }
     // fleet timing: the account's exchanges in a release's first hours by content cluster,
     // and the log's sums of them
     const fk = fleetKeyAt(this.releases, view, s);
@@ -669,6 +699,8 @@ export class Detector {
       itemAskers: this.askers,
       clock: this.releases,
       fleetPivoted: this.fleetPivoted,
+      surgeExcess: this.surgeExcess,
+      sharesAccount: this.sharesAccount,
     };
     this.population.refresh(
       TRACKED_FEATURES,
@@ -713,6 +745,8 @@ export class Detector {
       population: this.population,
       clock: this.releases,
       fleetPivoted: this.fleetPivoted,
+      surgeExcess: this.surgeExcess,
+      sharesAccount: this.sharesAccount,
     };
   }
 

@@ -3,6 +3,8 @@
 // account model (model.ts) weighs them; each feature's weight times its value is a
 // reason an analyst reads. Features count volume where volume is the evidence (harvest
 // accumulates: benign signs discount it but cannot erase it) and shares where the mix is.
+
+import { SURGE_ACCOUNTS, SURGE_RATIO } from "../linkers/index.js";
 import {
   type AccountProfile,
   BURST,
@@ -45,6 +47,17 @@ export interface FeatureContext {
    * model far faster than the rest of the log (linkers/fleet.ts; absent: no cluster did)
    */
   readonly fleetPivoted?: (key: number) => boolean;
+  /**
+   * the share of a (day, content cluster) cell of task openings that its surge over the days
+   * before explains (key: profiles' surgeKey(); linkers/surge.ts; absent: content_surge reads 0)
+   */
+  readonly surgeExcess?: (key: number) => number;
+  /**
+   * whether the account shares an organisation, a work e-mail domain, a sign-up address or a
+   * card with SHARED_WITH or more accounts (a team, a class, a lab: a surge they carry is their
+   * project; absent: no account does)
+   */
+  readonly sharesAccount?: (p: AccountProfile) => boolean;
   /** the log's clock: its earliest exchange and the latest read so far (absent: lifecycle features read 0) */
   readonly clock?: { readonly start: number; readonly now: number };
 }
@@ -62,6 +75,7 @@ export interface Feature {
     | "network"
     | "pivot"
     | "lifecycle"
+    | "surge"
     | "coordination"
     | "population"
     | "group";
@@ -166,6 +180,24 @@ function fleetUptake(p: AccountProfile, c: FeatureContext): { n: number; onNew: 
     if (key & 1) onNew += count;
   });
   return { n, onNew };
+}
+
+/**
+ * The account's task openings in content surges, each weighted by the share of its cell the
+ * surge explains (the chance that the opening is part of the surge rather than the baseline).
+ */
+function surgeOpenings(p: AccountProfile, c: FeatureContext): { n: number; excess: number } {
+  const excess = c.surgeExcess;
+  let n = 0;
+  let x = 0;
+  if (excess === undefined || p.surge.size === 0) return { n, excess: x };
+  p.surge.forEach((key, count) => {
+    const e = excess(key);
+    if (e <= 0) return;
+    n += count;
+    x += e * count;
+  });
+  return { n, excess: x };
 }
 
 /** Exchanges on the new model in pivoting clusters an account needs before fleet timing counts for it. */
@@ -555,6 +587,26 @@ export const FEATURES: readonly Feature[] = [
     detail: (p, c) => {
       const u = fleetUptake(p, c);
       return `${u.onNew} of its ${u.n} exchanges in the first 48 hours after a model release went to the new model, in content that as a whole moved to it far faster than the rest of this log`;
+    },
+  },
+  // --- content surges against the log's own baseline
+  {
+    name: "content_surge",
+    sign: 1,
+    family: "surge",
+    // the share of the account's distinct task openings that a surge of their content cluster
+    // over the days before explains (linkers/surge.ts), with 3 openings of prior; a campaign
+    // that starts or grows adds a block of one kind of content, carried by many accounts
+    value: (p, c) => {
+      // a surge carried by a team, a class or a lab is their project: only accounts with
+      // nothing else in common read it
+      if (c.sharesAccount?.(p)) return 0;
+      const u = surgeOpenings(p, c);
+      return u.excess / (p.distinctOpenings + 3);
+    },
+    detail: (p, c) => {
+      const u = surgeOpenings(p, c);
+      return `${u.n} of its ${p.distinctOpenings} distinct task openings fell on days when their kind of content surged in this log (at least ${SURGE_RATIO}× its share on the days before, carried by ${SURGE_ACCOUNTS}+ accounts, and it shares no organisation, work domain, sign-up address or card with them); the surge explains ${pct(u.excess / Math.max(1, p.distinctOpenings))} of its openings`;
     },
   },
   // --- lifecycle

@@ -68,6 +68,7 @@ export const HAND_SET_MODEL: AccountModel = {
     pivot_to_new_model: 0.8,
     fleet_pivot_by_content: 0.8,
     short_lived_use: 0.5,
+    content_surge: 0.8,
     harvest_share_in_log: 0.5,
     linked_group: 0.5,
   },
