@@ -46,6 +46,7 @@ export interface SurgeCell {
 export class ContentSurge {
   private readonly cells = new Map<number, Cell>();
   private judged: Map<number, SurgeCell> | undefined;
+  private surging = false;
 
   /**
    * Adds n openings of a surge key (profiles/profile.ts surgeKey); `newAccount` when the
@@ -62,6 +63,12 @@ export class ContentSurge {
   /** The share of a cell's openings its surge explains (0 when the cell did not surge). */
   excess(key: number): number {
     return this.judge().get(key)?.excess ?? 0;
+  }
+
+  /** Whether any cell surges (an account's features need not look at its cells otherwise). */
+  any(): boolean {
+    this.judge();
+    return this.surging;
   }
 
   /** Every cell judged against the days before it, for analysts and tests. */
@@ -129,6 +136,7 @@ export class ContentSurge {
       });
     }
     this.judged = out;
+    this.surging = [...out.values()].some((c) => c.excess > 0);
     return out;
   }
 }

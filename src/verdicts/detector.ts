@@ -699,7 +699,8 @@ export class Detector {
       itemAskers: this.askers,
       clock: this.releases,
       fleetPivoted: this.fleetPivoted,
-      surgeExcess: this.surgeExcess,
+      // a log in which no content surged spares every account the look at its cells
+      ...(this.surge.any() ? { surgeExcess: this.surgeExcess } : {}),
       sharesAccount: this.sharesAccount,
     };
     this.population.refresh(
@@ -745,7 +746,8 @@ export class Detector {
       population: this.population,
       clock: this.releases,
       fleetPivoted: this.fleetPivoted,
-      surgeExcess: this.surgeExcess,
+      // a log in which no content surged spares every account the look at its cells
+      ...(this.surge.any() ? { surgeExcess: this.surgeExcess } : {}),
       sharesAccount: this.sharesAccount,
     };
   }

@@ -598,10 +598,10 @@ export const FEATURES: readonly Feature[] = [
     // over the days before explains (linkers/surge.ts), with 3 openings of prior; a campaign
     // that starts or grows adds a block of one kind of content, carried by many accounts
     value: (p, c) => {
+      const u = surgeOpenings(p, c);
       // a surge carried by a team, a class or a lab is their project: only accounts with
       // nothing else in common read it
-      if (c.sharesAccount?.(p)) return 0;
-      const u = surgeOpenings(p, c);
+      if (u.excess === 0 || c.sharesAccount?.(p)) return 0;
       return u.excess / (p.distinctOpenings + 3);
     },
     detail: (p, c) => {
