@@ -93,6 +93,11 @@ const FOLLOW_UP_CREDIT_CAP = 0.5;
 
 /** Shares over few distinct prompts are noisy: they count in full from ten prompts on. */
 const conf = (p: AccountProfile): number => Math.min(1, p.distinctOpenings / 10);
+/** Follow-ups about a conversation (not new items pasted into it), every one counted. */
+const conversationalTurns = (p: AccountProfile): number => Math.max(0, p.followUps - p.itemFollowUps);
+/** One-shot task openings among the user's own turns (3 turns of prior). */
+const oneShotShare = (p: AccountProfile): number =>
+  p.oneShotOpenings / (p.distinctOpenings + conversationalTurns(p) + 3);
 const log2p = (x: number): number => Math.log2(1 + Math.max(0, x));
 
 /** z at which a day contradicts the declared country's zones (one-sided, about 1 in 740 by chance). */
@@ -385,9 +390,13 @@ export const FEATURES: readonly Feature[] = [
     name: "one_shot_prompts",
     sign: 1,
     family: "structure",
-    value: (p) => (p.oneShotOpenings / (p.asked + 3)) * conf(p),
+    // of the user's own turns (distinct task openings and every follow-up about a
+    // conversation, repeated wording included: "go on" said twenty times is twenty turns of
+    // conversation), the share that open a request with no history. Read over distinct
+    // prompts until 5028305, where a person who repeats a short follow-up read as one-shot
+    value: (p) => oneShotShare(p) * conf(p),
     detail: (p) =>
-      `${pct(p.oneShotOpenings / Math.max(1, p.asked))} of distinct prompts are one-shot requests`,
+      `${pct(oneShotShare(p))} of its ${p.distinctOpenings + conversationalTurns(p)} own turns open a request with no history`,
   },
   {
     name: "fresh_task_every_session",

@@ -83,4 +83,26 @@ describe("follow-up laundering", () => {
     }));
     expect(feature("established_account", profileOf(old, long))).toBe(1);
   });
+
+  it("counts every follow-up about a conversation as a turn of it, repeated wording included", () => {
+    // a person who asks twenty questions and says the same "go on" after each
+    const person: Ex[] = [];
+    const stream: Ex[] = [];
+    PROBLEMS.concat(PROBLEMS.map((q) => `${q} Answer briefly.`)).forEach((prompt, i) => {
+      const ts = T0 + i * H;
+      person.push({ account: "person", ts, prompt });
+      person.push({
+        account: "person",
+        ts: ts + 60_000,
+        prompt: "go on",
+        history: [{ user: prompt, assistant: "The first part of the answer is this." }],
+      });
+      stream.push({ account: "stream", ts, prompt });
+    });
+    const oneShot = (ex: Ex[]): number =>
+      feature("one_shot_prompts", profileOf(acct(ex[0]?.account ?? ""), ex));
+    // half its turns open a request: the repeated follow-up does not make it a one-shot asker
+    expect(oneShot(person)).toBeLessThan(0.55);
+    expect(oneShot(stream)).toBeGreaterThan(0.85);
+  });
 });
