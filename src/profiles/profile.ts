@@ -703,6 +703,21 @@ export class AccountProfile {
     return h / Math.log(24);
   }
 
+  /**
+   * The share of exchanges in the account's quietest six consecutive hours of the (UTC) day:
+   * a person's night holds a few percent, a machine's about a quarter.
+   */
+  get quietHoursShare(): number {
+    if (this.n === 0) return 0;
+    let best = Number.POSITIVE_INFINITY;
+    for (let start = 0; start < 24; start++) {
+      let sum = 0;
+      for (let k = 0; k < 6; k++) sum += this.hourOfDay[(start + k) % 24] ?? 0;
+      if (sum < best) best = sum;
+    }
+    return best / this.n;
+  }
+
   /** The longest run of days without use between two days of use, in whole days (0 for daily use). */
   get longestPauseDays(): number {
     const days: number[] = [];

@@ -460,6 +460,19 @@ export const FEATURES: readonly Feature[] = [
       `activity flat across the 24 hours over ${p.spanDays.toFixed(1)} days (entropy ${p.hourFlatness.toFixed(2)})`,
   },
   {
+    name: "no_quiet_hours",
+    sign: 1,
+    family: "rhythm",
+    // what a person has and a machine does not is a quiet stretch: the share of its exchanges
+    // in its quietest six hours, from 5% (a night) to 20% (none; evenly spread is 25%). The
+    // entropy that around_the_clock reads is 0.92-0.94 for a person's day in one time zone too
+    // (a night at 8% of the day's rate still puts mass in every hour)
+    value: (p) =>
+      p.spanDays >= 2 && p.n >= 30 ? Math.max(0, Math.min(1, (p.quietHoursShare - 0.05) / 0.15)) : 0,
+    detail: (p) =>
+      `its quietest six hours of the day carry ${pct(p.quietHoursShare)} of its exchanges over ${p.spanDays.toFixed(1)} days (a person's night: a few percent)`,
+  },
+  {
     name: "time_zone_mismatch",
     sign: 1,
     family: "rhythm",

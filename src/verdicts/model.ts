@@ -54,6 +54,7 @@ export const HAND_SET_MODEL: AccountModel = {
     deterministic_decoding: -0.4,
     one_template: -0.5,
     around_the_clock: 0.8,
+    no_quiet_hours: 0.8,
     time_zone_mismatch: 0.4,
     new_account: 0.8,
     established_account: -0.5,
