@@ -262,7 +262,10 @@ describe("policy rules and files", () => {
       expect((await watch.current().decide(who)).action).toBe("allow");
       writeFileSync(file, JSON.stringify({ rules: [{ name: "all", when: {}, action: "block" }] }));
       for (let i = 0; i < 100 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
-      expect(errors).toEqual([undefined]);
+      // one write may reach the watcher as one change event or two (truncate, then write):
+      // every reload it caused succeeded
+      expect(errors.length).toBeGreaterThan(0);
+      expect(errors.every((e) => e === undefined)).toBe(true);
       expect((await watch.current().decide(who)).action).toBe("block");
       writeFileSync(file, "{ broken");
       watch.reload();
