@@ -347,11 +347,13 @@ and says when and on what it was measured. Machines of the same kind here have d
 two in speed from one day to the next: compare figures within a section, or against the read-and-parse
 floor measured in the same run.
 `;
-// keep sections of benchmarks that did not run this time
+// keep sections of benchmarks that did not run this time; a section is the same benchmark
+// whatever figures its heading carries ("on a 0.98M-exchange file" replaces "on a 1.00M-...")
+const heading = (s) => s.split("\n")[0].replace(/[\d.,]+/g, "#");
 const kept = previous
   .split(/^(?=## )/m)
   .slice(1)
-  .filter((s) => !sections.some((n) => n.split("\n")[0] === s.split("\n")[0]));
+  .filter((s) => !sections.some((n) => heading(n) === heading(s)));
 // each new section says when and where it was measured (machines of one kind differ in speed)
 const stamp = `_Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}._`;
 const dated = sections.map((s) => s.replace(/\n/, `\n\n${stamp}\n`));
