@@ -694,15 +694,8 @@ export class Detector {
   /** Re-reads the population sample: its accounts' tracked features, then their own scores. */
   private refreshPopulation(): void {
     this.populationDue = false;
-    const context: FeatureContext = {
-      unsupportedRegions: this.unsupported,
-      itemAskers: this.askers,
-      clock: this.releases,
-      fleetPivoted: this.fleetPivoted,
-      // a log in which no content surged spares every account the look at its cells
-      ...(this.surge.any() ? { surgeExcess: this.surgeExcess } : {}),
-      sharesAccount: this.sharesAccount,
-    };
+    // the population is being re-read: the features that place an account in it read nothing
+    const context = this.logContext();
     this.population.refresh(
       TRACKED_FEATURES,
       (p) => featureValues(p, context),
@@ -738,18 +731,22 @@ export class Detector {
     };
   }
 
-  /** What the account's own evidence is read against: the log's population, item askers and clock. */
-  private ownContext(): FeatureContext {
+  /** What the log says about an account beside its profile: item askers, clock, fleet and surges, shared values. */
+  private logContext(): FeatureContext {
     return {
       unsupportedRegions: this.unsupported,
       itemAskers: this.askers,
-      population: this.population,
       clock: this.releases,
       fleetPivoted: this.fleetPivoted,
       // a log in which no content surged spares every account the look at its cells
       ...(this.surge.any() ? { surgeExcess: this.surgeExcess } : {}),
       sharesAccount: this.sharesAccount,
     };
+  }
+
+  /** What the account's own evidence is read against: the log's context and its population. */
+  private ownContext(): FeatureContext {
+    return { ...this.logContext(), population: this.population };
   }
 
   /** The account's own score, as ownReasons' reasons add up to, without writing them. */

@@ -393,7 +393,7 @@ export const FEATURES: readonly Feature[] = [
     // of the user's own turns (distinct task openings and every follow-up about a
     // conversation, repeated wording included: "go on" said twenty times is twenty turns of
     // conversation), the share that open a request with no history. Read over distinct
-    // prompts until 5028305, where a person who repeats a short follow-up read as one-shot
+    // prompts until 7edb9e1, where a person who repeats a short follow-up read as one-shot
     value: (p) => oneShotShare(p) * conf(p),
     detail: (p) =>
       `${pct(oneShotShare(p))} of its ${p.distinctOpenings + conversationalTurns(p)} own turns open a request with no history`,
