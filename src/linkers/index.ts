@@ -21,6 +21,7 @@ export {
   othersMeanRank,
   specificity,
 } from "./groups.js";
+export { ORG_SPREAD_MIN, OrgSpread } from "./org-spread.js";
 export {
   ContentSurge,
   SURGE_ACCOUNTS,

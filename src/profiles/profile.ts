@@ -490,10 +490,22 @@ export class AccountProfile {
    */
   answerPairs = 0;
 
+  /** the account's organisation: its sign-up record's, or the first one its exchanges named */
+  org: string | undefined = undefined;
+
   constructor(
     readonly id: string,
     public account: AccountRecord | undefined,
   ) {}
+
+  /**
+   * Exchanges from other countries than the one declared at sign-up (an exchange without a
+   * known country counts as away); 0 without a declared country.
+   */
+  get away(): number {
+    const d = this.account?.signup_country;
+    return d === undefined ? 0 : this.n - (this.countries.get(textKey(d)) ?? 0);
+  }
 
   /** source addresses (textKey) */
   get ips(): TallyView {

@@ -22,6 +22,8 @@ export interface Ex {
   ipType?: NonNullable<NonNullable<ExchangeRecord["client"]>["ip_type"]>;
   ua?: string;
   model?: string;
+  /** the source address's country (default US) */
+  country?: string;
 }
 
 export function record(e: Ex): ExchangeRecord {
@@ -36,7 +38,7 @@ export function record(e: Ex): ExchangeRecord {
     client: {
       ip: e.ip ?? `10.0.${seq % 250}.${seq % 200}`,
       user_agent: e.ua ?? "sdk/1",
-      country: "US",
+      country: e.country ?? "US",
       ip_type: e.ipType ?? "residential",
     },
     request: {

@@ -18,6 +18,7 @@ import {
   HandoffWatch,
   isFreeMail,
   type MemberStatus,
+  OrgSpread,
   othersMeanRank,
   specificity,
 } from "../linkers/index.js";
@@ -215,6 +216,10 @@ export class Detector {
   /** task openings by day and content cluster, judged against the days before (linkers/surge.ts) */
   readonly surge = new ContentSurge();
   private readonly surgeExcess = (key: number): number => this.surge.excess(key);
+  /** where each organisation's traffic comes from against its accounts' declared countries */
+  readonly orgSpread = new OrgSpread();
+  private readonly orgAway = (p: AccountProfile): number | undefined =>
+    p.org === undefined ? undefined : this.orgSpread.othersAway(p.org, p.n, p.away);
   private readonly sharesAccount = (p: AccountProfile): boolean => {
     for (const g of this.groups.memberOf.get(p.id) ?? [])
       if (ACCOUNT_KINDS.has(g.kind) && g.members.size >= SHARED_WITH) return true;
@@ -347,6 +352,8 @@ export class Detector {
           for (const [item] of p.items.entries()) this.countAsker(item);
           for (const [key, n] of p.fleet.entries()) this.fleet.add(key, n);
           for (const [key, n] of p.surge.entries()) this.surge.add(key, n, true);
+          if (p.org !== undefined && p.account?.signup_country !== undefined && p.n > 0)
+            this.orgSpread.add(p.org, 1, p.n, p.away);
         }
         this.profiles.set(id, p);
         if (row.status) {
@@ -442,7 +449,10 @@ export class Detector {
       if (rec?.email_domain && !isFreeMail(rec.email_domain))
         this.link("email_domain", rec.email_domain.toLowerCase(), id);
       const org = view.orgId ?? rec?.org_id;
-      if (org) this.link("org", org, id);
+      if (org) {
+        p.org = org;
+        this.link("org", org, id);
+      }
       this.partner?.account(id, rec?.payment_fingerprint, rec?.email_domain?.toLowerCase());
     }
     this.partner?.exchange(
@@ -455,7 +465,10 @@ export class Detector {
     this.releases.tick(view.ts);
     if (view.model !== undefined) this.releases.observe(view.model, view.ts);
     const openings = p.distinctOpenings;
+    const spread = p.org !== undefined && p.account?.signup_country !== undefined;
+    const [n0, away0] = spread ? [p.n, p.away] : [0, 0];
     const link = p.update(view, s, this.releases);
+    if (spread && p.org !== undefined) this.orgSpread.add(p.org, n0 === 0 ? 1 : 0, p.n - n0, p.away - away0);
     // content surges: a distinct task opening counts in its day's content cluster
     if (p.distinctOpenings > openings) {
       const key = surgeKey(view.ts, contentCluster(s));
@@ -741,6 +754,7 @@ export class Detector {
       // a log in which no content surged spares every account the look at its cells
       ...(this.surge.any() ? { surgeExcess: this.surgeExcess } : {}),
       sharesAccount: this.sharesAccount,
+      orgAway: this.orgAway,
     };
   }
 

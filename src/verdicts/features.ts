@@ -11,7 +11,6 @@ import {
   countriesAt,
   impliedOffset,
   offsetDistance,
-  textKey,
   zoneContradiction,
 } from "../profiles/index.js";
 import { CAPABILITIES } from "../signals/index.js";
@@ -58,6 +57,12 @@ export interface FeatureContext {
    * project; absent: no account does)
    */
   readonly sharesAccount?: (p: AccountProfile) => boolean;
+  /**
+   * the share of the exchanges of the account's organisation's other accounts that came from
+   * other countries than each one's declared country (linkers/org-spread.ts; undefined: no
+   * organisation, or too few other accounts to read)
+   */
+  readonly orgAway?: (p: AccountProfile) => number | undefined;
   /** the log's clock: its earliest exchange and the latest read so far (absent: lifecycle features read 0) */
   readonly clock?: { readonly start: number; readonly now: number };
 }
@@ -84,6 +89,9 @@ export interface Feature {
   /** the feature this one places in the log's population (its value is computed from that one's) */
   readonly relativeTo?: string;
 }
+
+/** The share of an account's traffic from other countries than its declared one that reads as a mismatch. */
+const REGION_AWAY = 0.5;
 
 /** Days of use in the provider's own log that make an account established. */
 const ESTABLISHED_DAYS = 60;
@@ -568,14 +576,16 @@ export const FEATURES: readonly Feature[] = [
     name: "region_mismatch",
     sign: 1,
     family: "network",
-    value: (p) => {
-      const d = p.account?.signup_country;
-      if (d === undefined || p.n < 5) return 0;
-      return 1 - (p.countries.get(textKey(d)) ?? 0) / p.n >= 0.5 ? 1 : 0;
+    // read against the rest of its organisation: a reseller's customers and a multinational's
+    // staff are where their organisation works, whatever country their card was issued in
+    value: (p, c) => {
+      if (p.account?.signup_country === undefined || p.n < 5 || p.away / p.n < REGION_AWAY) return 0;
+      const others = c.orgAway?.(p);
+      return others !== undefined && others >= REGION_AWAY ? 0 : 1;
     },
     detail: (p) => {
       const d = p.account?.signup_country ?? "";
-      return `${pct(1 - (p.countries.get(textKey(d)) ?? 0) / Math.max(1, p.n))} of traffic from countries other than the declared ${d}`;
+      return `${pct(p.away / Math.max(1, p.n))} of traffic from countries other than the declared ${d}, unlike the rest of its organisation's accounts (or it has none)`;
     },
   },
   // --- coordination seen from one account
