@@ -32,16 +32,19 @@ describe("store crash safety", () => {
       stdio: ["ignore", "ignore", "pipe"],
     });
     let killedMidway = false;
-    await new Promise<void>((resolve) => {
+    const ended = await new Promise<NodeJS.Signals | null>((resolve) => {
       child.stderr.on("data", (d: Buffer) => {
         if (!killedMidway && /analyze: \d/.test(String(d))) {
           killedMidway = true;
           child.kill("SIGKILL");
         }
       });
-      child.on("exit", () => resolve());
+      child.on("exit", (_code, signal) => resolve(signal));
     });
-    // whether or not the kill landed before the end, the store is whole
+    // the kill landed while the run was at work (a run that had ended would exit with a code)
+    expect(killedMidway).toBe(true);
+    expect(ended).toBe("SIGKILL");
+    // the store is whole: the killed run's exchanges were all there before it
     expect(await count()).toBe(s.exchanges);
 
     const again = await analyze({
@@ -82,15 +85,17 @@ describe("store crash safety", () => {
         { stdio: ["ignore", "ignore", "pipe"] },
       );
       let killed = false;
-      await new Promise<void>((resolve) => {
+      const ended = await new Promise<NodeJS.Signals | null>((resolve) => {
         child.stderr.on("data", (d: Buffer) => {
           if (!killed && /analyze: \d/.test(String(d))) {
             killed = true;
             child.kill("SIGKILL");
           }
         });
-        child.on("exit", () => resolve());
+        child.on("exit", (_code, signal) => resolve(signal));
       });
+      expect(killed).toBe(true);
+      expect(ended).toBe("SIGKILL");
       // killed before publishing: the first half only; after: both halves, never anything else
       const after = await count();
       expect([half, s.exchanges]).toContain(after);
