@@ -36,6 +36,7 @@ import {
 } from "../profiles/index.js";
 import type { ExchangeSignals } from "../signals/index.js";
 import {
+  ASKING_FEATURES,
   FEATURE_NAMES,
   type FeatureContext,
   featureValues,
@@ -72,6 +73,11 @@ export interface DetectorOptions {
    * values across partitions (src/scaleout). Boosts then stay at zero until that join.
    */
   readonly linkSink?: LinkSink;
+  /**
+   * evidence in what an account asks for that a flag needs (default ASKED_MIN; 0 turns the
+   * rule off, for a model that reads no request content)
+   */
+  readonly askedMin?: number;
 }
 
 /** One account's part of a detector's state (Detector.accountState). */
@@ -135,6 +141,23 @@ function infraContent(p: AccountProfile): number {
   const share = Math.max(harvestShare(p), p.oneShotOpenings >= 10 ? oneShotHarvestShare(p) : 0);
   return Math.max(0, Math.min(1, (share - INFRA_CONTENT_FROM) / (INFRA_CONTENT_FULL - INFRA_CONTENT_FROM)));
 }
+/**
+ * Evidence in what an account asks for (model weight × value of the ASKING_FEATURES, and the
+ * boost for templates shared with flagged accounts) that a flag needs: an account whose score
+ * crosses the cut on its account, network, rhythm and links alone is held below it. At
+ * 16b09c2 every flagged campaign account of the headline and ladder worlds (L0-L6) carried
+ * 1.0 or more.
+ */
+export const ASKED_MIN = 0.5;
+
+/** The part of reasons' weight that reads what the account asks for. */
+function askingWeight(reasons: readonly Reason[]): number {
+  let t = 0;
+  for (const r of reasons) if (ASKING_SIGNALS.has(r.signal) && r.weight > 0) t += r.weight;
+  return t;
+}
+const ASKING_SIGNALS: ReadonlySet<string> = new Set([...ASKING_FEATURES, "campaign_scaffold"]);
+
 /** Own evidence within this margin below the threshold counts as leaning toward a campaign (unless the model sets its own). */
 export const LEANING_MARGIN = 2;
 /** Own evidence within this margin below the threshold counts as firmly suspicious (unless the model sets its own). */
@@ -243,6 +266,8 @@ export class Detector {
   private readonly dirty = new Set<string>();
   /** score at or over which an account is flagged */
   readonly threshold: number;
+  /** evidence in its own requests an account needs to be flagged (ASKED_MIN) */
+  private readonly askedMin: number;
   private readonly unsupported: ReadonlySet<string>;
   private readonly contentBoost: number;
   private readonly infraBoost: number;
@@ -264,6 +289,7 @@ export class Detector {
     opts: DetectorOptions = {},
   ) {
     this.threshold = opts.threshold ?? DEFAULT_THRESHOLD;
+    this.askedMin = opts.askedMin ?? ASKED_MIN;
     this.unsupported = new Set(opts.unsupportedRegions ?? DEFAULT_UNSUPPORTED_REGIONS);
     this.contentBoost = opts.contentBoost ?? 2;
     this.infraBoost = opts.infraBoost ?? 1.5;
@@ -601,6 +627,22 @@ export class Detector {
         this.partner && o.score >= this.threshold - this.firmMargin ? this.partner.reason(p.id) : undefined;
       let score = o.score + boosts.weight + (partner?.weight ?? 0);
       let flagged = score >= this.threshold;
+      // what an account asks for convicts it; its metadata, network and rhythm corroborate:
+      // an account over the cut with too little evidence in its own requests is held below it
+      let unasked: Reason | undefined;
+      if (flagged && this.askedMin > 0) {
+        const asked =
+          askingWeight(final ? o.reasons : this.ownReasons(p, false)) + askingWeight(boosts.reasons);
+        if (asked < this.askedMin) {
+          flagged = false;
+          score = Math.min(score, this.threshold - 0.01);
+          unasked = {
+            signal: "nothing_asked_like_harvest",
+            detail: `over the cut on its account, network, rhythm or links, but its own requests carry ${asked.toFixed(2)} of evidence of harvest (${this.askedMin} needed): those corroborate, they do not convict`,
+            weight: 0,
+          };
+        }
+      }
       // an analyst's decision: a confirmed account stays flagged; a dismissed one is not
       // flagged again on the same evidence (any new kind of evidence flags it again)
       const review = this.reviews.get(id);
@@ -638,6 +680,7 @@ export class Detector {
               ...boosts.reasons,
               ...(partner ? [partner] : []),
               ...(reviewed ? [reviewed] : []),
+              ...(unasked ? [unasked] : []),
             ].sort((a, b) => b.weight - a.weight)
           : NO_REASONS;
       const firstFlaggedAt = prev?.firstFlaggedAt ?? (flagged ? p.lastSeen : undefined);

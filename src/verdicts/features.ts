@@ -691,6 +691,38 @@ export const FEATURES: readonly Feature[] = [
 
 export const FEATURE_NAMES: readonly string[] = FEATURES.map((f) => f.name);
 
+/**
+ * The features that read what an account asks for: harvest-style and extraction requests,
+ * known items and answer pairs, coverage of capabilities and fresh agent tasks, items pasted
+ * into conversations, content that surged or moved to a new model as a block, and the
+ * population features placed from them. Answer length, one-shot use, the account, its network
+ * and its rhythm are not among them: a person on a VPN with a new account who wants long
+ * answers asks nothing a campaign asks. The detector flags no account without some of this
+ * evidence (detector.ts ASKED_MIN).
+ */
+const ASKING_OWN = new Set([
+  "harvest_prompts",
+  "harvest_share",
+  "one_shot_harvest_share",
+  "harvested_output",
+  "exclusive_items",
+  "answer_pairs",
+  "extraction_prompts",
+  "extraction_volume",
+  "reasoning_behind_given_answer",
+  "censorship_rewrites",
+  "instruction_data_format",
+  "capability_sweep",
+  "items_in_conversations",
+  "harvest_beside_conversations",
+  "fresh_task_every_session",
+  "fleet_pivot_by_content",
+  "content_surge",
+]);
+export const ASKING_FEATURES: readonly string[] = FEATURES.filter(
+  (f) => ASKING_OWN.has(f.name) || (f.relativeTo !== undefined && ASKING_OWN.has(f.relativeTo)),
+).map((f) => f.name);
+
 /** Index in FEATURES of the feature each population-relative feature places (-1 for the others). */
 const RELATIVE_SOURCE: readonly number[] = FEATURES.map((f) =>
   f.relativeTo === undefined ? -1 : FEATURE_NAMES.indexOf(f.relativeTo),

@@ -138,7 +138,8 @@ function runLog(): Detector {
     add(`rc${i}`, { payment_fingerprint: "card-reseller" });
     chats(`rc${i}`, `10.4.${i}.1`);
   }
-  return runDetector(new Detector(accounts, { model: MODEL }), exchanges);
+  // the hand model reads no request content, so the rule that a flag needs some is off
+  return runDetector(new Detector(accounts, { model: MODEL, askedMin: 0 }), exchanges);
 }
 
 describe("groups judged as groups in the detector", () => {
