@@ -1,5 +1,7 @@
 // Per-account state, updated one exchange at a time. Every field is bounded: counts,
 // fixed histograms and capped maps, so memory grows with accounts, never with traffic.
+
+import { fnv1a } from "../contract/hash.js";
 import type { AccountRecord, ExchangeFacts, IpType } from "../contract/index.js";
 import { bit, CAPABILITIES, type ExchangeSignals } from "../signals/index.js";
 import { ActiveHours } from "./activity.js";
@@ -27,9 +29,7 @@ export function hashKey(s: string): number {
 
 /** A short text (address, country, user agent) as a 32-bit key (FNV-1a): profiles count integers, not strings. */
 export function textKey(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
+  return fnv1a(text);
 }
 
 export const LINK_IP = 1;

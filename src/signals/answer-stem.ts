@@ -8,6 +8,7 @@
 // changes a single number many times makes a family of many prompts, not pairs (the
 // profile counts a stem's prompts up to a few: see profiles/profile.ts). No word list:
 // only the shape of the text.
+import { FNV_OFFSET, fnvStep } from "../contract/hash.js";
 
 /** Prompts shorter than this have no stems: short numeric questions repeat by nature. */
 export const STEM_MIN_CHARS = 80;
@@ -23,7 +24,7 @@ const NONE: readonly number[] = Object.freeze([]);
  * and the numbers numbered `first` to `last` (0-based) masked. One pass, no regular expression.
  */
 function stemHash(text: string, first: number, last: number): { hash: number; numbers: number } {
-  let h = 0x811c9dc5;
+  let h = FNV_OFFSET;
   let numbers = 0;
   let inNumber = false;
   let space = false;
@@ -53,7 +54,7 @@ function stemHash(text: string, first: number, last: number): { hash: number; nu
         if (c >= 65 && c <= 90) c += 32;
       }
     }
-    h = Math.imul(h ^ c, 0x01000193);
+    h = fnvStep(h, c);
   }
   return { hash: h >>> 0 || 1, numbers };
 }

@@ -11,6 +11,8 @@
 //   classes equally, so that the largest sets do not decide what "harvest" means;
 // - casual phrasing ("ok so", "pls", greetings) is added to both classes alike, so the
 //   model cannot learn that politeness or slang means a person: attackers add it.
+
+import { FNV_OFFSET, fnv1a } from "../contract/hash.js";
 import type { LoadedSource } from "../datasets/index.js";
 import { HARVEST_BITS, HarvestModel, harvestFeatures } from "./harvest.js";
 
@@ -60,9 +62,7 @@ export function casual(text: string, rnd: () => number): string {
 
 /** Whether a text belongs to a source's 20% test part (a stable hash of its text). */
 export function isTestPart(text: string): boolean {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i += 3) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return (h >>> 0) % 5 === 0;
+  return fnv1a(text, FNV_OFFSET, 3) % 5 === 0;
 }
 
 function subsample(texts: readonly string[], n: number, rnd: () => number): string[] {

@@ -6,6 +6,7 @@
 // among the account's evidence, never a verdict on its own: real users paste homework
 // and exam questions too, and the account features decide (docs/detection.md).
 import { readFileSync } from "node:fs";
+import { FNV_OFFSET, fnvStep, mix32 } from "../contract/hash.js";
 
 /** Feature space: 2^BITS hashed buckets. */
 export const HARVEST_BITS = 18;
@@ -14,14 +15,9 @@ const MASK = (1 << HARVEST_BITS) - 1;
 export const HARVEST_CHARS = 2000;
 const MAGIC = "DGHV1\n";
 
-const FNV = 0x811c9dc5;
-const mix = (h: number, c: number): number => Math.imul(h ^ c, 0x01000193);
-const finish = (h: number): number => {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  return h >>> 0;
-};
+const FNV = FNV_OFFSET;
+const mix = fnvStep;
+const finish = mix32;
 
 const isCjk = (c: number): boolean =>
   (c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3040 && c <= 0x30ff) || (c >= 0xac00 && c <= 0xd7af);

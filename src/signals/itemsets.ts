@@ -10,6 +10,7 @@
 // must rewrite most of every item to be sure of missing them. A problem's numbers in order
 // (four or more) anchor it too: a paraphrase that keeps the problem keeps its numbers.
 import { readFileSync } from "node:fs";
+import { FNV_OFFSET, fmix32, fnv1a } from "../contract/hash.js";
 
 /** Anchors kept per item. */
 export const ANCHORS = 6;
@@ -30,14 +31,7 @@ const TOKEN = /\p{Script=Han}|(?:(?!\p{Script=Han})[\p{L}\p{N}])+/gu;
 
 /** 32-bit FNV-1a of a string with a seed, finished with murmur3's mixer. */
 function hash32(s: string, seed: number): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
+  return fmix32(fnv1a(s, (FNV_OFFSET ^ seed) >>> 0));
 }
 
 /** The key's seed: 0 for no key (the shipped index), else a hash of it. */

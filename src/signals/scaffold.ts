@@ -2,19 +2,14 @@
 // one template thousands of times with different payloads; the scaffold key groups
 // them. Numbers, quoted spans, math and code are masked; long free-text runs are
 // the payload and are cut out; what remains is hashed.
+import { fnv1aHex } from "../contract/hash.js";
+
 const NUMBER = /\d+(?:[.,]\d+)*/g;
 const INLINE_MATH = /\$[^$\n]{0,400}\$/g;
 const CODE_FENCE = /```[^`]{0,20000}```/g;
 
 /** FNV-1a 32-bit, hex. */
-export function fnv1a(s: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, "0");
-}
+export const fnv1a = fnv1aHex;
 
 /**
  * Masks variable content. Each line keeps at most its first and last few words, so a

@@ -1,19 +1,11 @@
 // A near-duplicate signature of a prompt's scaffold: 64-bit SimHash (Charikar 2002)
 // over word 3-shingles, split into two 32-bit bands, so that lightly paraphrased
 // templates can meet in a band even when their exact scaffold keys differ.
+import { FNV_OFFSET, fnv1a, mix32 } from "../contract/hash.js";
+
 const WORD = /[a-z0-9<>#]+/g;
 
-function hash32(s: string, seed: number): number {
-  let h = seed >>> 0;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  return h >>> 0;
-}
+const hash32 = (s: string, seed: number): number => mix32(fnv1a(s, seed));
 
 /** SimHash of the text's word 3-shingles as [high, low] 32-bit halves. */
 export function simhash(text: string): [number, number] {
@@ -23,7 +15,7 @@ export function simhash(text: string): [number, number] {
   const n = Math.min(120, Math.max(1, words.length - 2));
   for (let i = 0; i < n; i++) {
     const shingle = `${words[i] ?? ""} ${words[i + 1] ?? ""} ${words[i + 2] ?? ""}`;
-    const hi = hash32(shingle, 0x811c9dc5);
+    const hi = hash32(shingle, FNV_OFFSET);
     const lo = hash32(shingle, 0x2545f491);
     for (let b = 0; b < 32; b++) {
       counts[b] = (counts[b] ?? 0) + ((hi >>> b) & 1 ? 1 : -1);

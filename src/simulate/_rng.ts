@@ -1,6 +1,7 @@
 // Seeded pseudo-random numbers (sfc32; https://pracrand.sourceforge.net/RNG_engines.txt).
 // Every actor of the simulation owns a stream derived from (seed, its name), so that the
 // output for a seed does not depend on the order in which actors are visited.
+import { fnv1a } from "../contract/hash.js";
 
 const HEX = "0123456789abcdef";
 
@@ -112,11 +113,4 @@ export class Rng {
 }
 
 /** FNV-1a, 32 bit */
-export function hash32(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+export const hash32 = (s: string): number => fnv1a(s);
