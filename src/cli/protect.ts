@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { request } from "undici";
+import { isObject } from "../contract/index.js";
 import {
   DatasetsMissing,
   deriveKey,
@@ -36,7 +37,6 @@ function secretFrom(env: string | undefined): string {
 }
 
 type Json = Record<string, unknown>;
-const isObj = (v: unknown): v is Json => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** JSON values from a file: one JSON document (an array is its elements), or JSON Lines. Bad lines are reported and skipped. */
 async function* jsonValues(file: string, io: Io): AsyncGenerator<{ value: unknown; where: string }> {
@@ -78,19 +78,19 @@ interface Trace {
 
 /** The reasoning traces in a value: an Anthropic message, an OpenAI completion or message, an exchange record, or {text|thinking|reasoning, signature}. */
 export function tracesIn(v: unknown): Trace[] {
-  if (!isObj(v)) return [];
+  if (!isObject(v)) return [];
   const out: Trace[] = [];
   const sig = (o: Json, ...names: string[]): string | undefined => {
     for (const n of names) if (typeof o[n] === "string") return o[n] as string;
     return undefined;
   };
-  if (isObj(v.response)) out.push(...tracesIn(v.response));
+  if (isObject(v.response)) out.push(...tracesIn(v.response));
   if (Array.isArray(v.content))
     for (const b of v.content)
-      if (isObj(b) && b.type === "thinking" && typeof b.thinking === "string")
+      if (isObject(b) && b.type === "thinking" && typeof b.thinking === "string")
         out.push({ text: b.thinking, signature: sig(b, "distillguard_signature") });
   if (Array.isArray(v.choices))
-    for (const c of v.choices) if (isObj(c) && isObj(c.message)) out.push(...tracesIn(c.message));
+    for (const c of v.choices) if (isObject(c) && isObject(c.message)) out.push(...tracesIn(c.message));
   for (const f of ["reasoning_content", "reasoning"])
     if (typeof v[f] === "string") {
       out.push({ text: v[f] as string, signature: sig(v, "reasoning_signature") });
@@ -162,16 +162,16 @@ export async function runVerifyTrace(argv: readonly string[], io: Io): Promise<n
 /** The text of a sample: a string, or the answer in an Anthropic message, OpenAI completion or exchange record, or {text|output|content}. */
 export function sampleText(v: unknown): string {
   if (typeof v === "string") return v;
-  if (!isObj(v)) return "";
-  if (isObj(v.response)) return sampleText(v.response);
+  if (!isObject(v)) return "";
+  if (isObject(v.response)) return sampleText(v.response);
   if (Array.isArray(v.content))
     return v.content
-      .map((b) => (isObj(b) && b.type === "text" && typeof b.text === "string" ? b.text : ""))
+      .map((b) => (isObject(b) && b.type === "text" && typeof b.text === "string" ? b.text : ""))
       .join("\n");
   if (Array.isArray(v.choices))
     return v.choices
       .map((c) =>
-        isObj(c) && isObj(c.message) && typeof c.message.content === "string" ? c.message.content : "",
+        isObject(c) && isObject(c.message) && typeof c.message.content === "string" ? c.message.content : "",
       )
       .join("\n");
   for (const f of ["text", "output", "content", "completion"])
@@ -200,7 +200,7 @@ async function samplesFromEndpoint(
     const p =
       typeof value === "string"
         ? value
-        : isObj(value) && typeof value.prompt === "string"
+        : isObject(value) && typeof value.prompt === "string"
           ? value.prompt
           : undefined;
     if (p) prompts.push(p);
@@ -308,7 +308,7 @@ export async function runVerifyModel(argv: readonly string[], io: Io): Promise<n
   const keysFrom = stringOption(values["keys-from"]);
   if (keysFrom)
     for await (const { value } of jsonValues(keysFrom, io))
-      if (isObj(value) && isObj(value.protection) && typeof value.protection.watermark === "string")
+      if (isObject(value) && isObject(value.protection) && typeof value.protection.watermark === "string")
         ids.add(value.protection.watermark);
   if (ids.size === 0)
     throw new CLIError(`no keys to test: give --keys or --keys-from\n${VERIFY_MODEL_USAGE}`, "E_USAGE");

@@ -7,10 +7,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
+import { isObject } from "../contract/index.js";
 
 export type Json = unknown;
-export const isObj = (v: Json): v is Record<string, Json> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
 
 export function readText(path: string): string {
   const buf = readFileSync(path);
@@ -37,7 +36,7 @@ export function json(path: string): Json {
 
 /** The objects of a JSON array (anything else yields nothing). */
 export function objects(doc: Json): Record<string, Json>[] {
-  return Array.isArray(doc) ? doc.filter(isObj) : [];
+  return Array.isArray(doc) ? doc.filter(isObject) : [];
 }
 
 /** Minimal RFC 4180 CSV: quoted fields with doubled quotes and embedded newlines. */
@@ -114,7 +113,7 @@ function bfclTurns(r: Record<string, Json>): string[] {
   if (!Array.isArray(q)) return [];
   return q.flatMap((turn) =>
     Array.isArray(turn)
-      ? turn.flatMap((m) => (isObj(m) && m.role === "user" ? defined([text(m.content)]) : []))
+      ? turn.flatMap((m) => (isObject(m) && m.role === "user" ? defined([text(m.content)]) : []))
       : [],
   );
 }
@@ -154,7 +153,7 @@ export const BBH_TASKS = [
 ];
 
 /** BFCL's JSON files are JSON Lines despite their name. */
-const lines = (dir: string, rel: string): Record<string, Json>[] => jsonl(join(dir, rel)).filter(isObj);
+const lines = (dir: string, rel: string): Record<string, Json>[] => jsonl(join(dir, rel)).filter(isObject);
 
 export const PROMPT_SOURCES: readonly PromptSource[] = [
   // --- organic: people's own turns
@@ -166,8 +165,10 @@ export const PROMPT_SOURCES: readonly PromptSource[] = [
     train: true,
     load: (dir) =>
       jsonl(join(dir, "sharegpt-sample/conversations.jsonl")).flatMap((c) =>
-        isObj(c) && Array.isArray(c.conversations)
-          ? c.conversations.flatMap((t) => (isObj(t) && t.from === "human" ? defined([text(t.value)]) : []))
+        isObject(c) && Array.isArray(c.conversations)
+          ? c.conversations.flatMap((t) =>
+              isObject(t) && t.from === "human" ? defined([text(t.value)]) : [],
+            )
           : [],
       ),
   },
@@ -191,7 +192,7 @@ export const PROMPT_SOURCES: readonly PromptSource[] = [
     train: true,
     load: (dir) =>
       jsonl(join(dir, "hh-rlhf/helpful-base/test.jsonl.gz")).flatMap((r) =>
-        isObj(r) && typeof r.chosen === "string" ? hhHumanTurns(r.chosen) : [],
+        isObject(r) && typeof r.chosen === "string" ? hhHumanTurns(r.chosen) : [],
       ),
   },
   {
@@ -202,7 +203,7 @@ export const PROMPT_SOURCES: readonly PromptSource[] = [
     train: true,
     load: (dir) =>
       jsonl(join(dir, "hh-rlhf/harmless-base/test.jsonl.gz")).flatMap((r) =>
-        isObj(r) && typeof r.chosen === "string" ? hhHumanTurns(r.chosen) : [],
+        isObject(r) && typeof r.chosen === "string" ? hhHumanTurns(r.chosen) : [],
       ),
   },
   {
@@ -235,7 +236,7 @@ export const PROMPT_SOURCES: readonly PromptSource[] = [
     load: (dir) =>
       defined(
         [...jsonl(join(dir, "gsm8k/train.jsonl")), ...jsonl(join(dir, "gsm8k/test.jsonl"))]
-          .filter(isObj)
+          .filter(isObject)
           .map(field("question")),
       ),
   },
@@ -247,7 +248,7 @@ export const PROMPT_SOURCES: readonly PromptSource[] = [
     train: true,
     load: (dir) => [
       ...defined(objects(json(join(dir, "reasoning-rl-prompts/math.json"))).map(field("problem"))),
-      ...defined(jsonl(join(dir, "math500/test.jsonl")).filter(isObj).map(field("problem"))),
+      ...defined(jsonl(join(dir, "math500/test.jsonl")).filter(isObject).map(field("problem"))),
     ],
   },
   {
@@ -274,7 +275,7 @@ export const PROMPT_SOURCES: readonly PromptSource[] = [
     files: ["humaneval/HumanEval.jsonl.gz"],
     train: true,
     load: (dir) =>
-      defined(jsonl(join(dir, "humaneval/HumanEval.jsonl.gz")).filter(isObj).map(field("prompt"))),
+      defined(jsonl(join(dir, "humaneval/HumanEval.jsonl.gz")).filter(isObject).map(field("prompt"))),
   },
   {
     name: "bbh",
@@ -285,7 +286,7 @@ export const PROMPT_SOURCES: readonly PromptSource[] = [
     load: (dir) =>
       BBH_TASKS.flatMap((t) => {
         const doc = json(join(dir, `bbh/bbh/${t}.json`));
-        return isObj(doc) ? defined(objects(doc.examples).map(field("input"))) : [];
+        return isObject(doc) ? defined(objects(doc.examples).map(field("input"))) : [];
       }),
   },
   {
@@ -308,7 +309,7 @@ export const PROMPT_SOURCES: readonly PromptSource[] = [
     load: (dir) =>
       ["mt-bench/mt_bench/question.jsonl", "mt-bench/vicuna_bench/question.jsonl"].flatMap((f) =>
         jsonl(join(dir, f)).flatMap((r) =>
-          isObj(r) && Array.isArray(r.turns) ? defined([text(r.turns[0])]) : [],
+          isObject(r) && Array.isArray(r.turns) ? defined([text(r.turns[0])]) : [],
         ),
       ),
   },
@@ -337,10 +338,10 @@ export const PROMPT_SOURCES: readonly PromptSource[] = [
         "stanford-alpaca/seed_tasks.jsonl",
       ].flatMap((f) =>
         jsonl(join(dir, f)).flatMap((r) => {
-          if (!isObj(r)) return [];
+          if (!isObject(r)) return [];
           const q = text(r.instruction);
           const inst = Array.isArray(r.instances) ? r.instances[0] : undefined;
-          const input = isObj(inst) ? text(inst.input) : undefined;
+          const input = isObject(inst) ? text(inst.input) : undefined;
           return q === undefined ? [] : [input ? `${q}\n\n${input}` : q];
         }),
       ),

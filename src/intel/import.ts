@@ -3,7 +3,7 @@
 // pattern against the grammar, references), then turned into the indicator rows the
 // detector uses (src/verdicts/partner.ts). A bundle with any error is rejected with the
 // reasons; nothing of it is kept.
-import { jsonDepth } from "../contract/index.js";
+import { isObject, jsonDepth } from "../contract/index.js";
 import type { PartnerIntel, PartnerRef } from "../verdicts/index.js";
 import { ipv4ToInt } from "../verdicts/index.js";
 import { CAMPAIGN_EXTENSION } from "./export.js";
@@ -36,7 +36,6 @@ export const DEFAULT_LIMITS: ImportLimits = {
 };
 
 type Json = Record<string, unknown>;
-const isObj = (v: unknown): v is Json => v !== null && typeof v === "object" && !Array.isArray(v);
 const ID =
   /^[a-z][a-z0-9-]{0,249}--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
@@ -50,7 +49,7 @@ function checkStrings(v: unknown, max: number, path: string, problems: string[])
     if (v.length > max) problems.push(`${path}: a string of ${v.length} characters (at most ${max})`);
   } else if (Array.isArray(v)) {
     for (const [i, x] of v.entries()) checkStrings(x, max, `${path}[${i}]`, problems);
-  } else if (isObj(v))
+  } else if (isObject(v))
     for (const [k, x] of Object.entries(v)) {
       if (k.length > MAX_PROPERTY_NAME) {
         problems.push(`${path}: a property name of ${k.length} characters (at most ${MAX_PROPERTY_NAME})`);
@@ -83,14 +82,14 @@ export function readBundle(
   }
   // a lone STIX object is read as a bundle of one
   if (
-    isObj(raw) &&
+    isObject(raw) &&
     raw.type !== "bundle" &&
     typeof raw.type === "string" &&
     typeof raw.id === "string" &&
     ID.test(raw.id)
   )
     raw = { type: "bundle", id: `bundle--${uuid5(`lone|${raw.id}`)}`, objects: [raw] };
-  if (!isObj(raw) || raw.type !== "bundle")
+  if (!isObject(raw) || raw.type !== "bundle")
     throw new IntelError('not a STIX bundle ("type": "bundle" expected)');
   if (typeof raw.id !== "string" || !ID.test(raw.id) || !raw.id.startsWith("bundle--"))
     throw new IntelError("the bundle's id is not a bundle--<uuid> identifier");
@@ -103,7 +102,7 @@ export function readBundle(
   for (const [i, ob] of raw.objects.entries()) {
     if (problems.length >= 20) break;
     const where = `objects[${i}]`;
-    if (!isObj(ob)) {
+    if (!isObject(ob)) {
       problems.push(`${where}: not an object`);
       continue;
     }
@@ -150,7 +149,7 @@ export function readBundle(
   }
   for (const [i, ob] of raw.objects.entries()) {
     if (problems.length >= 20) break;
-    if (!isObj(ob) || ob.type !== "relationship") continue;
+    if (!isObject(ob) || ob.type !== "relationship") continue;
     for (const f of ["source_ref", "target_ref"])
       if (typeof ob[f] !== "string" || !ID.test(ob[f] as string))
         problems.push(`objects[${i}] (${String(ob.id)}): ${f} is not an identifier`);
@@ -208,8 +207,8 @@ export function partnerRows(b: ParsedBundle): PartnerRow[] {
     }
   for (const o of b.objects) {
     if (o.type === "campaign") {
-      const ext = isObj(o.extensions) ? o.extensions[CAMPAIGN_EXTENSION] : undefined;
-      if (!isObj(ext)) continue;
+      const ext = isObject(o.extensions) ? o.extensions[CAMPAIGN_EXTENSION] : undefined;
+      if (!isObject(ext)) continue;
       const base = {
         partner: name(o.created_by_ref),
         campaign: String(o.name ?? o.id),

@@ -9,6 +9,7 @@
 // stream, on the delta where the reasoning ends). Anything that does not parse is passed
 // on unchanged.
 import { StringDecoder } from "node:string_decoder";
+import { isObject } from "../contract/index.js";
 import { type Shield, shieldTrace, type TraceContext, type TraceSigner } from "./trace.js";
 import { type KeyedChoice, Watermarker, type WatermarkStats } from "./watermark.js";
 
@@ -42,7 +43,6 @@ export interface BodyTransform {
 
 const EMPTY = Buffer.alloc(0);
 type Json = Record<string, unknown>;
-const isObj = (v: unknown): v is Json => v !== null && typeof v === "object" && !Array.isArray(v);
 
 class Protector {
   readonly report: ProtectReport = {
@@ -89,7 +89,7 @@ function protectJson(kind: ApiKind, body: Json, p: Protector): void {
   if (kind === "anthropic") {
     if (!Array.isArray(body.content)) return;
     for (const block of body.content) {
-      if (!isObj(block)) continue;
+      if (!isObject(block)) continue;
       if (block.type === "text" && typeof block.text === "string") block.text = p.markWhole(block.text);
       else if (block.type === "thinking" && typeof block.thinking === "string") {
         const t = p.trace(block.thinking);
@@ -101,8 +101,8 @@ function protectJson(kind: ApiKind, body: Json, p: Protector): void {
   }
   if (!Array.isArray(body.choices)) return;
   for (const choice of body.choices) {
-    const m = isObj(choice) ? choice.message : undefined;
-    if (!isObj(m)) continue;
+    const m = isObject(choice) ? choice.message : undefined;
+    if (!isObject(m)) continue;
     if (typeof m.content === "string") m.content = p.markWhole(m.content);
     for (const f of REASONING_FIELDS)
       if (typeof m[f] === "string" && (m[f] as string).length > 0) {
@@ -136,7 +136,7 @@ class JsonTransform implements BodyTransform {
     } catch {
       return raw;
     }
-    if (!isObj(body)) return raw;
+    if (!isObject(body)) return raw;
     protectJson(this.kind, body, this.p);
     return Buffer.from(JSON.stringify(body));
   }
@@ -209,16 +209,16 @@ class AnthropicStream extends SseTransform {
     } catch {
       return whole;
     }
-    if (!isObj(d) || typeof d.index !== "number") return whole;
+    if (!isObject(d) || typeof d.index !== "number") return whole;
     const index = d.index;
-    if (d.type === "content_block_start" && isObj(d.content_block)) {
+    if (d.type === "content_block_start" && isObject(d.content_block)) {
       const type = String(d.content_block.type);
       this.blocks.set(index, { type, marker: type === "text" ? this.p.marker() : undefined, thinking: "" });
       return whole;
     }
     const b = this.blocks.get(index);
     if (!b) return whole;
-    if (d.type === "content_block_delta" && isObj(d.delta)) {
+    if (d.type === "content_block_delta" && isObject(d.delta)) {
       const delta = d.delta;
       if (delta.type === "text_delta" && typeof delta.text === "string" && b.marker) {
         const text = b.marker.push(delta.text);
@@ -307,12 +307,12 @@ class OpenAiStream extends SseTransform {
     } catch {
       return whole;
     }
-    if (!isObj(d) || !Array.isArray(d.choices) || d.choices.length === 0) return whole;
+    if (!isObject(d) || !Array.isArray(d.choices) || d.choices.length === 0) return whole;
     this.envelope = { id: d.id, object: d.object, created: d.created, model: d.model };
     for (const c of d.choices) {
-      if (!isObj(c) || typeof c.index !== "number") continue;
+      if (!isObject(c) || typeof c.index !== "number") continue;
       const s = this.state(c.index);
-      if (!isObj(c.delta)) c.delta = {};
+      if (!isObject(c.delta)) c.delta = {};
       const delta = c.delta as Json;
       for (const f of REASONING_FIELDS)
         if (typeof delta[f] === "string") {

@@ -4,7 +4,8 @@
 // message and that purpose falls back to built-in text.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { BBH_TASKS, isObj, type Json, json, jsonl, objects, parseCsv, readText } from "../datasets/index.js";
+import { isObject } from "../contract/index.js";
+import { BBH_TASKS, type Json, json, jsonl, objects, parseCsv, readText } from "../datasets/index.js";
 import * as B from "./_builtin-text.js";
 import type { Rng } from "./_rng.js";
 
@@ -163,9 +164,9 @@ export function loadCorpus(dir: string, log: CorpusLog): Corpus {
 
   use("sharegpt-sample/conversations.jsonl", (path) => {
     for (const c of jsonl(path)) {
-      if (!isObj(c) || !Array.isArray(c.conversations)) continue;
+      if (!isObject(c) || !Array.isArray(c.conversations)) continue;
       const human = c.conversations
-        .flatMap((t) => (isObj(t) && t.from === "human" ? [str(t.value)] : []))
+        .flatMap((t) => (isObject(t) && t.from === "human" ? [str(t.value)] : []))
         .filter((s): s is string => s !== undefined);
       const [opener, ...followUps] = human;
       if (!opener) continue;
@@ -199,7 +200,7 @@ export function loadCorpus(dir: string, log: CorpusLog): Corpus {
   });
   use("gsm8k/train.jsonl", (path) => {
     jsonl(path).forEach((r, i) => {
-      if (!isObj(r)) return;
+      if (!isObject(r)) return;
       const q = str(r.question);
       const a = gsmAnswer(r.answer);
       if (!q || !a) return;
@@ -235,7 +236,7 @@ export function loadCorpus(dir: string, log: CorpusLog): Corpus {
   for (const bench of ["mt-bench/mt_bench/question.jsonl", "mt-bench/vicuna_bench/question.jsonl"]) {
     use(bench, (path) => {
       for (const r of jsonl(path)) {
-        if (!isObj(r) || !Array.isArray(r.turns)) continue;
+        if (!isObject(r) || !Array.isArray(r.turns)) continue;
         const q = str(r.turns[0]);
         if (q) p.bench.push({ question: q, answer: "", suite: bench.split("/")[1] ?? "mt-bench" });
       }
@@ -270,7 +271,7 @@ export function loadCorpus(dir: string, log: CorpusLog): Corpus {
       for (const r of objects(jsonl(path))) {
         const q = str(r.instruction);
         const inst = Array.isArray(r.instances) ? r.instances[0] : undefined;
-        if (q) p.instructions.push({ instruction: q, input: isObj(inst) ? (str(inst.input) ?? "") : "" });
+        if (q) p.instructions.push({ instruction: q, input: isObject(inst) ? (str(inst.input) ?? "") : "" });
       }
     });
   }
@@ -301,7 +302,7 @@ export function loadCorpus(dir: string, log: CorpusLog): Corpus {
   });
   use("orca-system-prompts/orca_system_prompts.derived.json", (path) => {
     const doc = json(path);
-    if (!isObj(doc) || !Array.isArray(doc.system_messages)) return;
+    if (!isObject(doc) || !Array.isArray(doc.system_messages)) return;
     for (const s of doc.system_messages) {
       const v = str(s);
       if (v) p.cot.push(v.trim());
@@ -309,7 +310,7 @@ export function loadCorpus(dir: string, log: CorpusLog): Corpus {
   });
   use("orca-system-prompts/system_messages.derived.json", (path) => {
     const doc = json(path);
-    if (!isObj(doc) || !isObj(doc.lists)) return;
+    if (!isObject(doc) || !isObject(doc.lists)) return;
     for (const list of Object.values(doc.lists)) {
       if (!Array.isArray(list)) continue;
       for (const s of list) {
@@ -327,7 +328,7 @@ export function loadCorpus(dir: string, log: CorpusLog): Corpus {
   for (const t of BBH_TASKS)
     use(`bbh/bbh/${t}.json`, (path) => {
       const doc = json(path);
-      if (isObj(doc))
+      if (isObject(doc))
         for (const e of objects(doc.examples)) {
           const q = str(e.input);
           if (q) p.exam.push(q);
