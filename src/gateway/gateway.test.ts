@@ -453,7 +453,29 @@ describe("faults", () => {
 });
 
 describe("metrics", () => {
-  it("serves Prometheus text to admins only, counting requests, statuses and upstream errors", async () => {
+  const read = async (): Promise<(series: string) => number> => {
+    const text = await (
+      await fetch(`${gateway.url}/metrics`, { headers: { authorization: "Bearer admin-secret" } })
+    ).text();
+    return (series: string): number => {
+      const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+      return line === undefined ? 0 : Number(line.slice(series.length + 1));
+    };
+  };
+  const send = (path: string, body: unknown, key: string, fault?: string): Promise<Response> =>
+    fetch(`${gateway.url}${path}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        authorization: `Bearer ${key}`,
+        ...(fault ? { "x-mock-fault": fault } : {}),
+      },
+      body: JSON.stringify(body),
+    });
+  const message = { model: "claude-opus-5", max_tokens: 20, messages: [{ role: "user", content: "hi" }] };
+  const chat = { model: "gpt-4.1-mini", messages: [{ role: "user", content: "hello there" }] };
+
+  it("serves Prometheus text to admins only, without any key in it", async () => {
     expect((await fetch(`${gateway.url}/metrics`)).status).toBe(401);
     const asClient = await fetch(`${gateway.url}/metrics`, {
       headers: { authorization: `Bearer ${CLIENT_KEY}` },
@@ -463,26 +485,33 @@ describe("metrics", () => {
     expect(r.status).toBe(200);
     expect(r.headers.get("content-type")).toMatch(/^text\/plain/);
     const text = await r.text();
-    const value = (series: string): number => {
-      const line = text.split("\n").find((l) => l.startsWith(`${series} `));
-      return line === undefined ? 0 : Number(line.slice(series.length + 1));
-    };
-    // the tests above: answered messages, refused keys, a 429 passed through, a reset upstream
-    expect(value('distillguard_gateway_requests_total{route="/v1/messages",status="200"}')).toBeGreaterThan(
-      3,
-    );
-    expect(value('distillguard_gateway_requests_total{route="/v1/messages",status="401"}')).toBeGreaterThan(
-      0,
-    );
-    expect(
-      value('distillguard_gateway_requests_total{route="/v1/chat/completions",status="429"}'),
-    ).toBeGreaterThan(1);
-    expect(value('distillguard_gateway_upstream_errors_total{kind="connection"}')).toBeGreaterThan(0);
-    expect(value('distillguard_gateway_upstream_errors_total{kind="stream_cut"}')).toBeGreaterThan(0);
-    expect(
-      value('distillguard_gateway_request_duration_seconds_count{route="/v1/messages"}'),
-    ).toBeGreaterThan(3);
     expect(text).not.toContain(CLIENT_KEY);
     expect(text).not.toContain(UPSTREAM_KEY);
+  });
+
+  it("counts the requests it makes itself: answers, refused keys, 429s, resets and cut streams", async () => {
+    const was = await read();
+    for (let i = 0; i < 3; i++) await (await send("/v1/messages", message, CLIENT_KEY)).text();
+    await (await send("/v1/messages", message, "dg-not-a-key")).text();
+    for (let i = 0; i < 2; i++) await (await send("/v1/chat/completions", chat, CLIENT_KEY, "429")).text();
+    await (await send("/v1/chat/completions", chat, CLIENT_KEY, "reset")).text();
+    const cut = await send("/v1/chat/completions", { ...chat, stream: true }, CLIENT_KEY, "midstream-reset");
+    await cut.text().catch(() => "");
+    const after = await read();
+    const delta = (series: string): number => after(series) - was(series);
+    expect(delta('distillguard_gateway_requests_total{route="/v1/messages",status="200"}')).toBe(3);
+    expect(delta('distillguard_gateway_requests_total{route="/v1/messages",status="401"}')).toBe(1);
+    expect(delta('distillguard_gateway_requests_total{route="/v1/chat/completions",status="429"}')).toBe(2);
+    expect(delta('distillguard_gateway_upstream_errors_total{kind="connection"}')).toBe(1);
+    // the cut is counted when the gateway sees it, which may be a moment after the client does
+    let cuts = delta('distillguard_gateway_upstream_errors_total{kind="stream_cut"}');
+    for (let i = 0; i < 50 && cuts === 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      const now = await read();
+      const series = 'distillguard_gateway_upstream_errors_total{kind="stream_cut"}';
+      cuts = now(series) - was(series);
+    }
+    expect(cuts).toBe(1);
+    expect(delta('distillguard_gateway_request_duration_seconds_count{route="/v1/messages"}')).toBe(4);
   });
 });
