@@ -5,10 +5,10 @@
 // for a given graph through a seeded random source.
 import { UndirectedGraph } from "graphology";
 import louvainModule from "graphology-communities-louvain";
-import type { Group } from "../linkers/index.js";
+import type { Group, GroupKind } from "../linkers/index.js";
 
-/** How much a shared value of each kind says about common control. */
-export const KIND_WEIGHT: Readonly<Record<string, number>> = {
+/** How much a shared value of each kind says about common control (every kind has its weight). */
+export const KIND_WEIGHT: Readonly<Record<GroupKind, number>> = {
   payment_fingerprint: 3,
   signup_ip: 2,
   ip: 2,
@@ -46,7 +46,7 @@ export function* eachEdgeAmong(members: ReadonlySet<string>, groups: Iterable<Gr
   for (const g of groups) {
     const inside = [...g.members].filter((m) => members.has(m)).sort();
     if (inside.length < 2) continue;
-    const w = (KIND_WEIGHT[g.kind] ?? 0.5) / Math.log2(1 + g.members.size);
+    const w = KIND_WEIGHT[g.kind] / Math.log2(1 + g.members.size);
     if (inside.length <= 12) {
       for (let i = 0; i < inside.length; i++)
         for (let j = i + 1; j < inside.length; j++)
