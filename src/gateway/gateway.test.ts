@@ -515,3 +515,36 @@ describe("metrics", () => {
     expect(delta('distillguard_gateway_request_duration_seconds_count{route="/v1/messages"}')).toBe(4);
   });
 });
+
+describe("errors nothing else caught", () => {
+  it("answers 500 in the API's shape and reports the error through onError, without the caller's key", async () => {
+    const seen: { message: string; route: string }[] = [];
+    const broken = await startGateway({
+      upstreams: { anthropic: { url: upstream.url, apiKey: UPSTREAM_KEY } },
+      keys: [{ sha256: keyDigest(CLIENT_KEY), accountId: "acct_test" }],
+      policy: {
+        current() {
+          throw new Error("policy store unavailable");
+        },
+      },
+      onError: (e, route) => seen.push({ message: e.message, route }),
+    });
+    try {
+      const r = await fetch(`${broken.url}/v1/messages?beta=true`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": CLIENT_KEY },
+        body: JSON.stringify({
+          model: "claude-opus-5",
+          max_tokens: 10,
+          messages: [{ role: "user", content: "hi" }],
+        }),
+      });
+      expect(r.status).toBe(500);
+      expect(await r.json()).toMatchObject({ error: { type: "api_error" } });
+      expect(seen).toEqual([{ message: "policy store unavailable", route: "/v1/messages" }]);
+      expect(JSON.stringify(seen)).not.toContain(CLIENT_KEY);
+    } finally {
+      await broken.close();
+    }
+  });
+});

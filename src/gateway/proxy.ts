@@ -88,6 +88,12 @@ export interface GatewayConfig {
    * scorer failing): each is also counted in /metrics. Default: a line on stderr.
    */
   readonly onLogError?: (error: Error, exchangeId: string, stage: "serialise" | "log" | "score") => void;
+  /**
+   * told of an error that no part of the request's handling caught (the client was answered
+   * 500, or its connection closed if the answer had begun); default: a line on stderr. The
+   * message only: a request's body or keys are never in it.
+   */
+  readonly onError?: (error: Error, route: string) => void;
 }
 
 /** Deepest nesting of arrays and objects a recorded request may have (refused with a 400 past it). */
@@ -750,7 +756,11 @@ export async function startGateway(
   };
 
   const server = createServer((req, res) => {
-    handle(req, res).catch(() => {
+    handle(req, res).catch((error: unknown) => {
+      const e = error instanceof Error ? error : new Error(String(error));
+      const route = (req.url ?? "").split("?")[0] ?? "";
+      if (config.onError) config.onError(e, route);
+      else process.stderr.write(`gateway: ${req.method ?? ""} ${route} failed: ${e.message}\n`);
       if (!res.headersSent) apiError(res, "openai", 500, "api_error", "gateway error");
       else res.destroy();
     });
