@@ -227,6 +227,25 @@ async function openInstance(path: string, options: Record<string, string>): Prom
   }
 }
 
+/** Opens a store, runs `fn` on one connection, and closes both whatever happens. */
+async function withConnection<T>(
+  path: string,
+  options: Record<string, string>,
+  fn: (conn: DuckDBConnection) => Promise<T>,
+): Promise<T> {
+  const instance = await openInstance(path, options);
+  try {
+    const conn = await instance.connect();
+    try {
+      return await fn(conn);
+    } finally {
+      conn.closeSync();
+    }
+  } finally {
+    instance.closeSync();
+  }
+}
+
 export const STORE_MEMORY_LIMIT = "768MB";
 
 export class DuckDbStore {
@@ -604,25 +623,14 @@ export async function readStore<K extends string>(
   path: string,
   queries: Readonly<Record<K, { sql: string; params?: Record<string, Param> }>>,
 ): Promise<Record<K, Record<string, unknown>[]>> {
-  const instance = await openInstance(path, LOCKED_READ_ONLY);
-  try {
-    const conn = await instance.connect();
-    try {
-      const out = {} as Record<K, Record<string, unknown>[]>;
-      for (const [k, q] of Object.entries(queries) as [
-        K,
-        { sql: string; params?: Record<string, Param> },
-      ][]) {
-        const reader = await conn.runAndReadAll(q.sql, q.params as Record<string, string>);
-        out[k] = reader.getRowObjectsJson() as Record<string, unknown>[];
-      }
-      return out;
-    } finally {
-      conn.closeSync();
+  return withConnection(path, LOCKED_READ_ONLY, async (conn) => {
+    const out = {} as Record<K, Record<string, unknown>[]>;
+    for (const [k, q] of Object.entries(queries) as [K, { sql: string; params?: Record<string, Param> }][]) {
+      const reader = await conn.runAndReadAll(q.sql, q.params as Record<string, string>);
+      out[k] = reader.getRowObjectsJson() as Record<string, unknown>[];
     }
-  } finally {
-    instance.closeSync();
-  }
+    return out;
+  });
 }
 
 /** An analyst's decision on an account or a campaign. */
@@ -639,64 +647,39 @@ export interface Review {
 
 /** Creates the store's tables that an older store lacks (the dashboard reads reviews). */
 export async function prepareStore(path: string): Promise<void> {
-  const instance = await openInstance(path, { memory_limit: STORE_MEMORY_LIMIT, ...NO_EXTENSIONS });
-  try {
-    const conn = await instance.connect();
-    try {
-      await conn.run(SCHEMA);
-      // a store written before the per-account summaries gets them once
-      const r = await conn.runAndReadAll(
-        "select (select count(*) from account_daily) = 0 and (select count(*) from exchanges) > 0 missing",
-      );
-      if (r.getRowObjectsJson()[0]?.missing === true)
-        await conn.run(`begin transaction; ${SUMMARIES} commit;`);
-    } finally {
-      conn.closeSync();
-    }
-  } finally {
-    instance.closeSync();
-  }
+  await withConnection(path, { memory_limit: STORE_MEMORY_LIMIT, ...NO_EXTENSIONS }, async (conn) => {
+    await conn.run(SCHEMA);
+    // a store written before the per-account summaries gets them once
+    const r = await conn.runAndReadAll(
+      "select (select count(*) from account_daily) = 0 and (select count(*) from exchanges) > 0 missing",
+    );
+    if (r.getRowObjectsJson()[0]?.missing === true) await conn.run(`begin transaction; ${SUMMARIES} commit;`);
+  });
 }
 
 /** Records a review (the store is opened for the moment it takes). */
 export async function addReview(path: string, r: Review): Promise<void> {
-  const instance = await openInstance(path, NO_EXTENSIONS);
-  try {
-    const conn = await instance.connect();
-    try {
-      // an older store gains the reviews table (and any other it lacks)
-      await conn.run(SCHEMA);
-      await conn.run("insert into reviews values ($t, $id, $d, $c, $a, $e, make_timestamp($at * 1000))", {
-        t: r.targetType,
-        id: r.targetId,
-        d: r.decision,
-        c: r.comment,
-        a: r.analyst,
-        e: r.evidence,
-        at: r.at,
-      });
-    } finally {
-      conn.closeSync();
-    }
-  } finally {
-    instance.closeSync();
-  }
+  await withConnection(path, NO_EXTENSIONS, async (conn) => {
+    // an older store gains the reviews table (and any other it lacks)
+    await conn.run(SCHEMA);
+    await conn.run("insert into reviews values ($t, $id, $d, $c, $a, $e, make_timestamp($at * 1000))", {
+      t: r.targetType,
+      id: r.targetId,
+      d: r.decision,
+      c: r.comment,
+      a: r.analyst,
+      e: r.evidence,
+      at: r.at,
+    });
+  });
 }
 
 /** Runs one SQL statement against a store opened read-only, with no access beyond it (LOCKED_READ_ONLY). */
 export async function queryStore(path: string, sql: string): Promise<QueryResult> {
-  const instance = await openInstance(path, LOCKED_READ_ONLY);
-  try {
-    const conn = await instance.connect();
-    try {
-      const statements = (await conn.extractStatements(sql)).count;
-      if (statements !== 1) throw new QueryError(`expected one SQL statement, got ${statements}`);
-      const reader = await conn.runAndReadAll(sql);
-      return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Record<string, unknown>[] };
-    } finally {
-      conn.closeSync();
-    }
-  } finally {
-    instance.closeSync();
-  }
+  return withConnection(path, LOCKED_READ_ONLY, async (conn) => {
+    const statements = (await conn.extractStatements(sql)).count;
+    if (statements !== 1) throw new QueryError(`expected one SQL statement, got ${statements}`);
+    const reader = await conn.runAndReadAll(sql);
+    return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Record<string, unknown>[] };
+  });
 }
