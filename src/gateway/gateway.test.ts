@@ -5,6 +5,7 @@ import { request as httpRequest } from "node:http";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../_test-wait.js";
 import {
   clientAddress,
   clientHeaders,
@@ -432,6 +433,7 @@ describe("faults", () => {
   it("cancels the upstream request when the client goes away", async () => {
     const abort = new AbortController();
     const before = upstream.aborted();
+    const sent = upstream.requests.length;
     const req = fetch(`${gateway.url}/v1/chat/completions`, {
       method: "POST",
       headers: {
@@ -443,11 +445,11 @@ describe("faults", () => {
       body: JSON.stringify(chat),
       signal: abort.signal,
     });
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor(() => upstream.requests.length > sent, "the request to reach the upstream");
     abort.abort();
     await expect(req).rejects.toThrow();
     // the upstream sees its request abandoned at once, not when its answer would be ready
-    for (let i = 0; i < 50 && upstream.aborted() === before; i++) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => upstream.aborted() > before, "the upstream to see its request abandoned");
     expect(upstream.aborted()).toBe(before + 1);
   });
 });
@@ -505,12 +507,11 @@ describe("metrics", () => {
     expect(delta('distillguard_gateway_upstream_errors_total{kind="connection"}')).toBe(1);
     // the cut is counted when the gateway sees it, which may be a moment after the client does
     let cuts = delta('distillguard_gateway_upstream_errors_total{kind="stream_cut"}');
-    for (let i = 0; i < 50 && cuts === 0; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      const now = await read();
-      const series = 'distillguard_gateway_upstream_errors_total{kind="stream_cut"}';
-      cuts = now(series) - was(series);
-    }
+    const series = 'distillguard_gateway_upstream_errors_total{kind="stream_cut"}';
+    await waitFor(async () => {
+      cuts = (await read())(series) - was(series);
+      return cuts > 0;
+    }, "the cut stream to be counted").catch(() => undefined);
     expect(cuts).toBe(1);
     expect(delta('distillguard_gateway_request_duration_seconds_count{route="/v1/messages"}')).toBe(4);
   });

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../_test-wait.js";
 import { type ExchangeRecord, jsonDepth } from "../contract/index.js";
 import type { Scorer } from "./index.js";
 import { type Gateway, keyDigest, MAX_REQUEST_DEPTH, startGateway } from "./index.js";
@@ -141,7 +142,7 @@ const headers = (test: string, extra: Record<string, string> = {}): Record<strin
 
 /** Waits (briefly) for the record of the exchange that was n-th to be logged. */
 async function recordAt(n: number): Promise<ExchangeRecord> {
-  for (let i = 0; i < 100 && records.length <= n; i++) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(() => records.length > n, `record ${n}`).catch(() => undefined);
   const r = records[n];
   if (!r) throw new Error(`no record ${n} (have ${records.length})`);
   return r;
@@ -269,7 +270,7 @@ describe("a record that cannot be written", () => {
     });
     expect(res.status).toBe(200);
     await res.json();
-    for (let i = 0; i < 50 && failures.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => failures.length > 0, "the log's failure report");
     expect(failures.at(-1)).toMatch(/^log:gx_.*disk full$/);
     expect(scored.length).toBe(before + 1);
     const metrics = await (

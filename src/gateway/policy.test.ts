@@ -6,6 +6,7 @@ import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../_test-wait.js";
 import type { AccountRecord } from "../contract/index.js";
 import {
   type Caller,
@@ -261,7 +262,7 @@ describe("policy rules and files", () => {
     try {
       expect((await watch.current().decide(who)).action).toBe("allow");
       writeFileSync(file, JSON.stringify({ rules: [{ name: "all", when: {}, action: "block" }] }));
-      for (let i = 0; i < 100 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      await waitFor(() => errors.length > 0, "the policy file's reload");
       // one write may reach the watcher as one change event or two (truncate, then write):
       // every reload it caused succeeded
       expect(errors.length).toBeGreaterThan(0);

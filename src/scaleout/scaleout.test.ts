@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import type { JsMsg } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../_test-wait.js";
 import { keyDigest, Policy, startGateway, startMockUpstream } from "../gateway/index.js";
 import { analyze } from "../pipeline/index.js";
 import { simulate } from "../simulate/index.js";
@@ -159,13 +160,16 @@ describe("scale-out on NATS JetStream and PostgreSQL (needs both on 127.0.0.1; s
       const first = new ScaleoutWorker({ bus, pg: db.url, id: "first", leaseMs: 2000, untilIdle: true });
       const running = first.run();
       const sql = openPg(db.url);
-      for (;;) {
-        await new Promise((r) => setTimeout(r, 100));
-        const [r] = await sql<{ n: number | null }[]>`select sum(exchanges)::int n from partitions`.catch(
-          () => [{ n: null }],
-        );
-        if ((r?.n ?? 0) > 0) break;
-      }
+      await waitFor(
+        async () => {
+          const [r] = await sql<{ n: number | null }[]>`select sum(exchanges)::int n from partitions`.catch(
+            () => [{ n: null }],
+          );
+          return (r?.n ?? 0) > 0;
+        },
+        "the first worker's first commit",
+        { timeoutMs: 60_000, everyMs: 100 },
+      );
       const second = new ScaleoutWorker({
         bus,
         pg: db.url,
@@ -230,12 +234,15 @@ describe("scale-out on NATS JetStream and PostgreSQL (needs both on 127.0.0.1; s
       const survivor = start("survivor");
       const sql = openPg(db.url);
       // kill the victim once it has committed part of its partitions' traffic
-      for (;;) {
-        await new Promise((r) => setTimeout(r, 100));
-        const [r] = await sql<{ n: number | null }[]>`
-          select sum(exchanges)::int n from partitions where owner = 'victim'`.catch(() => [{ n: null }]);
-        if ((r?.n ?? 0) > 0) break;
-      }
+      await waitFor(
+        async () => {
+          const [r] = await sql<{ n: number | null }[]>`
+            select sum(exchanges)::int n from partitions where owner = 'victim'`.catch(() => [{ n: null }]);
+          return (r?.n ?? 0) > 0;
+        },
+        "the victim's first commit",
+        { timeoutMs: 60_000, everyMs: 100 },
+      );
       victim.kill("SIGKILL");
       const code = await new Promise<number | null>((res) => survivor.once("exit", res));
       expect(code).toBe(0);
