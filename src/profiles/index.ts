@@ -2,6 +2,8 @@
 export { ActiveHours } from "./activity.js";
 export {
   AccountProfile,
+  type Announce,
+  type AnnouncedKind,
   BURST,
   CappedCounter,
   contentCluster,
@@ -11,10 +13,6 @@ export {
   fleetParts,
   hashKey,
   IP_TYPE_INDEX,
-  LINK_BAND,
-  LINK_IP,
-  LINK_SCAFFOLD,
-  LINK_UA,
   PAIR_MAX,
   Releases,
   releaseId,

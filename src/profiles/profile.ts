@@ -32,14 +32,17 @@ export function textKey(text: string): number {
   return fnv1a(text);
 }
 
-export const LINK_IP = 1;
-export const LINK_UA = 2;
-export const LINK_SCAFFOLD = 4;
-/** shifted left by the band's index */
-export const LINK_BAND = 8;
+/**
+ * The shared values a profile announces to whoever links accounts (the detector's group
+ * index): a source address, a user agent (first 120 characters), the template of a task
+ * opening, a SimHash band of that template.
+ */
+export type AnnouncedKind = "ip" | "user_agent" | "scaffold" | "near_scaffold";
+/** Receives a shared value on its 1st, 2nd, 4th, 8th... use by the account (see update()). */
+export type Announce = (kind: AnnouncedKind, value: string) => void;
 
 /** A count before (from CappedCounter.add) at which to announce: uses 1, 2, 4, 8, ...; always past the cap. */
-function announce(before: number): boolean {
+function anew(before: number): boolean {
   return before < 0 || (before & (before + 1)) === 0;
 }
 
@@ -558,13 +561,11 @@ export class AccountProfile {
   }
 
   /**
-   * Adds an exchange. Returns which of its shared values the account should (re)announce
-   * to the group index: a bit per value (LINK_IP, LINK_UA, LINK_SCAFFOLD, LINK_BAND << i),
-   * set on the value's 1st, 2nd, 4th, 8th... use by this account, so that repeats cost
-   * nothing while the index still sees the value in use now and then.
+   * Adds an exchange. Its shared values are told to `announce` on each value's 1st, 2nd, 4th,
+   * 8th... use by this account, so that repeats cost nothing while whoever links accounts
+   * still sees the value in use now and then.
    */
-  update(view: ExchangeFacts, s: ExchangeSignals, releases: Releases): number {
-    let link = 0;
+  update(view: ExchangeFacts, s: ExchangeSignals, releases: Releases, announce?: Announce): void {
     const ts = view.ts;
     if (this.n > 0 && ts >= this.lastTs) {
       const g = Math.log1p((ts - this.lastTs) / 1000);
@@ -655,11 +656,13 @@ export class AccountProfile {
       const i = IP_TYPE_INDEX[c.ip_type];
       this.ipTypes[i] = (this.ipTypes[i] ?? 0) + 1;
     }
-    if (c.ip !== undefined && announce(this.tally.add(T_IP, textKey(c.ip)))) link |= LINK_IP;
+    if (c.ip !== undefined && anew(this.tally.add(T_IP, textKey(c.ip)))) announce?.("ip", c.ip);
     if (c.asn !== undefined) this.tally.add(T_ASN, c.asn);
     if (c.country !== undefined) this.tally.add(T_COUNTRY, textKey(c.country));
-    if (c.user_agent !== undefined && announce(this.tally.add(T_UA, textKey(c.user_agent.slice(0, 120)))))
-      link |= LINK_UA;
+    if (c.user_agent !== undefined) {
+      const ua = c.user_agent.slice(0, 120);
+      if (anew(this.tally.add(T_UA, textKey(ua)))) announce?.("user_agent", ua);
+    }
     if (view.model !== undefined) {
       const w = releases.windowAt(ts);
       if (w) {
@@ -670,13 +673,14 @@ export class AccountProfile {
     if (!s.toolStep && !s.followUp) {
       // templates are read from the requests that open a task, not from its later steps
       this.openings++;
-      if (announce(this.tally.add(T_SCAFFOLD, hashKey(s.scaffold)))) link |= LINK_SCAFFOLD;
-      for (let i = 0; i < s.simBands.length && i < 8; i++)
-        if (announce(this.tally.add(T_BAND, hashKey(s.simBands[i] as string)))) link |= LINK_BAND << i;
+      if (anew(this.tally.add(T_SCAFFOLD, hashKey(s.scaffold)))) announce?.("scaffold", s.scaffold);
+      for (let i = 0; i < s.simBands.length && i < 8; i++) {
+        const band = s.simBands[i] as string;
+        if (anew(this.tally.add(T_BAND, hashKey(band)))) announce?.("near_scaffold", band);
+      }
       this.tally.add(T_TASK, hashKey(s.taskHash));
     }
     this.tally.add(T_DAY, Math.floor(ts / DAY));
-    return link;
   }
 
   share(count: number): number {

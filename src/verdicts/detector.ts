@@ -24,13 +24,11 @@ import {
 } from "../linkers/index.js";
 import {
   AccountProfile,
+  type Announce,
+  type AnnouncedKind,
   contentCluster,
   fleetKeyAt,
   hashKey,
-  LINK_BAND,
-  LINK_IP,
-  LINK_SCAFFOLD,
-  LINK_UA,
   Releases,
   surgeKey,
 } from "../profiles/index.js";
@@ -249,6 +247,11 @@ export class Detector {
     return false;
   };
   private readonly pivoted = new Set<string>();
+  /** the shared values the profile announced for the exchange being observed: kind, value, ... */
+  private readonly announced: string[] = [];
+  private readonly onAnnounce: Announce = (kind, value) => {
+    this.announced.push(kind, value);
+  };
   /**
    * accounts that asked each known item (signals/itemsets.ts), by the item's index, derived
    * from the profiles' item tallies (an array: read per item per judgement)
@@ -493,7 +496,11 @@ export class Detector {
     const openings = p.distinctOpenings;
     const spread = p.org !== undefined && p.account?.signup_country !== undefined;
     const [n0, away0] = spread ? [p.n, p.away] : [0, 0];
-    const link = p.update(view, s, this.releases);
+    // the shared values the profile announces are linked below, after this exchange's own
+    // cohort (their order decides the order in which groups are first seen)
+    const announced = this.announced;
+    announced.length = 0;
+    p.update(view, s, this.releases, this.onAnnounce);
     if (spread && p.org !== undefined) this.orgSpread.add(p.org, n0 === 0 ? 1 : 0, p.n - n0, p.away - away0);
     // content surges: a distinct task opening counts in its day's content cluster
     if (p.distinctOpenings > openings) {
@@ -525,18 +532,17 @@ export class Detector {
       this.pivoted.add(id);
       this.link("pivot_cohort", `${w.model}@${Math.floor((view.ts - w.ts) / (6 * 3_600_000)) * 6}h`, id);
     }
-    const c = view.client;
-    // residential, mobile and proxy exits are shared by strangers far more often than hosts are
     // each value is announced on its 1st, 2nd, 4th... use by this account (see update())
-    if (c.ip !== undefined && link & LINK_IP)
-      this.link(SHARED_EXIT.has(c.ip_type ?? "unknown") ? "residential_ip" : "ip", c.ip, id);
-    if (c.user_agent !== undefined && link & LINK_UA && p.userAgents.size <= 8)
-      this.link("user_agent", c.user_agent.slice(0, 120), id);
-    if (!s.followUp && !s.toolStep) {
-      if (link & LINK_SCAFFOLD) this.link("scaffold", s.scaffold, id, s.scaffoldText);
-      s.simBands.forEach((b, i) => {
-        if (link & (LINK_BAND << i)) this.link("near_scaffold", b, id, s.scaffoldText);
-      });
+    for (let i = 0; i < announced.length; i += 2) {
+      const kind = announced[i] as AnnouncedKind;
+      const value = announced[i + 1] as string;
+      if (kind === "ip")
+        // residential, mobile and proxy exits are shared by strangers far more often than hosts are
+        this.link(SHARED_EXIT.has(view.client.ip_type ?? "unknown") ? "residential_ip" : "ip", value, id);
+      // an account with many agent strings is a relay: its agents say nothing about control
+      else if (kind === "user_agent") {
+        if (p.userAgents.size <= 8) this.link("user_agent", value, id);
+      } else this.link(kind, value, id, s.scaffoldText);
     }
     this.dirty.add(id);
   }
