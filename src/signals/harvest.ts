@@ -15,10 +15,6 @@ const MASK = (1 << HARVEST_BITS) - 1;
 export const HARVEST_CHARS = 2000;
 const MAGIC = "DGHV1\n";
 
-const FNV = FNV_OFFSET;
-const mix = fnvStep;
-const finish = mix32;
-
 const isCjk = (c: number): boolean =>
   (c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3040 && c <= 0x30ff) || (c >= 0xac00 && c <= 0xd7af);
 const isWord = (c: number): boolean =>
@@ -47,13 +43,13 @@ function featurise(raw: string, out: FeatureSink): void {
   let position = 0;
   let lines = 1;
   const emit = (tok: number): void => {
-    out.push(finish(mix(tok, 1)) & MASK);
-    if (prev !== 0) out.push(finish(mix(mix(prev, tok), 2)) & MASK);
-    if (position < 3) out.push(finish(mix(mix(tok, position), 3)) & MASK);
+    out.push(mix32(fnvStep(tok, 1)) & MASK);
+    if (prev !== 0) out.push(mix32(fnvStep(fnvStep(prev, tok), 2)) & MASK);
+    if (position < 3) out.push(mix32(fnvStep(fnvStep(tok, position), 3)) & MASK);
     position++;
     prev = tok;
   };
-  let h = FNV;
+  let h = FNV_OFFSET;
   let inWord = false;
   let digits = false;
   let lastPunct = -1;
@@ -66,7 +62,7 @@ function featurise(raw: string, out: FeatureSink): void {
         digits = true;
         c = 48;
       } else digits = false;
-      h = mix(h, c);
+      h = fnvStep(h, c);
       inWord = true;
       lastPunct = -1;
       continue;
@@ -74,23 +70,25 @@ function featurise(raw: string, out: FeatureSink): void {
     digits = false;
     if (inWord) {
       emit(h);
-      h = FNV;
+      h = FNV_OFFSET;
       inWord = false;
     }
     if (c === 32 || c === 9 || c === 13) continue;
     if (c === 10) lines++;
     if (isCjk(c)) {
-      emit(mix(FNV ^ 0x5bd1e995, c));
+      emit(fnvStep(FNV_OFFSET ^ 0x5bd1e995, c));
       lastPunct = -1;
       continue;
     }
     // a run of one punctuation mark is one word
     if (c === lastPunct) continue;
     lastPunct = c;
-    emit(mix(FNV ^ 0x27d4eb2d, c));
+    emit(fnvStep(FNV_OFFSET ^ 0x27d4eb2d, c));
   }
-  out.push(finish(mix(mix(FNV, 0x4c454e), Math.min(16, Math.floor(Math.log2(1 + s.length))))) & MASK);
-  out.push(finish(mix(mix(FNV, 0x4c494e), Math.min(8, Math.floor(Math.log2(lines))))) & MASK);
+  out.push(
+    mix32(fnvStep(fnvStep(FNV_OFFSET, 0x4c454e), Math.min(16, Math.floor(Math.log2(1 + s.length))))) & MASK,
+  );
+  out.push(mix32(fnvStep(fnvStep(FNV_OFFSET, 0x4c494e), Math.min(8, Math.floor(Math.log2(lines))))) & MASK);
 }
 
 /** Sums a model's weights over the features as they are read (no array of features per prompt). */

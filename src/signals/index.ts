@@ -1,11 +1,13 @@
 // Public surface of the per-exchange signals.
+
+import { fnv1aHex } from "../contract/hash.js";
 import type { ExchangeView } from "../contract/index.js";
 import { answerStems } from "./answer-stem.js";
 import { type CapabilityMask, classifyCapabilities, promptText } from "./capabilities.js";
 import { shippedHarvestModel } from "./harvest.js";
 import { shippedItemIndex } from "./itemsets.js";
 import { carriesNewItem } from "./novelty.js";
-import { fnv1a, scaffoldOf } from "./scaffold.js";
+import { scaffoldOf } from "./scaffold.js";
 import { bands, simhash } from "./simhash.js";
 
 export { answerStems, STEM_MIN_CHARS, STEM_NUMBERS } from "./answer-stem.js";
@@ -36,7 +38,7 @@ export {
   shippedItemIndex,
 } from "./itemsets.js";
 export { NEW_ITEM_UNITS, novelUnits } from "./novelty.js";
-export { fnv1a, maskPrompt, type Scaffold, scaffoldOf } from "./scaffold.js";
+export { maskPrompt, type Scaffold, scaffoldOf } from "./scaffold.js";
 export { bands, hamming, simhash } from "./simhash.js";
 
 export interface ExchangeSignals {
@@ -120,8 +122,8 @@ export function exchangeSignals(view: ExchangeView): ExchangeSignals {
     scaffold: scaffold?.key ?? "",
     scaffoldText: scaffold ? scaffold.masked.slice(0, 240) : "",
     simBands: scaffold ? bands(simhash(scaffold.masked)) : [],
-    promptHash: fnv1a(prompt),
-    taskHash: fnv1a(firstUser.slice(0, 2000)),
+    promptHash: fnv1aHex(prompt),
+    taskHash: fnv1aHex(firstUser.slice(0, 2000)),
     followUp,
     newItem,
     toolStep,

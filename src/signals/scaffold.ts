@@ -8,9 +8,6 @@ const NUMBER = /\d+(?:[.,]\d+)*/g;
 const INLINE_MATH = /\$[^$\n]{0,400}\$/g;
 const CODE_FENCE = /```[^`]{0,20000}```/g;
 
-/** FNV-1a 32-bit, hex. */
-export const fnv1a = fnv1aHex;
-
 /**
  * Masks variable content. Each line keeps at most its first and last few words, so a
  * line made of a label and a payload ("Problem: <text>") keeps only the label.
@@ -44,5 +41,5 @@ export interface Scaffold {
 
 export function scaffoldOf(system: string, prompt: string): Scaffold {
   const masked = `${system.length > 0 ? `${maskPrompt(system)}\n---\n` : ""}${maskPrompt(prompt)}`;
-  return { key: fnv1a(masked), masked };
+  return { key: fnv1aHex(masked), masked };
 }

@@ -12,10 +12,10 @@ export class Rng {
   private d: number;
 
   constructor(seed: number, stream = "") {
-    const h = hash32(`${seed}:${stream}`);
+    const h = fnv1a(`${seed}:${stream}`);
     this.a = h ^ 0x9e3779b9;
-    this.b = hash32(`${stream}:${seed}:b`);
-    this.c = hash32(`c:${seed}:${stream}`);
+    this.b = fnv1a(`${stream}:${seed}:b`);
+    this.c = fnv1a(`c:${seed}:${stream}`);
     this.d = 1;
     for (let i = 0; i < 15; i++) this.next();
   }
@@ -33,7 +33,7 @@ export class Rng {
 
   /** a child stream, independent of how much this one is used afterwards */
   fork(name: string): Rng {
-    return new Rng(hash32(`${this.a}:${this.b}:${this.c}`), name);
+    return new Rng(fnv1a(`${this.a}:${this.b}:${this.c}`), name);
   }
 
   float(min: number, max: number): number {
@@ -111,6 +111,3 @@ export class Rng {
     return items;
   }
 }
-
-/** FNV-1a, 32 bit */
-export const hash32 = (s: string): number => fnv1a(s);
