@@ -43,9 +43,4 @@ export class OrgSpread {
     const rest = o[1] - n;
     return rest <= 0 ? undefined : Math.min(1, Math.max(0, (o[2] - away) / rest));
   }
-
-  /** Organisations counted (for tests and the census). */
-  get size(): number {
-    return this.orgs.size;
-  }
 }

@@ -494,14 +494,16 @@ export class Detector {
     this.releases.tick(view.ts);
     if (view.model !== undefined) this.releases.observe(view.model, view.ts);
     const openings = p.distinctOpenings;
-    const spread = p.org !== undefined && p.account?.signup_country !== undefined;
-    const [n0, away0] = spread ? [p.n, p.away] : [0, 0];
+    // the organisation's spread counts accounts with a declared country (see OrgSpread)
+    const org = p.account?.signup_country === undefined ? undefined : p.org;
+    const n0 = p.n;
+    const away0 = org === undefined ? 0 : p.away;
     // the shared values the profile announces are linked below, after this exchange's own
     // cohort (their order decides the order in which groups are first seen)
     const announced = this.announced;
     announced.length = 0;
     p.update(view, s, this.releases, this.onAnnounce);
-    if (spread && p.org !== undefined) this.orgSpread.add(p.org, n0 === 0 ? 1 : 0, p.n - n0, p.away - away0);
+    if (org !== undefined) this.orgSpread.add(org, n0 === 0 ? 1 : 0, p.n - n0, p.away - away0);
     // content surges: a distinct task opening counts in its day's content cluster
     if (p.distinctOpenings > openings) {
       const key = surgeKey(view.ts, contentCluster(s));
@@ -635,10 +637,15 @@ export class Detector {
       let flagged = score >= this.threshold;
       // what an account asks for convicts it; its metadata, network and rhythm corroborate:
       // an account over the cut with too little evidence in its own requests is held below it
+      // the account's own reasons, read at most once here (the final judgement has them already)
+      let ownNow: Reason[] | undefined = final ? o.reasons : undefined;
+      const ownReasons = (): Reason[] => {
+        ownNow ??= this.ownReasons(p, true);
+        return ownNow;
+      };
       let unasked: Reason | undefined;
       if (flagged && this.askedMin > 0) {
-        const asked =
-          askingWeight(final ? o.reasons : this.ownReasons(p, false)) + askingWeight(boosts.reasons);
+        const asked = askingWeight(ownReasons()) + askingWeight(boosts.reasons);
         if (asked < this.askedMin) {
           flagged = false;
           score = Math.min(score, this.threshold - 0.01);
@@ -662,11 +669,9 @@ export class Detector {
           weight: 0,
         };
       } else if (review?.decision === "dismiss" && flagged) {
-        const signals = [
-          ...(final ? o.reasons : this.ownReasons(p, false)),
-          ...boosts.reasons,
-          ...(partner ? [partner] : []),
-        ].map((r) => r.signal);
+        const signals = [...ownReasons(), ...boosts.reasons, ...(partner ? [partner] : [])].map(
+          (r) => r.signal,
+        );
         if (signals.every((sig) => review.evidence.has(sig))) {
           flagged = false;
           score = Math.min(score, this.threshold - 0.01);
@@ -682,7 +687,7 @@ export class Detector {
       const reasons =
         final || flagged
           ? [
-              ...(final ? o.reasons : this.ownReasons(p, true)),
+              ...ownReasons(),
               ...boosts.reasons,
               ...(partner ? [partner] : []),
               ...(reviewed ? [reviewed] : []),
