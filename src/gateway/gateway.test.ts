@@ -282,25 +282,26 @@ describe("headers and addresses", () => {
   });
 });
 
-describe("faults", () => {
-  const post = (
-    path: string,
-    body: unknown,
-    fault?: string,
-    extra: Record<string, string> = {},
-  ): Promise<Response> =>
-    fetch(`${gateway.url}${path}`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        authorization: `Bearer ${CLIENT_KEY}`,
-        ...(fault ? { "x-mock-fault": fault } : {}),
-        ...extra,
-      },
-      body: JSON.stringify(body),
-    });
-  const chat = { model: "gpt-4.1-mini", messages: [{ role: "user", content: "hello there" }] };
+/** A POST to the gateway as the test client, with a mock-upstream fault and more headers (which may replace the key). */
+const post = (
+  path: string,
+  body: unknown,
+  fault?: string,
+  extra: Record<string, string> = {},
+): Promise<Response> =>
+  fetch(`${gateway.url}${path}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      authorization: `Bearer ${CLIENT_KEY}`,
+      ...(fault ? { "x-mock-fault": fault } : {}),
+      ...extra,
+    },
+    body: JSON.stringify(body),
+  });
+const chat = { model: "gpt-4.1-mini", messages: [{ role: "user", content: "hello there" }] };
 
+describe("faults", () => {
   it("passes 5xx and 429 through with their bodies and headers", async () => {
     const r500 = await post("/v1/chat/completions", chat, "500");
     expect(r500.status).toBe(500);
@@ -464,18 +465,7 @@ describe("metrics", () => {
       return line === undefined ? 0 : Number(line.slice(series.length + 1));
     };
   };
-  const send = (path: string, body: unknown, key: string, fault?: string): Promise<Response> =>
-    fetch(`${gateway.url}${path}`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        authorization: `Bearer ${key}`,
-        ...(fault ? { "x-mock-fault": fault } : {}),
-      },
-      body: JSON.stringify(body),
-    });
   const message = { model: "claude-opus-5", max_tokens: 20, messages: [{ role: "user", content: "hi" }] };
-  const chat = { model: "gpt-4.1-mini", messages: [{ role: "user", content: "hello there" }] };
 
   it("serves Prometheus text to admins only, without any key in it", async () => {
     expect((await fetch(`${gateway.url}/metrics`)).status).toBe(401);
@@ -493,11 +483,11 @@ describe("metrics", () => {
 
   it("counts the requests it makes itself: answers, refused keys, 429s, resets and cut streams", async () => {
     const was = await read();
-    for (let i = 0; i < 3; i++) await (await send("/v1/messages", message, CLIENT_KEY)).text();
-    await (await send("/v1/messages", message, "dg-not-a-key")).text();
-    for (let i = 0; i < 2; i++) await (await send("/v1/chat/completions", chat, CLIENT_KEY, "429")).text();
-    await (await send("/v1/chat/completions", chat, CLIENT_KEY, "reset")).text();
-    const cut = await send("/v1/chat/completions", { ...chat, stream: true }, CLIENT_KEY, "midstream-reset");
+    for (let i = 0; i < 3; i++) await (await post("/v1/messages", message)).text();
+    await (await post("/v1/messages", message, undefined, { authorization: "Bearer dg-not-a-key" })).text();
+    for (let i = 0; i < 2; i++) await (await post("/v1/chat/completions", chat, "429")).text();
+    await (await post("/v1/chat/completions", chat, "reset")).text();
+    const cut = await post("/v1/chat/completions", { ...chat, stream: true }, "midstream-reset");
     await cut.text().catch(() => "");
     const after = await read();
     const delta = (series: string): number => after(series) - was(series);
