@@ -1,13 +1,4 @@
-// Public surface of campaign assembly.
-export {
-  type BehaviourSummary,
-  behaviourGap,
-  CONTROL_KINDS,
-  communities,
-  type Edge,
-  eachEdgeAmong,
-  edgesAmong,
-  KIND_WEIGHT,
-  mergeAlike,
-  summariseBehaviour,
-} from "./attribute.js";
+// Public surface of campaign assembly: campaigns built from the detector's results (read-only),
+// and the evidence edges the report draws.
+export { assembleCampaigns, type CampaignAssembly } from "./assemble.js";
+export { communities, type Edge, eachEdgeAmong, edgesAmong } from "./attribute.js";

@@ -6,17 +6,13 @@
 // `LiveScorer` does this on the thread that calls it. The gateway runs it on a worker
 // thread (`ThreadScorer`, scoring-thread.ts), so that checkpoints, linkage and saving to
 // the store never hold up a request; both implement `Scorer`.
+import { assembleCampaigns } from "../campaigns/index.js";
 import type { AccountRecord, CampaignsFile, ExchangeRecord, Reason } from "../contract/index.js";
 import { exchangeFacts, normaliseExchange } from "../contract/index.js";
+import { accountFacts } from "../outputs/index.js";
 import { capabilityList, exchangeSignals } from "../signals/index.js";
 import { type DecisionCount, DuckDbStore, type ExchangeFeatures } from "../store/index.js";
-import {
-  accountFacts,
-  assembleCampaigns,
-  type Detector,
-  DetectorDriver,
-  type DetectorOptions,
-} from "../verdicts/index.js";
+import { type Detector, DetectorDriver, type DetectorOptions } from "../verdicts/index.js";
 import { type Signup, type SignupRisk, signupRisk } from "./signup.js";
 
 /** What the gateway knows of an account when a request arrives. */
@@ -119,7 +115,7 @@ export class LiveScorer implements Scorer {
   readonly detector: Detector;
   private readonly timers: NodeJS.Timeout[] = [];
   /** each flagged account's campaign at the last linkage */
-  private campaignOf = new Map<string, string>();
+  private campaignOf: ReadonlyMap<string, string> = new Map();
   /** exchanges waiting for the next save */
   private pending: ExchangeFeatures[] = [];
   private saving: Promise<SaveResult | undefined> = Promise.resolve(undefined);
@@ -242,11 +238,9 @@ export class LiveScorer implements Scorer {
 
   /** Assembles the campaigns, and takes each flagged account's campaign from them. */
   private relink(): CampaignsFile {
-    const { campaigns } = assembleCampaigns(this.detector);
-    const next = new Map<string, string>();
-    for (const c of campaigns.campaigns) for (const a of c.accounts) next.set(a, c.campaign_id);
-    this.campaignOf = next;
-    this.opts.onCampaigns?.(next);
+    const { campaigns, campaignOf } = assembleCampaigns(this.detector);
+    this.campaignOf = campaignOf;
+    this.opts.onCampaigns?.(campaignOf);
     return campaigns;
   }
 
@@ -267,7 +261,7 @@ export class LiveScorer implements Scorer {
   }
 
   signupRisk(s: Signup, unsupportedRegions: ReadonlySet<string>): Promise<SignupRisk> {
-    return Promise.resolve(signupRisk(this.detector, s, unsupportedRegions));
+    return Promise.resolve(signupRisk(this.detector, this.campaignOf, s, unsupportedRegions));
   }
 
   decided(action: string, acted: boolean, at: number, n = 1): void {
@@ -308,7 +302,7 @@ export class LiveScorer implements Scorer {
       const decisions = this.detector.decisions;
       const detector = this.detector;
       const driver = this.driver;
-      await store.publish(accountFacts(decisions.values()), campaigns.campaigns, {
+      await store.publish(accountFacts(decisions.values(), this.campaignOf), campaigns.campaigns, {
         append: true,
         ingest:
           rows.length === 0

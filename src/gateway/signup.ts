@@ -33,6 +33,8 @@ const PROGRAMMES = new Set(["education", "research", "startup"]);
 
 export function signupRisk(
   detector: Detector,
+  /** the campaign each account is in, from the last assembly */
+  campaignOf: ReadonlyMap<string, string>,
   s: Signup,
   unsupportedRegions: ReadonlySet<string>,
 ): SignupRisk {
@@ -46,7 +48,8 @@ export function signupRisk(
       const d = detector.decisions.get(a);
       if (!d?.flagged) continue;
       flagged++;
-      if (d.campaignId) campaigns.add(d.campaignId);
+      const c = campaignOf.get(a);
+      if (c) campaigns.add(c);
     }
     return { used: users.size, flagged, campaigns: [...campaigns].sort() };
   };

@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { closeSync, mkdirSync, openSync, readSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { eachEdgeAmong } from "../campaigns/index.js";
+import { assembleCampaigns, eachEdgeAmong } from "../campaigns/index.js";
 import {
   type AccountRecord,
   checkers,
@@ -14,13 +14,11 @@ import {
   readRecords,
 } from "../contract/index.js";
 import { keyedHash, type PartnerRow, partnerIntel } from "../intel/index.js";
+import { accountFacts, type CampaignOf, GRAPH_NODES, renderReport, verdictLine } from "../outputs/index.js";
 import { capabilityList } from "../signals/index.js";
 import { DuckDbStore } from "../store/index.js";
-import { accountFacts, verdictLine } from "../verdicts/assemble.js";
-import { assembleCampaigns } from "../verdicts/campaigns.js";
-import { type Decision, type Detector, type DetectorOptions, riskOf } from "../verdicts/detector.js";
+import { type DecisionView, type Detector, type DetectorOptions, riskOf } from "../verdicts/detector.js";
 import { DetectorDriver } from "../verdicts/driver.js";
-import { GRAPH_NODES, renderReport } from "../verdicts/report.js";
 import type { ParsedBatch, ParsedExchange } from "./_parse.js";
 import { createParser, defaultThreads } from "./parallel.js";
 import { ReorderBuffer } from "./reorder.js";
@@ -148,13 +146,13 @@ export async function inTimeOrder(files: readonly string[]): Promise<string[]> {
 }
 
 /** Writes one verdict line per decision, in chunks of about 1 MiB. */
-function writeVerdicts(path: string, decisions: Iterable<Decision>): void {
+function writeVerdicts(path: string, decisions: Iterable<DecisionView>, campaignOf: CampaignOf): void {
   const fd = openSync(path, "w");
   try {
     let chunk: string[] = [];
     let size = 0;
     for (const d of decisions) {
-      const line = JSON.stringify(verdictLine(d));
+      const line = JSON.stringify(verdictLine(d, campaignOf));
       chunk.push(line);
       size += line.length + 1;
       if (size >= 1 << 20) {
@@ -335,14 +333,20 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
 
   // campaigns: communities of flagged accounts in the evidence graph
   const decisions = detector.decisions;
-  const { campaigns, flagged: flaggedIds, evidence, coordinationEdges } = assembleCampaigns(detector);
+  const {
+    campaigns,
+    flagged: flaggedIds,
+    evidence,
+    coordinationEdges,
+    campaignOf,
+  } = assembleCampaigns(detector);
 
   mkdirSync(opts.out, { recursive: true });
   // verdict lines are made one account at a time, for the file and again for the store:
   // at report scale, holding them all (objects and JSON) would cost hundreds of MiB
-  writeVerdicts(join(opts.out, "accounts.jsonl"), decisions.values());
+  writeVerdicts(join(opts.out, "accounts.jsonl"), decisions.values(), campaignOf);
   if (store) {
-    await store.publish(accountFacts(decisions.values()), campaigns.campaigns, {
+    await store.publish(accountFacts(decisions.values(), campaignOf), campaigns.campaigns, {
       append: opts.append === true,
       ingest: toRead.flatMap((file) => {
         const fingerprint = fingerprints.get(file);
@@ -385,6 +389,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
         threshold: Math.round(riskOf(detector.threshold) * 1000) / 1000,
         campaigns: campaigns.campaigns,
         decisions,
+        campaignOf,
         edges,
       }),
     );

@@ -5,9 +5,12 @@
 // the log), and the prompt sightings near a 429 (the rate-limit hand-off watch needs
 // every partition's traffic: it replays them here in time order). One leader at a time
 // holds an advisory lock; the others wait.
+
+import { assembleCampaigns } from "../campaigns/index.js";
 import type { AccountRecord } from "../contract/index.js";
 import { type GroupKind, HandoffWatch } from "../linkers/index.js";
-import { assembleCampaigns, DetectorDriver, type DetectorOptions, verdictLine } from "../verdicts/index.js";
+import { verdictLine } from "../outputs/index.js";
+import { DetectorDriver, type DetectorOptions } from "../verdicts/index.js";
 import type { Sql } from "./pg.js";
 
 /** The hand-off watch's window (src/linkers/coordination.ts), for the query that picks sightings. */
@@ -101,7 +104,7 @@ export async function runLinkage(
   detector.handoffs.pairs.push(...watch.pairs);
   detector.handoffs.dropped = watch.dropped;
   driver.finish();
-  const { campaigns, flagged } = assembleCampaigns(detector);
+  const { campaigns, flagged, campaignOf } = assembleCampaigns(detector);
   let exchanges = 0;
   for (const p of detector.profiles.values()) exchanges += p.n;
 
@@ -117,7 +120,7 @@ export async function runLinkage(
           ${b.map((x) => (x.flagged ? 1 : 0))}::int[], ${b.map((x) => x.campaign)}::text[], ${b.map((x) => x.line)}::text[]) t(i, r, f, c, l)`;
     };
     for (const d of detector.decisions.values()) {
-      const line = verdictLine(d);
+      const line = verdictLine(d, campaignOf);
       batch.push({
         id: line.account_id,
         risk: line.risk,

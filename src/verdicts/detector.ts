@@ -95,7 +95,31 @@ export interface Decision {
   flagged: boolean;
   firstFlaggedAt: number | undefined;
   reasons: Reason[];
-  campaignId: string | null;
+}
+
+/** A decision as the stages after judging read it. */
+export interface DecisionView {
+  readonly profile: AccountProfile;
+  readonly score: number;
+  readonly risk: number;
+  readonly flagged: boolean;
+  readonly firstFlaggedAt: number | undefined;
+  readonly reasons: readonly Reason[];
+}
+
+/**
+ * The detector's results as campaign assembly and the outputs read them: decisions, profiles,
+ * the shared values and the rate-limit hand-offs. Read-only: what is built from them (campaigns)
+ * is returned by the builder, never written back.
+ */
+export interface DetectorResults {
+  readonly decisions: ReadonlyMap<string, DecisionView>;
+  readonly profiles: ReadonlyMap<string, AccountProfile>;
+  readonly groups: {
+    readonly shared: ReadonlyMap<string, Group>;
+    readonly memberOf: ReadonlyMap<string, readonly Group[]>;
+  };
+  readonly handoffs: { readonly pairs: readonly { readonly a: string; readonly b: string }[] };
 }
 
 /** Exchanges an account needs before its own evidence counts toward a group. */
@@ -219,8 +243,7 @@ function checkDecision(d: unknown): void {
     typeof o.risk !== "number" ||
     typeof o.flagged !== "boolean" ||
     !Array.isArray(o.reasons) ||
-    !(o.firstFlaggedAt === undefined || typeof o.firstFlaggedAt === "number") ||
-    !(o.campaignId === null || typeof o.campaignId === "string")
+    !(o.firstFlaggedAt === undefined || typeof o.firstFlaggedAt === "number")
   )
     throw new StateError("decision: not a saved decision");
 }
@@ -389,7 +412,11 @@ export class Detector {
           const st = row.status;
           this.status.set(id, standing(st.well, st.seed, st.leaning, st.firm));
         }
-        if (row.decision) this.decisions.set(id, { ...row.decision, profile: p });
+        if (row.decision) {
+          // states saved before campaigns were kept apart also hold a campaignId: not read
+          const { score, risk, flagged, firstFlaggedAt, reasons } = row.decision;
+          this.decisions.set(id, { profile: p, score, risk, flagged, firstFlaggedAt, reasons });
+        }
         if (row.rank !== undefined) {
           if (!Number.isInteger(row.rank) || !(row.rank >= 0 && row.rank <= RANK_SCALE))
             throw new StateError(`rank: expected an integer in [0, ${RANK_SCALE}]`);
@@ -418,7 +445,6 @@ export class Detector {
           flagged: d.flagged,
           firstFlaggedAt: d.firstFlaggedAt,
           reasons: d.reasons,
-          campaignId: d.campaignId,
         };
   }
 
@@ -702,7 +728,6 @@ export class Detector {
         prev.flagged = flagged;
         prev.firstFlaggedAt = firstFlaggedAt;
         prev.reasons = reasons;
-        prev.campaignId = null;
       } else
         this.decisions.set(id, {
           profile: p,
@@ -711,7 +736,6 @@ export class Detector {
           flagged,
           firstFlaggedAt,
           reasons,
-          campaignId: null,
         });
     }
     return newly;

@@ -1,13 +1,15 @@
-// Public surface of the verdicts stage: the streaming detector, scoring, assembly and the report.
-export { type AccountDecision, accountFacts, describeCampaign, verdictLine } from "./assemble.js";
-export { assembleCampaigns, type CampaignAssembly } from "./campaigns.js";
+// Public surface of the verdicts stage (judging): the streaming detector, the account model,
+// scoring, partners' evidence and saved state. Campaigns are built after it (src/campaigns),
+// the files a run writes after that (src/outputs).
 export {
   type AccountState,
   DEFAULT_THRESHOLD,
   type Decision,
+  type DecisionView,
   Detector,
   type DetectorOptions,
   type DetectorPart,
+  type DetectorResults,
   type LinkSink,
   riskOf,
   scoreForRisk,
@@ -32,6 +34,5 @@ export {
   type PartnerKind,
   type PartnerRef,
 } from "./partner.js";
-export { esc, GRAPH_NODES, type ReportInput, renderReport } from "./report.js";
 export { DEFAULT_UNSUPPORTED_REGIONS, type Scored, type ScoreOptions, scoreProfile } from "./score.js";
 export { StateError } from "./state.js";

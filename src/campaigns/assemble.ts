@@ -1,8 +1,9 @@
 // Campaigns from the detector's state: the flagged accounts, linked by the values they
 // share (groups) and by coordination (lockstep, rate-limit hand-offs, dense blocks),
 // split into communities, each described with its evidence. Used by analyze at the end
-// of a run and by the gateway's live scorer in the background.
-import { CONTROL_KINDS, communities, type Edge, eachEdgeAmong, mergeAlike } from "../campaigns/index.js";
+// of a run, by the gateway's live scorer in the background and by scale-out's linkage job.
+// It reads the detector's results through a read-only view and returns which campaign each
+// account is in: nothing is written back into the detector's decisions.
 import type { CampaignsFile, Indicator } from "../contract/index.js";
 import {
   CONTENT_KINDS,
@@ -14,8 +15,9 @@ import {
   standardise,
 } from "../linkers/index.js";
 import type { ActiveHours } from "../profiles/index.js";
-import { describeCampaign } from "./assemble.js";
-import type { Detector } from "./detector.js";
+import type { DetectorResults } from "../verdicts/index.js";
+import { CONTROL_KINDS, communities, type Edge, eachEdgeAmong, mergeAlike } from "./attribute.js";
+import { describeCampaign } from "./describe.js";
 
 export interface CampaignAssembly {
   readonly campaigns: CampaignsFile;
@@ -25,6 +27,8 @@ export interface CampaignAssembly {
   readonly evidence: Group[];
   /** lockstep and hand-off edges among flagged accounts */
   readonly coordinationEdges: Edge[];
+  /** the campaign each account is in (flagged accounts in no campaign are absent) */
+  readonly campaignOf: ReadonlyMap<string, string>;
 }
 
 /**
@@ -51,7 +55,7 @@ export const MERGE_GAP = 1.2;
  * attribute and explain campaigns, not to flag.
  */
 function coordinationAmong(
-  detector: Detector,
+  detector: DetectorResults,
   flagged: ReadonlySet<string>,
   groups: readonly Group[],
   /** the flagged accounts with a profile, and their standardised fingerprints */
@@ -124,9 +128,8 @@ function coordinationAmong(
   return { edges, blocks };
 }
 
-/** Builds the campaigns and sets each member decision's campaignId. */
 /** For the autonomous systems the flagged accounts used: how many accounts in the whole log used each. */
-function asnUsersOf(detector: Detector, flagged: ReadonlySet<string>): Map<number, number> {
+function asnUsersOf(detector: DetectorResults, flagged: ReadonlySet<string>): Map<number, number> {
   const users = new Map<number, number>();
   for (const id of flagged)
     for (const [asn] of detector.profiles.get(id)?.asns.entries() ?? []) users.set(asn, 0);
@@ -141,7 +144,7 @@ function asnUsersOf(detector: Detector, flagged: ReadonlySet<string>): Map<numbe
 
 /** A campaign's autonomous systems: used by two or more of its accounts, and mostly by them (as for shared values). */
 function asnIndicators(
-  detector: Detector,
+  detector: DetectorResults,
   members: readonly string[],
   users: ReadonlyMap<number, number>,
 ): Indicator[] {
@@ -157,17 +160,21 @@ function asnIndicators(
   return out;
 }
 
-export function assembleCampaigns(detector: Detector): CampaignAssembly {
+/** Builds the campaigns from the detector's results, and says which campaign each account is in. */
+export function assembleCampaigns(detector: DetectorResults): CampaignAssembly {
   const decisions = detector.decisions;
   const flagged = new Set([...decisions.values()].filter((d) => d.flagged).map((d) => d.profile.id));
   const groups = [...detector.groups.shared.values()];
   // behavioural fingerprints, standardised once: for behaviour edges and for joining communities
-  const ids = [...flagged].filter((id) => detector.profiles.has(id)).sort();
-  const z = standardise(
-    ids.map((id) =>
-      fingerprint(detector.profiles.get(id) as NonNullable<ReturnType<typeof detector.profiles.get>>),
-    ),
-  );
+  const ids: string[] = [];
+  const prints: number[][] = [];
+  for (const id of [...flagged].sort()) {
+    const p = detector.profiles.get(id);
+    if (p === undefined) continue;
+    ids.push(id);
+    prints.push(fingerprint(p));
+  }
+  const z = standardise(prints);
   const coordination = coordinationAmong(detector, flagged, groups, { ids, z });
   const evidence = [...groups, ...coordination.blocks];
   const campaigns: CampaignsFile = { campaigns: [] };
@@ -176,7 +183,12 @@ export function assembleCampaigns(detector: Detector): CampaignAssembly {
     yield* coordination.edges;
   })();
   const asnUsers = asnUsersOf(detector, flagged);
-  const zOf = new Map(ids.map((id, i) => [id, z[i] as Float64Array]));
+  const zOf = new Map<string, Float64Array>();
+  ids.forEach((id, i) => {
+    const v = z[i];
+    if (v !== undefined) zOf.set(id, v);
+  });
+  const campaignOf = new Map<string, string>();
   const found = communities(flagged, allEdges, evidence, LOUVAIN_RESOLUTION);
   mergeAlike(found, (id) => zOf.get(id), MERGE_GAP).forEach((members, i) => {
     const id = `C${String(i + 1).padStart(3, "0")}`;
@@ -184,10 +196,10 @@ export function assembleCampaigns(detector: Detector): CampaignAssembly {
       const d = decisions.get(a);
       return d ? [d] : [];
     });
-    for (const m of list) m.campaignId = id;
+    for (const m of list) campaignOf.set(m.profile.id, id);
     campaigns.campaigns.push(
       describeCampaign(id, list, groups, coordination.edges, asnIndicators(detector, members, asnUsers)),
     );
   });
-  return { campaigns, flagged, evidence, coordinationEdges: coordination.edges };
+  return { campaigns, flagged, evidence, coordinationEdges: coordination.edges, campaignOf };
 }

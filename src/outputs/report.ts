@@ -4,7 +4,9 @@
 
 import type { Edge } from "../campaigns/index.js";
 import type { Campaign } from "../contract/index.js";
-import type { AccountDecision } from "./assemble.js";
+import type { DecisionView } from "../verdicts/index.js";
+import { esc } from "./html.js";
+import type { CampaignOf } from "./verdicts.js";
 
 export interface ReportInput {
   readonly title: string;
@@ -14,18 +16,15 @@ export interface ReportInput {
   readonly issues: string;
   readonly threshold: number;
   readonly campaigns: readonly Campaign[];
-  readonly decisions: ReadonlyMap<string, AccountDecision>;
+  readonly decisions: ReadonlyMap<string, DecisionView>;
+  /** the campaign each account is in, from assembly */
+  readonly campaignOf: CampaignOf;
   readonly edges: readonly Edge[];
-}
-
-const ESC: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-export function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ESC[c] ?? c);
 }
 
 const DAY = 86_400_000;
 
-function timeline(members: readonly AccountDecision[]): string {
+function timeline(members: readonly DecisionView[]): string {
   const perDay = new Map<number, number>();
   for (const m of members)
     for (const [day, n] of m.profile.days.entries()) perDay.set(day, (perDay.get(day) ?? 0) + n);
@@ -53,7 +52,7 @@ function timeline(members: readonly AccountDecision[]): string {
 /** A campaign card draws its first this many accounts (and the edges among them). */
 export const GRAPH_NODES = 120;
 
-function graph(members: readonly AccountDecision[], edges: readonly Edge[]): string {
+function graph(members: readonly DecisionView[], edges: readonly Edge[]): string {
   const shown = members.slice(0, GRAPH_NODES).map((m) => m.profile.id);
   const pos = new Map<string, [number, number]>();
   const r = 150;
@@ -125,13 +124,13 @@ export function renderReport(input: ReportInput): string {
   const flagged = [...input.decisions.values()].filter((d) => d.flagged).sort((a, b) => b.risk - a.risk);
   const rows = flagged
     .slice(0, 5000)
-    .map(
-      (d) =>
-        `<tr><td><code>${esc(d.profile.id)}</code></td><td>${d.risk.toFixed(3)}</td><td>${d.campaignId ? `<a href="#${esc(d.campaignId)}">${esc(d.campaignId)}</a>` : ""}</td><td>${d.firstFlaggedAt ? new Date(d.firstFlaggedAt).toISOString() : ""}</td><td>${d.profile.n}</td><td>${d.reasons
-          .slice(0, 4)
-          .map((r) => `<b>${esc(r.signal)}</b> ${esc(r.detail)}`)
-          .join("<br>")}</td></tr>`,
-    )
+    .map((d) => {
+      const campaign = input.campaignOf.get(d.profile.id);
+      return `<tr><td><code>${esc(d.profile.id)}</code></td><td>${d.risk.toFixed(3)}</td><td>${campaign ? `<a href="#${esc(campaign)}">${esc(campaign)}</a>` : ""}</td><td>${d.firstFlaggedAt ? new Date(d.firstFlaggedAt).toISOString() : ""}</td><td>${d.profile.n}</td><td>${d.reasons
+        .slice(0, 4)
+        .map((r) => `<b>${esc(r.signal)}</b> ${esc(r.detail)}`)
+        .join("<br>")}</td></tr>`;
+    })
     .join("\n");
   const cards = input.campaigns.map((c) => campaignCard(c, input)).join("\n");
   return `<!doctype html>

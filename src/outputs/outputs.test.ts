@@ -1,13 +1,15 @@
-// Campaign assembly and the report, read directly on a small log: two campaigns that share
-// nothing but public wording stay apart, each with the indicators its accounts share; the
-// report names them, escapes whatever the log put in an account's name, and ships with a
-// policy that runs no script from elsewhere.
+// Campaign assembly and the outputs, read directly on a small log: two campaigns that share
+// nothing but public wording stay apart, each with the indicators its accounts share; assembly
+// leaves the detector's decisions as they were; the verdict lines and the report name each
+// account's campaign, the report escapes whatever the log put in an account's name, and ships
+// with a policy that runs no script from elsewhere.
 import { describe, expect, it } from "vitest";
+import { assembleCampaigns } from "../campaigns/index.js";
 import type { AccountRecord } from "../contract/index.js";
-import { acct, type Ex, H, runDetector, T0 } from "./_test-helpers.js";
-import { assembleCampaigns } from "./campaigns.js";
-import { Detector } from "./detector.js";
+import { acct, type Ex, H, runDetector, T0 } from "../verdicts/_test-helpers.js";
+import { Detector } from "../verdicts/index.js";
 import { renderReport } from "./report.js";
+import { verdictLine } from "./verdicts.js";
 
 const fresh = (over: Partial<AccountRecord>): Partial<AccountRecord> => ({
   created_at: new Date(T0 - 2 * 24 * H).toISOString(),
@@ -61,7 +63,9 @@ function world(): Detector {
 
 describe("campaign assembly", () => {
   const d = world();
-  const { campaigns, flagged } = assembleCampaigns(d);
+  const before = JSON.stringify([...d.decisions.values()].map(({ profile, ...rest }) => [profile.id, rest]));
+  const { campaigns, flagged, campaignOf } = assembleCampaigns(d);
+  const after = JSON.stringify([...d.decisions.values()].map(({ profile, ...rest }) => [profile.id, rest]));
 
   it("builds one campaign per controller, with the card its accounts share", () => {
     const byCard = (card: string) =>
@@ -74,14 +78,22 @@ describe("campaign assembly", () => {
     expect(b?.accounts.length).toBe(6);
     expect(a?.campaign_id).not.toBe(b?.campaign_id);
     expect(campaigns.campaigns.every((c) => c.accounts.every((id) => !id.startsWith("p")))).toBe(true);
-    // every flagged account is in one campaign, and its decision names it
+    // every flagged account is in one campaign, and its verdict line names it
     for (const id of flagged) {
       const holding = campaigns.campaigns.filter((c) => c.accounts.includes(id));
       expect(holding.length).toBeLessThanOrEqual(1);
-      expect(d.decisions.get(id)?.campaignId ?? null).toBe(holding[0]?.campaign_id ?? null);
+      expect(campaignOf.get(id) ?? null).toBe(holding[0]?.campaign_id ?? null);
+      const decision = d.decisions.get(id);
+      expect(decision && verdictLine(decision, campaignOf).campaign_id).toBe(holding[0]?.campaign_id ?? null);
     }
+    expect([...campaignOf.keys()].every((id) => flagged.has(id))).toBe(true);
     expect(a?.exchanges).toBe(8 * 40);
     expect(a?.first_seen).toBe(new Date(T0).toISOString());
+  });
+
+  it("reads the detector's results without writing into them", () => {
+    expect(after).toBe(before);
+    expect(before).not.toContain('"campaignId"');
   });
 
   it("writes a report that names the campaigns and escapes what the log put in names", () => {
@@ -94,9 +106,14 @@ describe("campaign assembly", () => {
       threshold: 0.5,
       campaigns: campaigns.campaigns,
       decisions: d.decisions,
+      campaignOf,
       edges: [],
     });
-    for (const c of campaigns.campaigns) expect(html).toContain(`id="${c.campaign_id}"`);
+    for (const c of campaigns.campaigns) {
+      expect(html).toContain(`id="${c.campaign_id}"`);
+      // the flagged accounts' table links each account to its campaign
+      expect(html).toContain(`<a href="#${c.campaign_id}">${c.campaign_id}</a>`);
+    }
     expect(html).toContain("<title>test &lt;report&gt;</title>");
     expect(html).not.toContain("<img src=x");
     expect(html).toContain("b&lt;img src=x onerror=alert(1)&gt;");

@@ -1,43 +1,16 @@
-// Turns scored profiles and account groups into the contract's verdicts:
-// accounts.jsonl lines and campaigns.json.
-
-import type { Edge } from "../campaigns/index.js";
-import type { Campaign, Indicator, VerdictAccount } from "../contract/index.js";
+// A campaign's description for campaigns.json: volume, timeline, capability shares, the
+// indicators its accounts share (and mostly they), and the evidence that put them together.
+import type { Campaign, Indicator } from "../contract/index.js";
 import { toRfc3339 } from "../contract/index.js";
 import type { Group } from "../linkers/index.js";
 import { CAPABILITIES } from "../signals/index.js";
-import type { Decision } from "./detector.js";
-
-export type AccountDecision = Decision;
-
-export function verdictLine(d: Decision): VerdictAccount {
-  return {
-    account_id: d.profile.id,
-    risk: Math.round(d.risk * 10_000) / 10_000,
-    flagged: d.flagged,
-    campaign_id: d.campaignId,
-    first_flagged_at: d.flagged && d.firstFlaggedAt !== undefined ? toRfc3339(d.firstFlaggedAt) : null,
-    reasons: [...d.reasons],
-  };
-}
-
-/** Each account's verdict with the facts a store keeps beside it, one account at a time. */
-export function* accountFacts(
-  decisions: Iterable<Decision>,
-): Generator<{ verdict: VerdictAccount; exchanges: number; firstSeen: number; lastSeen: number }> {
-  for (const d of decisions)
-    yield {
-      verdict: verdictLine(d),
-      exchanges: d.profile.n,
-      firstSeen: d.profile.firstTs,
-      lastSeen: d.profile.lastTs,
-    };
-}
+import type { DecisionView } from "../verdicts/index.js";
+import type { Edge } from "./attribute.js";
 
 /** Describes one campaign: volume, timeline, capability shares, shared indicators, evidence. */
 export function describeCampaign(
   id: string,
-  members: readonly Decision[],
+  members: readonly DecisionView[],
   groups: Iterable<Group>,
   coordination: readonly Edge[] = [],
   /** indicators found outside the groups (autonomous systems) */
