@@ -4,7 +4,7 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { checkAgainst, readJsonFile } from "./_json.js";
 import { GatewayProtection, type ProtectionSettings } from "./protect.js";
-import type { GatewayConfig, UpstreamConfig } from "./proxy.js";
+import type { GatewayConfig, UpstreamConfig } from "./types.js";
 
 const Upstream = Type.Object(
   {
@@ -194,7 +194,7 @@ export interface SharedSettings {
 /** Checks a parsed configuration and resolves its upstream keys from `env`. */
 export function checkGatewayConfig(file: string, raw: unknown, env: NodeJS.ProcessEnv): LoadedConfig {
   checkAgainst(GatewayConfigSchema, file, raw, (m) => new GatewayConfigError(m));
-  const c = raw as GatewayConfigFile;
+  const c: GatewayConfigFile = raw;
   const upstreams: Partial<Record<"anthropic" | "openai", UpstreamConfig>> = {};
   for (const kind of ["anthropic", "openai"] as const) {
     const u = c.upstreams[kind];

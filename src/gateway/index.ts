@@ -1,6 +1,7 @@
 // Public surface of the gateway: the reverse proxy, its configuration file and the mock
 // upstream it is tested against.
 
+export { ADMIN_PATHS, createAdminApp } from "./admin.js";
 export { type Capture, captureFor, MAX_CAPTURE } from "./capture.js";
 export {
   checkGatewayConfig,
@@ -12,6 +13,9 @@ export {
   type ScoringMode,
   type ScoringSettings,
 } from "./config.js";
+export { createGatewayHandler, type GatewayHandler, MAX_REQUEST_DEPTH } from "./handler.js";
+export { clientAddress, clientHeaders, upstreamHeaders } from "./headers.js";
+export { keyDigest } from "./keys.js";
 export { JsonlLog, type JsonlLogOptions } from "./log.js";
 export {
   MOCK_CONTROL_HEADERS,
@@ -32,20 +36,8 @@ export {
   type Subject,
 } from "./policy.js";
 export { type Applied, asksReasoning, GatewayProtection, type ProtectionSettings } from "./protect.js";
-export {
-  type Caller,
-  clientAddress,
-  clientHeaders,
-  type Gateway,
-  type GatewayConfig,
-  type GatewayKey,
-  keyDigest,
-  MAX_REQUEST_DEPTH,
-  startGateway,
-  type UpstreamConfig,
-  type UpstreamKind,
-  upstreamHeaders,
-} from "./proxy.js";
+export { type Gateway, startGateway } from "./proxy.js";
+export { exchangeRecord, type GatewayRecord, type ProtectionNote } from "./record.js";
 export {
   DecisionCounts,
   LiveScorer,
@@ -73,3 +65,4 @@ export {
   signupRiskFrom,
   type Verification,
 } from "./signup.js";
+export type { Caller, GatewayConfig, GatewayKey, UpstreamConfig, UpstreamKind } from "./types.js";

@@ -124,7 +124,7 @@ export class Policy {
   static parse(source: string, raw: unknown, previous?: Policy): Policy {
     checkAgainst(PolicySchema, source, raw, (m) => new PolicyError(m));
     try {
-      return new Policy(raw as PolicyFile, previous);
+      return new Policy(raw, previous);
     } catch (err) {
       throw new PolicyError(`${source}: ${(err as Error).message}`);
     }
