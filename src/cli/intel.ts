@@ -5,9 +5,11 @@ import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { getRequestListener } from "@hono/node-server";
 import type { Campaign, CampaignsFile } from "../contract/index.js";
 import { listen } from "../http/index.js";
 import {
+  createTaxiiApp,
   exportBundle,
   IntelError,
   partnerRows,
@@ -16,7 +18,6 @@ import {
   StixSchemas,
   TLP_LEVELS,
   type TlpLevel,
-  taxiiHandler,
 } from "../intel/index.js";
 import { DuckDbStore, queryStore } from "../store/index.js";
 import { type Io, numberOption, parse, portOption, stringOption, untilStopped } from "./_args.js";
@@ -247,7 +248,7 @@ export async function runIntel(argv: readonly string[], io: Io): Promise<number>
     ];
     let cache: { at: number; objects: StixObject[] } | undefined;
     let origin = "";
-    const handle = taxiiHandler({
+    const app = createTaxiiApp({
       keys,
       // the listening address, as the server knows it (not the client's Host field)
       origin: () => origin,
@@ -259,19 +260,7 @@ export async function runIntel(argv: readonly string[], io: Io): Promise<number>
       },
     });
     await makeBundle(); // fail now, not on the first request, if the inputs or the key are wrong
-    const server = createServer((req, res) => {
-      handle(req, res)
-        .then((done) => {
-          if (!done) {
-            res.writeHead(404, { "content-type": "application/taxii+json;version=2.1" });
-            res.end(JSON.stringify({ title: "not found", http_status: "404" }));
-          }
-        })
-        .catch(() => {
-          if (!res.headersSent) res.writeHead(500);
-          res.end();
-        });
-    });
+    const server = createServer(getRequestListener(app.fetch));
     const port = portOption(values.port) ?? 0;
     const a = await listen(server, port, stringOption(values.host) ?? "127.0.0.1");
     origin = `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;

@@ -34,5 +34,5 @@ export {
   tlpOf,
   uuid5,
 } from "./stix.js";
-export { COLLECTION_ID, STIX_MEDIA, TAXII_MEDIA, type TaxiiOptions, taxiiHandler } from "./taxii.js";
+export { COLLECTION_ID, createTaxiiApp, STIX_MEDIA, TAXII_MEDIA, type TaxiiOptions } from "./taxii.js";
 export { StixSchemas } from "./validate.js";

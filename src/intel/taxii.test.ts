@@ -1,14 +1,13 @@
 // The TAXII 2.1 endpoint: discovery, API root, collections, objects with filters and
 // pagination, manifest, object versions, media types, authentication.
+// In-process (hono's app.request): no port; `distillguard intel serve` serves the same app
+// (src/cli/cli.test.ts runs it on a port).
 import { createHash } from "node:crypto";
-import { createServer, request as httpRequest, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { COLLECTION_ID, STIX_MEDIA, type StixObject, TAXII_MEDIA, taxiiHandler } from "./index.js";
+import { describe, expect, it } from "vitest";
+import { COLLECTION_ID, createTaxiiApp, STIX_MEDIA, type StixObject, TAXII_MEDIA } from "./index.js";
 
 const KEY = "taxii-read-key";
-let server: Server;
-let base: string;
+const base = "https://intel.example.org";
 const objects: StixObject[] = Array.from({ length: 12 }, (_, i) => ({
   type: i % 3 === 0 ? "campaign" : "indicator",
   spec_version: "2.1",
@@ -17,25 +16,13 @@ const objects: StixObject[] = Array.from({ length: 12 }, (_, i) => ({
   modified: `2026-11-${String(10 + i).padStart(2, "0")}T00:00:00.000Z`,
 }));
 
-beforeAll(async () => {
-  const handle = taxiiHandler({
-    keys: [createHash("sha256").update(KEY).digest("hex")],
-    objects: async () => objects,
-    maxPage: 100,
-    origin: () => base,
-  });
-  server = createServer((req, res) => {
-    void handle(req, res).then((done) => {
-      if (!done) {
-        res.writeHead(404);
-        res.end();
-      }
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const app = createTaxiiApp({
+  keys: [createHash("sha256").update(KEY).digest("hex")],
+  objects: async () => objects,
+  maxPage: 100,
+  origin: () => base,
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+const fetch = async (url: string, init: RequestInit = {}): Promise<Response> => app.request(url, init);
 
 const get = (path: string, headers: Record<string, string> = {}): Promise<Response> =>
   fetch(`${base}${path}`, { headers: { accept: TAXII_MEDIA, authorization: `Bearer ${KEY}`, ...headers } });
@@ -49,21 +36,9 @@ describe("TAXII 2.1", () => {
     const disc = (await d.json()) as { api_roots: string[]; default: string };
     expect(disc.api_roots).toEqual([`${base}/api/`]);
     // a forged Host field is not echoed: the URL comes from the configured origin
-    const forged = await new Promise<string>((resolve, reject) => {
-      const req = httpRequest(
-        `${base}/taxii2/`,
-        { headers: { host: "evil.example", accept: TAXII_MEDIA, authorization: `Bearer ${KEY}` } },
-        (res) => {
-          let t = "";
-          res.on("data", (c: Buffer) => {
-            t += c.toString("utf8");
-          });
-          res.on("end", () => resolve(t));
-        },
-      );
-      req.on("error", reject);
-      req.end();
-    });
+    const forged = await (
+      await get("/taxii2/", { host: "evil.example", "x-forwarded-host": "evil.example" })
+    ).text();
     expect(forged).not.toContain("evil.example");
     expect((JSON.parse(forged) as { api_roots: string[] }).api_roots).toEqual([`${base}/api/`]);
     const api = (await (await get("/api/")).json()) as { versions: string[] };

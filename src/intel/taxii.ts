@@ -3,9 +3,10 @@
 // versions and manifest endpoints, filtering (added_after, match[id], match[type],
 // match[spec_version], match[version]=last|first|all), cursor pagination (limit, next),
 // TAXII media types and error messages, and authentication (HTTP Basic with the key as
-// password, or Bearer) against SHA-256 hashes of the keys, on by default.
+// password, or Bearer) against SHA-256 hashes of the keys, on by default. A hono app:
+// testable in-process with `app.request()`, served by `distillguard intel serve`.
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { Hono } from "hono";
 import type { StixObject } from "./stix.js";
 
 export const TAXII_MEDIA = "application/taxii+json;version=2.1";
@@ -32,36 +33,35 @@ export interface TaxiiOptions {
 const API_ROOT = "api";
 export const COLLECTION_ID = "6f1f5cf4-5d8a-5a0c-8d43-2f2c3c1d9a01";
 
-function send(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    "content-type": TAXII_MEDIA,
-    "content-length": Buffer.byteLength(text),
-    "cache-control": "no-store",
-    "x-content-type-options": "nosniff",
-    ...headers,
+type Status = 200 | 400 | 401 | 404 | 405 | 406 | 500;
+
+function send(status: Status, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: {
+      "content-type": TAXII_MEDIA,
+      "cache-control": "no-store",
+      "x-content-type-options": "nosniff",
+      ...headers,
+    },
   });
-  res.end(text);
 }
 
 function error(
-  res: ServerResponse,
-  status: number,
+  status: Exclude<Status, 200>,
   title: string,
   description?: string,
   headers: Record<string, string> = {},
-): void {
-  send(res, status, { title, ...(description ? { description } : {}), http_status: String(status) }, headers);
+): Response {
+  return send(
+    status,
+    { title, ...(description ? { description } : {}), http_status: String(status) },
+    headers,
+  );
 }
 
-function presented(req: IncomingMessage): string | undefined {
-  const h = req.headers.authorization;
-  if (typeof h !== "string") return undefined;
+function presented(h: string | undefined): string | undefined {
+  if (h === undefined) return undefined;
   if (h.toLowerCase().startsWith("bearer ")) return h.slice(7).trim();
   if (h.toLowerCase().startsWith("basic ")) {
     const decoded = Buffer.from(h.slice(6).trim(), "base64").toString("utf8");
@@ -71,8 +71,7 @@ function presented(req: IncomingMessage): string | undefined {
   return undefined;
 }
 
-function acceptable(req: IncomingMessage): boolean {
-  const a = req.headers.accept;
+function acceptable(a: string | undefined): boolean {
   if (a === undefined || a.trim() === "") return true;
   return a.split(",").some((part) => {
     const t = part.split(";q=")[0]?.replace(/\s+/g, "").toLowerCase() ?? "";
@@ -107,15 +106,13 @@ function decodeCursor(s: string): Cursor | undefined {
   return undefined;
 }
 
-/** A request handler for the TAXII routes; resolves false for paths it does not serve. */
-export function taxiiHandler(
-  o: TaxiiOptions,
-): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
+/** The TAXII routes under `o.base`, as a hono app; anything else is a TAXII-shaped 404. */
+export function createTaxiiApp(o: TaxiiOptions): Hono {
   const keys = new Set(o.keys.map((k) => k.toLowerCase()));
   const base = o.base ?? "";
   const maxPage = o.maxPage ?? 1000;
-  const authorized = (req: IncomingMessage): boolean => {
-    const k = presented(req);
+  const authorized = (header: string | undefined): boolean => {
+    const k = presented(header);
     if (k === undefined) return false;
     const digest = createHash("sha256").update(k).digest();
     for (const h of keys) {
@@ -124,89 +121,68 @@ export function taxiiHandler(
     }
     return false;
   };
-  return async (req, res) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    let path = url.pathname;
-    if (
-      !path.startsWith(`${base}/taxii2/`) &&
-      !path.startsWith(`${base}/${API_ROOT}/`) &&
-      path !== `${base}/taxii2`
-    )
-      return false;
-    path = path.slice(base.length);
-    if (!path.endsWith("/")) path += "/";
-    if (!authorized(req)) {
-      error(res, 401, "authentication required", "present a key as HTTP Basic password or a Bearer token", {
-        "www-authenticate": 'Basic realm="distillguard TAXII"',
-      });
-      return true;
-    }
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      error(res, 405, "method not allowed", "this TAXII server is read-only", { allow: "GET, HEAD" });
-      return true;
-    }
-    if (!acceptable(req)) {
-      error(res, 406, "not acceptable", `this server answers ${TAXII_MEDIA}`);
-      return true;
-    }
-    const rootUrl = `${o.origin?.() ?? ""}${base}/${API_ROOT}/`;
-    if (path === "/taxii2/") {
-      send(res, 200, {
-        title: o.title ?? "distillguard threat intelligence",
-        description: "Distillation campaigns against an LLM API, as STIX 2.1",
-        default: rootUrl,
-        api_roots: [rootUrl],
-      });
-      return true;
-    }
-    const parts = path.split("/").filter(Boolean); // api, collections, id, objects, oid, versions
-    if (parts[0] !== API_ROOT) return false;
-    if (parts.length === 1) {
-      send(res, 200, { title: "distillguard", versions: [TAXII_MEDIA], max_content_length: 0 });
-      return true;
-    }
-    const collection = {
-      id: COLLECTION_ID,
-      title: "distillation campaigns",
-      description: "The current export of campaigns, indicators, infrastructure and relationships",
-      can_read: true,
-      can_write: false,
-      media_types: [STIX_MEDIA],
-    };
-    if (parts[1] !== "collections") {
-      error(res, 404, "not found");
-      return true;
-    }
-    if (parts.length === 2) {
-      send(res, 200, { collections: [collection] });
-      return true;
-    }
-    if (parts[2] !== COLLECTION_ID) {
-      error(res, 404, "no such collection");
-      return true;
-    }
-    if (parts.length === 3) {
-      send(res, 200, collection);
-      return true;
-    }
-    const what = parts[3];
-    if (what !== "objects" && what !== "manifest") {
-      error(res, 404, "not found");
-      return true;
-    }
+  const rootUrl = (): string => `${o.origin?.() ?? ""}${base}/${API_ROOT}/`;
+  const collection = {
+    id: COLLECTION_ID,
+    title: "distillation campaigns",
+    description: "The current export of campaigns, indicators, infrastructure and relationships",
+    can_read: true,
+    can_write: false,
+    media_types: [STIX_MEDIA],
+  };
+  // trailing slashes optional, as TAXII clients differ
+  const app = new Hono({ strict: false });
+  app.notFound(() => error(404, "not found"));
+  // the objects could not be made (the export failed): no detail leaves
+  app.onError(() => error(500, "internal error"));
+  for (const scope of [`${base}/taxii2`, `${base}/taxii2/*`, `${base}/${API_ROOT}`, `${base}/${API_ROOT}/*`])
+    app.use(scope, async (c, next) => {
+      if (!authorized(c.req.header("authorization")))
+        return error(
+          401,
+          "authentication required",
+          "present a key as HTTP Basic password or a Bearer token",
+          {
+            "www-authenticate": 'Basic realm="distillguard TAXII"',
+          },
+        );
+      if (c.req.method !== "GET" && c.req.method !== "HEAD")
+        return error(405, "method not allowed", "this TAXII server is read-only", { allow: "GET, HEAD" });
+      if (!acceptable(c.req.header("accept")))
+        return error(406, "not acceptable", `this server answers ${TAXII_MEDIA}`);
+      await next();
+    });
+  app.get(`${base}/taxii2`, () =>
+    send(200, {
+      title: o.title ?? "distillguard threat intelligence",
+      description: "Distillation campaigns against an LLM API, as STIX 2.1",
+      default: rootUrl(),
+      api_roots: [rootUrl()],
+    }),
+  );
+  app.get(`${base}/${API_ROOT}`, () =>
+    send(200, { title: "distillguard", versions: [TAXII_MEDIA], max_content_length: 0 }),
+  );
+  app.get(`${base}/${API_ROOT}/collections`, () => send(200, { collections: [collection] }));
+  app.get(`${base}/${API_ROOT}/collections/:id`, (c) =>
+    c.req.param("id") === COLLECTION_ID ? send(200, collection) : error(404, "no such collection"),
+  );
+  const listing = async (
+    c: { req: { param(k: string): string | undefined; url: string } },
+    what: "objects" | "manifest",
+    one: "object" | "versions" | undefined,
+  ): Promise<Response> => {
+    if (c.req.param("id") !== COLLECTION_ID) return error(404, "no such collection");
+    const url = new URL(c.req.url);
     // filters
     const q = url.searchParams;
     const limitRaw = q.get("limit");
     const limit = limitRaw === null ? maxPage : Number(limitRaw);
-    if (!Number.isInteger(limit) || limit < 1) {
-      error(res, 400, "bad limit", "limit must be a positive integer");
-      return true;
-    }
+    if (!Number.isInteger(limit) || limit < 1)
+      return error(400, "bad limit", "limit must be a positive integer");
     const addedAfter = q.get("added_after");
-    if (addedAfter !== null && Number.isNaN(Date.parse(addedAfter))) {
-      error(res, 400, "bad added_after", "added_after must be a timestamp");
-      return true;
-    }
+    if (addedAfter !== null && Number.isNaN(Date.parse(addedAfter)))
+      return error(400, "bad added_after", "added_after must be a timestamp");
     const list = (k: string): string[] | undefined => {
       const v = q.get(k);
       return v === null ? undefined : v.split(",").map((x) => x.trim());
@@ -216,23 +192,19 @@ export function taxiiHandler(
     const specs = list("match[spec_version]");
     const versions = list("match[version]") ?? ["last"];
     let objects = [...(await o.objects())];
-    if (parts.length >= 5) {
+    if (one !== undefined) {
+      // the id as sent (its percent-escapes checked here, not silently kept)
+      const raw = url.pathname.slice(base.length).split("/").filter(Boolean)[4] ?? "";
       let oid: string;
       try {
-        oid = decodeURIComponent(parts[4] as string);
+        oid = decodeURIComponent(raw);
       } catch {
-        error(res, 400, "bad request", "the object id is not a valid percent-encoded string");
-        return true;
+        return error(400, "bad request", "the object id is not a valid percent-encoded string");
       }
       objects = objects.filter((x) => x.id === oid);
-      if (objects.length === 0) {
-        error(res, 404, "no such object");
-        return true;
-      }
-      if (parts[5] === "versions") {
-        send(res, 200, { more: false, versions: objects.map((x) => String(x.modified ?? x.created)) });
-        return true;
-      }
+      if (objects.length === 0) return error(404, "no such object");
+      if (one === "versions")
+        return send(200, { more: false, versions: objects.map((x) => String(x.modified ?? x.created)) });
     }
     objects = objects.filter(
       (x) =>
@@ -251,26 +223,26 @@ export function taxiiHandler(
     objects.sort((a, b) => dateAdded(a).localeCompare(dateAdded(b)) || a.id.localeCompare(b.id));
     const next = q.get("next");
     if (next !== null) {
-      const c = decodeCursor(next);
-      if (!c) {
-        error(res, 400, "bad next", "next is not a cursor this server gave");
-        return true;
-      }
-      objects = objects.filter((x) => dateAdded(x) > c.at || (dateAdded(x) === c.at && x.id > c.id));
+      const cur = decodeCursor(next);
+      if (!cur) return error(400, "bad next", "next is not a cursor this server gave");
+      objects = objects.filter((x) => dateAdded(x) > cur.at || (dateAdded(x) === cur.at && x.id > cur.id));
     }
     const page = objects.slice(0, Math.min(limit, maxPage));
     const more = objects.length > page.length;
-    const last = page[page.length - 1];
+    const first = page[0];
+    const last = page.at(-1);
     const headers: Record<string, string> = {};
-    if (page.length > 0) {
-      headers["x-taxii-date-added-first"] = dateAdded(page[0] as StixObject);
-      headers["x-taxii-date-added-last"] = dateAdded(last as StixObject);
+    if (first !== undefined && last !== undefined) {
+      headers["x-taxii-date-added-first"] = dateAdded(first);
+      headers["x-taxii-date-added-last"] = dateAdded(last);
     }
-    const envelope =
+    const cursor = more && last ? { next: encodeCursor({ at: dateAdded(last), id: last.id }) } : {};
+    return send(
+      200,
       what === "manifest"
         ? {
             more,
-            ...(more && last ? { next: encodeCursor({ at: dateAdded(last), id: last.id }) } : {}),
+            ...cursor,
             objects: page.map((x) => ({
               id: x.id,
               date_added: dateAdded(x),
@@ -278,12 +250,14 @@ export function taxiiHandler(
               media_type: STIX_MEDIA,
             })),
           }
-        : {
-            more,
-            ...(more && last ? { next: encodeCursor({ at: dateAdded(last), id: last.id }) } : {}),
-            objects: page,
-          };
-    send(res, 200, envelope, headers);
-    return true;
+        : { more, ...cursor, objects: page },
+      headers,
+    );
   };
+  const collectionPath = `${base}/${API_ROOT}/collections/:id`;
+  app.get(`${collectionPath}/objects`, (c) => listing(c, "objects", undefined));
+  app.get(`${collectionPath}/manifest`, (c) => listing(c, "manifest", undefined));
+  app.get(`${collectionPath}/objects/:oid`, (c) => listing(c, "objects", "object"));
+  app.get(`${collectionPath}/objects/:oid/versions`, (c) => listing(c, "objects", "versions"));
+  return app;
 }
