@@ -11,7 +11,12 @@ import type { AccountRecord, CampaignsFile, ExchangeRecord, Reason } from "../co
 import { exchangeFacts, normaliseExchange } from "../contract/index.js";
 import { accountFacts } from "../outputs/index.js";
 import { capabilityList, exchangeSignals } from "../signals/index.js";
-import { type DecisionCount, DuckDbStore, type ExchangeFeatures } from "../store/index.js";
+import {
+  type DecisionCount,
+  type ExchangeFeatures,
+  type OpenStore,
+  openDuckDbStore,
+} from "../store/index.js";
 import { type Detector, DetectorDriver, type DetectorOptions } from "../verdicts/index.js";
 import { type Signup, type SignupRisk, signupRisk } from "./signup.js";
 
@@ -79,8 +84,10 @@ export interface SaveResult {
 }
 
 export interface StoreOptions {
-  /** the DuckDB file (as `analyze --db`); it is opened only while saving */
+  /** the store (a DuckDB file, as `analyze --db`); it is opened only while saving */
   readonly path: string;
+  /** how `path` is opened (default: the embedded DuckDB store; a scorer on a thread always uses it) */
+  readonly open?: OpenStore;
   /** how often pending exchanges, verdicts and campaigns are saved (default 60 s; 0: only on save()) */
   readonly saveEveryMs?: number;
   /** exchanges held for the store at most; beyond it the oldest are dropped and counted (default 1,000,000) */
@@ -144,7 +151,7 @@ export class LiveScorer implements Scorer {
   static async open(opts: LiveScorerOptions = {}): Promise<LiveScorer> {
     const s = new LiveScorer(opts);
     if (opts.store) {
-      const store = await DuckDbStore.open(opts.store.path);
+      const store = await (opts.store.open ?? openDuckDbStore)(opts.store.path);
       try {
         await s.driver.loadState(store.stateParts());
         // analysts' decisions: a confirmed account is enforced, a dismissed one left alone
@@ -286,7 +293,7 @@ export class LiveScorer implements Scorer {
     // the file is opened only while saving, so that `distillguard query --db` can read it in between
     // the verdicts saved include every exchange observed so far
     this.checkpointNow();
-    const store = await DuckDbStore.open(o.path);
+    const store = await (o.open ?? openDuckDbStore)(o.path);
     const rows = this.pending;
     this.pending = [];
     const decided = this.decisions.take();

@@ -16,7 +16,7 @@ import {
 import { keyedHash, type PartnerRow, partnerIntel } from "../intel/index.js";
 import { accountFacts, type CampaignOf, GRAPH_NODES, renderReport, verdictLine } from "../outputs/index.js";
 import { capabilityList } from "../signals/index.js";
-import { DuckDbStore } from "../store/index.js";
+import { type OpenStore, openDuckDbStore } from "../store/index.js";
 import { type DecisionView, type Detector, type DetectorOptions, riskOf } from "../verdicts/detector.js";
 import { DetectorDriver } from "../verdicts/driver.js";
 import type { ParsedBatch, ParsedExchange } from "./_parse.js";
@@ -43,8 +43,10 @@ export interface AnalyzeOptions {
   readonly now?: () => Date;
   /** skip report.html (evaluation runs) */
   readonly report?: boolean;
-  /** DuckDB file to keep the run's exchanges, accounts and campaigns in */
+  /** the store to keep the run's exchanges, accounts and campaigns in (a DuckDB file by default) */
   readonly db?: string | undefined;
+  /** how `db` is opened (default: the embedded DuckDB store) */
+  readonly openStore?: OpenStore;
   /**
    * continue from the state saved in `db` by earlier runs: add this log's exchanges and
    * judge every account again; an input the store already holds is not read twice
@@ -194,7 +196,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
   if (opts.append && stdin)
     throw new AnalyzeError("--append reads a file, not standard input (the store recognises files it holds)");
   const files = given.length > 1 ? await inTimeOrder(given) : given;
-  const store = opts.db === undefined ? undefined : await DuckDbStore.open(opts.db);
+  const store = opts.db === undefined ? undefined : await (opts.openStore ?? openDuckDbStore)(opts.db);
   // partners' indicators imported into the store (distillguard intel import) are evidence
   const partnerStored = store ? await store.partnerIndicators() : [];
   const intelKey = opts.intelKey;

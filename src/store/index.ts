@@ -34,3 +34,4 @@ export {
   readStore,
   StoreOpenError,
 } from "./duckdb.js";
+export { type AnalysisStore, type OpenStore, openDuckDbStore } from "./types.js";
