@@ -5,9 +5,8 @@ import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { getRequestListener } from "@hono/node-server";
 import type { Campaign, CampaignsFile } from "../contract/index.js";
-import { listen } from "../http/index.js";
+import { fetchListener, listen } from "../http/index.js";
 import {
   createTaxiiApp,
   exportBundle,
@@ -260,7 +259,13 @@ export async function runIntel(argv: readonly string[], io: Io): Promise<number>
       },
     });
     await makeBundle(); // fail now, not on the first request, if the inputs or the key are wrong
-    const server = createServer(getRequestListener(app.fetch));
+    const serve = fetchListener(app.fetch);
+    const server = createServer((req, res) => {
+      serve(req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+    });
     const port = portOption(values.port) ?? 0;
     const a = await listen(server, port, stringOption(values.host) ?? "127.0.0.1");
     origin = `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;

@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { request } from "undici";
-import { isObject } from "../contract/index.js";
+import { answerParts, isObject, messageParts, responseKind } from "../contract/index.js";
 import {
   DatasetsMissing,
   deriveKey,
@@ -85,17 +85,10 @@ export function tracesIn(v: unknown): Trace[] {
     return undefined;
   };
   if (isObject(v.response)) out.push(...tracesIn(v.response));
-  if (Array.isArray(v.content))
-    for (const b of v.content)
-      if (isObject(b) && b.type === "thinking" && typeof b.thinking === "string")
-        out.push({ text: b.thinking, signature: sig(b, "distillguard_signature") });
-  if (Array.isArray(v.choices))
-    for (const c of v.choices) if (isObject(c) && isObject(c.message)) out.push(...tracesIn(c.message));
-  for (const f of ["reasoning_content", "reasoning"])
-    if (typeof v[f] === "string") {
-      out.push({ text: v[f] as string, signature: sig(v, "reasoning_signature") });
-      break;
-    }
+  // a response of either API, or one OpenAI message (the shared response model)
+  const kind = responseKind(v);
+  for (const p of kind === undefined ? messageParts(v) : answerParts(kind, v))
+    if (p.kind === "reasoning") out.push({ text: p.text, signature: p.signature });
   if (out.length === 0)
     for (const f of ["thinking", "text", "trace"])
       if (typeof v[f] === "string") {
@@ -164,15 +157,11 @@ export function sampleText(v: unknown): string {
   if (typeof v === "string") return v;
   if (!isObject(v)) return "";
   if (isObject(v.response)) return sampleText(v.response);
-  if (Array.isArray(v.content))
-    return v.content
-      .map((b) => (isObject(b) && b.type === "text" && typeof b.text === "string" ? b.text : ""))
-      .join("\n");
-  if (Array.isArray(v.choices))
-    return v.choices
-      .map((c) =>
-        isObject(c) && isObject(c.message) && typeof c.message.content === "string" ? c.message.content : "",
-      )
+  const kind = responseKind(v);
+  if (kind !== undefined)
+    return answerParts(kind, v)
+      .filter((p) => p.kind === "text")
+      .map((p) => p.text)
       .join("\n");
   for (const f of ["text", "output", "content", "completion"])
     if (typeof v[f] === "string") return v[f] as string;

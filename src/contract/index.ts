@@ -1,5 +1,13 @@
 // Public surface of the contract: the traffic-log and verdict types, readers,
 // normalisation of both APIs, input issues and the JSON Schemas.
+export {
+  type AnswerPart,
+  type ApiKind,
+  answerParts,
+  messageParts,
+  REASONING_FIELDS,
+  responseKind,
+} from "./answer.js";
 export { jsonDepth } from "./depth.js";
 export { formatIssue, type InputIssue, type IssueCode, type IssueSink, IssueTally } from "./issues.js";
 export { type Line, type LineReadOptions, readLineBatches } from "./lines.js";

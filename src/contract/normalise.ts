@@ -3,6 +3,7 @@
 // OpenAI Chat Completions: https://platform.openai.com/docs/api-reference/chat/create
 // Normalisation never recurses into caller data beyond a fixed depth and never throws
 // on odd shapes: an unexpected value is simply not counted.
+import { type ApiKind, answerParts } from "./answer.js";
 import { isObject } from "./records.js";
 import type { Api, ClientInfo, ExchangeRecord } from "./schema.js";
 
@@ -214,6 +215,18 @@ function textOf(blocks: readonly Block[]): string {
   return text;
 }
 
+/** The answer's text and trace, from the shared response model (the first choice's, for OpenAI). */
+function answerOf(kind: ApiKind, res: Obj): { text: string; thinking: string } {
+  const parts = answerParts(kind, res).filter((p) => p.choice === 0);
+  return {
+    text: textOf(parts.flatMap((p) => (p.kind === "text" ? [{ type: "text" as const, text: p.text }] : []))),
+    thinking: parts
+      .filter((p) => p.kind === "reasoning")
+      .map((p) => p.text)
+      .join(""),
+  };
+}
+
 function turn(role: Role, blocks: Block[]): Turn {
   return { role, blocks, text: textOf(blocks) };
 }
@@ -237,12 +250,12 @@ function normaliseAnthropic(
   const tools = arr(req.tools).flatMap((t) => (isObject(t) && typeof t.name === "string" ? [t.name] : []));
   let output: Output | null = null;
   if (isObject(res)) {
-    const blocks = anthropicBlocks(res.content);
     const stopReason = str(res.stop_reason);
     output = {
-      text: textOf(blocks),
-      thinking: blocks.map((b) => (b.type === "thinking" ? b.text : "")).join(""),
-      toolCalls: blocks.filter((b) => b.type === "tool_use").length,
+      ...answerOf("anthropic", res),
+      toolCalls: arr(res.content).filter(
+        (b) => isObject(b) && (b.type === "tool_use" || b.type === "server_tool_use"),
+      ).length,
       ...(stopReason === undefined ? {} : { stopReason }),
     };
   }
@@ -283,8 +296,7 @@ function normaliseOpenAI(
     const msg = isObject(choice) && isObject(choice.message) ? choice.message : {};
     const stopReason = isObject(choice) ? str(choice.finish_reason) : undefined;
     output = {
-      text: textOf(openaiBlocks(msg.content)),
-      thinking: str(msg.reasoning_content) ?? str(msg.reasoning) ?? "",
+      ...answerOf("openai", res),
       toolCalls: arr(msg.tool_calls).length,
       ...(stopReason === undefined ? {} : { stopReason }),
     };

@@ -4,9 +4,9 @@
 // app (admin.ts). `startGateway` (proxy.ts) serves it on a port; tests of the handler's parts
 // run in-process, the proxy's own suite on a real port.
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
-import { getRequestListener } from "@hono/node-server";
 import { Pool } from "undici";
 import { jsonDepth } from "../contract/index.js";
+import { fetchListener } from "../http/index.js";
 import { ByteBudget, readBodyWithin } from "./_body.js";
 import { ADMIN_PATHS, createAdminApp } from "./admin.js";
 import { apiError, enforce } from "./answers.js";
@@ -71,9 +71,12 @@ export function createGatewayHandler(config: GatewayConfig): GatewayHandler {
   }
 
   const metrics = new GatewayMetrics();
-  const admin = getRequestListener(
-    createAdminApp({ admins: new AdminKeys(config.adminKeys ?? []), metrics, scorer: config.scorer }).fetch,
-  );
+  const adminApp = createAdminApp({
+    admins: new AdminKeys(config.adminKeys ?? []),
+    metrics,
+    scorer: config.scorer,
+  });
+  const admin = fetchListener(adminApp.fetch);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = process.hrtime.bigint();

@@ -9,11 +9,11 @@
 // stream, on the delta where the reasoning ends). Anything that does not parse is passed
 // on unchanged.
 import { StringDecoder } from "node:string_decoder";
-import { isObject } from "../contract/index.js";
+import { type ApiKind, answerParts, isObject, REASONING_FIELDS } from "../contract/index.js";
 import { type Shield, shieldTrace, type TraceContext, type TraceSigner } from "./trace.js";
 import { type KeyedChoice, Watermarker, type WatermarkStats } from "./watermark.js";
 
-export type ApiKind = "anthropic" | "openai";
+export type { ApiKind } from "../contract/index.js";
 
 export interface ProtectOptions {
   /** the watermark's keyed choice; none: text is not marked */
@@ -83,34 +83,16 @@ class Protector {
   }
 }
 
-const REASONING_FIELDS = ["reasoning_content", "reasoning"] as const;
-
+/** Marks the answer's text and shields and signs its traces, in place (the shared response model). */
 function protectJson(kind: ApiKind, body: Json, p: Protector): void {
-  if (kind === "anthropic") {
-    if (!Array.isArray(body.content)) return;
-    for (const block of body.content) {
-      if (!isObject(block)) continue;
-      if (block.type === "text" && typeof block.text === "string") block.text = p.markWhole(block.text);
-      else if (block.type === "thinking" && typeof block.thinking === "string") {
-        const t = p.trace(block.thinking);
-        block.thinking = t.text;
-        if (t.signature) block.distillguard_signature = t.signature;
-      }
+  for (const part of answerParts(kind, body)) {
+    if (part.kind === "text") {
+      part.set(p.markWhole(part.text));
+      continue;
     }
-    return;
-  }
-  if (!Array.isArray(body.choices)) return;
-  for (const choice of body.choices) {
-    const m = isObject(choice) ? choice.message : undefined;
-    if (!isObject(m)) continue;
-    if (typeof m.content === "string") m.content = p.markWhole(m.content);
-    for (const f of REASONING_FIELDS)
-      if (typeof m[f] === "string" && (m[f] as string).length > 0) {
-        const t = p.trace(m[f] as string);
-        m[f] = t.text;
-        if (t.signature) m.reasoning_signature = t.signature;
-        break;
-      }
+    const t = p.trace(part.text);
+    part.set(t.text);
+    if (t.signature) part.sign(t.signature);
   }
 }
 

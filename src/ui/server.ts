@@ -6,8 +6,7 @@
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { createRequire } from "node:module";
-import { getRequestListener } from "@hono/node-server";
-import { listen } from "../http/index.js";
+import { fetchListener, listen } from "../http/index.js";
 import { type DashboardStore, duckDbDashboard } from "../store/index.js";
 import { createDashboardHandler } from "./app.js";
 import { type Role, Sessions } from "./auth.js";
@@ -55,7 +54,16 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     now,
     ...(o.onError ? { onError: o.onError } : {}),
   });
-  const server = createServer(getRequestListener(app.fetch));
+  const serve = fetchListener(app.fetch);
+  const server = createServer((req, res) => {
+    serve(req, res).catch((err: unknown) => {
+      o.onError?.(err);
+      if (!res.headersSent) {
+        res.writeHead(500, { "content-type": "text/plain" });
+        res.end("dashboard error\n");
+      } else res.destroy();
+    });
+  });
   const a = await listen(server, o.port ?? 0, o.host ?? "127.0.0.1");
   const url = `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
   const loginLink = (role: Role, analyst: string): string =>
