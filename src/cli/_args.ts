@@ -48,23 +48,104 @@ function parseProblem(err: unknown): string {
   }
 }
 
-export function parse<O extends Options>(
-  argv: readonly string[],
-  options: O,
-  _usage: string,
-): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
-  const all: Options = { ...options, help: { type: "boolean", short: "h" } };
+/** An option of a command: a string, a flag, or a number checked against its range. */
+export type OptionSpec =
+  | { readonly type: "string"; readonly short?: string; readonly multiple?: false }
+  | { readonly type: "boolean"; readonly short?: string; readonly multiple?: false }
+  | {
+      readonly type: "number";
+      /** whether a value is in range */
+      readonly check: (n: number) => boolean;
+      /** what the range is, for the error ("an integer from 1 to 366") */
+      readonly expected: string;
+    };
+
+export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
+export type NumberSpec = Extract<OptionSpec, { readonly type: "number" }>;
+
+/** The parsed options, typed by their specs: strings, booleans (false when absent) and checked numbers. */
+export type OptionValues<O extends OptionSpecs> = {
+  readonly [K in keyof O]: O[K] extends { readonly type: "boolean" }
+    ? boolean
+    : O[K] extends { readonly type: "number" }
+      ? number | undefined
+      : string | undefined;
+};
+
+export interface Parsed<O extends OptionSpecs> {
+  readonly values: OptionValues<O> & { readonly help: boolean };
+  readonly positionals: string[];
+}
+
+/**
+ * Parses a command's arguments against its option specs: unknown options, missing values and
+ * numbers out of range are one-line CLIErrors (exit 2) naming the option.
+ */
+export function parse<const O extends OptionSpecs>(argv: readonly string[], options: O): Parsed<O> {
+  const all: Options = { help: { type: "boolean", short: "h" } };
+  for (const [name, spec] of Object.entries(options))
+    all[name] = spec.type === "number" ? { type: "string" } : spec;
+  let parsed: {
+    values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+    positionals: string[];
+  };
   try {
-    const { values, positionals } = parseArgs({
+    parsed = parseArgs({
       args: joinNegativeValues(argv, all),
       options: all,
       allowPositionals: true,
       strict: true,
     });
-    return { values: values as Record<string, string | boolean | undefined>, positionals };
   } catch (err) {
     throw new CLIError(parseProblem(err), "E_BAD_OPTION");
   }
+  const values: Record<string, string | boolean | number | undefined> = { help: parsed.values.help === true };
+  for (const [name, spec] of Object.entries(options)) {
+    const raw = parsed.values[name];
+    const v = Array.isArray(raw) ? raw.at(-1) : raw;
+    if (spec.type === "boolean") values[name] = v === true;
+    else if (spec.type === "number") values[name] = numberOption(v, name, spec.check, spec.expected);
+    else values[name] = typeof v === "string" ? v : undefined;
+  }
+  return { values: values as Parsed<O>["values"], positionals: parsed.positionals };
+}
+
+/** A command: its usage (printed by --help), its options, and what it does with them. */
+export interface CommandDefinition<O extends OptionSpecs> {
+  readonly usage: string;
+  readonly options: O;
+  run(args: Parsed<O>, io: Io): Promise<number>;
+}
+
+/** The runner of a command: --help prints its usage; mistakes in the options are one-line errors. */
+export function defineCommand<const O extends OptionSpecs>(
+  def: CommandDefinition<O>,
+): (argv: readonly string[], io: Io) => Promise<number> {
+  return async (argv, io) => {
+    const args = parse(argv, def.options);
+    if (args.values.help) {
+      io.stdout.write(`${def.usage}\n`);
+      return 0;
+    }
+    return def.run(args, io);
+  };
+}
+
+/** An integer option from `min` to `max`. */
+export function integer(min: number, max: number, expected?: string): NumberSpec {
+  return {
+    type: "number",
+    check: (n) => Number.isInteger(n) && n >= min && n <= max,
+    expected: expected ?? `an integer from ${min} to ${max}`,
+  };
+}
+
+/** --port: 0 to 65535 (0: any free port). */
+export const PORT: NumberSpec = integer(0, 65535, "a port number");
+
+/** A number option in range, `check` saying which. */
+export function number(check: (n: number) => boolean, expected: string): NumberSpec {
+  return { type: "number", check, expected };
 }
 
 export function numberOption(

@@ -2,7 +2,7 @@
 import { existsSync, statSync } from "node:fs";
 import { findJsonl, formatIssue } from "../contract/index.js";
 import { evaluate, formatEval } from "../eval/index.js";
-import { type Io, parse } from "./_args.js";
+import { defineCommand } from "./_args.js";
 import { CLIError } from "./_errors.js";
 
 export const EVAL_USAGE = `usage: distillguard eval <scenario-dir> --pred <dir> [--json]
@@ -21,23 +21,18 @@ function requireDir(path: string, what: string, file: string): void {
   if (!findJsonl(path, file)) throw new CLIError(`${what}: no ${file}.jsonl in ${path}`, "E_INPUT_MISSING");
 }
 
-export async function runEval(argv: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    { pred: { type: "string" }, json: { type: "boolean" } },
-    EVAL_USAGE,
-  );
-  if (values.help) {
-    io.stdout.write(`${EVAL_USAGE}\n`);
+export const runEval = defineCommand({
+  usage: EVAL_USAGE,
+  options: { pred: { type: "string" }, json: { type: "boolean" } },
+  async run({ values, positionals }, io) {
+    const [scenario, ...extra] = positionals;
+    const pred = values.pred;
+    if (!scenario || extra.length > 0 || typeof pred !== "string")
+      throw new CLIError(`expected a scenario folder and --pred DIR\n${EVAL_USAGE}`, "E_USAGE");
+    requireDir(scenario, "scenario", "labels");
+    requireDir(pred, "--pred", "accounts");
+    const result = await evaluate(scenario, pred, (i) => io.stderr.write(`${formatIssue(i)}\n`));
+    io.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatEval(result)}\n`);
     return 0;
-  }
-  const [scenario, ...extra] = positionals;
-  const pred = values.pred;
-  if (!scenario || extra.length > 0 || typeof pred !== "string")
-    throw new CLIError(`expected a scenario folder and --pred DIR\n${EVAL_USAGE}`, "E_USAGE");
-  requireDir(scenario, "scenario", "labels");
-  requireDir(pred, "--pred", "accounts");
-  const result = await evaluate(scenario, pred, (i) => io.stderr.write(`${formatIssue(i)}\n`));
-  io.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatEval(result)}\n`);
-  return 0;
-}
+  },
+});

@@ -23,7 +23,7 @@ import {
   startMockUpstream,
 } from "../gateway/index.js";
 import { SharedScorer } from "../scaleout/index.js";
-import { type Io, parse, portOption, redactUrl, stringOption, untilStopped } from "./_args.js";
+import { defineCommand, type Io, portOption, redactUrl, stringOption, untilStopped } from "./_args.js";
 import { CLIError } from "./_errors.js";
 
 export const GATEWAY_USAGE = `usage: distillguard gateway --config FILE
@@ -89,141 +89,139 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8").trim();
 }
 
-export async function runGateway(argv: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    {
-      config: { type: "string" },
-      demo: { type: "boolean" },
-      port: { type: "string" },
-      host: { type: "string" },
-      "hash-key": { type: "boolean" },
-      "new-key": { type: "boolean" },
-      "log-dir": { type: "string" },
-      accounts: { type: "string" },
-      policy: { type: "string" },
-      "dry-run": { type: "boolean" },
-      db: { type: "string" },
-      scoring: { type: "string" },
-      nats: { type: "string" },
-      pg: { type: "string" },
-    },
-    GATEWAY_USAGE,
-  );
-  if (values.help) {
-    io.stdout.write(`${GATEWAY_USAGE}\n`);
-    return 0;
-  }
-  if (positionals.length > 0)
-    throw new CLIError(`unexpected argument "${positionals[0]}"\n${GATEWAY_USAGE}`, "E_USAGE");
-  if (values["new-key"]) {
-    // 32 random bytes: the gateway stores only the hash, so the key cannot be recovered later
-    const key = `dg-${randomBytes(32).toString("base64url")}`;
-    io.stdout.write(`key: ${key}\nsha256: ${keyDigest(key)}\n`);
-    return 0;
-  }
-  if (values["hash-key"]) {
-    const key = await readStdin();
-    if (!key) throw new CLIError("--hash-key: no key on standard input", "E_USAGE");
-    io.stdout.write(`${keyDigest(key)}\n`);
-    return 0;
-  }
-  const port = portOption(values.port);
-  const host = stringOption(values.host);
-  const scoringMode = stringOption(values.scoring);
-  if (scoringMode !== undefined && !["thread", "inline", "off", "shared"].includes(scoringMode))
-    throw new CLIError(`--scoring: expected thread, inline, off or shared, got "${scoringMode}"`, "E_USAGE");
-  const mode = scoringMode as ScoringSettings["mode"] | undefined;
-  const nats = stringOption(values.nats);
-  const pgUrl = stringOption(values.pg);
-  if ((nats === undefined) !== (pgUrl === undefined))
-    throw new CLIError("--nats and --pg go together (the scale-out stream and its store)", "E_USAGE");
-  const sharedFlags =
-    nats !== undefined && pgUrl !== undefined
-      ? { nats, pg: pgUrl, stream: undefined, prefix: undefined, refreshMs: undefined }
-      : undefined;
-  const db = stringOption(values.db);
-  const configFile = stringOption(values.config);
-  if (values.demo === true) {
-    if (configFile) throw new CLIError("--demo runs without --config", "E_USAGE");
-    const upstreamKey = `mock-${randomBytes(12).toString("hex")}`;
-    const apiKey = `dg-demo-${randomBytes(16).toString("hex")}`;
-    const adminKey = `dg-admin-${randomBytes(16).toString("hex")}`;
-    const protectionSecret = randomBytes(32).toString("hex");
-    const upstream = await startMockUpstream({ apiKey: upstreamKey });
-    try {
-      return await serve(
-        {
-          upstreams: {
-            anthropic: { url: upstream.url, apiKey: upstreamKey },
-            openai: { url: upstream.url, apiKey: upstreamKey },
-          },
-          keys: [{ sha256: keyDigest(apiKey), accountId: "demo", orgId: undefined }],
-          adminKeys: [keyDigest(adminKey)],
-          forwardHeaders: MOCK_CONTROL_HEADERS,
-          protection: new GatewayProtection({
-            secret: protectionSecret,
-            shield: "summary",
-            watermark: true,
-            signAll: true,
-            window: "week",
-          }),
-        },
-        {
-          host: host ?? "127.0.0.1",
-          port: port ?? 0,
-          accounts: stringOption(values.accounts),
-          policy: stringOption(values.policy),
-          dryRun: values["dry-run"] === true,
-          logDir: stringOption(values["log-dir"]),
-          maxFileBytes: undefined,
-          scoring: {
-            mode: mode ?? "thread",
-            checkpointEveryMs: undefined,
-            linkEveryMs: undefined,
-            shared: sharedFlags,
-          },
-          store: db === undefined ? undefined : { path: db, saveEveryMs: undefined },
-          announce: (url) =>
-            io.stdout.write(
-              `base_url: ${url}\napi_key: ${apiKey}\nupstream_url: ${upstream.url}\nadmin_key: ${adminKey} (for GET /metrics)\nprotection_secret: ${protectionSecret} (for verify-trace and verify-model: export DISTILLGUARD_PROTECTION_SECRET)\n`,
-            ),
-        },
-        io,
-      );
-    } finally {
-      await upstream.close();
+export const runGateway = defineCommand({
+  usage: GATEWAY_USAGE,
+  options: {
+    config: { type: "string" },
+    demo: { type: "boolean" },
+    port: { type: "string" },
+    host: { type: "string" },
+    "hash-key": { type: "boolean" },
+    "new-key": { type: "boolean" },
+    "log-dir": { type: "string" },
+    accounts: { type: "string" },
+    policy: { type: "string" },
+    "dry-run": { type: "boolean" },
+    db: { type: "string" },
+    scoring: { type: "string" },
+    nats: { type: "string" },
+    pg: { type: "string" },
+  },
+  async run({ values, positionals }, io) {
+    if (positionals.length > 0)
+      throw new CLIError(`unexpected argument "${positionals[0]}"\n${GATEWAY_USAGE}`, "E_USAGE");
+    if (values["new-key"]) {
+      // 32 random bytes: the gateway stores only the hash, so the key cannot be recovered later
+      const key = `dg-${randomBytes(32).toString("base64url")}`;
+      io.stdout.write(`key: ${key}\nsha256: ${keyDigest(key)}\n`);
+      return 0;
     }
-  }
-  if (!configFile) throw new CLIError(`expected --config FILE or --demo\n${GATEWAY_USAGE}`, "E_USAGE");
-  let loaded: ReturnType<typeof loadGatewayConfig>;
-  try {
-    loaded = loadGatewayConfig(configFile);
-  } catch (err) {
-    if (err instanceof GatewayConfigError) throw new CLIError(err.message, "E_CONFIG");
-    throw err;
-  }
-  return serve(
-    loaded.gateway,
-    {
-      host: host ?? loaded.host,
-      port: port ?? loaded.port,
-      accounts: stringOption(values.accounts) ?? loaded.accounts,
-      policy: stringOption(values.policy) ?? loaded.policy,
-      dryRun: values["dry-run"] === true,
-      logDir: stringOption(values["log-dir"]) ?? loaded.log?.dir,
-      maxFileBytes: loaded.log?.maxFileBytes,
-      scoring: {
-        ...loaded.scoring,
-        ...(mode === undefined ? {} : { mode }),
-        ...(sharedFlags ? { shared: sharedFlags } : {}),
+    if (values["hash-key"]) {
+      const key = await readStdin();
+      if (!key) throw new CLIError("--hash-key: no key on standard input", "E_USAGE");
+      io.stdout.write(`${keyDigest(key)}\n`);
+      return 0;
+    }
+    const port = portOption(values.port);
+    const host = stringOption(values.host);
+    const scoringMode = stringOption(values.scoring);
+    if (scoringMode !== undefined && !["thread", "inline", "off", "shared"].includes(scoringMode))
+      throw new CLIError(
+        `--scoring: expected thread, inline, off or shared, got "${scoringMode}"`,
+        "E_USAGE",
+      );
+    const mode = scoringMode as ScoringSettings["mode"] | undefined;
+    const nats = stringOption(values.nats);
+    const pgUrl = stringOption(values.pg);
+    if ((nats === undefined) !== (pgUrl === undefined))
+      throw new CLIError("--nats and --pg go together (the scale-out stream and its store)", "E_USAGE");
+    const sharedFlags =
+      nats !== undefined && pgUrl !== undefined
+        ? { nats, pg: pgUrl, stream: undefined, prefix: undefined, refreshMs: undefined }
+        : undefined;
+    const db = stringOption(values.db);
+    const configFile = stringOption(values.config);
+    if (values.demo === true) {
+      if (configFile) throw new CLIError("--demo runs without --config", "E_USAGE");
+      const upstreamKey = `mock-${randomBytes(12).toString("hex")}`;
+      const apiKey = `dg-demo-${randomBytes(16).toString("hex")}`;
+      const adminKey = `dg-admin-${randomBytes(16).toString("hex")}`;
+      const protectionSecret = randomBytes(32).toString("hex");
+      const upstream = await startMockUpstream({ apiKey: upstreamKey });
+      try {
+        return await serve(
+          {
+            upstreams: {
+              anthropic: { url: upstream.url, apiKey: upstreamKey },
+              openai: { url: upstream.url, apiKey: upstreamKey },
+            },
+            keys: [{ sha256: keyDigest(apiKey), accountId: "demo", orgId: undefined }],
+            adminKeys: [keyDigest(adminKey)],
+            forwardHeaders: MOCK_CONTROL_HEADERS,
+            protection: new GatewayProtection({
+              secret: protectionSecret,
+              shield: "summary",
+              watermark: true,
+              signAll: true,
+              window: "week",
+            }),
+          },
+          {
+            host: host ?? "127.0.0.1",
+            port: port ?? 0,
+            accounts: stringOption(values.accounts),
+            policy: stringOption(values.policy),
+            dryRun: values["dry-run"] === true,
+            logDir: stringOption(values["log-dir"]),
+            maxFileBytes: undefined,
+            scoring: {
+              mode: mode ?? "thread",
+              checkpointEveryMs: undefined,
+              linkEveryMs: undefined,
+              shared: sharedFlags,
+            },
+            store: db === undefined ? undefined : { path: db, saveEveryMs: undefined },
+            announce: (url) =>
+              io.stdout.write(
+                `base_url: ${url}\napi_key: ${apiKey}\nupstream_url: ${upstream.url}\nadmin_key: ${adminKey} (for GET /metrics)\nprotection_secret: ${protectionSecret} (for verify-trace and verify-model: export DISTILLGUARD_PROTECTION_SECRET)\n`,
+              ),
+          },
+          io,
+        );
+      } finally {
+        await upstream.close();
+      }
+    }
+    if (!configFile) throw new CLIError(`expected --config FILE or --demo\n${GATEWAY_USAGE}`, "E_USAGE");
+    let loaded: ReturnType<typeof loadGatewayConfig>;
+    try {
+      loaded = loadGatewayConfig(configFile);
+    } catch (err) {
+      if (err instanceof GatewayConfigError) throw new CLIError(err.message, "E_CONFIG");
+      throw err;
+    }
+    return serve(
+      loaded.gateway,
+      {
+        host: host ?? loaded.host,
+        port: port ?? loaded.port,
+        accounts: stringOption(values.accounts) ?? loaded.accounts,
+        policy: stringOption(values.policy) ?? loaded.policy,
+        dryRun: values["dry-run"] === true,
+        logDir: stringOption(values["log-dir"]) ?? loaded.log?.dir,
+        maxFileBytes: loaded.log?.maxFileBytes,
+        scoring: {
+          ...loaded.scoring,
+          ...(mode === undefined ? {} : { mode }),
+          ...(sharedFlags ? { shared: sharedFlags } : {}),
+        },
+        store: db === undefined ? loaded.store : { path: db, saveEveryMs: loaded.store?.saveEveryMs },
+        announce: () => {},
       },
-      store: db === undefined ? loaded.store : { path: db, saveEveryMs: loaded.store?.saveEveryMs },
-      announce: () => {},
-    },
-    io,
-  );
-}
+      io,
+    );
+  },
+});
 
 interface ServeOptions {
   readonly host: string;
@@ -381,27 +379,22 @@ async function serve(config: GatewayConfig, o: ServeOptions, io: Io): Promise<nu
   return 0;
 }
 
-export async function runMockUpstream(argv: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    { port: { type: "string" }, host: { type: "string" }, "api-key": { type: "string" } },
-    MOCK_USAGE,
-  );
-  if (values.help) {
-    io.stdout.write(`${MOCK_USAGE}\n`);
+export const runMockUpstream = defineCommand({
+  usage: MOCK_USAGE,
+  options: { port: { type: "string" }, host: { type: "string" }, "api-key": { type: "string" } },
+  async run({ values, positionals }, io) {
+    if (positionals.length > 0)
+      throw new CLIError(`unexpected argument "${positionals[0]}"\n${MOCK_USAGE}`, "E_USAGE");
+    const port = portOption(values.port);
+    const apiKey = stringOption(values["api-key"]) ?? `mock-${randomBytes(12).toString("hex")}`;
+    const upstream = await startMockUpstream({
+      apiKey,
+      host: stringOption(values.host) ?? "127.0.0.1",
+      port: port ?? 0,
+    });
+    io.stdout.write(`upstream_url: ${upstream.url}\napi_key: ${apiKey}\n`);
+    await untilStopped();
+    await upstream.close();
     return 0;
-  }
-  if (positionals.length > 0)
-    throw new CLIError(`unexpected argument "${positionals[0]}"\n${MOCK_USAGE}`, "E_USAGE");
-  const port = portOption(values.port);
-  const apiKey = stringOption(values["api-key"]) ?? `mock-${randomBytes(12).toString("hex")}`;
-  const upstream = await startMockUpstream({
-    apiKey,
-    host: stringOption(values.host) ?? "127.0.0.1",
-    port: port ?? 0,
-  });
-  io.stdout.write(`upstream_url: ${upstream.url}\napi_key: ${apiKey}\n`);
-  await untilStopped();
-  await upstream.close();
-  return 0;
-}
+  },
+});

@@ -128,24 +128,20 @@ function readText(file: string): string {
 
 export async function runIntel(argv: readonly string[], io: Io): Promise<number> {
   const [sub, ...rest] = argv;
-  const { values, positionals } = parse(
-    rest,
-    {
-      db: { type: "string" },
-      in: { type: "string" },
-      out: { type: "string" },
-      tlp: { type: "string" },
-      producer: { type: "string" },
-      "key-env": { type: "string" },
-      "key-id": { type: "string" },
-      "valid-days": { type: "string" },
-      schemas: { type: "string" },
-      port: { type: "string" },
-      host: { type: "string" },
-      "key-sha256": { type: "string" },
-    },
-    INTEL_USAGE,
-  );
+  const { values, positionals } = parse(rest, {
+    db: { type: "string" },
+    in: { type: "string" },
+    out: { type: "string" },
+    tlp: { type: "string" },
+    producer: { type: "string" },
+    "key-env": { type: "string" },
+    "key-id": { type: "string" },
+    "valid-days": { type: "string" },
+    schemas: { type: "string" },
+    port: { type: "string" },
+    host: { type: "string" },
+    "key-sha256": { type: "string" },
+  });
   if (values.help || sub === "--help" || sub === "-h" || sub === undefined) {
     io.stdout.write(`${INTEL_USAGE}\n`);
     return sub === undefined ? 2 : 0;

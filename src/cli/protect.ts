@@ -20,7 +20,7 @@ import {
   testModel,
   type WatermarkKey,
 } from "../protection/index.js";
-import { type Io, numberOption, parse, stringOption } from "./_args.js";
+import { defineCommand, type Io, numberOption, stringOption } from "./_args.js";
 import { CLIError } from "./_errors.js";
 
 const SECRET_ENV = "DISTILLGUARD_PROTECTION_SECRET";
@@ -112,45 +112,40 @@ to that account. Exit 0 when every trace is valid, 1 otherwise.
   --account ID      compare each trace's account tag with this account
   --secret-env NAME environment variable with the protection secret (default ${SECRET_ENV})`;
 
-export async function runVerifyTrace(argv: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    { account: { type: "string" }, "secret-env": { type: "string" } },
-    VERIFY_TRACE_USAGE,
-  );
-  if (values.help) {
-    io.stdout.write(`${VERIFY_TRACE_USAGE}\n`);
-    return 0;
-  }
-  const file = positionals[0];
-  if (file === undefined || positionals.length > 1)
-    throw new CLIError(`expected one FILE\n${VERIFY_TRACE_USAGE}`, "E_USAGE");
-  const signer = new TraceSigner(secretFrom(stringOption(values["secret-env"])));
-  const account = stringOption(values.account);
-  const counts: Record<TraceCheck["status"], number> = { valid: 0, altered: 0, unsigned: 0, malformed: 0 };
-  for await (const { value, where } of jsonValues(file, io)) {
-    for (const [i, t] of tracesIn(value).entries()) {
-      const c = signer.verify(t.text, t.signature, account);
-      counts[c.status]++;
-      const line: Json = { source: where, trace: i, status: c.status };
-      if (c.status === "valid") {
-        line.exchange_id = c.payload.x;
-        line.issued_at = new Date(c.payload.t * 1000).toISOString();
-        line.shield = c.payload.s;
-        if (c.accountMatches !== undefined) line.account_matches = c.accountMatches;
-      } else if (c.status === "altered" && c.payload) line.claims_exchange_id = c.payload.x;
-      else if (c.status === "malformed") line.reason = c.reason;
-      io.stdout.write(`${JSON.stringify(line)}\n`);
+export const runVerifyTrace = defineCommand({
+  usage: VERIFY_TRACE_USAGE,
+  options: { account: { type: "string" }, "secret-env": { type: "string" } },
+  async run({ values, positionals }, io) {
+    const file = positionals[0];
+    if (file === undefined || positionals.length > 1)
+      throw new CLIError(`expected one FILE\n${VERIFY_TRACE_USAGE}`, "E_USAGE");
+    const signer = new TraceSigner(secretFrom(stringOption(values["secret-env"])));
+    const account = stringOption(values.account);
+    const counts: Record<TraceCheck["status"], number> = { valid: 0, altered: 0, unsigned: 0, malformed: 0 };
+    for await (const { value, where } of jsonValues(file, io)) {
+      for (const [i, t] of tracesIn(value).entries()) {
+        const c = signer.verify(t.text, t.signature, account);
+        counts[c.status]++;
+        const line: Json = { source: where, trace: i, status: c.status };
+        if (c.status === "valid") {
+          line.exchange_id = c.payload.x;
+          line.issued_at = new Date(c.payload.t * 1000).toISOString();
+          line.shield = c.payload.s;
+          if (c.accountMatches !== undefined) line.account_matches = c.accountMatches;
+        } else if (c.status === "altered" && c.payload) line.claims_exchange_id = c.payload.x;
+        else if (c.status === "malformed") line.reason = c.reason;
+        io.stdout.write(`${JSON.stringify(line)}\n`);
+      }
     }
-  }
-  const total = Object.values(counts).reduce((a, b) => a + b, 0);
-  io.stderr.write(
-    `verify-trace: ${total} traces: ${Object.entries(counts)
-      .map(([k, v]) => `${v} ${k}`)
-      .join(", ")}\n`,
-  );
-  return total > 0 && counts.valid === total ? 0 : 1;
-}
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    io.stderr.write(
+      `verify-trace: ${total} traces: ${Object.entries(counts)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(", ")}\n`,
+    );
+    return total > 0 && counts.valid === total ? 0 : 1;
+  },
+});
 
 /** The text of a sample: a string, or the answer in an Anthropic message, OpenAI completion or exchange record, or {text|output|content}. */
 export function sampleText(v: unknown): string {
@@ -255,116 +250,111 @@ as a z statistic and a p-value calibrated against many random keys (docs/protect
   --secret-env NAME  environment variable with the protection secret (default ${SECRET_ENV})
   --out FILE         write the result there instead of standard output`;
 
-export async function runVerifyModel(argv: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    {
-      samples: { type: "string" },
-      endpoint: { type: "string" },
-      prompts: { type: "string" },
-      model: { type: "string" },
-      "max-tokens": { type: "string" },
-      "api-key-env": { type: "string" },
-      keys: { type: "string" },
-      "keys-from": { type: "string" },
-      reference: { type: "string" },
-      "random-keys": { type: "string" },
-      "secret-env": { type: "string" },
-      out: { type: "string" },
-    },
-    VERIFY_MODEL_USAGE,
-  );
-  if (values.help) {
-    io.stdout.write(`${VERIFY_MODEL_USAGE}\n`);
+export const runVerifyModel = defineCommand({
+  usage: VERIFY_MODEL_USAGE,
+  options: {
+    samples: { type: "string" },
+    endpoint: { type: "string" },
+    prompts: { type: "string" },
+    model: { type: "string" },
+    "max-tokens": { type: "string" },
+    "api-key-env": { type: "string" },
+    keys: { type: "string" },
+    "keys-from": { type: "string" },
+    reference: { type: "string" },
+    "random-keys": { type: "string" },
+    "secret-env": { type: "string" },
+    out: { type: "string" },
+  },
+  async run({ values, positionals }, io) {
+    if (positionals.length > 0)
+      throw new CLIError(`unexpected argument "${positionals[0]}"\n${VERIFY_MODEL_USAGE}`, "E_USAGE");
+    const samplesFile = stringOption(values.samples);
+    const endpoint = stringOption(values.endpoint);
+    if ((samplesFile === undefined) === (endpoint === undefined))
+      throw new CLIError(`give either --samples FILE or --endpoint URL\n${VERIFY_MODEL_USAGE}`, "E_USAGE");
+    const randomKeys =
+      numberOption(
+        values["random-keys"],
+        "random-keys",
+        (n) => Number.isInteger(n) && n >= 50 && n <= 100_000,
+        "an integer from 50 to 100000",
+      ) ?? 1000;
+    const secret = secretFrom(stringOption(values["secret-env"]));
+    const ids = new Set<string>();
+    for (const id of (stringOption(values.keys) ?? "").split(",")) if (id.trim()) ids.add(id.trim());
+    const keysFrom = stringOption(values["keys-from"]);
+    if (keysFrom)
+      for await (const { value } of jsonValues(keysFrom, io))
+        if (isObject(value) && isObject(value.protection) && typeof value.protection.watermark === "string")
+          ids.add(value.protection.watermark);
+    if (ids.size === 0)
+      throw new CLIError(`no keys to test: give --keys or --keys-from\n${VERIFY_MODEL_USAGE}`, "E_USAGE");
+    const keys: WatermarkKey[] = [];
+    for (const id of ids) {
+      const at = id.lastIndexOf("@");
+      if (at <= 0 || at === id.length - 1)
+        throw new CLIError(`--keys: "${id}" is not cohort@window`, "E_BAD_OPTION");
+      keys.push(deriveKey(secret, id.slice(0, at), id.slice(at + 1)));
+    }
+    let texts: string[];
+    if (samplesFile) texts = await samplesFrom(samplesFile, io);
+    else {
+      const prompts = stringOption(values.prompts);
+      if (!prompts) throw new CLIError("--endpoint needs --prompts FILE", "E_USAGE");
+      const keyEnv = stringOption(values["api-key-env"]);
+      texts = await samplesFromEndpoint(
+        endpoint as string,
+        prompts,
+        {
+          model: stringOption(values.model) ?? "default",
+          apiKey: keyEnv ? process.env[keyEnv] : undefined,
+          maxTokens:
+            numberOption(
+              values["max-tokens"],
+              "max-tokens",
+              (n) => Number.isInteger(n) && n > 0,
+              "a positive integer",
+            ) ?? 400,
+        },
+        io,
+      );
+    }
+    const occurrences: Occurrence[] = [];
+    let tokens = 0;
+    for (const t of texts) {
+      occurrences.push(...occurrencesOf(t));
+      tokens += t.split(/\s+/).filter(Boolean).length;
+    }
+    const refFile = stringOption(values.reference);
+    let reference: Reference | undefined;
+    if (refFile) {
+      reference = new Reference();
+      for (const t of await samplesFrom(refFile, io)) reference.add(occurrencesOf(t));
+    }
+    if (occurrences.length < 200)
+      io.stderr.write(
+        `verify-model: only ${occurrences.length} synonym-group words in ${tokens} words of samples: too few for a reliable test (aim for thousands)\n`,
+      );
+    const t = testModel(occurrences, keys, { randomKeys, ...(reference ? { reference } : {}) });
+    const result = {
+      samples: texts.length,
+      words: tokens,
+      occurrences: t.occurrences,
+      contexts: t.contexts,
+      reference: refFile ?? null,
+      null: t.null,
+      results: [...t.results]
+        .map((r) => ({ ...r, p_bonferroni: Math.min(1, r.p_value * keys.length) }))
+        .sort((a, b) => a.p_value - b.p_value),
+    };
+    const text = `${JSON.stringify(result, null, 2)}\n`;
+    const out = stringOption(values.out);
+    if (out) writeFileSync(out, text);
+    else io.stdout.write(text);
     return 0;
-  }
-  if (positionals.length > 0)
-    throw new CLIError(`unexpected argument "${positionals[0]}"\n${VERIFY_MODEL_USAGE}`, "E_USAGE");
-  const samplesFile = stringOption(values.samples);
-  const endpoint = stringOption(values.endpoint);
-  if ((samplesFile === undefined) === (endpoint === undefined))
-    throw new CLIError(`give either --samples FILE or --endpoint URL\n${VERIFY_MODEL_USAGE}`, "E_USAGE");
-  const randomKeys =
-    numberOption(
-      values["random-keys"],
-      "random-keys",
-      (n) => Number.isInteger(n) && n >= 50 && n <= 100_000,
-      "an integer from 50 to 100000",
-    ) ?? 1000;
-  const secret = secretFrom(stringOption(values["secret-env"]));
-  const ids = new Set<string>();
-  for (const id of (stringOption(values.keys) ?? "").split(",")) if (id.trim()) ids.add(id.trim());
-  const keysFrom = stringOption(values["keys-from"]);
-  if (keysFrom)
-    for await (const { value } of jsonValues(keysFrom, io))
-      if (isObject(value) && isObject(value.protection) && typeof value.protection.watermark === "string")
-        ids.add(value.protection.watermark);
-  if (ids.size === 0)
-    throw new CLIError(`no keys to test: give --keys or --keys-from\n${VERIFY_MODEL_USAGE}`, "E_USAGE");
-  const keys: WatermarkKey[] = [];
-  for (const id of ids) {
-    const at = id.lastIndexOf("@");
-    if (at <= 0 || at === id.length - 1)
-      throw new CLIError(`--keys: "${id}" is not cohort@window`, "E_BAD_OPTION");
-    keys.push(deriveKey(secret, id.slice(0, at), id.slice(at + 1)));
-  }
-  let texts: string[];
-  if (samplesFile) texts = await samplesFrom(samplesFile, io);
-  else {
-    const prompts = stringOption(values.prompts);
-    if (!prompts) throw new CLIError("--endpoint needs --prompts FILE", "E_USAGE");
-    const keyEnv = stringOption(values["api-key-env"]);
-    texts = await samplesFromEndpoint(
-      endpoint as string,
-      prompts,
-      {
-        model: stringOption(values.model) ?? "default",
-        apiKey: keyEnv ? process.env[keyEnv] : undefined,
-        maxTokens:
-          numberOption(
-            values["max-tokens"],
-            "max-tokens",
-            (n) => Number.isInteger(n) && n > 0,
-            "a positive integer",
-          ) ?? 400,
-      },
-      io,
-    );
-  }
-  const occurrences: Occurrence[] = [];
-  let tokens = 0;
-  for (const t of texts) {
-    occurrences.push(...occurrencesOf(t));
-    tokens += t.split(/\s+/).filter(Boolean).length;
-  }
-  const refFile = stringOption(values.reference);
-  let reference: Reference | undefined;
-  if (refFile) {
-    reference = new Reference();
-    for (const t of await samplesFrom(refFile, io)) reference.add(occurrencesOf(t));
-  }
-  if (occurrences.length < 200)
-    io.stderr.write(
-      `verify-model: only ${occurrences.length} synonym-group words in ${tokens} words of samples: too few for a reliable test (aim for thousands)\n`,
-    );
-  const t = testModel(occurrences, keys, { randomKeys, ...(reference ? { reference } : {}) });
-  const result = {
-    samples: texts.length,
-    words: tokens,
-    occurrences: t.occurrences,
-    contexts: t.contexts,
-    reference: refFile ?? null,
-    null: t.null,
-    results: [...t.results]
-      .map((r) => ({ ...r, p_bonferroni: Math.min(1, r.p_value * keys.length) }))
-      .sort((a, b) => a.p_value - b.p_value),
-  };
-  const text = `${JSON.stringify(result, null, 2)}\n`;
-  const out = stringOption(values.out);
-  if (out) writeFileSync(out, text);
-  else io.stdout.write(text);
-  return 0;
-}
+  },
+});
 
 export const EXPERIMENT_USAGE = `usage: distillguard protect-experiment [--quick] [--datasets DIR] [--out FILE]
 
@@ -378,46 +368,46 @@ one JSON line per fraction: {"fraction", "sampled_tokens", "p_value",
   --datasets DIR   the shared datasets (default ../shared/datasets)
   --out FILE       also write every measured row and the watermark's quality cost (JSON)`;
 
-export async function runProtectExperiment(argv: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    { quick: { type: "boolean" }, datasets: { type: "string" }, out: { type: "string" } },
-    EXPERIMENT_USAGE,
-  );
-  if (values.help) {
-    io.stdout.write(`${EXPERIMENT_USAGE}\n`);
+export const runProtectExperiment = defineCommand({
+  usage: EXPERIMENT_USAGE,
+  options: { quick: { type: "boolean" }, datasets: { type: "string" }, out: { type: "string" } },
+  async run({ values, positionals }, io) {
+    if (positionals.length > 0)
+      throw new CLIError(`unexpected argument "${positionals[0]}"\n${EXPERIMENT_USAGE}`, "E_USAGE");
+    const given = stringOption(values.datasets);
+    const datasets =
+      given === undefined
+        ? fileURLToPath(new URL("../../../shared/datasets", import.meta.url))
+        : resolve(given);
+    const quick = values.quick === true;
+    let result: ReturnType<typeof runExperiment>;
+    try {
+      result = runExperiment({
+        datasets,
+        ...(quick
+          ? { orders: [3], budgets: [50_000], modes: ["cohort"] as const, randomKeys: 300, wrongKeys: 200 }
+          : {
+              orders: [2, 3, 4],
+              budgets: [5_000, 10_000, 25_000, 50_000],
+              randomKeys: 1000,
+              wrongKeys: 200,
+            }),
+        onProgress: (m) => io.stderr.write(`protect-experiment: ${m}\n`),
+      });
+    } catch (err) {
+      if (err instanceof DatasetsMissing)
+        throw new CLIError(
+          `the experiment needs the shared datasets (--datasets DIR): ${err.message}`,
+          "E_INPUT_MISSING",
+        );
+      throw err;
+    }
+    // one line per fraction: the main setting (order 3, probes from the cohort's answers, the largest budget)
+    const main = new Map<number, ExperimentRow>();
+    for (const r of result.rows) if (r.order === 3 && r.mode === "cohort") main.set(r.fraction, r);
+    for (const r of main.values()) io.stdout.write(`${JSON.stringify(r)}\n`);
+    const out = stringOption(values.out);
+    if (out) writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
     return 0;
-  }
-  if (positionals.length > 0)
-    throw new CLIError(`unexpected argument "${positionals[0]}"\n${EXPERIMENT_USAGE}`, "E_USAGE");
-  const given = stringOption(values.datasets);
-  const datasets =
-    given === undefined
-      ? fileURLToPath(new URL("../../../shared/datasets", import.meta.url))
-      : resolve(given);
-  const quick = values.quick === true;
-  let result: ReturnType<typeof runExperiment>;
-  try {
-    result = runExperiment({
-      datasets,
-      ...(quick
-        ? { orders: [3], budgets: [50_000], modes: ["cohort"] as const, randomKeys: 300, wrongKeys: 200 }
-        : { orders: [2, 3, 4], budgets: [5_000, 10_000, 25_000, 50_000], randomKeys: 1000, wrongKeys: 200 }),
-      onProgress: (m) => io.stderr.write(`protect-experiment: ${m}\n`),
-    });
-  } catch (err) {
-    if (err instanceof DatasetsMissing)
-      throw new CLIError(
-        `the experiment needs the shared datasets (--datasets DIR): ${err.message}`,
-        "E_INPUT_MISSING",
-      );
-    throw err;
-  }
-  // one line per fraction: the main setting (order 3, probes from the cohort's answers, the largest budget)
-  const main = new Map<number, ExperimentRow>();
-  for (const r of result.rows) if (r.order === 3 && r.mode === "cohort") main.set(r.fraction, r);
-  for (const r of main.values()) io.stdout.write(`${JSON.stringify(r)}\n`);
-  const out = stringOption(values.out);
-  if (out) writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
-  return 0;
-}
+  },
+});

@@ -11,7 +11,15 @@ import {
   ScaleoutWorker,
   startWorkerHttp,
 } from "../scaleout/index.js";
-import { type Io, numberOption, parse, portOption, redactUrl, stringOption, untilStopped } from "./_args.js";
+import {
+  defineCommand,
+  integer,
+  type OptionValues,
+  portOption,
+  redactUrl,
+  stringOption,
+  untilStopped,
+} from "./_args.js";
 import { CLIError, ensureWritableFolder } from "./_errors.js";
 import { resolveLogInputs } from "./_inputs.js";
 import { progress } from "./_progress.js";
@@ -52,19 +60,14 @@ export const EXPORT_USAGE = `usage: distillguard export --pg URL --out DIR
 Writes the contract's verdict files (accounts.jsonl, campaigns.json) from the scale-out
 store, as its last linkage run left them.`;
 
-function busOptions(values: Record<string, string | boolean | undefined>, usage: string): BusOptions {
-  const servers = stringOption(values.nats);
+function busOptions(values: OptionValues<typeof BUS_FLAGS>, usage: string): BusOptions {
+  const servers = values.nats;
   if (!servers) throw new CLIError(`--nats URL is required\n${usage}`, "E_USAGE");
-  const partitions = numberOption(
-    values.partitions,
-    "partitions",
-    (n) => Number.isInteger(n) && n >= 1 && n <= 1024,
-    "a whole number from 1 to 1024",
-  );
-  const stream = stringOption(values.stream);
+  const partitions = values.partitions;
+  const stream = values.stream;
   if (stream !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(stream))
     throw new CLIError("--stream: letters, digits, '-' and '_' only (at most 64)", "E_BAD_OPTION");
-  const prefix = stringOption(values.prefix);
+  const prefix = values.prefix;
   if (prefix !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(prefix))
     throw new CLIError("--prefix: letters, digits, '-' and '_' only (at most 64)", "E_BAD_OPTION");
   return {
@@ -79,7 +82,7 @@ const BUS_FLAGS = {
   nats: { type: "string" },
   stream: { type: "string" },
   prefix: { type: "string" },
-  partitions: { type: "string" },
+  partitions: integer(1, 1024, "a whole number from 1 to 1024"),
 } as const;
 
 async function openBus(o: BusOptions): Promise<Bus> {
@@ -92,115 +95,103 @@ async function openBus(o: BusOptions): Promise<Bus> {
   }
 }
 
-export async function runPublish(argv: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    { ...BUS_FLAGS, accounts: { type: "string" }, events: { type: "string" }, quiet: { type: "boolean" } },
-    PUBLISH_USAGE,
-  );
-  if (values.help) {
-    io.stdout.write(`${PUBLISH_USAGE}\n`);
+export const runPublish = defineCommand({
+  usage: PUBLISH_USAGE,
+  options: {
+    ...BUS_FLAGS,
+    accounts: { type: "string" },
+    events: { type: "string" },
+    quiet: { type: "boolean" },
+  },
+  async run({ values, positionals }, io) {
+    if (positionals.length === 0)
+      throw new CLIError("publish needs a log: a folder, exchanges files or - (see --help)", "E_USAGE");
+    const { exchanges, accounts, events } = resolveLogInputs(
+      positionals,
+      stringOption(values.accounts),
+      stringOption(values.events),
+    );
+    const bus = await openBus(busOptions(values, PUBLISH_USAGE));
+    const bar = progress({
+      label: "publish",
+      unit: "exchanges",
+      quiet: values.quiet === true,
+      stream: io.stderr,
+    });
+    const total = exchanges.includes("-") ? undefined : exchanges.reduce((t, f) => t + statSync(f).size, 0);
+    try {
+      const s = await publishLog(
+        bus,
+        { exchanges, accounts, events },
+        {
+          onIssue: (i) => io.stderr.write(`${i.file}:${i.line}: ${i.reason}\n`),
+          onProgress: (bytes, n) => bar.update(bytes, total, n),
+        },
+      );
+      bar.finish(`publish: ${s.exchanges} exchanges`);
+      io.stdout.write(
+        `published ${s.exchanges} exchanges, ${s.accounts} accounts, ${s.events} events to stream ${bus.stream} (${bus.partitions} partitions); ${s.duplicates} already there, ${s.skipped} bad lines skipped\n`,
+      );
+    } finally {
+      await bus.close();
+    }
     return 0;
-  }
-  if (positionals.length === 0)
-    throw new CLIError("publish needs a log: a folder, exchanges files or - (see --help)", "E_USAGE");
-  const { exchanges, accounts, events } = resolveLogInputs(
-    positionals,
-    stringOption(values.accounts),
-    stringOption(values.events),
-  );
-  const bus = await openBus(busOptions(values, PUBLISH_USAGE));
-  const bar = progress({
-    label: "publish",
-    unit: "exchanges",
-    quiet: values.quiet === true,
-    stream: io.stderr,
-  });
-  const total = exchanges.includes("-") ? undefined : exchanges.reduce((t, f) => t + statSync(f).size, 0);
-  try {
-    const s = await publishLog(
-      bus,
-      { exchanges, accounts, events },
-      {
-        onIssue: (i) => io.stderr.write(`${i.file}:${i.line}: ${i.reason}\n`),
-        onProgress: (bytes, n) => bar.update(bytes, total, n),
-      },
-    );
-    bar.finish(`publish: ${s.exchanges} exchanges`);
-    io.stdout.write(
-      `published ${s.exchanges} exchanges, ${s.accounts} accounts, ${s.events} events to stream ${bus.stream} (${bus.partitions} partitions); ${s.duplicates} already there, ${s.skipped} bad lines skipped\n`,
-    );
-  } finally {
-    await bus.close();
-  }
-  return 0;
-}
+  },
+});
 
-export async function runWorker(argv: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    {
-      ...BUS_FLAGS,
-      pg: { type: "string" },
-      "until-idle": { type: "boolean" },
-      "http-port": { type: "string" },
-      "http-host": { type: "string" },
-      "lease-ms": { type: "string" },
-      "linkage-ms": { type: "string" },
-      id: { type: "string" },
-    },
-    WORKER_USAGE,
-  );
-  if (values.help) {
-    io.stdout.write(`${WORKER_USAGE}\n`);
-    return 0;
-  }
-  if (positionals.length > 0)
-    throw new CLIError(`unexpected argument "${positionals[0]}"\n${WORKER_USAGE}`, "E_USAGE");
-  const pg = stringOption(values.pg);
-  if (!pg) throw new CLIError(`--pg URL is required\n${WORKER_USAGE}`, "E_USAGE");
-  const bus = busOptions(values, WORKER_USAGE);
-  const ms = (name: string, min: number): number | undefined =>
-    numberOption(
-      values[name],
-      name,
-      (n) => Number.isInteger(n) && n >= min && n <= 3_600_000,
-      `milliseconds (≥ ${min})`,
+export const runWorker = defineCommand({
+  usage: WORKER_USAGE,
+  options: {
+    ...BUS_FLAGS,
+    pg: { type: "string" },
+    "until-idle": { type: "boolean" },
+    "http-port": { type: "string" },
+    "http-host": { type: "string" },
+    "lease-ms": integer(1000, 3_600_000, "milliseconds (≥ 1000)"),
+    "linkage-ms": integer(1000, 3_600_000, "milliseconds (≥ 1000)"),
+    id: { type: "string" },
+  },
+  async run({ values, positionals }, io) {
+    if (positionals.length > 0)
+      throw new CLIError(`unexpected argument "${positionals[0]}"\n${WORKER_USAGE}`, "E_USAGE");
+    const pg = stringOption(values.pg);
+    if (!pg) throw new CLIError(`--pg URL is required\n${WORKER_USAGE}`, "E_USAGE");
+    const bus = busOptions(values, WORKER_USAGE);
+    const leaseMs = values["lease-ms"];
+    const linkageMs = values["linkage-ms"];
+    // fail early, with a clear message, when either service is unreachable
+    await (await openBus(bus)).close();
+    await checkPg(pg);
+    const id = stringOption(values.id);
+    const worker = new ScaleoutWorker({
+      bus,
+      pg,
+      untilIdle: values["until-idle"] === true,
+      ...(id ? { id } : {}),
+      ...(leaseMs === undefined ? {} : { leaseMs }),
+      ...(linkageMs === undefined ? {} : { linkageMs }),
+      log: (line) => io.stderr.write(`${line}\n`),
+    });
+    const http = await startWorkerHttp(worker, {
+      host: stringOption(values["http-host"]) ?? "127.0.0.1",
+      port: portOption(values["http-port"]) ?? 0,
+    });
+    io.stderr.write(`worker ${worker.id}: health ${http.url}/healthz, metrics ${http.url}/metrics\n`);
+    const stopped = untilStopped().then(() => worker.stop());
+    try {
+      await worker.run();
+    } finally {
+      await http.close();
+      void stopped;
+    }
+    const m = worker.metrics();
+    const cpu = process.cpuUsage();
+    io.stdout.write(
+      `worker ${worker.id} stopped: ${m.applied} messages applied, ${m.commits} commits, ${m.linkageRuns} linkage runs${m.lastLinkage ? ` (last: ${m.lastLinkage.flagged} flagged, ${m.lastLinkage.campaigns} campaigns)` : ""}; cpu ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s\n`,
     );
-  const leaseMs = ms("lease-ms", 1000);
-  const linkageMs = ms("linkage-ms", 1000);
-  // fail early, with a clear message, when either service is unreachable
-  await (await openBus(bus)).close();
-  await checkPg(pg);
-  const id = stringOption(values.id);
-  const worker = new ScaleoutWorker({
-    bus,
-    pg,
-    untilIdle: values["until-idle"] === true,
-    ...(id ? { id } : {}),
-    ...(leaseMs === undefined ? {} : { leaseMs }),
-    ...(linkageMs === undefined ? {} : { linkageMs }),
-    log: (line) => io.stderr.write(`${line}\n`),
-  });
-  const http = await startWorkerHttp(worker, {
-    host: stringOption(values["http-host"]) ?? "127.0.0.1",
-    port: portOption(values["http-port"]) ?? 0,
-  });
-  io.stderr.write(`worker ${worker.id}: health ${http.url}/healthz, metrics ${http.url}/metrics\n`);
-  const stopped = untilStopped().then(() => worker.stop());
-  try {
-    await worker.run();
-  } finally {
-    await http.close();
-    void stopped;
-  }
-  const m = worker.metrics();
-  const cpu = process.cpuUsage();
-  io.stdout.write(
-    `worker ${worker.id} stopped: ${m.applied} messages applied, ${m.commits} commits, ${m.linkageRuns} linkage runs${m.lastLinkage ? ` (last: ${m.lastLinkage.flagged} flagged, ${m.lastLinkage.campaigns} campaigns)` : ""}; cpu ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s\n`,
-  );
-  return 0;
-}
+    return 0;
+  },
+});
 
 async function checkPg(url: string): Promise<void> {
   const sql = openPg(url, { max: 1 });
@@ -214,39 +205,34 @@ async function checkPg(url: string): Promise<void> {
   }
 }
 
-export async function runExport(argv: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    { pg: { type: "string" }, out: { type: "string" } },
-    EXPORT_USAGE,
-  );
-  if (values.help) {
-    io.stdout.write(`${EXPORT_USAGE}\n`);
-    return 0;
-  }
-  if (positionals.length > 0)
-    throw new CLIError(`unexpected argument "${positionals[0]}"\n${EXPORT_USAGE}`, "E_USAGE");
-  const pg = stringOption(values.pg);
-  const out = stringOption(values.out);
-  if (!pg || !out) throw new CLIError(`export needs --pg URL and --out DIR\n${EXPORT_USAGE}`, "E_USAGE");
-  ensureWritableFolder(out, "--out");
-  await checkPg(pg);
-  const sql = openPg(pg, { max: 1 });
-  try {
-    const s = await exportVerdicts(sql, out);
-    if (!s.linkedAt)
-      throw new CLIError(
-        "the store has no linkage run yet: start workers (distillguard worker) first",
-        "E_STORE",
+export const runExport = defineCommand({
+  usage: EXPORT_USAGE,
+  options: { pg: { type: "string" }, out: { type: "string" } },
+  async run({ values, positionals }, io) {
+    if (positionals.length > 0)
+      throw new CLIError(`unexpected argument "${positionals[0]}"\n${EXPORT_USAGE}`, "E_USAGE");
+    const pg = stringOption(values.pg);
+    const out = stringOption(values.out);
+    if (!pg || !out) throw new CLIError(`export needs --pg URL and --out DIR\n${EXPORT_USAGE}`, "E_USAGE");
+    ensureWritableFolder(out, "--out");
+    await checkPg(pg);
+    const sql = openPg(pg, { max: 1 });
+    try {
+      const s = await exportVerdicts(sql, out);
+      if (!s.linkedAt)
+        throw new CLIError(
+          "the store has no linkage run yet: start workers (distillguard worker) first",
+          "E_STORE",
+        );
+      io.stdout.write(
+        `wrote ${out}/accounts.jsonl (${s.accounts} accounts, ${s.flagged} flagged) and campaigns.json (${s.campaigns} campaigns) from the linkage run of ${s.linkedAt}\n`,
       );
-    io.stdout.write(
-      `wrote ${out}/accounts.jsonl (${s.accounts} accounts, ${s.flagged} flagged) and campaigns.json (${s.campaigns} campaigns) from the linkage run of ${s.linkedAt}\n`,
-    );
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-  return 0;
-}
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+    return 0;
+  },
+});
 
 export const REVIEW_USAGE = `usage: distillguard review --pg URL (--account ID | --campaign ID) (--confirm | --dismiss)
        --comment TEXT [--analyst NAME]
@@ -256,58 +242,53 @@ one: a campaign's review covers each of its accounts. The next linkage run respe
 confirmed account stays flagged; a dismissed one is not flagged again on the same kinds of
 evidence) and gateways in shared mode see it at their next refresh.`;
 
-export async function runReview(argv: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    {
-      pg: { type: "string" },
-      account: { type: "string" },
-      campaign: { type: "string" },
-      confirm: { type: "boolean" },
-      dismiss: { type: "boolean" },
-      comment: { type: "string" },
-      analyst: { type: "string" },
-    },
-    REVIEW_USAGE,
-  );
-  if (values.help) {
-    io.stdout.write(`${REVIEW_USAGE}\n`);
-    return 0;
-  }
-  if (positionals.length > 0)
-    throw new CLIError(`unexpected argument "${positionals[0]}"\n${REVIEW_USAGE}`, "E_USAGE");
-  const pg = stringOption(values.pg);
-  const account = stringOption(values.account);
-  const campaign = stringOption(values.campaign);
-  const comment = stringOption(values.comment);
-  if (
-    !pg ||
-    (account === undefined) === (campaign === undefined) ||
-    values.confirm === values.dismiss ||
-    !comment
-  )
-    throw new CLIError(
-      `review needs --pg, one of --account/--campaign, one of --confirm/--dismiss, and --comment\n${REVIEW_USAGE}`,
-      "E_USAGE",
-    );
-  await checkPg(pg);
-  const sql = openPg(pg, { max: 1 });
-  try {
-    const n = await addPgReview(sql, {
-      targetType: account !== undefined ? "account" : "campaign",
-      targetId: (account ?? campaign) as string,
-      decision: values.confirm === true ? "confirm" : "dismiss",
-      comment: comment.slice(0, 2000),
-      analyst: (stringOption(values.analyst) ?? "analyst").slice(0, 200),
-    });
-    if (n === 0)
+export const runReview = defineCommand({
+  usage: REVIEW_USAGE,
+  options: {
+    pg: { type: "string" },
+    account: { type: "string" },
+    campaign: { type: "string" },
+    confirm: { type: "boolean" },
+    dismiss: { type: "boolean" },
+    comment: { type: "string" },
+    analyst: { type: "string" },
+  },
+  async run({ values, positionals }, io) {
+    if (positionals.length > 0)
+      throw new CLIError(`unexpected argument "${positionals[0]}"\n${REVIEW_USAGE}`, "E_USAGE");
+    const pg = stringOption(values.pg);
+    const account = stringOption(values.account);
+    const campaign = stringOption(values.campaign);
+    const comment = stringOption(values.comment);
+    if (
+      !pg ||
+      (account === undefined) === (campaign === undefined) ||
+      values.confirm === values.dismiss ||
+      !comment
+    )
       throw new CLIError(
-        `no ${account !== undefined ? "account" : "campaign"} ${account ?? campaign} in the store's verdicts`,
-        "E_INPUT_MISSING",
+        `review needs --pg, one of --account/--campaign, one of --confirm/--dismiss, and --comment\n${REVIEW_USAGE}`,
+        "E_USAGE",
       );
-    io.stdout.write(`recorded for ${n} account(s); the next linkage run applies it\n`);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-  return 0;
-}
+    await checkPg(pg);
+    const sql = openPg(pg, { max: 1 });
+    try {
+      const n = await addPgReview(sql, {
+        targetType: account !== undefined ? "account" : "campaign",
+        targetId: (account ?? campaign) as string,
+        decision: values.confirm === true ? "confirm" : "dismiss",
+        comment: comment.slice(0, 2000),
+        analyst: (stringOption(values.analyst) ?? "analyst").slice(0, 200),
+      });
+      if (n === 0)
+        throw new CLIError(
+          `no ${account !== undefined ? "account" : "campaign"} ${account ?? campaign} in the store's verdicts`,
+          "E_INPUT_MISSING",
+        );
+      io.stdout.write(`recorded for ${n} account(s); the next linkage run applies it\n`);
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+    return 0;
+  },
+});

@@ -1,7 +1,7 @@
 // distillguard serve --db FILE: the analyst dashboard.
 import { existsSync } from "node:fs";
 import { startDashboard } from "../ui/index.js";
-import { type Io, parse, portOption, stringOption, untilStopped } from "./_args.js";
+import { defineCommand, portOption, stringOption, untilStopped } from "./_args.js";
 import { CLIError } from "./_errors.js";
 
 export const SERVE_USAGE = `usage: distillguard serve --db FILE [--port P] [--host H] [--analyst NAME] [--investigator]
@@ -17,42 +17,37 @@ the gateway, and exported as labels at /labels.jsonl). Prints a one-time login l
   --analyst NAME   the name reviews are recorded under (default analyst)
   --investigator   the link's role may read prompt text (templates' samples); default: hidden`;
 
-export async function runServe(argv: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    {
-      db: { type: "string" },
-      port: { type: "string" },
-      host: { type: "string" },
-      analyst: { type: "string" },
-      investigator: { type: "boolean" },
-    },
-    SERVE_USAGE,
-  );
-  if (values.help) {
-    io.stdout.write(`${SERVE_USAGE}\n`);
+export const runServe = defineCommand({
+  usage: SERVE_USAGE,
+  options: {
+    db: { type: "string" },
+    port: { type: "string" },
+    host: { type: "string" },
+    analyst: { type: "string" },
+    investigator: { type: "boolean" },
+  },
+  async run({ values, positionals }, io) {
+    if (positionals.length > 0)
+      throw new CLIError(`unexpected argument "${positionals[0]}"\n${SERVE_USAGE}`, "E_USAGE");
+    const db = stringOption(values.db);
+    if (!db) throw new CLIError(`serve needs --db FILE\n${SERVE_USAGE}`, "E_USAGE");
+    if (!existsSync(db))
+      throw new CLIError(
+        `--db: ${db}: no store there (make one with: npx distillguard analyze LOG --out DIR --db ${db})`,
+        "E_INPUT_MISSING",
+      );
+    const d = await startDashboard({
+      db,
+      host: stringOption(values.host) ?? "127.0.0.1",
+      port: portOption(values.port) ?? 8765,
+      role: values.investigator === true ? "investigator" : "analyst",
+      analyst: stringOption(values.analyst) ?? "analyst",
+      onError: (err) =>
+        io.stderr.write(`serve: a page failed: ${err instanceof Error ? err.message : String(err)}\n`),
+    });
+    io.stdout.write(`dashboard: ${d.loginUrl}\n`);
+    await untilStopped();
+    await d.close();
     return 0;
-  }
-  if (positionals.length > 0)
-    throw new CLIError(`unexpected argument "${positionals[0]}"\n${SERVE_USAGE}`, "E_USAGE");
-  const db = stringOption(values.db);
-  if (!db) throw new CLIError(`serve needs --db FILE\n${SERVE_USAGE}`, "E_USAGE");
-  if (!existsSync(db))
-    throw new CLIError(
-      `--db: ${db}: no store there (make one with: npx distillguard analyze LOG --out DIR --db ${db})`,
-      "E_INPUT_MISSING",
-    );
-  const d = await startDashboard({
-    db,
-    host: stringOption(values.host) ?? "127.0.0.1",
-    port: portOption(values.port) ?? 8765,
-    role: values.investigator === true ? "investigator" : "analyst",
-    analyst: stringOption(values.analyst) ?? "analyst",
-    onError: (err) =>
-      io.stderr.write(`serve: a page failed: ${err instanceof Error ? err.message : String(err)}\n`),
-  });
-  io.stdout.write(`dashboard: ${d.loginUrl}\n`);
-  await untilStopped();
-  await d.close();
-  return 0;
-}
+  },
+});

@@ -8,7 +8,7 @@ import {
   simulate,
   TACTICS,
 } from "../simulate/index.js";
-import { type Io, numberOption, parse, stringOption } from "./_args.js";
+import { defineCommand, integer, number, stringOption } from "./_args.js";
 import { CLIError, ensureWritableFolder } from "./_errors.js";
 import { formatCount, formatDuration, progress } from "./_progress.js";
 
@@ -45,86 +45,67 @@ reseller_customers (a proxy reseller's real customers).
 Campaigns and the ranges their tactics are drawn from for each seed:
 ${TACTICS.map((t) => `  ${`${t.campaign}.${t.name}`.padEnd(32)} ${String(t.min).padStart(5)} .. ${String(t.max).padEnd(6)} ${t.doc}`).join("\n")}`;
 
-export async function runSimulate(argv: readonly string[], io: Io): Promise<number> {
-  const { values } = parse(
-    argv,
-    {
-      out: { type: "string" },
-      seed: { type: "string" },
-      scale: { type: "string" },
-      days: { type: "string" },
-      prompts: { type: "string" },
-      family: { type: "string" },
-      adaptive: { type: "string" },
-      gzip: { type: "boolean" },
-      quiet: { type: "boolean" },
-    },
-    SIMULATE_USAGE,
-  );
-  if (values.help) {
-    io.stdout.write(`${SIMULATE_USAGE}\n`);
+export const runSimulate = defineCommand({
+  usage: SIMULATE_USAGE,
+  options: {
+    out: { type: "string" },
+    seed: integer(0, Number.MAX_SAFE_INTEGER, "a non-negative integer"),
+    scale: number((n) => n > 0 && n <= 1000, "a number in (0, 1000]"),
+    days: integer(1, 366),
+    prompts: { type: "string" },
+    family: { type: "string" },
+    adaptive: number(
+      (n) => (ADAPTIVE_LEVELS as readonly number[]).includes(n),
+      `a level from ${ADAPTIVE_LEVELS[0]} to ${ADAPTIVE_LEVELS.at(-1)}`,
+    ),
+    gzip: { type: "boolean" },
+    quiet: { type: "boolean" },
+  },
+  async run({ values }, io) {
+    const out = stringOption(values.out);
+    if (!out) throw new CLIError(`--out DIR is required\n${SIMULATE_USAGE}`, "E_USAGE");
+    const { seed, scale, days } = values;
+    const prompts = stringOption(values.prompts);
+    if (prompts !== undefined && !(existsSync(prompts) && statSync(prompts).isDirectory()))
+      throw new CLIError(`--prompts: no such directory: ${prompts}`, "E_INPUT_MISSING");
+    if (existsSync(out) && !statSync(out).isDirectory())
+      throw new CLIError(`--out: ${out} is a file`, "E_OUTPUT");
+    const variants: Record<string, string> = {};
+    for (const item of (stringOption(values.family) ?? "").split(",").filter((x) => x.trim() !== "")) {
+      const [f, impl] = item.split("=").map((x) => x.trim());
+      const options: readonly string[] | undefined = FAMILIES[f as keyof typeof FAMILIES];
+      if (!f || !impl || !options?.includes(impl))
+        throw new CLIError(
+          `--family: ${JSON.stringify(item)} is not FAMILY=IMPL (families: ${Object.entries(FAMILIES)
+            .map(([k, v]) => `${k}=${v.join("|")}`)
+            .join(", ")})`,
+          "E_BAD_OPTION",
+        );
+      variants[f] = impl;
+    }
+    const adaptive = values.adaptive as AdaptiveLevel | undefined;
+    // options are checked before anything is created
+    ensureWritableFolder(out, "--out");
+    const quiet = values.quiet === true;
+    const bar = progress({ label: "simulate", unit: "exchanges", quiet, stream: io.stderr });
+    const summary = await simulate({
+      out,
+      ...(seed === undefined ? {} : { seed }),
+      ...(scale === undefined ? {} : { scale }),
+      ...(days === undefined ? {} : { days }),
+      ...(prompts === undefined ? {} : { prompts }),
+      variants,
+      ...(adaptive === undefined ? {} : { adaptive }),
+      gzip: values.gzip === true,
+      onProgress: (p) => bar.update(p.hoursDone, p.hoursTotal, p.exchanges),
+      log: (m) => {
+        if (!quiet) io.stderr.write(`${m}\n`);
+      },
+    });
+    const rate = summary.exchanges / Math.max(0.001, summary.elapsedMs / 1000);
+    bar.finish(
+      `simulate: ${formatCount(summary.exchanges)} exchanges from ${summary.accounts} accounts in ${formatDuration(summary.elapsedMs)} (${formatCount(rate)}/s, ${summary.text} text) → ${out}`,
+    );
     return 0;
-  }
-  const out = stringOption(values.out);
-  if (!out) throw new CLIError(`--out DIR is required\n${SIMULATE_USAGE}`, "E_USAGE");
-  const seed = numberOption(
-    values.seed,
-    "seed",
-    (n) => Number.isInteger(n) && n >= 0,
-    "a non-negative integer",
-  );
-  const scale = numberOption(values.scale, "scale", (n) => n > 0 && n <= 1000, "a number in (0, 1000]");
-  const days = numberOption(
-    values.days,
-    "days",
-    (n) => Number.isInteger(n) && n >= 1 && n <= 366,
-    "an integer from 1 to 366",
-  );
-  const prompts = stringOption(values.prompts);
-  if (prompts !== undefined && !(existsSync(prompts) && statSync(prompts).isDirectory()))
-    throw new CLIError(`--prompts: no such directory: ${prompts}`, "E_INPUT_MISSING");
-  if (existsSync(out) && !statSync(out).isDirectory())
-    throw new CLIError(`--out: ${out} is a file`, "E_OUTPUT");
-  const variants: Record<string, string> = {};
-  for (const item of (stringOption(values.family) ?? "").split(",").filter((x) => x.trim() !== "")) {
-    const [f, impl] = item.split("=").map((x) => x.trim());
-    const options: readonly string[] | undefined = FAMILIES[f as keyof typeof FAMILIES];
-    if (!f || !impl || !options?.includes(impl))
-      throw new CLIError(
-        `--family: ${JSON.stringify(item)} is not FAMILY=IMPL (families: ${Object.entries(FAMILIES)
-          .map(([k, v]) => `${k}=${v.join("|")}`)
-          .join(", ")})`,
-        "E_BAD_OPTION",
-      );
-    variants[f] = impl;
-  }
-  const adaptive = numberOption(
-    values.adaptive,
-    "adaptive",
-    (n) => (ADAPTIVE_LEVELS as readonly number[]).includes(n),
-    `a level from ${ADAPTIVE_LEVELS[0]} to ${ADAPTIVE_LEVELS[ADAPTIVE_LEVELS.length - 1]}`,
-  ) as AdaptiveLevel | undefined;
-  // options are checked before anything is created
-  ensureWritableFolder(out, "--out");
-  const quiet = values.quiet === true;
-  const bar = progress({ label: "simulate", unit: "exchanges", quiet, stream: io.stderr });
-  const summary = await simulate({
-    out,
-    ...(seed === undefined ? {} : { seed }),
-    ...(scale === undefined ? {} : { scale }),
-    ...(days === undefined ? {} : { days }),
-    ...(prompts === undefined ? {} : { prompts }),
-    variants,
-    ...(adaptive === undefined ? {} : { adaptive }),
-    gzip: values.gzip === true,
-    onProgress: (p) => bar.update(p.hoursDone, p.hoursTotal, p.exchanges),
-    log: (m) => {
-      if (!quiet) io.stderr.write(`${m}\n`);
-    },
-  });
-  const rate = summary.exchanges / Math.max(0.001, summary.elapsedMs / 1000);
-  bar.finish(
-    `simulate: ${formatCount(summary.exchanges)} exchanges from ${summary.accounts} accounts in ${formatDuration(summary.elapsedMs)} (${formatCount(rate)}/s, ${summary.text} text) → ${out}`,
-  );
-  return 0;
-}
+  },
+});
