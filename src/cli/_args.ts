@@ -170,10 +170,6 @@ export interface Io {
   readonly stderr: NodeJS.WritableStream;
 }
 
-/** --port: 0 to 65535 (0: any free port). */
-export function portOption(value: string | boolean | undefined): number | undefined {
-  return numberOption(value, "port", (n) => Number.isInteger(n) && n >= 0 && n <= 65535, "a port number");
-}
 
 /** Resolves when the process is asked to stop (SIGINT or SIGTERM), for long-running commands. */
 export function untilStopped(): Promise<void> {

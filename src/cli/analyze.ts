@@ -4,7 +4,7 @@ import { formatIssue } from "../contract/index.js";
 import { AnalyzeError, analyze } from "../pipeline/index.js";
 import { itemIndexProblem } from "../signals/index.js";
 import { DEFAULT_UNSUPPORTED_REGIONS, scoreForRisk } from "../verdicts/index.js";
-import { defineCommand, numberOption, stringOption } from "./_args.js";
+import { defineCommand, integer, number, stringOption } from "./_args.js";
 import { CLIError, ensureWritableFolder } from "./_errors.js";
 import { resolveLogInputs } from "./_inputs.js";
 import { formatCount, formatDuration, progress } from "./_progress.js";
@@ -45,11 +45,11 @@ export const runAnalyze = defineCommand({
     out: { type: "string" },
     accounts: { type: "string" },
     events: { type: "string" },
-    threshold: { type: "string" },
+    threshold: number((n) => n > 0 && n < 1, "a number in (0, 1)"),
     "unsupported-regions": { type: "string" },
     db: { type: "string" },
     append: { type: "boolean" },
-    threads: { type: "string" },
+    threads: integer(0, 64),
     "intel-key-env": { type: "string" },
     quiet: { type: "boolean" },
   },
@@ -58,18 +58,7 @@ export const runAnalyze = defineCommand({
       throw new CLIError(`expected a log: a folder, exchanges files or - (see --help)`, "E_USAGE");
     const out = stringOption(values.out);
     if (!out) throw new CLIError(`--out DIR is required\n${ANALYZE_USAGE}`, "E_USAGE");
-    const threshold = numberOption(
-      values.threshold,
-      "threshold",
-      (n) => n > 0 && n < 1,
-      "a number in (0, 1)",
-    );
-    const threads = numberOption(
-      values.threads,
-      "threads",
-      (n) => Number.isInteger(n) && n >= 0 && n <= 64,
-      "an integer from 0 to 64",
-    );
+    const { threshold, threads } = values;
 
     const regionsText = stringOption(values["unsupported-regions"]);
     const regions = regionsText

@@ -23,7 +23,7 @@ import {
   startMockUpstream,
 } from "../gateway/index.js";
 import { SharedScorer } from "../scaleout/index.js";
-import { defineCommand, type Io, portOption, redactUrl, stringOption, untilStopped } from "./_args.js";
+import { defineCommand, type Io, PORT, redactUrl, stringOption, untilStopped } from "./_args.js";
 import { CLIError } from "./_errors.js";
 
 export const GATEWAY_USAGE = `usage: distillguard gateway --config FILE
@@ -94,7 +94,7 @@ export const runGateway = defineCommand({
   options: {
     config: { type: "string" },
     demo: { type: "boolean" },
-    port: { type: "string" },
+    port: PORT,
     host: { type: "string" },
     "hash-key": { type: "boolean" },
     "new-key": { type: "boolean" },
@@ -122,7 +122,7 @@ export const runGateway = defineCommand({
       io.stdout.write(`${keyDigest(key)}\n`);
       return 0;
     }
-    const port = portOption(values.port);
+    const port = values.port;
     const host = stringOption(values.host);
     const scoringMode = stringOption(values.scoring);
     if (scoringMode !== undefined && !["thread", "inline", "off", "shared"].includes(scoringMode))
@@ -381,11 +381,11 @@ async function serve(config: GatewayConfig, o: ServeOptions, io: Io): Promise<nu
 
 export const runMockUpstream = defineCommand({
   usage: MOCK_USAGE,
-  options: { port: { type: "string" }, host: { type: "string" }, "api-key": { type: "string" } },
+  options: { port: PORT, host: { type: "string" }, "api-key": { type: "string" } },
   async run({ values, positionals }, io) {
     if (positionals.length > 0)
       throw new CLIError(`unexpected argument "${positionals[0]}"\n${MOCK_USAGE}`, "E_USAGE");
-    const port = portOption(values.port);
+    const port = values.port;
     const apiKey = stringOption(values["api-key"]) ?? `mock-${randomBytes(12).toString("hex")}`;
     const upstream = await startMockUpstream({
       apiKey,

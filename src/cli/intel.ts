@@ -19,7 +19,7 @@ import {
   type TlpLevel,
 } from "../intel/index.js";
 import { DuckDbStore, queryStore } from "../store/index.js";
-import { type Io, numberOption, parse, portOption, stringOption, untilStopped } from "./_args.js";
+import { type Io, integer, PORT, parse, stringOption, untilStopped } from "./_args.js";
 import { CLIError } from "./_errors.js";
 
 export const INTEL_USAGE = `usage: distillguard intel export (--db FILE | --in DIR) --out BUNDLE [--tlp LEVEL] [--producer NAME]
@@ -136,9 +136,9 @@ export async function runIntel(argv: readonly string[], io: Io): Promise<number>
     producer: { type: "string" },
     "key-env": { type: "string" },
     "key-id": { type: "string" },
-    "valid-days": { type: "string" },
+    "valid-days": integer(1, 3650, "days from 1 to 3650"),
     schemas: { type: "string" },
-    port: { type: "string" },
+    port: PORT,
     host: { type: "string" },
     "key-sha256": { type: "string" },
   });
@@ -161,13 +161,7 @@ export async function runIntel(argv: readonly string[], io: Io): Promise<number>
       hmacKey: keyFrom(stringOption(values["key-env"])),
       hmacKeyId: stringOption(values["key-id"]) ?? "default",
       ...(stringOption(values.producer) ? { producer: stringOption(values.producer) as string } : {}),
-      validDays:
-        numberOption(
-          values["valid-days"],
-          "valid-days",
-          (n) => Number.isInteger(n) && n >= 1 && n <= 3650,
-          "days from 1 to 3650",
-        ) ?? 30,
+      validDays: values["valid-days"] ?? 30,
     });
   };
 
@@ -262,7 +256,7 @@ export async function runIntel(argv: readonly string[], io: Io): Promise<number>
         res.end();
       });
     });
-    const port = portOption(values.port) ?? 0;
+    const port = values.port ?? 0;
     const a = await listen(server, port, stringOption(values.host) ?? "127.0.0.1");
     origin = `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
     io.stdout.write(

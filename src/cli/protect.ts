@@ -20,7 +20,7 @@ import {
   testModel,
   type WatermarkKey,
 } from "../protection/index.js";
-import { defineCommand, type Io, numberOption, stringOption } from "./_args.js";
+import { defineCommand, type Io, integer, stringOption } from "./_args.js";
 import { CLIError } from "./_errors.js";
 
 const SECRET_ENV = "DISTILLGUARD_PROTECTION_SECRET";
@@ -257,12 +257,12 @@ export const runVerifyModel = defineCommand({
     endpoint: { type: "string" },
     prompts: { type: "string" },
     model: { type: "string" },
-    "max-tokens": { type: "string" },
+    "max-tokens": integer(1, Number.MAX_SAFE_INTEGER, "a positive integer"),
     "api-key-env": { type: "string" },
     keys: { type: "string" },
     "keys-from": { type: "string" },
     reference: { type: "string" },
-    "random-keys": { type: "string" },
+    "random-keys": integer(50, 100_000),
     "secret-env": { type: "string" },
     out: { type: "string" },
   },
@@ -273,13 +273,7 @@ export const runVerifyModel = defineCommand({
     const endpoint = stringOption(values.endpoint);
     if ((samplesFile === undefined) === (endpoint === undefined))
       throw new CLIError(`give either --samples FILE or --endpoint URL\n${VERIFY_MODEL_USAGE}`, "E_USAGE");
-    const randomKeys =
-      numberOption(
-        values["random-keys"],
-        "random-keys",
-        (n) => Number.isInteger(n) && n >= 50 && n <= 100_000,
-        "an integer from 50 to 100000",
-      ) ?? 1000;
+    const randomKeys = values["random-keys"] ?? 1000;
     const secret = secretFrom(stringOption(values["secret-env"]));
     const ids = new Set<string>();
     for (const id of (stringOption(values.keys) ?? "").split(",")) if (id.trim()) ids.add(id.trim());
@@ -309,13 +303,7 @@ export const runVerifyModel = defineCommand({
         {
           model: stringOption(values.model) ?? "default",
           apiKey: keyEnv ? process.env[keyEnv] : undefined,
-          maxTokens:
-            numberOption(
-              values["max-tokens"],
-              "max-tokens",
-              (n) => Number.isInteger(n) && n > 0,
-              "a positive integer",
-            ) ?? 400,
+          maxTokens: values["max-tokens"] ?? 400,
         },
         io,
       );

@@ -15,7 +15,7 @@ import {
   defineCommand,
   integer,
   type OptionValues,
-  portOption,
+  PORT,
   redactUrl,
   stringOption,
   untilStopped,
@@ -145,7 +145,7 @@ export const runWorker = defineCommand({
     ...BUS_FLAGS,
     pg: { type: "string" },
     "until-idle": { type: "boolean" },
-    "http-port": { type: "string" },
+    "http-port": PORT,
     "http-host": { type: "string" },
     "lease-ms": integer(1000, 3_600_000, "milliseconds (≥ 1000)"),
     "linkage-ms": integer(1000, 3_600_000, "milliseconds (≥ 1000)"),
@@ -174,7 +174,7 @@ export const runWorker = defineCommand({
     });
     const http = await startWorkerHttp(worker, {
       host: stringOption(values["http-host"]) ?? "127.0.0.1",
-      port: portOption(values["http-port"]) ?? 0,
+      port: values["http-port"] ?? 0,
     });
     io.stderr.write(`worker ${worker.id}: health ${http.url}/healthz, metrics ${http.url}/metrics\n`);
     const stopped = untilStopped().then(() => worker.stop());

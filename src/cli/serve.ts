@@ -1,7 +1,7 @@
 // distillguard serve --db FILE: the analyst dashboard.
 import { existsSync } from "node:fs";
 import { startDashboard } from "../ui/index.js";
-import { defineCommand, portOption, stringOption, untilStopped } from "./_args.js";
+import { defineCommand, PORT, stringOption, untilStopped } from "./_args.js";
 import { CLIError } from "./_errors.js";
 
 export const SERVE_USAGE = `usage: distillguard serve --db FILE [--port P] [--host H] [--analyst NAME] [--investigator]
@@ -21,7 +21,7 @@ export const runServe = defineCommand({
   usage: SERVE_USAGE,
   options: {
     db: { type: "string" },
-    port: { type: "string" },
+    port: PORT,
     host: { type: "string" },
     analyst: { type: "string" },
     investigator: { type: "boolean" },
@@ -39,7 +39,7 @@ export const runServe = defineCommand({
     const d = await startDashboard({
       db,
       host: stringOption(values.host) ?? "127.0.0.1",
-      port: portOption(values.port) ?? 8765,
+      port: values.port ?? 8765,
       role: values.investigator === true ? "investigator" : "analyst",
       analyst: stringOption(values.analyst) ?? "analyst",
       onError: (err) =>
