@@ -170,7 +170,6 @@ export interface Io {
   readonly stderr: NodeJS.WritableStream;
 }
 
-
 /** Resolves when the process is asked to stop (SIGINT or SIGTERM), for long-running commands. */
 export function untilStopped(): Promise<void> {
   return new Promise((resolve) => {
