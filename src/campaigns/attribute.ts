@@ -5,6 +5,7 @@
 // for a given graph through a seeded random source.
 import { UndirectedGraph } from "graphology";
 import louvainModule from "graphology-communities-louvain";
+import { at } from "../contract/index.js";
 import type { Group, GroupKind } from "../linkers/index.js";
 
 /** How much a shared value of each kind says about common control (every kind has its weight). */
@@ -50,14 +51,14 @@ export function* eachEdgeAmong(members: ReadonlySet<string>, groups: Iterable<Gr
     if (inside.length <= 12) {
       for (let i = 0; i < inside.length; i++)
         for (let j = i + 1; j < inside.length; j++)
-          yield { a: inside[i] as string, b: inside[j] as string, weight: w, kind: g.kind, value: g.value };
+          yield { a: at(inside, i), b: at(inside, j), weight: w, kind: g.kind, value: g.value };
     } else {
       const k = 6;
       for (let i = 0; i < inside.length; i++)
         for (let d = 1; d <= k / 2; d++)
           yield {
-            a: inside[i] as string,
-            b: inside[(i + d) % inside.length] as string,
+            a: at(inside, i),
+            b: at(inside, (i + d) % inside.length),
             weight: w,
             kind: g.kind,
             value: g.value,
@@ -114,7 +115,7 @@ export function communities(
     const inside = [...g.members].filter((m) => members.has(m));
     if (!CONTROL_KINDS.has(g.kind) || inside.length < 2) continue;
     const roots = [...new Set(inside.map((m) => find(communityOf(m))))].sort();
-    for (const r of roots.slice(1)) parent.set(r, roots[0] as string);
+    for (const r of roots.slice(1)) parent.set(r, at(roots, 0));
   }
   const byCommunity = new Map<string, string[]>();
   for (const m of graph.nodes()) {

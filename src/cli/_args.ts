@@ -1,5 +1,6 @@
 // Option parsing on node:util parseArgs, turning its errors into user-facing CLIErrors.
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import { at } from "../contract/index.js";
 import { CLIError } from "./_errors.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -15,7 +16,7 @@ const NEGATIVE_NUMBER = /^-(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?$/i;
 function joinNegativeValues(argv: readonly string[], options: Options): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
+    const a = at(argv, i);
     const next = argv[i + 1];
     const name = a.startsWith("--") && !a.includes("=") ? a.slice(2) : undefined;
     if (

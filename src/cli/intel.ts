@@ -45,8 +45,6 @@ Threat-intelligence sharing in STIX 2.1 (docs/intel.md).
   serve     a read-only TAXII 2.1 server of the current export (discovery at /taxii2/);
             prints its address and a fresh read key unless --key-sha256 gives one.`;
 
-type Json = Record<string, unknown>;
-
 /** ../shared/stix2-json-schemas beside the project (where this workspace keeps the official schemas) */
 const DEFAULT_SCHEMAS = fileURLToPath(new URL("../../../shared/stix2-json-schemas", import.meta.url));
 
@@ -201,8 +199,8 @@ export async function runIntel(argv: readonly string[], io: Io): Promise<number>
       throw err;
     }
     const rows = partnerRows(parsed);
-    const kinds: Json = {};
-    for (const r of rows) kinds[r.kind] = ((kinds[r.kind] as number) ?? 0) + 1;
+    const kinds: Record<string, number> = {};
+    for (const r of rows) kinds[r.kind] = (kinds[r.kind] ?? 0) + 1;
     if (sub === "validate") {
       io.stdout.write(
         `${JSON.stringify({ bundle: parsed.id, objects: parsed.objects.length, usable_indicators: kinds, valid: true })}\n`,

@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { request } from "undici";
-import { answerParts, isObject, messageParts, responseKind } from "../contract/index.js";
+import { answerParts, at, isObject, messageParts, responseKind } from "../contract/index.js";
 import {
   DatasetsMissing,
   deriveKey,
@@ -201,7 +201,7 @@ async function samplesFromEndpoint(
   let failed = 0;
   const worker = async (): Promise<void> => {
     while (next < prompts.length) {
-      const prompt = prompts[next++] as string;
+      const prompt = at(prompts, next++);
       try {
         const res = await request(`${base}/v1/chat/completions`, {
           method: "POST",

@@ -1,5 +1,6 @@
 // Public surface of the contract: the traffic-log and verdict types, readers,
 // normalisation of both APIs, input issues and the JSON Schemas.
+
 export {
   type AnswerPart,
   type ApiKind,
@@ -8,6 +9,7 @@ export {
   REASONING_FIELDS,
   responseKind,
 } from "./answer.js";
+export { at } from "./checked.js";
 export { jsonDepth } from "./depth.js";
 export { formatIssue, type InputIssue, type IssueCode, type IssueSink, IssueTally } from "./issues.js";
 export { type Line, type LineReadOptions, readLineBatches } from "./lines.js";

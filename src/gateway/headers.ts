@@ -2,6 +2,7 @@
 // Hop-by-hop fields are dropped both ways (RFC 9110 §7.6.1); requests pass an allow-list.
 import type { IncomingHttpHeaders } from "node:http";
 import { isIP } from "node:net";
+import { at } from "../contract/index.js";
 import type { UpstreamConfig, UpstreamKind } from "./types.js";
 
 /** Hop-by-hop header fields (RFC 9110 §7.6.1), never forwarded. */
@@ -121,7 +122,7 @@ export function clientAddress(
     .map((h) => bare(h.trim()))
     .filter(Boolean);
   for (let i = hops.length - 1; i >= 0; i--) {
-    const hop = hops[i] as string;
+    const hop = at(hops, i);
     // only an address is an address: a name or garbage stops the walk at the last trusted hop
     if (isIP(hop) === 0) break;
     ip = hop;

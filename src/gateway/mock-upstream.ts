@@ -8,6 +8,7 @@
 // `reset` (the connection is destroyed before a response), `midstream-reset` (a stream
 // is cut after its first events), `slow` (the answer waits `x-mock-delay-ms`, default 5 s).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { at } from "../contract/index.js";
 import { listen } from "../http/index.js";
 import { readBody, sendJson } from "./_body.js";
 
@@ -50,7 +51,7 @@ const REQUESTS_KEPT = 1000;
 function lastUserText(messages: unknown): string {
   if (!Array.isArray(messages)) return "";
   for (let i = messages.length - 1; i >= 0; i--) {
-    const m = messages[i] as Json;
+    const m = at(messages, i) as Json;
     if (m?.role !== "user") continue;
     if (typeof m.content === "string") return m.content;
     if (Array.isArray(m.content))
@@ -64,7 +65,7 @@ function lastUserText(messages: unknown): string {
 /** Whether the conversation's last turn hands back a tool's result (then the model answers in text). */
 function endsWithToolResult(messages: unknown): boolean {
   if (!Array.isArray(messages) || messages.length === 0) return false;
-  const last = messages[messages.length - 1] as Json;
+  const last = at(messages, messages.length - 1) as Json;
   if (last?.role === "tool") return true;
   return Array.isArray(last?.content) && last.content.some((b: Json) => b?.type === "tool_result");
 }

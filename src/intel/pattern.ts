@@ -46,7 +46,7 @@ function tokenize(src: string): Tok[] {
     let j = start + 1;
     for (;;) {
       if (j >= src.length) throw new PatternError(`unterminated string at ${start}`);
-      const c = src[j] as string;
+      const c = src.charAt(j);
       if (c === "\\") {
         const n = src[j + 1];
         if (n !== "'" && n !== "\\")
@@ -61,7 +61,7 @@ function tokenize(src: string): Tok[] {
     }
   };
   while (i < src.length) {
-    const c = src[i] as string;
+    const c = src.charAt(i);
     if (c === " " || c === "\t" || c === "\n" || c === "\r") {
       i++;
       continue;

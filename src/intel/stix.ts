@@ -3,6 +3,7 @@
 // TLP 2.0 marking definitions (FIRST TLP 2.0 as published by OASIS in
 // cti-stix-common-objects: fixed ids, a property extension).
 import { createHash } from "node:crypto";
+import { at } from "../contract/index.js";
 
 export type StixObject = Record<string, unknown> & { type: string; id: string };
 
@@ -16,8 +17,8 @@ function uuidBytes(uuid: string): Buffer {
 /** RFC 9562 UUIDv5 of a name in a namespace. */
 export function uuid5(name: string, namespace = NAMESPACE): string {
   const h = createHash("sha1").update(uuidBytes(namespace)).update(name, "utf8").digest();
-  h[6] = ((h[6] as number) & 0x0f) | 0x50;
-  h[8] = ((h[8] as number) & 0x3f) | 0x80;
+  h[6] = (at(h, 6) & 0x0f) | 0x50;
+  h[8] = (at(h, 8) & 0x3f) | 0x80;
   const x = h.subarray(0, 16).toString("hex");
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
 }

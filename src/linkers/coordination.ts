@@ -8,6 +8,7 @@
 //   graph, with column weights 1/log(degree + 5) so that camouflage (links to popular
 //   values) does not hide a block.
 
+import { at } from "../contract/index.js";
 import type { ActiveHours } from "../profiles/index.js";
 
 export interface Pair {
@@ -29,8 +30,8 @@ export function lockstepPairs(
     const list = [...g.members].filter((m) => (hours.get(m)?.count ?? 0) >= minHours).sort();
     for (let i = 0; i < list.length; i++)
       for (let j = i + 1; j < list.length; j++) {
-        const a = list[i] as string;
-        const b = list[j] as string;
+        const a = at(list, i);
+        const b = at(list, j);
         const key = `${a}\u0000${b}`;
         if (seen.has(key)) continue;
         seen.add(key);
@@ -101,7 +102,7 @@ export function densestBlock(accountValues: ReadonlyMap<string, readonly string[
   let bestRemoved = 0;
   const order = [...accounts].sort((x, y) => (score.get(x) ?? 0) - (score.get(y) ?? 0) || (x < y ? -1 : 1));
   for (let i = 0; i < order.length - 1; i++) {
-    const a = order[i] as string;
+    const a = at(order, i);
     total -= score.get(a) ?? 0;
     nodes--;
     for (const v of accountValues.get(a) ?? []) {

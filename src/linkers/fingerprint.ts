@@ -4,6 +4,8 @@
 // share these even when each has its own card, address and agent; campaigns run by
 // different operators from the same public prompt sets do not. Used to attribute flagged
 // accounts to campaigns (mutual nearest neighbours as edges), never to flag.
+
+import { at } from "../contract/index.js";
 import { type AccountProfile, impliedOffset } from "../profiles/index.js";
 import { CAPABILITIES } from "../signals/index.js";
 
@@ -116,11 +118,11 @@ export function mutualNeighbours(
   for (const members of buckets.values()) {
     const list = members.length > BRUTE ? members.slice(0, BRUTE) : members;
     for (const i of list) {
-      const zi = z[i] as Float64Array;
+      const zi = at(z, i);
       const best: [number, number][] = [];
       for (const j of list) {
         if (j === i) continue;
-        const dd = dist(zi, z[j] as Float64Array);
+        const dd = dist(zi, at(z, j));
         if (best.length < k) {
           best.push([dd, j]);
           best.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
@@ -140,7 +142,7 @@ export function mutualNeighbours(
     for (const j of near[i] ?? [])
       if (i < j && (near[j] ?? []).includes(i)) {
         const dd = distances.get(i * n + j) ?? 0;
-        out.push({ a: ids[i] as string, b: ids[j] as string, similarity: 1 / (1 + dd) });
+        out.push({ a: at(ids, i), b: at(ids, j), similarity: 1 / (1 + dd) });
       }
   return out;
 }

@@ -7,6 +7,7 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Line } from "../contract/index.js";
+import { at } from "../contract/index.js";
 import { type ParsedBatch, parseExchangeLines } from "./_parse.js";
 
 const WORKER_FILE = fileURLToPath(new URL("./_parse-worker.js", import.meta.url));
@@ -98,7 +99,7 @@ class WorkerParser implements Parser {
 
   async submit(lines: Line[], file = this.file): Promise<void> {
     const seq = this.nextSeq++;
-    (this.workers[seq % this.workers.length] as Worker).postMessage({ seq, file, lines });
+    at(this.workers, seq % this.workers.length).postMessage({ seq, file, lines });
     this.inFlight++;
     while (this.inFlight >= this.workers.length * IN_FLIGHT) {
       await this.wait();

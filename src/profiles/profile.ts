@@ -3,6 +3,7 @@
 
 import { fnv1a } from "../contract/hash.js";
 import type { AccountRecord, ExchangeFacts, IpType } from "../contract/index.js";
+import { at } from "../contract/index.js";
 import { bit, CAPABILITIES, type ExchangeSignals } from "../signals/index.js";
 import { ActiveHours } from "./activity.js";
 
@@ -675,7 +676,7 @@ export class AccountProfile {
       this.openings++;
       if (anew(this.tally.add(T_SCAFFOLD, hashKey(s.scaffold)))) announce?.("scaffold", s.scaffold);
       for (let i = 0; i < s.simBands.length && i < 8; i++) {
-        const band = s.simBands[i] as string;
+        const band = at(s.simBands, i);
         if (anew(this.tally.add(T_BAND, hashKey(band)))) announce?.("near_scaffold", band);
       }
       this.tally.add(T_TASK, hashKey(s.taskHash));

@@ -13,6 +13,7 @@
 //    keys (not used anywhere) measure the false-positive rate at `alpha`.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { at } from "../contract/index.js";
 import { detokenize, NGramModel, rng, tokenize } from "./ngram.js";
 import { SYNONYM_GROUPS } from "./synonyms.js";
 import { calibrateNull, contextsOf, Reference, testKey } from "./verify.js";
@@ -190,7 +191,7 @@ function probeContexts(
   // a fixed shuffle: budgets take a prefix
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j] as string[], out[i] as string[]];
+    [out[i], out[j]] = [at(out, j), at(out, i)];
   }
   return out;
 }
@@ -222,11 +223,11 @@ export function runExperiment(o: ExperimentOptions): ExperimentResult {
   const order = answers.map((_, i) => i);
   for (let i = order.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j] as number, order[i] as number];
+    [order[i], order[j]] = [at(order, j), at(order, i)];
   }
   const cut = Math.floor(order.length * 0.85);
-  const pool = order.slice(0, cut).map((i) => answers[i] as string);
-  const reference = order.slice(cut).map((i) => answers[i] as string);
+  const pool = order.slice(0, cut).map((i) => at(answers, i));
+  const reference = order.slice(cut).map((i) => at(answers, i));
   const secret = Buffer.from(`experiment-${o.seed ?? 1}`);
   const key = deriveKey(secret, "campaign:suspect", "2026-W48");
   const choice = new KeyedChoice(key);
@@ -271,7 +272,7 @@ export function runExperiment(o: ExperimentOptions): ExperimentResult {
         for (const budget of budgets) {
           while (sampled < budget) {
             if (mode !== "free" && probes.length > 0) {
-              const ctx = probes[next++ % probes.length] as string[];
+              const ctx = at(probes, next++ % probes.length);
               const written = probe(student, ctx, sampler);
               sampled += Math.max(1, written.length);
               occ.push(...probeOccurrences(ctx, written));

@@ -1,4 +1,6 @@
 // Small student language models for the protection experiment: word n-grams (order 2 to
+import { at } from "../contract/index.js";
+
 // 4) trained on a teacher's answers and sampled with back-off (the longest context seen
 // decides; shorter ones when it was never seen), as a distiller's student would imitate
 // the teacher's word choices.
@@ -53,7 +55,7 @@ export class NGramModel {
   add(tokens: readonly string[]): void {
     const seq = [...Array.from({ length: this.order - 1 }, () => BOS), ...tokens, EOS];
     for (let i = this.order - 1; i < seq.length; i++) {
-      const t = seq[i] as string;
+      const t = at(seq, i);
       for (let k = 0; k < this.order; k++) {
         const key = seq.slice(i - k, i).join("\u0001");
         let list = this.next.get(key);
@@ -72,7 +74,7 @@ export class NGramModel {
     const ctx = [...Array.from({ length: this.order - 1 }, () => BOS), ...context].slice(-(this.order - 1));
     for (let k = this.order - 1; k >= 0; k--) {
       const list = this.next.get(ctx.slice(ctx.length - k).join("\u0001"));
-      if (list && list.length > 0) return list[Math.floor(random() * list.length)] as string;
+      if (list && list.length > 0) return at(list, Math.floor(random() * list.length));
     }
     return EOS;
   }

@@ -9,6 +9,7 @@
 // trace's text as returned. The account tag is a keyed hash of the account id (12 hex
 // digits), so the signature does not name the account to whoever holds the trace.
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { at } from "../contract/index.js";
 
 export type Shield = "full" | "summary" | "withheld";
 
@@ -117,7 +118,7 @@ export function shieldTrace(text: string, shield: Exclude<Shield, "full">): stri
     .filter(Boolean);
   const cap = (s: string, n: number): string => (s.length <= n ? s : `${s.slice(0, n - 1).trimEnd()}\u2026`);
   const first = sentences[0] ?? "";
-  const last = sentences.length > 1 ? (sentences[sentences.length - 1] as string) : "";
+  const last = sentences.length > 1 ? at(sentences, sentences.length - 1) : "";
   const body = last
     ? `${cap(first, SUMMARY_CHARS / 2)} \u2026 ${cap(last, SUMMARY_CHARS / 2)}`
     : cap(first, SUMMARY_CHARS);

@@ -17,6 +17,7 @@
 // and a normal distribution fitted to them; a key's p-value is its upper tail under that
 // fit (and, for reference, its rank among the random keys).
 import { randomBytes } from "node:crypto";
+import { at } from "../contract/index.js";
 import { keyedHash32 } from "./_prf.js";
 import { SYNONYM_GROUPS } from "./synonyms.js";
 import { deriveKey, KeyedChoice, type Occurrence, type WatermarkKey } from "./watermark.js";
@@ -35,7 +36,7 @@ export class Reference {
         this.byContext.set(k, c);
       }
       c[o.member] = (c[o.member] ?? 0) + 1;
-      const g = this.byGroup[o.group] as number[];
+      const g = at(this.byGroup, o.group);
       g[o.member] = (g[o.member] ?? 0) + 1;
     }
     return this;
@@ -43,7 +44,7 @@ export class Reference {
 
   /** Member frequencies in a context: its counts smoothed toward the group's (pseudo-count `alpha`). */
   frequencies(group: number, prev: string, alpha = 4): number[] {
-    const g = this.byGroup[group] as number[];
+    const g = at(this.byGroup, group);
     const gt = g.reduce((a, b) => a + b, 0);
     const c = this.byContext.get(`${group}\u0000${prev}`);
     const ct = c ? c.reduce((a, b) => a + b, 0) : 0;
@@ -79,12 +80,12 @@ export function contextsOf(occurrences: Iterable<Occurrence>, reference?: Refere
       prevs.push(o.prev);
       counts.push((SYNONYM_GROUPS[o.group]?.members ?? []).map(() => 0));
     }
-    const c = counts[i] as number[];
+    const c = at(counts, i);
     c[o.member] = (c[o.member] ?? 0) + 1;
     own?.add([{ group: o.group, prev: "", member: o.member }]);
   }
   const freqs = groups.map((g, i) =>
-    reference ? reference.frequencies(g, prevs[i] as string) : (own as Reference).frequencies(g, "\u0001"),
+    reference ? reference.frequencies(g, at(prevs, i)) : (own as Reference).frequencies(g, "\u0001"),
   );
   return { groups: Int32Array.from(groups), prevs, counts, freqs, occurrences: n };
 }
@@ -94,11 +95,11 @@ export function zScore(ctx: Contexts, choice: KeyedChoice): number {
   let num = 0;
   let den = 0;
   for (let i = 0; i < ctx.groups.length; i++) {
-    const g = choice.pick(ctx.groups[i] as number, ctx.prevs[i] as string);
-    const c = ctx.counts[i] as number[];
-    const p = (ctx.freqs[i] as number[])[g] as number;
+    const g = choice.pick(at(ctx.groups, i), at(ctx.prevs, i));
+    const c = at(ctx.counts, i);
+    const p = at(at(ctx.freqs, i), g);
     const n = c.reduce((a, b) => a + b, 0);
-    num += (c[g] as number) / n - p;
+    num += at(c, g) / n - p;
     den += (p * (1 - p)) / n;
   }
   return den > 0 ? num / Math.sqrt(den) : 0;
@@ -163,7 +164,7 @@ export interface KeyResult {
 export function testKey(ctx: Contexts, key: WatermarkKey, fit: NullFit): KeyResult {
   const z = zScore(ctx, new KeyedChoice(key));
   let above = 0;
-  for (let i = fit.zs.length - 1; i >= 0 && (fit.zs[i] as number) >= z; i--) above++;
+  for (let i = fit.zs.length - 1; i >= 0 && at(fit.zs, i) >= z; i--) above++;
   return {
     key: key.id,
     z,
@@ -223,7 +224,7 @@ export function testTokenWatermark(
       const k = `${s[i - 1]}\u0000${s[i]}`;
       if (pairs.has(k)) continue;
       pairs.add(k);
-      list.push([s[i - 1] as number, s[i] as number]);
+      list.push([at(s, i - 1), at(s, i)]);
     }
   const z = (key: WatermarkKey): number => {
     let green = 0;
@@ -244,7 +245,7 @@ export function testTokenWatermark(
     results: keys.map((key) => {
       const v = z(key);
       let above = 0;
-      for (let i = zs.length - 1; i >= 0 && (zs[i] as number) >= v; i--) above++;
+      for (let i = zs.length - 1; i >= 0 && at(zs, i) >= v; i--) above++;
       return {
         key: key.id,
         z: v,

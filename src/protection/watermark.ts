@@ -12,8 +12,9 @@
 // the last two words of an unfinished line (a phrase may span them) and an unfinished
 // code fence, quote or inline code span.
 import { createHmac } from "node:crypto";
+import { at } from "../contract/index.js";
 import { keyedHash32 } from "./_prf.js";
-import { SYNONYM_GROUPS, type SynonymGroup } from "./synonyms.js";
+import { SYNONYM_GROUPS } from "./synonyms.js";
 
 export interface WatermarkKey {
   /** what the key marks: `<cohort>@<window>` */
@@ -72,7 +73,7 @@ export class KeyedChoice {
   }
 
   pick(group: number, prev: string): number {
-    const n = (SYNONYM_GROUPS[group] as SynonymGroup).members.length;
+    const n = at(SYNONYM_GROUPS, group).members.length;
     return keyedHash32(this.k0, this.k1, `${group}\u0000${prev}`) % n;
   }
 }
@@ -229,7 +230,7 @@ export class Watermarker {
     let out = "";
     let i = 0;
     while (i < limit) {
-      const c = text[i] as string;
+      const c = text.charAt(i);
       const close =
         c === "`" ? "`" : c === '"' ? '"' : c === "\u201c" ? "\u201d" : c === "<" ? ">" : undefined;
       if (close !== undefined) {
@@ -247,7 +248,7 @@ export class Watermarker {
         continue;
       }
       let j = i;
-      while (j < text.length && !isSpace(text[j]) && !STOPS.includes(text[j] as string)) j++;
+      while (j < text.length && !isSpace(text[j]) && !STOPS.includes(text.charAt(j))) j++;
       const r = this.token(text, i, j);
       out += r.out;
       i = r.next;
@@ -259,7 +260,7 @@ export class Watermarker {
   private token(text: string, start: number, end: number): { out: string; next: number } {
     const tok = text.slice(start, end);
     let a = 0;
-    while (a < tok.length && LEFT_OK.has(tok[a] as string)) a++;
+    while (a < tok.length && LEFT_OK.has(tok.charAt(a))) a++;
     WORD.lastIndex = a;
     const m = WORD.exec(tok);
     const word = m?.[0];
@@ -281,7 +282,7 @@ export class Watermarker {
     const pairs = PAIRS.get(lower);
     if (pairs && after === "" && text[end] === " ") {
       let k = end + 1;
-      while (k < text.length && !isSpace(text[k]) && !STOPS.includes(text[k] as string)) k++;
+      while (k < text.length && !isSpace(text[k]) && !STOPS.includes(text.charAt(k))) k++;
       const complete = k < text.length;
       const next = text.slice(end + 1, k);
       WORD.lastIndex = 0;
@@ -305,7 +306,7 @@ export class Watermarker {
 
   /** A member occurrence: observed, and replaced by the keyed choice where it applies. */
   private replace(original: string, member: Member, after: string, sentenceStart: boolean): string {
-    const group = SYNONYM_GROUPS[member.group] as SynonymGroup;
+    const group = at(SYNONYM_GROUPS, member.group);
     const applies =
       this.prev !== "a" &&
       this.prev !== "an" &&
@@ -322,9 +323,9 @@ export class Watermarker {
     let out = original;
     if (chosen !== member.index) {
       this.stats.changed++;
-      out = matchCase(original, group.members[chosen] as string, original.includes("\u2019"));
+      out = matchCase(original, at(group.members, chosen), original.includes("\u2019"));
     }
-    this.prev = last(group.members[chosen] as string);
+    this.prev = last(at(group.members, chosen));
     return out;
   }
 }
@@ -338,7 +339,7 @@ function safeCut(s: string): number {
   let open: string | undefined;
   let lastSafe = -1;
   for (let i = 0; i < s.length; i++) {
-    const c = s[i] as string;
+    const c = s.charAt(i);
     if (open !== undefined) {
       if (c === open) open = undefined;
       continue;
@@ -349,7 +350,7 @@ function safeCut(s: string): number {
     else if (c === "<") open = ">";
     else if (c === " " || c === "\t") {
       spaces.push(i);
-      if (spaces.length >= 3) lastSafe = spaces[spaces.length - 3] as number;
+      if (spaces.length >= 3) lastSafe = at(spaces, spaces.length - 3);
     }
   }
   // cut just after the chosen space, so that the kept part starts at a token

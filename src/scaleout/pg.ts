@@ -3,6 +3,7 @@
 // sightings), the linkage job's verdicts and campaigns, and analysts' reviews.
 // Migrations are numbered and applied once each, under an advisory lock.
 import postgres from "postgres";
+import { at } from "../contract/index.js";
 
 export type Sql = postgres.Sql;
 
@@ -90,7 +91,7 @@ export async function migrate(sql: Sql): Promise<number> {
     if (have > MIGRATIONS.length)
       throw new Error(`the store's schema is version ${have}; this build knows up to ${MIGRATIONS.length}`);
     for (let v = have + 1; v <= MIGRATIONS.length; v++) {
-      await tx.unsafe(MIGRATIONS[v - 1] as string);
+      await tx.unsafe(at(MIGRATIONS, v - 1));
       await tx`insert into schema_migrations (version) values (${v})`;
     }
     return MIGRATIONS.length;

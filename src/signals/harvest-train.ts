@@ -13,6 +13,7 @@
 //   model cannot learn that politeness or slang means a person: attackers add it.
 
 import { FNV_OFFSET, fnv1a } from "../contract/hash.js";
+import { at } from "../contract/index.js";
 import type { LoadedSource } from "../datasets/index.js";
 import { HARVEST_BITS, HarvestModel, harvestFeatures } from "./harvest.js";
 
@@ -70,7 +71,7 @@ function subsample(texts: readonly string[], n: number, rnd: () => number): stri
   const a = [...texts];
   for (let i = 0; i < n; i++) {
     const j = i + Math.floor(rnd() * (a.length - i));
-    [a[i], a[j]] = [a[j] as string, a[i] as string];
+    [a[i], a[j]] = [at(a, j), at(a, i)];
   }
   return a.slice(0, n);
 }
@@ -121,10 +122,10 @@ function adagrad(data: Sample[], o: FitOptions): HarvestModel {
   for (let epoch = 0; epoch < (o.epochs ?? 6); epoch++) {
     for (let i = order.length - 1; i > 0; i--) {
       const j = Math.floor(rnd() * (i + 1));
-      [order[i], order[j]] = [order[j] as number, order[i] as number];
+      [order[i], order[j]] = [at(order, j), at(order, i)];
     }
     for (const k of order) {
-      const s = data[k] as Sample;
+      const s = at(data, k);
       const norm = 1 / Math.sqrt(Math.max(1, s.features.length));
       let z = bias;
       for (const f of s.features) z += (w[f] ?? 0) * norm;

@@ -2,6 +2,7 @@
 // each is a hard case for a naive detector (volume, shared IPs, templates, "step by
 // step", benchmark items, rubric grading, proxies).
 import type { Api } from "../contract/index.js";
+import { at } from "../contract/index.js";
 import * as B from "./_builtin-text.js";
 import {
   AGENT_UAS,
@@ -670,7 +671,7 @@ export function evalLab(ctx: SimContext, rng: Rng): Actor {
             const item = ctx.corpus.judgeItem(rng);
             text = JUDGE_PROMPT.replace("{q}", item.question).replace("{a}", item.answer);
           } else {
-            text = template.replace("{q}", (run[i] as QA).question);
+            text = template.replace("{q}", at(run, i).question);
           }
           emit(
             draft(rng, {

@@ -1,5 +1,6 @@
 // Helpers shared by populations and campaigns: accounts, user agents, conversations.
 import type { AccountRecord, Api, Pathway } from "../contract/index.js";
+import { at } from "../contract/index.js";
 import * as B from "./_builtin-text.js";
 import type { Draft, Msg, Part, SimAccount, SimContext, ToolUse } from "./_model.js";
 import { DAY, tokens } from "./_model.js";
@@ -135,7 +136,7 @@ export function draft(rng: Rng, s: TurnSpec): Draft {
     part: s.part,
     net: s.net,
     ua: s.ua,
-    keyId: s.acct.keyIds.length === 1 ? (s.acct.keyIds[0] as string) : rng.pick(s.acct.keyIds),
+    keyId: s.acct.keyIds.length === 1 ? at(s.acct.keyIds, 0) : rng.pick(s.acct.keyIds),
   };
 }
 

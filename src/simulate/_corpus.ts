@@ -4,7 +4,7 @@
 // message and that purpose falls back to built-in text.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { isObject } from "../contract/index.js";
+import { at, isObject } from "../contract/index.js";
 import { BBH_TASKS, type Json, json, jsonl, objects, parseCsv, readText } from "../datasets/index.js";
 import * as B from "./_builtin-text.js";
 import type { Rng } from "./_rng.js";
@@ -100,7 +100,7 @@ function makeCorpus(p: Pools, source: Corpus["source"]): Corpus {
       const suite = rng.pick(suites);
       const items = p.bench.filter((b) => b.suite === suite);
       const start = rng.int(0, items.length - 1);
-      return Array.from({ length: n }, (_, i) => items[(start + i) % items.length] as QA & { suite: string });
+      return Array.from({ length: n }, (_, i) => at(items, (start + i) % items.length));
     },
     judgeItem: (rng) =>
       fromPool(rng, p.judge, real, () => ({ question: B.chatOpener(rng), answer: B.prose(rng, 120) })),

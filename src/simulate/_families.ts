@@ -3,6 +3,8 @@
 // measured on worlds that implement a tactic differently (leave-one-family-out, npm run
 // eval). The first implementation of each family is the plain one; the others are what
 // the family stands for when it is "on".
+
+import { at } from "../contract/index.js";
 import type { Rng } from "./_rng.js";
 
 export const FAMILIES = {
@@ -47,7 +49,7 @@ export function drawVariants(rng: Rng, forced: Partial<Record<string, string>> =
       if (!options.includes(want))
         throw new Error(`family ${f} has no implementation ${want} (choose from ${options.join(", ")})`);
       out[f] = want;
-    } else out[f] = rng.chance(0.5) ? (options[1] as string) : (options[0] as string);
+    } else out[f] = at(options, rng.chance(0.5) ? 1 : 0);
   }
   return out as Variants;
 }

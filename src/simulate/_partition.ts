@@ -2,6 +2,7 @@
 // a time. The driver merges the partitions' hours by time; it runs them in worker
 // threads (both cores) or in-process, with byte-identical output either way.
 
+import { at } from "../contract/index.js";
 import {
   ADAPTIVE_LEVELS,
   type AdaptiveLevel,
@@ -261,7 +262,7 @@ export class Partition {
     // ids are unique per (hour, partition, position) and opaque, so partitions need not coordinate
     const prefix = `ex_${h.toString(36).padStart(4, "0")}${this.index}`;
     for (let i = 0; i < n; i++) {
-      const d = drafts[i] as Draft;
+      const d = at(drafts, i);
       const id = `${prefix}${i.toString(36).padStart(5, "0")}`;
       ts[i] = d.ts;
       offsets[i] = w.pos;

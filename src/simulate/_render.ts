@@ -1,6 +1,7 @@
 // Drafts become real API bodies: an Anthropic Messages or OpenAI Chat Completions
 // request with its response, and the provider's view of the caller.
 
+import { at } from "../contract/index.js";
 import { pooledJson } from "./_builtin-text.js";
 import type { Draft, Msg, ToolUse } from "./_model.js";
 import { tokens } from "./_model.js";
@@ -330,7 +331,7 @@ export function renderExchange(d: Draft, rng: Rng, opts: RenderOptions, w: ByteW
     const msgs = d.messages;
     for (let i = 0; i < msgs.length; i++) {
       if (i > 0) w.b(COMMA);
-      writeMsg(w, msgs[i] as Msg, "_a");
+      writeMsg(w, at(msgs, i), "_a");
     }
     w.b(CLOSE_BRACKET);
     if (d.tools) {
@@ -380,7 +381,7 @@ export function renderExchange(d: Draft, rng: Rng, opts: RenderOptions, w: ByteW
     const msgs = d.messages;
     for (let i = 0; i < msgs.length; i++) {
       if (i > 0 || d.system !== undefined) w.b(COMMA);
-      writeMsg(w, msgs[i] as Msg, "_o");
+      writeMsg(w, at(msgs, i), "_o");
     }
     w.s(`],"${rng.chance(0.5) ? "max_tokens" : "max_completion_tokens"}":${d.maxTokens}`);
     if (d.tools) {

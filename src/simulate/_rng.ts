@@ -2,6 +2,7 @@
 // Every actor of the simulation owns a stream derived from (seed, its name), so that the
 // output for a seed does not depend on the order in which actors are visited.
 import { fnv1a } from "../contract/hash.js";
+import { at } from "../contract/index.js";
 
 const HEX = "0123456789abcdef";
 
@@ -104,8 +105,8 @@ export class Rng {
   shuffle<T>(items: T[]): T[] {
     for (let i = items.length - 1; i > 0; i--) {
       const j = Math.floor(this.next() * (i + 1));
-      const t = items[i] as T;
-      items[i] = items[j] as T;
+      const t = at(items, i);
+      items[i] = at(items, j);
       items[j] = t;
     }
     return items;

@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { createGzip } from "node:zlib";
 import type { EventRecord } from "../contract/index.js";
+import { at } from "../contract/index.js";
 import { ADAPTIVE_DOC, type AdaptiveLevel, type AdaptiveTactics } from "./_adaptive.js";
 import { DAY, type Part } from "./_model.js";
 import {
@@ -259,10 +260,10 @@ function mergeHour(
     let bestTs = Number.POSITIVE_INFINITY;
     let second = Number.POSITIVE_INFINITY;
     for (let p = 0; p < outs.length; p++) {
-      const o = outs[p] as HourOutput;
-      const i = idx[p] as number;
+      const o = at(outs, p);
+      const i = at(idx, p);
       if (i >= o.ts.length) continue;
-      const t = o.ts[i] as number;
+      const t = at(o.ts, i);
       if (t < bestTs) {
         second = bestTs;
         bestTs = t;
@@ -270,15 +271,15 @@ function mergeHour(
       } else if (t < second) second = t;
     }
     // copy the run of lines from the best partition that come before every other partition's next line
-    const o = outs[best] as HourOutput;
-    const from = idx[best] as number;
+    const o = at(outs, best);
+    const from = at(idx, best);
     let to = from + 1;
-    while (to < o.ts.length && (o.ts[to] as number) < second) to++;
+    while (to < o.ts.length && at(o.ts, to) < second) to++;
     idx[best] = to;
     k += to - from;
-    const start = o.offsets[from] as number;
-    const end = o.offsets[to] as number;
-    (sources[best] as Buffer).copy(bytes, pos, start, end);
+    const start = at(o.offsets, from);
+    const end = at(o.offsets, to);
+    at(sources, best).copy(bytes, pos, start, end);
     pos += end - start;
     for (let i = from; i < to; i++) {
       const label = o.labels[i];

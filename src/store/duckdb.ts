@@ -155,7 +155,7 @@ const SUMMARIES = `
 function megabytes(limit: string): number {
   const m = /^(\d{1,7})\s?(MB|GB|MiB|GiB)$/i.exec(limit.trim());
   if (!m) throw new Error(`memory limit ${limit}: expected a number of MB or GB`);
-  return Number(m[1]) * (/^g/i.test(m[2] as string) ? 1024 : 1);
+  return Number(m[1]) * (/^g/i.test(m[2] ?? "") ? 1024 : 1);
 }
 
 /** Saved-state parts are stored deflated, after this marker (a v8-serialised part never starts with it). */

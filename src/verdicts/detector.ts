@@ -4,6 +4,7 @@
 // first_flagged_at is the time of the last exchange an account had sent when the
 // checkpoint first flagged it.
 import type { AccountRecord, ExchangeFacts, Reason } from "../contract/index.js";
+import { at } from "../contract/index.js";
 import {
   CONTENT_KINDS,
   ContentSurge,
@@ -563,7 +564,7 @@ export class Detector {
     // each value is announced on its 1st, 2nd, 4th... use by this account (see update())
     for (let i = 0; i < announced.length; i += 2) {
       const kind = announced[i] as AnnouncedKind;
-      const value = announced[i + 1] as string;
+      const value = at(announced, i + 1);
       if (kind === "ip")
         // residential, mobile and proxy exits are shared by strangers far more often than hosts are
         this.link(SHARED_EXIT.has(view.client.ip_type ?? "unknown") ? "residential_ip" : "ip", value, id);

@@ -5,6 +5,8 @@
 // population does not decide). The flag cut is then set on the training accounts by a
 // target false-positive rate in every benign population (the worst one decides), and
 // the intercept moved so that the cut is the detector's threshold.
+
+import { at } from "../contract/index.js";
 import { DEFAULT_THRESHOLD, WELL_EVIDENCED } from "./detector.js";
 import { FEATURE_NAMES, FEATURES, TRACKED_FEATURES } from "./features.js";
 import type { AccountModel } from "./model.js";
@@ -127,13 +129,13 @@ export function fitAccountModel(rows: readonly TrainingRow[], opts: FitModelOpti
   const population: ReferencePopulation = {
     weight: REFERENCE_WEIGHT,
     features: Object.fromEntries(
-      TRACKED_FEATURES.map((j) => [FEATURE_NAMES[j] as string, quantiles(well.map((r) => r.x[j] ?? 0))]),
+      TRACKED_FEATURES.map((j) => [at(FEATURE_NAMES, j), quantiles(well.map((r) => r.x[j] ?? 0))]),
     ),
     scores: quantiles(
       well.map((r) => {
         let z = baseline;
         for (let j = 0; j < d; j++)
-          if (j !== linked) z += (weights[FEATURE_NAMES[j] as string] ?? 0) * (r.x[j] ?? 0);
+          if (j !== linked) z += (weights[at(FEATURE_NAMES, j)] ?? 0) * (r.x[j] ?? 0);
         return z;
       }),
     ),

@@ -4,6 +4,7 @@
 // partner's stated confidence. An address or agent counts only while the indicator is
 // valid at the exchange's time.
 import type { Reason } from "../contract/index.js";
+import { at } from "../contract/index.js";
 
 export interface PartnerRef {
   /** who shared it (the bundle's producer) */
@@ -60,9 +61,7 @@ export function ipv4ToInt(ip: string): number | undefined {
   if (!m) return undefined;
   const o = m.slice(1).map(Number);
   if (o.some((x) => x > 255)) return undefined;
-  return (
-    (((o[0] as number) << 24) | ((o[1] as number) << 16) | ((o[2] as number) << 8) | (o[3] as number)) >>> 0
-  );
+  return ((at(o, 0) << 24) | (at(o, 1) << 16) | (at(o, 2) << 8) | at(o, 3)) >>> 0;
 }
 
 const valid = (r: PartnerRef, ts: number): boolean =>

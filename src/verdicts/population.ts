@@ -8,6 +8,8 @@
 // The sample is bottom-k by a hash of the account id (kept between CAP/2 and CAP
 // accounts): the same accounts whatever the order they arrive in, so a saved and
 // restored detector, a partitioned one and a single pass agree on it.
+
+import { at } from "../contract/index.js";
 import { type AccountProfile, textKey } from "../profiles/index.js";
 import { StateError } from "./state.js";
 
@@ -32,14 +34,14 @@ function midRank(sorted: Float64Array, x: number): number {
   let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if ((sorted[mid] as number) < x) lo = mid + 1;
+    if (at(sorted, mid) < x) lo = mid + 1;
     else hi = mid;
   }
   let eq = lo;
   hi = n;
   while (eq < hi) {
     const mid = (eq + hi) >>> 1;
-    if ((sorted[mid] as number) <= x) eq = mid + 1;
+    if (at(sorted, mid) <= x) eq = mid + 1;
     else hi = mid;
   }
   return (lo + 0.5 * (eq - lo)) / n;
@@ -65,10 +67,10 @@ export function quantiles(values: readonly number[], points = 65): number[] {
   const sorted = Float64Array.from(values).sort();
   if (sorted.length === 0) return [];
   return Array.from({ length: points }, (_, i) => {
-    const at = (i / (points - 1)) * (sorted.length - 1);
-    const lo = Math.floor(at);
+    const position = (i / (points - 1)) * (sorted.length - 1);
+    const lo = Math.floor(position);
     const hi = Math.min(sorted.length - 1, lo + 1);
-    const v = (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (at - lo);
+    const v = at(sorted, lo) + (at(sorted, hi) - at(sorted, lo)) * (position - lo);
     return Math.round(v * 1e5) / 1e5;
   });
 }
@@ -140,17 +142,17 @@ export class Population {
     const xs = ps.map((p, i) => {
       const x = features(p);
       tracked.forEach((j, k) => {
-        (cols[k] as Float64Array)[i] = x[j] ?? 0;
+        at(cols, k)[i] = x[j] ?? 0;
       });
       return x;
     });
     const values = new Map<number, Float64Array>();
     tracked.forEach((j, k) => {
-      values.set(j, (cols[k] as Float64Array).sort());
+      values.set(j, at(cols, k).sort());
     });
     this.values = values;
     // the features' values are in place: the scores read them
-    this.scores = Float64Array.from(ps, (p, i) => score(p, xs[i] as Float64Array)).sort();
+    this.scores = Float64Array.from(ps, (p, i) => score(p, at(xs, i))).sort();
   }
 
   /** The log's rank blended with the reference's (weighted by accounts), or undefined with neither. */
