@@ -37,8 +37,8 @@ beforeAll(async () => {
       max_tokens: 50,
       messages: [{ role: "user", content: `Question ${i}: name a river in country number ${i}.` }],
     });
-    // let the log write, so that files rotate between requests
-    await new Promise((r) => setTimeout(r, 5));
+    // write the log out, so that files rotate between requests
+    await log.flush();
   }
   await gateway.close();
   await log.close();

@@ -109,7 +109,8 @@ describe("exchange log", () => {
     const n = 300;
     for (let i = 0; i < n; i++) {
       log.write({ ...sample, id: `gx_${i}`, ts: new Date(Date.UTC(2026, 10, 27, 10, 0, i)).toISOString() });
-      if (i % 50 === 0) await new Promise((r) => setTimeout(r, 10));
+      // write out every 50 records, so that the files rotate between writes
+      if (i % 50 === 0) await log.flush();
     }
     await log.close();
     expect(log.paths.length).toBeGreaterThan(1);
