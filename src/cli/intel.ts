@@ -6,7 +6,7 @@ import { createServer } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Campaign, CampaignsFile } from "../contract/index.js";
-import { fetchListener, listen } from "../http/index.js";
+import { closeServer, fetchListener, listen, originOf } from "../http/index.js";
 import {
   createTaxiiApp,
   exportBundle,
@@ -256,13 +256,12 @@ export async function runIntel(argv: readonly string[], io: Io): Promise<number>
     });
     const port = values.port ?? 0;
     const a = await listen(server, port, stringOption(values.host) ?? "127.0.0.1");
-    origin = `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
+    origin = originOf(a);
     io.stdout.write(
       `taxii_url: http://${a.address}:${a.port}/taxii2/\n${fresh ? `taxii_key: ${fresh}\n` : ""}`,
     );
     await untilStopped();
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
+    await closeServer(server);
     return 0;
   }
   throw new CLIError(`unknown intel command "${sub}"\n${INTEL_USAGE}`, "E_USAGE");

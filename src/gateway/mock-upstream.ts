@@ -9,7 +9,7 @@
 // is cut after its first events), `slow` (the answer waits `x-mock-delay-ms`, default 5 s).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { at } from "../contract/index.js";
-import { listen } from "../http/index.js";
+import { closeServer, listen, originOf } from "../http/index.js";
 import { readBody, sendJson } from "./_body.js";
 
 export interface MockUpstreamOptions {
@@ -434,13 +434,9 @@ export async function startMockUpstream(opts: MockUpstreamOptions): Promise<Mock
   });
   const addr = await listen(server, opts.port ?? 0, opts.host ?? "127.0.0.1");
   return {
-    url: `http://${addr.address}:${addr.port}`,
+    url: originOf(addr),
     requests,
     aborted: () => aborted,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
 }

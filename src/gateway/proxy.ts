@@ -6,7 +6,7 @@
 // Hop-by-hop headers are dropped in both directions (RFC 9110 §7.6.1). A client that goes
 // away cancels the upstream request.
 import { createServer, type Server } from "node:http";
-import { listen } from "../http/index.js";
+import { closeServer, listen, originOf } from "../http/index.js";
 import { apiError } from "./answers.js";
 import { createGatewayHandler } from "./handler.js";
 import type { GatewayMetrics } from "./metrics.js";
@@ -36,14 +36,12 @@ export async function startGateway(
   });
   server.keepAliveTimeout = 65_000;
   const addr = await listen(server, opts.port ?? 0, opts.host ?? "127.0.0.1");
-  const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   return {
-    url: `http://${host}:${addr.port}`,
+    url: originOf(addr),
     server,
     metrics: handler.metrics,
     close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
       await handler.close();
     },
   };

@@ -48,3 +48,14 @@ export function listen(server: Server, port: number, host: string): Promise<Addr
     server.listen(port, host);
   });
 }
+
+/** The http:// origin of a listening address (an IPv6 address in brackets). */
+export function originOf(a: AddressInfo): string {
+  return `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
+}
+
+/** Stops a server: open connections (keep-alive ones too) are closed, then it stops listening. */
+export function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}

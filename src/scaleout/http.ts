@@ -3,7 +3,7 @@
 // linkage runs and their size, lag per partition). Read-only and loopback by default;
 // they carry counts, never traffic or secrets.
 import { createServer, type Server } from "node:http";
-import { listen } from "../http/index.js";
+import { closeServer, listen, originOf } from "../http/index.js";
 import type { ScaleoutWorker } from "./worker.js";
 
 export interface WorkerHttp {
@@ -36,10 +36,9 @@ export async function startWorkerHttp(
     send(404, "text/plain", "not found: /healthz or /metrics\n");
   });
   const a = await listen(server, opts.port ?? 0, opts.host ?? "127.0.0.1");
-  const host = a.family === "IPv6" ? `[${a.address}]` : a.address;
   return {
-    url: `http://${host}:${a.port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    url: originOf(a),
+    close: () => closeServer(server),
   };
 }
 

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { createRequire } from "node:module";
-import { fetchListener, listen } from "../http/index.js";
+import { closeServer, fetchListener, listen, originOf } from "../http/index.js";
 import { type DashboardStore, duckDbDashboard } from "../store/index.js";
 import { createDashboardHandler } from "./app.js";
 import { type Role, Sessions } from "./auth.js";
@@ -65,7 +65,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     });
   });
   const a = await listen(server, o.port ?? 0, o.host ?? "127.0.0.1");
-  const url = `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
+  const url = originOf(a);
   const loginLink = (role: Role, analyst: string): string =>
     `${url}/login?token=${sessions.loginToken(role, analyst)}`;
   return {
@@ -73,9 +73,6 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     loginUrl: loginLink(o.role ?? "analyst", o.analyst ?? "analyst"),
     server,
     loginLink,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
+    close: () => closeServer(server),
   };
 }
