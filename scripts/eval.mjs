@@ -42,7 +42,8 @@ const { normaliseExchange } = await import(dist("contract/index.js"));
 const { FEATURES, fitAccountModel } = await import(dist("verdicts/index.js"));
 const { loadPromptSources, json: readJson, jsonl: readJsonl } = await import(dist("datasets/index.js"));
 const W = await import("./_worlds.mjs");
-const { losoSection } = await import("./_loso.mjs");
+// compiled from scripts/_loso.ts by npm run build
+const { losoSection } = await import("../dist/scripts/_loso.js");
 const { ladder } = await import("./_ladder.mjs");
 
 const scale = Number(values.scale);
@@ -244,7 +245,7 @@ if (!values["no-loso"] && havePrompts) {
   const sources = loadPromptSources(datasets, log);
   loso = `## The harvest classifier, leave one source out
 
-${await losoSection(root, sources, log)}`;
+${losoSection(sources, log)}`;
 }
 
 // --- per-exchange classifiers on the real prompt sets

@@ -364,7 +364,7 @@ export class GroupIndex {
     return one === undefined ? [] : [one];
   }
 
-  /** What the index holds, by kind: for memory work (scripts/census.mjs) and tests. */
+  /** What the index holds, by kind: for memory work (scripts/census.ts) and tests. */
   census(): GroupCensus {
     const byKind: GroupCensus["byKind"] = {};
     const entry = (kind: GroupKind): { groups: number; memberships: number; unshared: number } =>

@@ -62,7 +62,7 @@ export interface AnalyzeOptions {
   readonly intelKey?: string | undefined;
   /** write each account's features (JSON Lines: account_id, n exchanges, x in FEATURE_NAMES order) here: for fitting the account model */
   readonly featuresOut?: string;
-  /** called with what the detector holds every `every` exchanges (memory work: scripts/census.mjs) */
+  /** called with what the detector holds every `every` exchanges (memory work: scripts/census.ts) */
   readonly census?: {
     readonly every: number;
     readonly report: (census: ReturnType<Detector["census"]>, exchanges: number) => void;

@@ -1,5 +1,5 @@
 // Fitting and measuring the harvest classifier (src/signals/harvest.ts) on the public
-// prompt sets, source by source. Used by scripts/train-harvest.mjs (the shipped model and
+// prompt sets, source by source. Used by scripts/train-harvest.ts (the shipped model and
 // the leave-one-source-out table in docs/quality.md) and by the tests.
 //
 // The protocol, so that the table measures generalisation and not fit:

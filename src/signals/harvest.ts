@@ -1,7 +1,7 @@
 // A learned reading of what a prompt is: a harvest-style item (a self-contained task, an
 // exam or benchmark question, a data-generation instruction, an agent task) or a person's
 // own turn in a conversation. Hashed word n-grams and a logistic regression, trained from
-// the public prompt sets in ../shared/datasets (scripts/train-harvest.mjs rebuilds
+// the public prompt sets in ../shared/datasets (scripts/train-harvest.ts rebuilds
 // models/harvest.bin; src/signals/harvest-train.ts is the fitting). It is one feature
 // among the account's evidence, never a verdict on its own: real users paste homework
 // and exam questions too, and the account features decide (docs/detection.md).

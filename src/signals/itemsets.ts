@@ -128,7 +128,7 @@ export interface ItemMatch {
 /**
  * An index of item sets: ANCHORS shingle hashes per item (0 for none), a number anchor per
  * item (its first numbers in order, 0 for none), the set of each item.
- * Built by `buildItemIndex` (scripts/build-itemsets.mjs for the shipped one).
+ * Built by `buildItemIndex` (scripts/build-itemsets.ts for the shipped one).
  */
 export class ItemIndex {
   /**

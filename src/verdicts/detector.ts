@@ -474,7 +474,7 @@ export class Detector {
     this.populationDue = true;
   }
 
-  /** What the detector holds: for memory work (scripts/census.mjs) and tests. */
+  /** What the detector holds: for memory work (scripts/census.ts) and tests. */
   census(): {
     profiles: number;
     decisions: number;

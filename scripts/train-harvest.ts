@@ -1,13 +1,16 @@
-#!/usr/bin/env node
 // Rebuilds the harvest classifier (models/harvest.bin) from ../shared/datasets and writes
 // its leave-one-source-out table (docs/harvest-classifier.md, included in docs/quality.md).
 // Usage: npm run train-harvest [-- --datasets DIR] [--no-loso] [--out FILE]
 import { existsSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { loadPromptSources } from "distillguard/datasets";
+import { HarvestModel, harvestFeatures } from "distillguard/signals";
+import { auc, cutAt, fitHarvest, isTestPart } from "distillguard/signals/harvest-train";
+import { losoSection } from "./_loso.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+// dist/scripts/train-harvest.js: the repository is two folders up
+const root = resolve(import.meta.dirname, "../..");
 const { values } = parseArgs({
   options: {
     datasets: { type: "string" },
@@ -21,20 +24,16 @@ if (!existsSync(dir)) {
   console.error(`train-harvest: ${dir} not found; the shipped model stays as it is`);
   process.exit(0);
 }
-const { loadPromptSources } = await import(join(root, "dist/datasets/index.js"));
-const { losoSection } = await import("./_loso.mjs");
-const { fitHarvest, auc, cutAt, isTestPart } = await import(join(root, "dist/signals/harvest-train.js"));
-const { harvestFeatures, HarvestModel } = await import(join(root, "dist/signals/harvest.js"));
 const sources = loadPromptSources(dir, (m) => console.error(m));
 const t0 = performance.now();
-const f4 = (x) => (Number.isFinite(x) ? x.toFixed(4) : "n/a");
+const f4 = (x: number): string => (Number.isFinite(x) ? x.toFixed(4) : "n/a");
 
-const table = values["no-loso"] ? "" : await losoSection(root, sources, (m) => console.error(m));
+const table = values["no-loso"] ? "" : losoSection(sources, (m) => console.error(m));
 // the shipped model: every trainable source whole; checked on the 20% parts after quantisation
 const model = fitHarvest(sources);
 const bytes = model.encode();
 const back = HarvestModel.decode(bytes);
-const test = (label) =>
+const test = (label: "harvest" | "organic"): number[] =>
   sources
     .filter((s) => s.source.label === label && s.source.train)
     .flatMap((s) => s.texts.filter(isTestPart))
@@ -50,7 +49,7 @@ console.error(
 );
 const doc = `# The harvest classifier, leave-one-source-out
 
-Written by \`npm run train-harvest\` (scripts/train-harvest.mjs) from \`../shared/datasets\`.
+Written by \`npm run train-harvest\` (scripts/train-harvest.ts) from \`../shared/datasets\`.
 
 ${table}
 ${inDist}`;

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // Rebuilds the index of known item sets (models/itemsets.bin) from ../shared/datasets: every
 // harvest-labelled source of src/datasets (problem, benchmark, exam and instruction sets) is
 // a set, the organic sources are the background whose wording never anchors an item.
@@ -7,11 +6,13 @@
 // file private and set DISTILLGUARD_ITEMSETS (its path) and DISTILLGUARD_ITEMSET_KEY when
 // analysing. The shipped file is built without a key (anyone can recompute its anchors).
 import { existsSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { loadPromptSources } from "distillguard/datasets";
+import { buildItemIndex } from "distillguard/signals";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+// dist/scripts/build-itemsets.js: the repository is two folders up
+const root = resolve(import.meta.dirname, "../..");
 const { values } = parseArgs({
   options: { datasets: { type: "string" }, out: { type: "string" }, "key-env": { type: "string" } },
 });
@@ -20,7 +21,7 @@ if (!existsSync(dir)) {
   console.error(`build-itemsets: ${dir} not found; the shipped index stays as it is`);
   process.exit(0);
 }
-let key;
+let key: string | undefined;
 if (values["key-env"] !== undefined) {
   key = process.env[values["key-env"]];
   if (!key) {
@@ -28,8 +29,6 @@ if (values["key-env"] !== undefined) {
     process.exit(2);
   }
 }
-const { loadPromptSources } = await import(join(root, "dist/datasets/index.js"));
-const { buildItemIndex } = await import(join(root, "dist/signals/itemsets.js"));
 const sources = loadPromptSources(dir, (m) => console.error(m));
 const t0 = performance.now();
 const sets = sources
@@ -52,13 +51,13 @@ console.error(
 // someone's own words; once keeping the numbers (a paraphrase that keeps the problem: its
 // answer depends on them), once replacing numbers too. Deterministic (a fixed LCG).
 let x = 12345;
-const rand = () => {
+const rand = (): number => {
   x = (Math.imul(x, 1103515245) + 12345) >>> 0;
   return x / 2 ** 32;
 };
-const sample = [];
+const sample: string[] = [];
 for (const s of sets) for (const t of s.items.slice(0, 200)) if (index.match(t)) sample.push(t);
-const found = (rate, numbersToo) => {
+const found = (rate: number, numbersToo: boolean): string => {
   let n = 0;
   for (const t of sample) {
     const words = t

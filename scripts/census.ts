@@ -4,14 +4,17 @@
 // unshared values). For memory work at report scale; see DEVELOPERS.md.
 //
 //   npm run build
-//   node --expose-gc scripts/census.mjs DIR [--every N] [--threads T]
-//   head -n 3000000 DIR/exchanges.jsonl | node --expose-gc scripts/census.mjs - --accounts DIR/accounts.jsonl --events DIR/events.jsonl
+//   node --expose-gc dist/scripts/census.js DIR [--every N] [--threads T]
+//   head -n 3000000 DIR/exchanges.jsonl | node --expose-gc dist/scripts/census.js - --accounts DIR/accounts.jsonl --events DIR/events.jsonl
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { type AnalyzeInputs, analyze } from "distillguard/pipeline";
+import type { Detector } from "distillguard/verdicts";
 
-const root = new URL("..", import.meta.url).pathname;
+type Census = ReturnType<Detector["census"]>;
+
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
@@ -24,28 +27,23 @@ const { values, positionals } = parseArgs({
 const input = positionals[0];
 if (!input) {
   console.error(
-    "usage: node --expose-gc scripts/census.mjs DIR|EXCHANGES|- [--every N] [--threads T] [--accounts F] [--events F]",
+    "usage: node --expose-gc dist/scripts/census.js DIR|EXCHANGES|- [--every N] [--threads T] [--accounts F] [--events F]",
   );
-  process.exit(2);
-}
-if (!existsSync(join(root, "dist/pipeline/index.js"))) {
-  console.error("census: run `npm run build` first");
   process.exit(2);
 }
 if (typeof globalThis.gc !== "function")
   console.error("census: without --expose-gc the heap figures include garbage");
-const { analyze } = await import(join(root, "dist/pipeline/index.js"));
 const dirInput = input !== "-" && existsSync(join(input, "exchanges.jsonl"));
-const inputs = dirInput
+const inputs: AnalyzeInputs = dirInput
   ? {
       exchanges: join(input, "exchanges.jsonl"),
       accounts: join(input, "accounts.jsonl"),
       events: join(input, "events.jsonl"),
     }
   : { exchanges: input, accounts: values.accounts, events: values.events };
-const mib = (b) => Math.round(b / 2 ** 20);
+const mib = (b: number): number => Math.round(b / 2 ** 20);
 const t0 = performance.now();
-const line = (census, exchanges) => {
+const line = (census: Census, exchanges: number): void => {
   globalThis.gc?.();
   const m = process.memoryUsage();
   const g = census.groups;
@@ -81,4 +79,3 @@ const s = await analyze({
 console.error(
   `census: ${s.exchanges} exchanges, ${s.accounts} accounts, ${s.flagged} flagged (last line: after the whole pass)`,
 );
-if (last) line(last, s.exchanges);
