@@ -1,5 +1,5 @@
 // The harvest classifier's leave-one-source-out table (src/signals/harvest-train.ts),
-// shared by scripts/train-harvest.ts and scripts/eval.mjs.
+// shared by scripts/train-harvest.ts and scripts/eval.ts.
 import type { LoadedSource } from "distillguard/datasets";
 import { leaveOneSourceOut } from "distillguard/signals/harvest-train";
 

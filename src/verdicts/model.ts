@@ -1,7 +1,7 @@
 // The account model: one weight per feature (features.ts), its sign fixed by the
 // feature's direction, and an intercept placed so that the flag cut is the detector's
 // threshold. Fitted by src/verdicts/fit.ts on a family of simulated worlds (scripts/
-// fit-detector.mjs writes models/account-model.json, which the detector reads); the
+// fit-detector.ts writes models/account-model.json, which the detector reads); the
 // hand-set weights below are what the detector uses when no fitted model is shipped.
 import { readFileSync } from "node:fs";
 import { FEATURE_NAMES, FEATURES } from "./features.js";

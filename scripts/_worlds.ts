@@ -1,23 +1,36 @@
-// Shared by scripts/fit-detector.mjs and scripts/eval.mjs: a family of simulated worlds
+// Shared by scripts/fit-detector.ts and scripts/eval.ts: a family of simulated worlds
 // (a balanced design over the tactic families: each family on in half of them), their
 // accounts' feature rows with ground truth, and analyses with a given account model.
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import type { EvalResult } from "distillguard/eval";
+import { evaluate } from "distillguard/eval";
+import { analyze } from "distillguard/pipeline";
+import { FAMILIES, FAMILY_NAMES, type Family, simulate, type Variants } from "distillguard/simulate";
+import type { AccountModel, DetectorOptions, TrainingRow } from "distillguard/verdicts";
 
-export const root = resolve(import.meta.dirname, "..");
-const dist = (p) => join(root, "dist", p);
-const { simulate, FAMILY_NAMES, FAMILIES } = await import(dist("simulate/index.js"));
-const { analyze } = await import(dist("pipeline/index.js"));
-const { evaluate } = await import(dist("eval/index.js"));
+// dist/scripts/_worlds.js: the repository is two folders up
+export const root = resolve(import.meta.dirname, "../..");
+const dist = (p: string): string => join(root, "dist", p);
 
 export { FAMILIES, FAMILY_NAMES };
 
-const readJsonl = (path) =>
+/** A simulated world on disk: its folder, seed and the tactic variants it was drawn with. */
+export interface World {
+  readonly dir: string;
+  readonly seed: number;
+  readonly variants: Variants;
+}
+
+/** A training row with the world it came from. */
+export type WorldRow = TrainingRow & { readonly world: number };
+
+const readJsonl = <T>(path: string): T[] =>
   readFileSync(path, "utf8")
     .split("\n")
     .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l));
+    .map((l) => JSON.parse(l) as T);
 
 // Plackett-Burman design for 12 runs: the first row and its cyclic shifts, then a row of
 // all minus; every column is on in exactly six runs, and columns are balanced pairwise.
@@ -28,18 +41,32 @@ const PB12 = [1, 1, 0, 1, 1, 1, 0, 0, 0, 1, 0];
  * 11): each family is on in half the worlds, and each pair of families is on together in
  * a quarter, so no family always comes with another. Worlds past 12 repeat the design.
  */
-export function designVariants(i) {
+export function designVariants(i: number): Record<Family, string> {
   const run = i % 12;
-  const on = (k) => (run === 11 ? 0 : (PB12[(k - run + 11 * 12) % 11] ?? 0));
-  return Object.fromEntries(FAMILY_NAMES.map((f, k) => [f, FAMILIES[f][on(k)]]));
+  const on = (k: number): 0 | 1 => (run === 11 ? 0 : PB12[(k - run + 11 * 12) % 11] === 1 ? 1 : 0);
+  return Object.fromEntries(FAMILY_NAMES.map((f, k) => [f, FAMILIES[f][on(k)]])) as Record<Family, string>;
 }
 
-export function familyOn(variants, f) {
+export function familyOn(variants: Readonly<Record<string, string>>, f: Family): boolean {
   return variants[f] !== FAMILIES[f][0];
 }
 
 /** Simulates a world (once: kept under `out`). */
-export async function world({ out, seed, scale, prompts, variants, log = () => {} }) {
+export async function world({
+  out,
+  seed,
+  scale,
+  prompts,
+  variants,
+  log = () => undefined,
+}: {
+  readonly out: string;
+  readonly seed: number;
+  readonly scale: number;
+  readonly prompts?: string | undefined;
+  readonly variants?: Readonly<Record<string, string>> | undefined;
+  readonly log?: (message: string) => void;
+}): Promise<World> {
   const tag = Object.values(variants ?? {})
     .map((v) => v.slice(0, 3))
     .join("");
@@ -56,11 +83,11 @@ export async function world({ out, seed, scale, prompts, variants, log = () => {
       log,
     });
   }
-  const summary = JSON.parse(readFileSync(join(dir, "simulation.json"), "utf8"));
+  const summary = JSON.parse(readFileSync(join(dir, "simulation.json"), "utf8")) as { variants: Variants };
   return { dir, seed, variants: summary.variants };
 }
 
-const inputs = (dir) => ({
+const inputs = (dir: string): { exchanges: string; accounts: string; events: string } => ({
   exchanges: join(dir, "exchanges.jsonl"),
   accounts: join(dir, "accounts.jsonl"),
   events: join(dir, "events.jsonl"),
@@ -96,7 +123,7 @@ const featureCode = createHash("sha256")
  * with the given account model (default: the shipped one). The model matters: accounts are
  * ranked by their own score in the log's population, and groups are judged by those ranks.
  */
-export async function featureRows(w, model) {
+export async function featureRows(w: World, model?: AccountModel): Promise<WorldRow[]> {
   const modelTag = createHash("sha256")
     .update(model ? JSON.stringify(model) : readFileSync(join(root, "models/account-model.json")))
     .digest("hex")
@@ -110,8 +137,12 @@ export async function featureRows(w, model) {
       featuresOut: path,
       ...(model ? { detector: { model } } : {}),
     });
-  const labels = new Map(readJsonl(join(w.dir, "labels.jsonl")).map((l) => [l.account_id, l]));
-  return readJsonl(path).flatMap((r) => {
+  const labels = new Map(
+    readJsonl<{ account_id: string; campaign: string | null; population: string }>(
+      join(w.dir, "labels.jsonl"),
+    ).map((l) => [l.account_id, l]),
+  );
+  return readJsonl<{ account_id: string; x: number[]; n: number }>(path).flatMap((r) => {
     const l = labels.get(r.account_id);
     return l ? [{ x: r.x, n: r.n, campaign: l.campaign, population: l.population, world: w.seed }] : [];
   });
@@ -122,10 +153,15 @@ export async function featureRows(w, model) {
  * with the model of the round before (the population ranks that group features read depend
  * on the model that scores accounts).
  */
-export async function fitInRounds(worlds, fitRows, rounds = 2, log = () => {}) {
-  let model;
+export async function fitInRounds(
+  worlds: readonly World[],
+  fitRows: (rows: WorldRow[]) => AccountModel,
+  rounds = 2,
+  log: (message: string) => void = () => undefined,
+): Promise<AccountModel | undefined> {
+  let model: AccountModel | undefined;
   for (let r = 0; r < rounds; r++) {
-    const rows = [];
+    const rows: WorldRow[] = [];
     for (const w of worlds) rows.push(...(await featureRows(w, model)));
     model = fitRows(rows);
     log(`fit: round ${r + 1}/${rounds} on ${rows.length} accounts`);
@@ -134,19 +170,37 @@ export async function fitInRounds(worlds, fitRows, rounds = 2, log = () => {}) {
 }
 
 /** Analyses a world with the detector options given and scores the verdicts. */
-export async function analyseAndScore(w, name, detector = {}, report = false) {
+export type Scored = EvalResult & { readonly seconds: number; readonly exchanges: number };
+
+export async function analyseAndScore(
+  w: World,
+  name: string,
+  detector: DetectorOptions = {},
+  report = false,
+): Promise<Scored> {
   const pred = join(w.dir, `pred-${name}`);
   const t0 = performance.now();
   const summary = await analyze({ inputs: inputs(w.dir), out: pred, detector, report });
   const seconds = (performance.now() - t0) / 1000;
-  const r = await evaluate(w.dir, pred, () => {});
+  const r = await evaluate(w.dir, pred, () => undefined);
   return { ...r, seconds, exchanges: summary.exchanges };
 }
 
 /** Pools several worlds' evaluations: counts summed per campaign and per benign population. */
-export function pool(results) {
-  const recall = {};
-  const fpr = {};
+export interface Pooled {
+  readonly recall: number;
+  readonly precision: number;
+  readonly byCampaign: Record<string, { recall: number; n: number }>;
+  readonly byPopulation: Record<string, { fpr: number; fp: number; n: number }>;
+  readonly maxFpr: number;
+  readonly preventedShare: number;
+  readonly ari: number;
+  readonly minCampaignRecall: number;
+}
+
+export function pool(results: readonly EvalResult[]): Pooled {
+  const recall: Record<string, { hit: number; n: number }> = {};
+  const fpr: Record<string, { fp: number; n: number }> = {};
   let tp = 0;
   let fp = 0;
   let campaignAccounts = 0;
@@ -156,16 +210,16 @@ export function pool(results) {
     prevented += r.preventedShare / results.length;
     ari += r.ari / results.length;
     for (const [c, v] of Object.entries(r.recallByCampaign)) {
-      if (!recall[c]) recall[c] = { hit: 0, n: 0 };
-      const e = recall[c];
+      const e = recall[c] ?? { hit: 0, n: 0 };
+      recall[c] = e;
       e.hit += v.recall * v.accounts;
       e.n += v.accounts;
       tp += v.recall * v.accounts;
       campaignAccounts += v.accounts;
     }
     for (const [p, v] of Object.entries(r.fprByPopulation)) {
-      if (!fpr[p]) fpr[p] = { fp: 0, n: 0 };
-      const e = fpr[p];
+      const e = fpr[p] ?? { fp: 0, n: 0 };
+      fpr[p] = e;
       e.fp += v.flagged;
       e.n += v.accounts;
       fp += v.flagged;

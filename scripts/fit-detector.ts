@@ -1,13 +1,21 @@
-#!/usr/bin/env node
 // Fits the account model (src/verdicts/fit.ts) on a family of simulated worlds and
 // writes models/account-model.json, which the detector reads. The worlds follow a
-// balanced design over the tactic families (scripts/_worlds.mjs), with seeds kept apart
+// balanced design over the tactic families (scripts/_worlds.ts), with seeds kept apart
 // from the ones `npm run eval` reports on.
 // Usage: npm run fit-detector [-- --worlds 12 --scale 0.2 --prompts ../shared/datasets --work out/worlds --rounds 2]
 import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { designVariants, featureRows, fitInRounds, root, world } from "./_worlds.mjs";
+import { FEATURE_NAMES, fitAccountModel } from "distillguard/verdicts";
+import {
+  designVariants,
+  featureRows,
+  fitInRounds,
+  root,
+  type World,
+  type WorldRow,
+  world,
+} from "./_worlds.js";
 
 const { values } = parseArgs({
   options: {
@@ -19,16 +27,15 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "2" },
   },
 });
-const { fitAccountModel, FEATURE_NAMES } = await import(join(root, "dist/verdicts/index.js"));
 const datasets = values.prompts ?? resolve(root, "../shared/datasets");
 const prompts = existsSync(datasets) ? datasets : undefined;
 if (!prompts) console.error(`fit-detector: ${datasets} not found; fitting on built-in text`);
 const scale = Number(values.scale);
 const n = Number(values.worlds);
 const t0 = performance.now();
-const rows = [];
-const fitted = [];
-const worlds = [];
+const rows: WorldRow[] = [];
+const fitted: number[] = [];
+const worlds: World[] = [];
 for (let i = 0; i < n; i++) {
   const seed = 101 + i;
   const w = await world({
@@ -57,12 +64,13 @@ const model = await fitInRounds(
         scale,
         rounds,
         prompts: prompts ? "shared datasets" : "built-in",
-        script: "scripts/fit-detector.mjs",
+        script: "scripts/fit-detector.ts",
       },
     }),
   rounds,
   (m) => console.error(`fit-detector: ${m}`),
 );
+if (!model) throw new Error("fit-detector: no rounds were fitted (--rounds must be at least 1)");
 const out = values.out ?? join(root, "models/account-model.json");
 writeFileSync(out, `${JSON.stringify(model, null, 2)}\n`);
 console.error(`fit-detector: wrote ${out}`);

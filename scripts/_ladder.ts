@@ -4,21 +4,49 @@
 // harvest cost the attacker. Every detector change is judged on it as well.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { analyseAndScore, pool } from "./_worlds.mjs";
+import type { EvalResult } from "distillguard/eval";
+import type { Variants } from "distillguard/simulate";
+import { ADAPTIVE_DOC, type AdaptiveLevel, type SimulationSummary, simulate } from "distillguard/simulate";
+import { analyseAndScore, type Pooled, pool } from "./_worlds.js";
 
-const f4 = (x) => (Number.isFinite(x) ? x.toFixed(4) : "n/a");
-const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : "n/a");
+const f4 = (x: number | undefined): string => (x !== undefined && Number.isFinite(x) ? x.toFixed(4) : "n/a");
+const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : "n/a");
+
+interface Rung {
+  readonly level: number;
+  readonly p: Pooled;
+  readonly accounts: number;
+  readonly exchanges: number;
+  readonly cover: number;
+  readonly useful: number;
+  readonly harvest: number;
+  readonly taken: number;
+  costAccounts?: number;
+  costExchanges?: number;
+}
 
 /**
  * Runs the ladder: for each seed and level, a world with every campaign on (sweep=slow), the
  * level's tactics, analysed and scored. Returns the docs/quality.md section and the figures.
  */
-export async function ladder({ root, simulate, ADAPTIVE_DOC, seeds, scale, prompts, log }) {
-  const levels = ADAPTIVE_DOC.map((_, i) => i);
-  const rows = [];
+export async function ladder({
+  root,
+  seeds,
+  scale,
+  prompts,
+  log,
+}: {
+  readonly root: string;
+  readonly seeds: readonly number[];
+  readonly scale: number;
+  readonly prompts: string | undefined;
+  readonly log: (message: string) => void;
+}): Promise<{ section: string; rows: Rung[] }> {
+  const levels = ADAPTIVE_DOC.map((_, i) => i as AdaptiveLevel);
+  const rows: Rung[] = [];
   for (const level of levels) {
-    const results = [];
-    const costs = [];
+    const results: EvalResult[] = [];
+    const costs: { summary: SimulationSummary; r: EvalResult }[] = [];
     for (const seed of seeds) {
       const dir = join(root, "out/ladder", `L${level}-seed-${seed}-${scale}${prompts ? "-p" : ""}`);
       if (!existsSync(join(dir, "simulation.json"))) {
@@ -34,9 +62,12 @@ export async function ladder({ root, simulate, ADAPTIVE_DOC, seeds, scale, promp
         });
       }
       log(`eval: ladder L${level} seed ${seed}: analysing`);
-      const r = await analyseAndScore({ dir, seed }, "ladder");
+      const summary = JSON.parse(readFileSync(join(dir, "simulation.json"), "utf8")) as SimulationSummary & {
+        variants: Variants;
+      };
+      const r = await analyseAndScore({ dir, seed, variants: summary.variants }, "ladder");
       results.push(r);
-      costs.push({ summary: JSON.parse(readFileSync(join(dir, "simulation.json"), "utf8")), r });
+      costs.push({ summary, r });
     }
     const p = pool(results);
     let accounts = 0;
@@ -59,6 +90,7 @@ export async function ladder({ root, simulate, ADAPTIVE_DOC, seeds, scale, promp
   }
   // the attacker's cost per harvested item against the plain campaigns undetected
   const base = rows[0];
+  if (!base) throw new Error("eval: the ladder has no levels");
   const baseAccounts = base.accounts / Math.max(1, base.harvest);
   const baseExchanges = base.exchanges / Math.max(1, base.harvest);
   const table = rows.map((x) => {
@@ -74,7 +106,7 @@ export async function ladder({ root, simulate, ADAPTIVE_DOC, seeds, scale, promp
     const need = x.level === 0 ? 0.9 : x.level <= 3 ? 0.9 : 0.6;
     const recallOk = x.p.recall >= need;
     const fprOk = x.p.maxFpr <= 0.002;
-    const costOk = x.level > 0 && x.costAccounts >= 5;
+    const costOk = x.level > 0 && (x.costAccounts ?? 0) >= 5;
     return `L${x.level}: recall ${f4(x.p.recall)} (target ≥ ${need}) ${recallOk ? "met" : costOk ? "not met, but the attacker's cost in accounts is ≥ 5× L0's" : "not met"}; max benign FPR ${f4(x.p.maxFpr)} ${fprOk ? "met" : "not met"}`;
   });
   const section = `## The red team's ladder

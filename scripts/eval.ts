@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // Detection quality: simulate → analyze → eval at several seeds with real prompts (the
 // shipped account model, fitted on other seeds), leave-one-family-out over a designed
 // family of worlds (models fitted without the family, measured on worlds with it), an
@@ -12,6 +11,16 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { normaliseExchange } from "distillguard/contract";
+import { loadPromptSources, json as readJson, jsonl as readJsonl } from "distillguard/datasets";
+import { type EvalResult, evaluate } from "distillguard/eval";
+import { analyze } from "distillguard/pipeline";
+import { capabilityList, classifyCapabilities } from "distillguard/signals";
+import { type Family, simulate } from "distillguard/simulate";
+import { type DetectorOptions, FEATURES, fitAccountModel } from "distillguard/verdicts";
+import { ladder } from "./_ladder.js";
+import { losoSection } from "./_loso.js";
+import * as W from "./_worlds.js";
 
 const { values } = parseArgs({
   options: {
@@ -32,19 +41,8 @@ const { values } = parseArgs({
     "no-ladder": { type: "boolean" },
   },
 });
-const root = resolve(import.meta.dirname, "..");
-const dist = (p) => join(root, "dist", p);
-const { simulate, ADAPTIVE_DOC } = await import(dist("simulate/index.js"));
-const { analyze } = await import(dist("pipeline/index.js"));
-const { evaluate } = await import(dist("eval/index.js"));
-const { classifyCapabilities, capabilityList } = await import(dist("signals/index.js"));
-const { normaliseExchange } = await import(dist("contract/index.js"));
-const { FEATURES, fitAccountModel } = await import(dist("verdicts/index.js"));
-const { loadPromptSources, json: readJson, jsonl: readJsonl } = await import(dist("datasets/index.js"));
-const W = await import("./_worlds.mjs");
-// compiled from scripts/_loso.ts by npm run build
-const { losoSection } = await import("../dist/scripts/_loso.js");
-const { ladder } = await import("./_ladder.mjs");
+// dist/scripts/eval.js: the repository is two folders up
+const root = resolve(import.meta.dirname, "../..");
 
 const scale = Number(values.scale);
 const seeds = values.seeds.split(",").map(Number);
@@ -56,25 +54,34 @@ if (!havePrompts)
   );
 const out = resolve(values.out);
 mkdirSync(out, { recursive: true });
-const log = (m) => console.error(m);
+const log = (m: string): void => console.error(m);
 
 // the ablation: each family of own-evidence features (src/verdicts/features.ts), and the links
-const featureFamilies = {};
+const featureFamilies: Record<string, string[]> = {};
 for (const f of FEATURES) featureFamilies[f.family] = [...(featureFamilies[f.family] ?? []), f.name];
-const FAMILIES = {
-  ...Object.fromEntries(Object.entries(featureFamilies).map(([fam, signals]) => [fam, { signals }])),
-  // the population-level signs of issue 18, each on its own
-  "known item sets (exclusive_items)": { signals: ["exclusive_items"] },
-  "items pasted as follow-ups (items_in_conversations)": { signals: ["items_in_conversations"] },
-  "answers sent in pairs (answer_pairs)": { signals: ["answer_pairs"] },
-  "fleet timing by content (fleet_pivot_by_content)": { signals: ["fleet_pivot_by_content"] },
-  "shared templates (content links)": { kinds: ["scaffold", "near_scaffold"] },
-  "shared infrastructure (links)": {
-    kinds: ["payment_fingerprint", "signup_ip", "ip", "residential_ip", "user_agent", "email_domain", "org"],
-  },
-};
+const FAMILIES: Record<string, { readonly signals?: readonly string[]; readonly kinds?: readonly string[] }> =
+  {
+    ...Object.fromEntries(Object.entries(featureFamilies).map(([fam, signals]) => [fam, { signals }])),
+    // the population-level signs of issue 18, each on its own
+    "known item sets (exclusive_items)": { signals: ["exclusive_items"] },
+    "items pasted as follow-ups (items_in_conversations)": { signals: ["items_in_conversations"] },
+    "answers sent in pairs (answer_pairs)": { signals: ["answer_pairs"] },
+    "fleet timing by content (fleet_pivot_by_content)": { signals: ["fleet_pivot_by_content"] },
+    "shared templates (content links)": { kinds: ["scaffold", "near_scaffold"] },
+    "shared infrastructure (links)": {
+      kinds: [
+        "payment_fingerprint",
+        "signup_ip",
+        "ip",
+        "residential_ip",
+        "user_agent",
+        "email_domain",
+        "org",
+      ],
+    },
+  };
 
-async function scenario(seed) {
+async function scenario(seed: number): Promise<string> {
   const dir = join(out, `seed-${seed}-scale-${scale}${havePrompts ? "-prompts" : ""}`);
   const marker = join(dir, "simulation.json");
   if (!existsSync(marker)) {
@@ -84,7 +91,9 @@ async function scenario(seed) {
   return dir;
 }
 
-async function run(dir, name, detector = {}) {
+type Run = EvalResult & { readonly seconds: number; readonly exchanges: number };
+
+async function run(dir: string, name: string, detector: DetectorOptions = {}): Promise<Run> {
   const pred = join(dir, `pred-${name}`);
   const t0 = performance.now();
   const summary = await analyze({
@@ -98,11 +107,12 @@ async function run(dir, name, detector = {}) {
     report: name === "full",
   });
   const seconds = (performance.now() - t0) / 1000;
-  const r = await evaluate(dir, pred, () => {});
+  const r = await evaluate(dir, pred, () => undefined);
   return { ...r, seconds, exchanges: summary.exchanges };
 }
 
-const TARGETS = [
+type Target = readonly [string, (r: EvalResult) => number, ">=" | "<=", number];
+const TARGETS: readonly Target[] = [
   ["account precision", (r) => r.precision, ">=", 0.99],
   ["account recall", (r) => r.recall, ">=", 0.95],
   [
@@ -121,15 +131,15 @@ const TARGETS = [
   ["prevented share", (r) => r.preventedShare, ">=", 0.85],
   ["adjusted Rand index", (r) => r.ari, ">=", 0.9],
 ];
-const ok = (v, op, t) => (op === ">=" ? v >= t : v <= t);
-const f4 = (x) => x.toFixed(4);
+const ok = (v: number, op: ">=" | "<=", t: number): boolean => (op === ">=" ? v >= t : v <= t);
+const f4 = (x: number): string => x.toFixed(4);
 
-const results = [];
+const results: { seed: number; dir: string; full: Run; ablation: Record<string, Run> }[] = [];
 for (const seed of seeds) {
   const dir = await scenario(seed);
   log(`eval: analysing seed ${seed}`);
   const full = await run(dir, "full");
-  const ablation = {};
+  const ablation: Record<string, Run> = {};
   if (!values["no-ablation"])
     for (const [family, spec] of Object.entries(FAMILIES)) {
       log(`eval: seed ${seed} without ${family}`);
@@ -142,7 +152,7 @@ for (const seed of seeds) {
 }
 
 // --- further seeds: the same figures without the ablation, to see how far they hold
-const further = [];
+const further: { seed: number; r: Run }[] = [];
 for (const seed of values["further-seeds"].split(",").filter(Boolean).map(Number)) {
   const dir = await scenario(seed);
   log(`eval: analysing further seed ${seed}`);
@@ -154,8 +164,6 @@ let ladderSection = "";
 if (!values["no-ladder"]) {
   const l = await ladder({
     root,
-    simulate,
-    ADAPTIVE_DOC,
     seeds: values["ladder-seeds"].split(",").filter(Boolean).map(Number),
     scale: Number(values["ladder-scale"]),
     prompts: havePrompts ? datasets : undefined,
@@ -169,8 +177,8 @@ if (!values["no-ladder"]) {
 let lofo = "";
 if (!values["no-lofo"]) {
   const lofoScale = Number(values["lofo-scale"]);
-  const worlds = [];
-  const rows = new Map();
+  const worlds: W.World[] = [];
+  const rows = new Map<number, W.WorldRow[]>();
   const nWorlds = Number(values["lofo-worlds"]);
   for (let i = 0; i < nWorlds; i++) {
     // the designed worlds are shared with npm run fit-detector (same seeds, same folder)
@@ -186,8 +194,8 @@ if (!values["no-lofo"]) {
     rows.set(w.seed, await W.featureRows(w));
     log(`eval: lofo world ${i + 1}/${nWorlds} ready`);
   }
-  const lines = [];
-  let worst;
+  const lines: string[] = [];
+  let worst: (W.Pooled & { family: Family }) | undefined;
   let maxFprAll = 0;
   const only = values["lofo-families"]?.split(",").filter(Boolean);
   for (const f of W.FAMILY_NAMES.filter((n) => !only || only.includes(n))) {
@@ -202,10 +210,10 @@ if (!values["no-lofo"]) {
       2,
       log,
     );
-    const results = [];
+    const results: EvalResult[] = [];
     for (const w of test) {
       log(`eval: lofo ${f}: world ${w.seed}`);
-      results.push(await W.analyseAndScore(w, `lofo-${f}`, { model }));
+      results.push(await W.analyseAndScore(w, `lofo-${f}`, model ? { model } : {}));
     }
     const p = W.pool(results);
     const weakest = Object.entries(p.byCampaign).sort((a, b) => a[1].recall - b[1].recall)[0];
@@ -249,7 +257,7 @@ ${losoSection(sources, log)}`;
 }
 
 // --- per-exchange classifiers on the real prompt sets
-function exchange(prompt, system) {
+function exchange(prompt: string, system?: string): ReturnType<typeof normaliseExchange> {
   return normaliseExchange(
     {
       id: "x",
@@ -265,49 +273,70 @@ function exchange(prompt, system) {
     0,
   );
 }
-function classes(prompt, system) {
+function classes(prompt: string, system?: string): Set<string> {
   const ev = classifyCapabilities(exchange(prompt, system));
-  const list = capabilityList(ev.mask);
+  const list: string[] = capabilityList(ev.mask);
   if (ev.instructionFormat) list.push("instruction_format");
   return new Set(list);
 }
 
-function classifierSection() {
+/** Reads the datasets' files in the shapes these sets have (documented in ../shared/datasets). */
+const rowsOf = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
+const field = (v: unknown, k: string): string =>
+  v !== null && typeof v === "object" && typeof (v as Record<string, unknown>)[k] === "string"
+    ? ((v as Record<string, unknown>)[k] as string)
+    : "";
+
+function classifierSection(): string {
   if (!havePrompts) return "Skipped: ../shared/datasets not found.\n";
-  const d = (p) => join(datasets, p);
-  const users = [];
-  for (const c of readJsonl(d("sharegpt-sample/conversations.jsonl"))) {
+  const d = (p: string): string => join(datasets, p);
+  const users: string[] = [];
+  for (const c of rowsOf<{ conversations?: { from: string; value: string }[] }>(
+    readJsonl(d("sharegpt-sample/conversations.jsonl")),
+  )) {
     const first = c.conversations?.find((t) => t.from === "human");
     if (first?.value) users.push(first.value);
   }
-  for (const s of readJsonl(d("oasst-eval-samples/prompt_lottery_en_250_text.jsonl"))) users.push(s);
-  for (const s of readJsonl(d("oasst-eval-samples/en_100_text.jsonl"))) users.push(s);
-  for (const r of readJson(d("alpaca-eval/model_outputs.json"))) users.push(r.instruction);
-  const personas = [];
+  for (const s of readJsonl(d("oasst-eval-samples/prompt_lottery_en_250_text.jsonl"))) users.push(String(s));
+  for (const s of readJsonl(d("oasst-eval-samples/en_100_text.jsonl"))) users.push(String(s));
+  for (const r of rowsOf(readJson(d("alpaca-eval/model_outputs.json")))) users.push(field(r, "instruction"));
+  const personas: string[] = [];
   const csv = readFileSync(d("awesome-chatgpt-prompts/prompts.csv"), "utf8");
-  for (const m of csv.matchAll(/^"?[^",\n]*"?,"((?:[^"]|"")*)"/gm)) personas.push(m[1].replaceAll('""', '"'));
-  const harmful = [];
+  for (const m of csv.matchAll(/^"?[^",\n]*"?,"((?:[^"]|"")*)"/gm))
+    personas.push((m[1] ?? "").replaceAll('""', '"'));
+  const harmful: string[] = [];
   for (const r of readJsonl(d("hh-rlhf/harmless-base/test.jsonl.gz"))) {
-    const m = /Human: ([^\n]+)/.exec(r.chosen ?? "");
-    if (m) harmful.push(m[1]);
+    const m = /Human: ([^\n]+)/.exec(field(r, "chosen"));
+    if (m?.[1]) harmful.push(m[1]);
   }
-  const orca = readJson(d("orca-system-prompts/orca_system_prompts.derived.json")).system_messages.filter(
-    (s) => s.trim(),
-  );
-  const sensei = Object.values(readJson(d("orca-system-prompts/system_messages.derived.json")).lists).flat();
+  const orca = rowsOf<string>(
+    (readJson(d("orca-system-prompts/orca_system_prompts.derived.json")) as { system_messages?: unknown })
+      .system_messages,
+  ).filter((s) => s.trim());
+  const sensei = Object.values(
+    (readJson(d("orca-system-prompts/system_messages.derived.json")) as { lists: Record<string, string[]> })
+      .lists,
+  ).flat();
   const math = [
-    ...readJsonl(d("gsm8k/test.jsonl")).map((r) => r.question),
-    ...readJsonl(d("math500/test.jsonl")).map((r) => r.problem),
-    ...readJson(d("reasoning-rl-prompts/aime.json")).map((r) => r.problem),
+    ...readJsonl(d("gsm8k/test.jsonl")).map((r) => field(r, "question")),
+    ...readJsonl(d("math500/test.jsonl")).map((r) => field(r, "problem")),
+    ...rowsOf(readJson(d("reasoning-rl-prompts/aime.json"))).map((r) => field(r, "problem")),
   ];
   const code = [
-    ...readJsonl(d("humaneval/HumanEval.jsonl.gz")).map((r) => r.prompt),
-    ...readJson(d("codealpaca/code_alpaca_2k.json")).map((r) => r.instruction),
-    ...readJson(d("gpteacher/codegen-instruct.json")).map((r) => r.instruction),
+    ...readJsonl(d("humaneval/HumanEval.jsonl.gz")).map((r) => field(r, "prompt")),
+    ...rowsOf(readJson(d("codealpaca/code_alpaca_2k.json"))).map((r) => field(r, "instruction")),
+    ...rowsOf(readJson(d("gpteacher/codegen-instruct.json"))).map((r) => field(r, "instruction")),
   ];
-  const rows = [];
-  const measure = (cls, label, positives, negatives, asSystem = false) => {
-    const hit = (t) => classes(asSystem ? "Please answer." : t, asSystem ? t : undefined).has(cls);
+  const rows: string[] = [];
+  const measure = (
+    cls: string,
+    label: string,
+    positives: readonly string[],
+    negatives: readonly string[],
+    asSystem = false,
+  ): void => {
+    const hit = (t: string): boolean =>
+      classes(asSystem ? "Please answer." : t, asSystem ? t : undefined).has(cls);
     const tp = positives.filter(hit).length;
     const fpUsers = negatives.filter(hit).length;
     const precision = tp + fpUsers === 0 ? 1 : tp / (tp + fpUsers);
@@ -324,7 +353,7 @@ function classifierSection() {
   );
   measure("reasoning", "GSM8K test, MATH-500, AIME problems", math, users);
   measure("coding", "HumanEval, Code Alpaca, GPTeacher codegen", code, users);
-  const fpOnly = (cls, negatives, label) => {
+  const fpOnly = (cls: string, negatives: readonly string[], label: string): void => {
     const fp = negatives.filter((t) => classes(t).has(cls)).length;
     rows.push(
       `| ${cls} | no real positives in the datasets | ${negatives.length} ${label} | n/a | n/a | ${f4(fp / negatives.length)} |`,
@@ -376,17 +405,25 @@ const campRows = camps.map(
 );
 let ablation = "";
 if (!values["no-ablation"]) {
-  const mean = (f) => results.reduce((s, r) => s + f(r), 0) / results.length;
-  const metric = (r) => [
+  const mean = (f: (r: (typeof results)[number]) => number): number =>
+    results.reduce((s, r) => s + f(r), 0) / results.length;
+  const metric = (r: Run): number[] => [
     r.precision,
     r.recall,
     Math.max(...Object.values(r.fprByPopulation).map((p) => p.fpr)),
     r.preventedShare,
     r.ari,
   ];
-  const row = (name, get) =>
-    `| ${name} | ${metric(get(results[0]))
-      .map((_, i) => f4(mean((r) => metric(get(r))[i])))
+  const row = (name: string, get: (r: (typeof results)[number]) => Run | undefined): string =>
+    `| ${name} | ${[0, 1, 2, 3, 4]
+      .map((i) =>
+        f4(
+          mean((r) => {
+            const run = get(r);
+            return run ? (metric(run)[i] ?? Number.NaN) : Number.NaN;
+          }),
+        ),
+      )
       .join(" | ")} |`;
   ablation = `## Ablation
 
@@ -404,7 +441,7 @@ ${Object.keys(FAMILIES)
 const all = results.every((r) => TARGETS.every(([, get, op, t]) => ok(get(r.full), op, t)));
 const doc = `# Detection quality
 
-Measured by \`npm run eval\` (scripts/eval.mjs): \`simulate --scale ${scale} --seed N ${havePrompts ? "--prompts ../shared/datasets" : "(built-in text)"}\`
+Measured by \`npm run eval\` (scripts/eval.ts): \`simulate --scale ${scale} --seed N ${havePrompts ? "--prompts ../shared/datasets" : "(built-in text)"}\`
 → \`analyze\` → \`eval\` for seeds ${seeds.join(", ")}. Machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB.
 The detector never reads the ground truth. Its account model (models/account-model.json) was fitted by
 \`npm run fit-detector\` on other seeds (101-112, a designed family of worlds); the seeds here draw
@@ -434,8 +471,14 @@ Tactic families drawn: ${results
   .map(
     (r) =>
       `seed ${r.seed}: ${
-        Object.entries(JSON.parse(readFileSync(join(r.dir, "simulation.json"), "utf8")).variants ?? {})
-          .filter(([f, v]) => v !== W.FAMILIES[f]?.[0])
+        Object.entries(
+          (
+            JSON.parse(readFileSync(join(r.dir, "simulation.json"), "utf8")) as {
+              variants?: Record<string, string>;
+            }
+          ).variants ?? {},
+        )
+          .filter(([f, v]) => v !== W.FAMILIES[f as Family]?.[0])
           .map(([f, v]) => `${f}=${v}`)
           .join(", ") || "all plain"
       }`,

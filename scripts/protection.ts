@@ -4,20 +4,23 @@
 // Writes the measured section of docs/protection.md (the hand-written part above the
 // marker is kept) and the raw rows to docs/protection-results.json.
 //
-//   npm run build && node scripts/protection.mjs [--datasets ../shared/datasets]
+//   npm run protection [-- --datasets ../shared/datasets]
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { type ExperimentResult, runExperiment } from "distillguard/protection";
 
-const root = resolve(import.meta.dirname, "..");
+type Row = ExperimentResult["rows"][number];
+
+// dist/scripts/protection.js: the repository is two folders up
+const root = resolve(import.meta.dirname, "../..");
 const { values } = parseArgs({ options: { datasets: { type: "string" } } });
 const datasets = resolve(values.datasets ?? join(root, "../shared/datasets"));
 if (!existsSync(datasets)) {
   console.error(`protection: ${datasets} not found; the experiment needs the shared datasets (skipped)`);
   process.exit(0);
 }
-const { runExperiment } = await import(join(root, "dist/protection/index.js"));
 
 const t0 = performance.now();
 const result = runExperiment({
@@ -42,15 +45,16 @@ const quick = runExperiment({
 });
 const quickSeconds = (performance.now() - q0) / 1000;
 
-const e = (p) => (p < 1e-300 ? "< 1e-300" : p.toExponential(1));
-const pct = (x) => `${(100 * x).toFixed(2)}%`;
+const e = (p: number): string => (p < 1e-300 ? "< 1e-300" : p.toExponential(1));
+const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 const q = result.quality;
-const rowsFor = (mode, order) => result.rows.filter((r) => r.mode === mode && r.order === order);
+const rowsFor = (mode: Row["mode"], order: number): Row[] =>
+  result.rows.filter((r) => r.mode === mode && r.order === order);
 const fractions = [...new Set(result.rows.map((r) => r.fraction))];
-const table = (mode, order) => {
+const table = (mode: Row["mode"], order: number): string => {
   const rows = rowsFor(mode, order);
   const bs = [...new Set(rows.map((r) => Math.round(r.sampled_tokens / 1000) * 1000))].sort((a, b) => a - b);
-  const head = `| fraction marked | ${bs.map((b) => `${b / 1000}k tokens: p (z)`).join(" | ")} | occurrences at ${bs.at(-1) / 1000}k | FPR at α = ${rows[0]?.alpha} (200 wrong keys) |`;
+  const head = `| fraction marked | ${bs.map((b) => `${b / 1000}k tokens: p (z)`).join(" | ")} | occurrences at ${(bs.at(-1) ?? 0) / 1000}k | FPR at α = ${rows[0]?.alpha} (200 wrong keys) |`;
   const sep = `|${"---|".repeat(bs.length + 3)}`;
   const body = fractions
     .map((f) => {
@@ -64,10 +68,10 @@ const table = (mode, order) => {
 const fprs = result.rows.map((r) => r.false_positive_rate);
 const meanFpr = fprs.reduce((a, b) => a + b, 0) / fprs.length;
 
-const section = `<!-- measured: everything below is written by scripts/protection.mjs -->
+const section = `<!-- measured: everything below is written by scripts/protection.ts -->
 ## Measured
 
-_Measured ${new Date().toISOString().slice(0, 10)} by \`npm run protection\` (scripts/protection.mjs) on ${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}: ${minutes.toFixed(1)} min for everything below; \`protect-experiment --quick\` took ${quickSeconds.toFixed(0)} s._
+_Measured ${new Date().toISOString().slice(0, 10)} by \`npm run protection\` (scripts/protection.ts) on ${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}: ${minutes.toFixed(1)} min for everything below; \`protect-experiment --quick\` took ${quickSeconds.toFixed(0)} s._
 
 **Teacher**: ${result.teacher.answers} real model answers from ../shared/datasets (ShareGPT assistant turns,
 Alpaca GPT-4 and text-davinci-003 answers, GPTeacher roleplay, code and tool-use answers); ${result.teacher.pool}
