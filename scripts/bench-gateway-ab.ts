@@ -1,16 +1,15 @@
-#!/usr/bin/env node
 // Before/after comparison of the gateway's request path: two builds of distillguard (two
 // checkouts, each built) run in turn against one mock upstream, in the order A B B A …,
 // each under the same open-loop load; reports, per run, the added p50 latency and the
 // gateway process's CPU time per request (user + system, from /proc; Linux only), which
 // is much less noisy than latency on a shared machine.
-// Usage: node scripts/bench-gateway-ab.mjs --a <checkout> --b <checkout> [--runs 6 --mode off,thread
+// Usage: node dist/scripts/bench-gateway-ab.js --a <checkout> --b <checkout> [--runs 6 --mode off,thread
 //        --rate 1000 --seconds 10]
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { load, pct, pooled, start, writeGatewayConfig } from "./bench-gateway.mjs";
+import { type Load, load, pct, pooled, start, writeGatewayConfig } from "./bench-gateway.js";
 
 const { values } = parseArgs({
   options: {
@@ -34,7 +33,8 @@ const modes = values.mode.split(",");
 const TICK = 100; // clock ticks per second (USER_HZ)
 
 /** user + system CPU seconds of a process and its threads so far */
-function cpuSeconds(pid) {
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(f[11]) + Number(f[12])) / TICK;
@@ -44,14 +44,21 @@ const dir = mkdtempSync(join(tmpdir(), "dg-bench-ab-"));
 const upstreamKey = "bench-upstream-key";
 const clientKey = "bench-client-key";
 const upstream = await start(roots.A, ["mock-upstream", "--api-key", upstreamKey], {}, /upstream_url: (\S+)/);
-const results = [];
+const results: {
+  mode: string;
+  side: "A" | "B";
+  run: number;
+  added: number;
+  cpuUs: number;
+  errors: number;
+}[] = [];
 try {
   await load(upstream.url, upstreamKey, 500, 2);
   for (const mode of modes) {
     const config = writeGatewayConfig(dir, upstream, clientKey, mode);
     for (let r = 0; r < runs; r++) {
       // A B B A: each side as often first as second
-      const order = r % 2 === 0 ? ["A", "B"] : ["B", "A"];
+      const order: ("A" | "B")[] = r % 2 === 0 ? ["A", "B"] : ["B", "A"];
       for (const side of order) {
         const gw = await start(
           roots[side],
@@ -61,8 +68,8 @@ try {
         );
         try {
           await load(gw.url, clientKey, rate, 4, false, 200); // warm-up
-          const direct = [];
-          const via = [];
+          const direct: Load[] = [];
+          const via: Load[] = [];
           let cpu = 0;
           let requests = 0;
           for (let s = 0; s < seconds / 2; s++) {
@@ -96,14 +103,14 @@ try {
 } finally {
   upstream.child.kill("SIGTERM");
 }
-const mean = (xs) => xs.reduce((t, x) => t + x, 0) / xs.length;
-const sd = (xs) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
+const mean = (xs: readonly number[]): number => xs.reduce((t, x) => t + x, 0) / xs.length;
+const sd = (xs: readonly number[]): number => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
 const lines = [
   `| scoring | side | added p50 (ms) per run | mean ± sd | gateway CPU (µs/request) per run | mean ± sd |`,
   `|---|---|---|---|---|---|`,
 ];
 for (const mode of modes)
-  for (const side of ["A", "B"]) {
+  for (const side of ["A", "B"] as const) {
     const rs = results.filter((x) => x.mode === mode && x.side === side);
     const a = rs.map((x) => x.added);
     const c = rs.map((x) => x.cpuUs);

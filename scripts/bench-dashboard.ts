@@ -1,16 +1,22 @@
-// Dashboard page times (called by bench.mjs --only dashboard): a store from
+// Dashboard page times (called by bench.ts --only dashboard): a store from
 // `simulate --scale S` + `analyze --db`, the dashboard in this process, and each page
 // fetched 5 times with a signed-in session; median and slowest, server time included.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { queryStore } from "distillguard/store";
+import { startDashboard } from "distillguard/ui";
 
-export async function benchDashboard(root, scale, keptStore) {
+export async function benchDashboard(
+  root: string,
+  scale: number,
+  keptStore: string | undefined,
+): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "dg-bench-ui-"));
   const bin = join(root, "bin/distillguard.js");
   // V8's default heap limit (about 4 GiB here) is too tight for analyses above scale 8
-  const run = (args) => {
+  const run = (args: readonly string[]): void => {
     const r = spawnSync(process.execPath, ["--max-old-space-size=8192", bin, ...args], {
       stdio: ["ignore", "ignore", "inherit"],
     });
@@ -23,30 +29,32 @@ export async function benchDashboard(root, scale, keptStore) {
     run(["analyze", join(dir, "s"), "--out", join(dir, "a"), "--db", db]);
     rmSync(join(dir, "s"), { recursive: true, force: true });
   }
-  const { startDashboard } = await import(join(root, "dist/ui/index.js"));
-  const { readStore } = await import(join(root, "dist/store/index.js"));
-  const facts = await readStore(db, {
-    n: { sql: "select (select count(*) from exchanges) e, (select count(*) from accounts) a" },
-    c: { sql: "select campaign_id, accounts from campaigns order by accounts desc limit 1" },
-    acct: { sql: "select account_id from accounts where flagged order by exchanges desc limit 1" },
-  });
+  const facts = {
+    n: (await queryStore(db, "select (select count(*) from exchanges) e, (select count(*) from accounts) a"))
+      .rows,
+    c: (await queryStore(db, "select campaign_id, accounts from campaigns order by accounts desc limit 1"))
+      .rows,
+    acct: (
+      await queryStore(db, "select account_id from accounts where flagged order by exchanges desc limit 1")
+    ).rows,
+  };
   const dash = await startDashboard({ db });
   const login = await fetch(dash.loginUrl, { redirect: "manual" });
-  const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0];
-  const campaign = facts.c[0]?.campaign_id;
-  const account = facts.acct[0]?.account_id;
+  const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+  const campaign = String(facts.c[0]?.campaign_id ?? "");
+  const account = String(facts.acct[0]?.account_id ?? "");
   const pages = [
     ["overview", "/"],
-    [`campaign ${campaign} (${facts.c[0]?.accounts} accounts)`, `/campaigns/${campaign}`],
+    [`campaign ${campaign} (${String(facts.c[0]?.accounts)} accounts)`, `/campaigns/${campaign}`],
     ["its linkage graph (JSON)", `/campaigns/${campaign}/graph.json`],
     ["account table, by risk", "/accounts"],
     ["account table, by exchanges, page 20", "/accounts?sort=exchanges&page=20"],
     ["account table, search", "/accounts?q=ab&flagged=1"],
     ["an account", `/accounts/${account}`],
   ];
-  const rows = [];
+  const rows: string[] = [];
   for (const [name, path] of pages) {
-    const ms = [];
+    const ms: number[] = [];
     let bytes = 0;
     for (let i = 0; i < 5; i++) {
       const t = performance.now();
@@ -57,8 +65,12 @@ export async function benchDashboard(root, scale, keptStore) {
       bytes = body.byteLength;
     }
     ms.sort((a, b) => a - b);
-    rows.push(`| ${name} | ${ms[2].toFixed(0)} | ${ms[4].toFixed(0)} | ${(bytes / 1024).toFixed(0)} KiB |`);
-    console.error(`dashboard bench ${name}: median ${ms[2].toFixed(0)} ms`);
+    const median = ms[2] ?? Number.NaN;
+    const slowest = ms[4] ?? Number.NaN;
+    rows.push(
+      `| ${name} | ${median.toFixed(0)} | ${slowest.toFixed(0)} | ${(bytes / 1024).toFixed(0)} KiB |`,
+    );
+    console.error(`dashboard bench ${name}: median ${median.toFixed(0)} ms`);
   }
   await dash.close();
   const size = statSync(db).size;

@@ -1,26 +1,44 @@
-// Gateway latency benchmark (called by bench.mjs --only gateway): the mock upstream and
+// Gateway latency benchmark (called by bench.ts --only gateway): the mock upstream and
 // the gateway each run as `distillguard` processes (scoring on, as in production); an
 // open-loop load generator in this process sends chat completions at a fixed rate, first
 // straight to the upstream, then through the gateway, and compares the latency
 // percentiles. Streams: time to first byte, direct and through the gateway.
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Pool } from "undici";
 
-export function start(root, args, env, pattern) {
+/** A distillguard process and the URL it printed. */
+export interface Started {
+  readonly child: ChildProcess;
+  readonly url: string;
+}
+
+/** Load results: sorted latencies (ms), errors and the rate achieved. */
+export interface Load {
+  readonly lat: number[];
+  readonly errors: number;
+  readonly achieved: number;
+}
+
+export function start(
+  root: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+  pattern: RegExp,
+): Promise<Started> {
   const child = spawn(process.execPath, [join(root, "bin/distillguard.js"), ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   return new Promise((resolve, reject) => {
     let seen = "";
-    const look = (d) => {
+    const look = (d: unknown): void => {
       seen += String(d);
       const m = seen.match(pattern);
-      if (m) resolve({ child, url: m[1] });
+      if (m?.[1]) resolve({ child, url: m[1] });
     };
     child.stdout.on("data", look);
     child.stderr.on("data", look);
@@ -28,10 +46,18 @@ export function start(root, args, env, pattern) {
   });
 }
 
-export const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+export const pct = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 
 /** Sends `rate` requests a second for `seconds`, open loop; returns sorted latencies (ms) and errors. */
-export async function load(url, key, rate, seconds, stream = false, accounts = 0) {
+export async function load(
+  url: string,
+  key: string,
+  rate: number,
+  seconds: number,
+  stream = false,
+  accounts = 0,
+): Promise<Load> {
   const u = new URL(url);
   const pool = new Pool(u.origin, { connections: 256, pipelining: 1 });
   const body = JSON.stringify({
@@ -39,9 +65,9 @@ export async function load(url, key, rate, seconds, stream = false, accounts = 0
     stream,
     messages: [{ role: "user", content: "Say something short about rivers, please." }],
   });
-  const lat = [];
+  const lat: number[] = [];
   let errors = 0;
-  const pending = [];
+  const pending: Promise<void>[] = [];
   const total = Math.round(rate * seconds);
   const t0 = performance.now();
   for (let i = 0; i < total; i++) {
@@ -67,7 +93,7 @@ export async function load(url, key, rate, seconds, stream = false, accounts = 0
               lat.push(performance.now() - sent);
               break;
             }
-            await res.body.dump?.().catch(() => {});
+            await res.body.dump().catch(() => undefined);
           } else {
             await res.body.text();
             lat.push(performance.now() - sent);
@@ -89,7 +115,12 @@ export async function load(url, key, rate, seconds, stream = false, accounts = 0
  * A gateway configuration for the benchmarks: the mock upstream, 200 accounts whose keys are
  * `${clientKey}-i`, and the scoring mode; returns its path.
  */
-export function writeGatewayConfig(dir, upstream, clientKey, mode) {
+export function writeGatewayConfig(
+  dir: string,
+  upstream: { readonly url: string },
+  clientKey: string,
+  mode: string,
+): string {
   const config = join(dir, `gateway-${mode}.json`);
   writeFileSync(
     config,
@@ -107,7 +138,7 @@ export function writeGatewayConfig(dir, upstream, clientKey, mode) {
 }
 
 /** Concatenated and sorted latencies of several runs. */
-export function pooled(runs) {
+export function pooled(runs: readonly Load[]): Load {
   return {
     lat: runs.flatMap((r) => r.lat).sort((a, b) => a - b),
     errors: runs.reduce((t, r) => t + r.errors, 0),
@@ -120,7 +151,25 @@ export function pooled(runs) {
  * the upstream and through the gateway (`rounds` of each), so that both sample the same
  * stretches of the machine's time, and pools each side's latencies.
  */
-async function measureMode(root, dir, upstream, upstreamKey, clientKey, mode, slice, rounds, rates) {
+interface Row {
+  readonly mode: string;
+  readonly rate: number;
+  readonly kind: string;
+  readonly direct: Load;
+  readonly via: Load;
+}
+
+async function measureMode(
+  root: string,
+  dir: string,
+  upstream: Started,
+  upstreamKey: string,
+  clientKey: string,
+  mode: string,
+  slice: number,
+  rounds: number,
+  rates: readonly number[],
+): Promise<Row[]> {
   const config = writeGatewayConfig(dir, upstream, clientKey, mode);
   const gateway = await start(
     root,
@@ -128,19 +177,19 @@ async function measureMode(root, dir, upstream, upstreamKey, clientKey, mode, sl
     { BENCH_UPSTREAM_KEY: upstreamKey },
     /"url":"([^"]+)"/,
   );
-  const rows = [];
+  const rows: Row[] = [];
   try {
     // warm-up: the JIT, the pools, and the scorer's first checkpoints of the 200 accounts
     await load(gateway.url, clientKey, 1000, 6, false, 200);
     const loads = [...rates.map((rate) => ({ rate, stream: false })), { rate: 500, stream: true }];
     for (const { rate, stream } of loads) {
-      const direct = [];
-      const via = [];
+      const direct: Load[] = [];
+      const via: Load[] = [];
       for (let r = 0; r < rounds; r++) {
         direct.push(await load(upstream.url, upstreamKey, rate, slice, stream));
         via.push(await load(gateway.url, clientKey, rate, slice, stream, 200));
       }
-      const row = {
+      const row: Row = {
         mode,
         rate,
         kind: stream ? "stream, first byte" : "response",
@@ -159,7 +208,15 @@ async function measureMode(root, dir, upstream, upstreamKey, clientKey, mode, sl
   return rows;
 }
 
-export async function benchGateway(root, opts = {}) {
+export async function benchGateway(
+  root: string,
+  opts: {
+    readonly slice?: number;
+    readonly rounds?: number;
+    readonly rates?: readonly number[];
+    readonly modes?: readonly string[];
+  } = {},
+): Promise<string> {
   const slice = opts.slice ?? 2;
   const rounds = opts.rounds ?? 5;
   const seconds = slice * rounds;
@@ -169,7 +226,7 @@ export async function benchGateway(root, opts = {}) {
   const upstreamKey = "bench-upstream-key";
   const clientKey = "bench-client-key";
   const upstream = await start(root, ["mock-upstream", "--api-key", upstreamKey], {}, /upstream_url: (\S+)/);
-  const rows = [];
+  const rows: Row[] = [];
   try {
     await load(upstream.url, upstreamKey, 500, 2);
     for (const mode of modes)
@@ -179,7 +236,7 @@ export async function benchGateway(root, opts = {}) {
   } finally {
     upstream.child.kill("SIGTERM");
   }
-  const f = (x) => x.toFixed(3);
+  const f = (x: number): string => x.toFixed(3);
   const table = rows
     .map(
       (r) =>

@@ -3,22 +3,26 @@
 // scoring on, while the heap (after a full collection), RSS, open sockets and handles are
 // sampled. Fails (exit 1) if memory or sockets grow after the warm-up.
 //
-//   npm run build && node --expose-gc scripts/soak-gateway.mjs [--minutes 3] [--concurrency 32]
-import { join, resolve } from "node:path";
+//   npm run soak [-- --minutes 3 --concurrency 32]
 import { parseArgs } from "node:util";
+import {
+  keyDigest,
+  MOCK_CONTROL_HEADERS,
+  startGateway,
+  startMockUpstream,
+  ThreadScorer,
+} from "distillguard/gateway";
 import { Pool } from "undici";
 
 const { values } = parseArgs({
   options: { minutes: { type: "string", default: "3" }, concurrency: { type: "string", default: "32" } },
 });
-if (typeof globalThis.gc !== "function") {
+const exposedGc = globalThis.gc;
+if (typeof exposedGc !== "function") {
   console.error("soak: run with node --expose-gc");
   process.exit(2);
 }
-const root = resolve(import.meta.dirname, "..");
-const { startGateway, startMockUpstream, keyDigest, ThreadScorer, MOCK_CONTROL_HEADERS } = await import(
-  join(root, "dist/gateway/index.js")
-);
+const gc: () => void = exposedGc;
 
 const upstream = await startMockUpstream({ apiKey: "up" });
 // scoring as the gateway command runs it: the detector on a worker thread (its heap is in the RSS)
@@ -38,9 +42,9 @@ const prompts = Array.from(
 const pool = new Pool(gateway.url, { connections: 64 });
 const counts = { ok: 0, streamed: 0, abandoned: 0, cut: 0, limited: 0, failed: 0 };
 
-async function one(i) {
-  const account = accounts[i % accounts.length];
-  const prompt = prompts[i % prompts.length];
+async function one(i: number): Promise<void> {
+  const account = accounts[i % accounts.length] ?? "soak_0";
+  const prompt = prompts[i % prompts.length] ?? "";
   const kind = i % 10;
   const anthropic = i % 2 === 0;
   const headers = {
@@ -84,19 +88,28 @@ const minutes = Number(values.minutes);
 const concurrency = Number(values.concurrency);
 const end = Date.now() + minutes * 60_000;
 let next = 0;
-const samples = [];
+interface Sample {
+  readonly seconds: number;
+  readonly requests: number;
+  readonly heapMiB: number;
+  readonly rssMiB: number;
+  readonly sockets: number;
+  readonly handles: number;
+}
+const samples: Sample[] = [];
 const t0 = Date.now();
-async function sample() {
-  globalThis.gc();
+async function sample(): Promise<void> {
+  gc();
   const m = process.memoryUsage();
-  const sockets = await new Promise((r) => gateway.server.getConnections((_e, n) => r(n)));
+  const sockets = await new Promise<number>((r) => gateway.server.getConnections((_e, n) => r(n)));
   const s = {
     seconds: Math.round((Date.now() - t0) / 1000),
     requests: next,
     heapMiB: +(m.heapUsed / 2 ** 20).toFixed(1),
     rssMiB: +(m.rss / 2 ** 20).toFixed(1),
     sockets,
-    handles: process._getActiveHandles().length,
+    // an internal of Node's, for soak work only: the open handles (sockets, timers, servers)
+    handles: (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().length,
   };
   samples.push(s);
   console.error(JSON.stringify(s));
@@ -117,7 +130,8 @@ await scorer.close();
 // after the warm-up (the first minute: pools, JIT, the detector's per-account state), memory holds
 const settled = samples.filter((s) => s.seconds >= 60);
 const first = settled[0] ?? samples[0];
-const last = samples[samples.length - 1];
+const last = samples.at(-1);
+if (!first || !last) throw new Error("soak: no samples");
 const heapGrowth = last.heapMiB - first.heapMiB;
 const rssGrowth = last.rssMiB - first.rssMiB;
 const result = {

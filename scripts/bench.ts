@@ -1,13 +1,27 @@
-#!/usr/bin/env node
-import { spawnSync } from "node:child_process";
 // Benchmarks (not tests): measures and writes docs/performance.md.
 // Usage: npm run bench [-- --only simulate|roundtrip|analyze|report|gateway|dashboard|scaleout] [--scale X]
 //        [--dashboard-store FILE]   (dashboard: reuse this store when present, else build and keep it)
 //        [--report-scale 16] [--report-dir DIR]   (report: ~30 GB of disk, tens of minutes)
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import {
+  createReadStream,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { cpus, freemem, platform, release, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { evaluate } from "distillguard/eval";
+import { type AnalyzeOptions, type AnalyzeSummary, analyze } from "distillguard/pipeline";
+import { type SimulationSummary, simulate } from "distillguard/simulate";
+import { benchDashboard } from "./bench-dashboard.js";
+import { benchGateway } from "./bench-gateway.js";
+import { benchScaleout } from "./bench-scaleout.js";
 
 const { values } = parseArgs({
   options: {
@@ -22,30 +36,29 @@ const { values } = parseArgs({
     "dashboard-store": { type: "string" },
   },
 });
-const root = resolve(import.meta.dirname, "..");
-const { simulate } = await import(join(root, "dist/simulate/index.js"));
+// dist/scripts/bench.js: the repository is two folders up
+const root = resolve(import.meta.dirname, "../..");
+const child = join(import.meta.dirname, "_child.js");
 
-function machine() {
+function machine(): string {
   const c = cpus();
   return `${c.length} × ${c[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM (${(freemem() / 2 ** 30).toFixed(1)} free), ${platform()} ${release()}, Node ${process.version}`;
 }
 
-const sections = [];
+const sections: string[] = [];
 
 /** Peak RSS of a simulate run in a fresh process (workers are threads of that process). */
-function simulateRss(scale) {
+function simulateRss(scale: number): number {
   const out = mkdtempSync(join(tmpdir(), "dg-bench-rss-"));
-  const code = `import(${JSON.stringify(join(root, "dist/simulate/index.js"))}).then(async ({ simulate }) => {
-    await simulate({ out: ${JSON.stringify(out)}, seed: 1, scale: ${scale} });
-    process.stdout.write(String(process.resourceUsage().maxRSS / 1024));
-  })`;
-  const r = spawnSync(process.execPath, ["-e", code], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, [child, "simulate", JSON.stringify({ out, seed: 1, scale })], {
+    encoding: "utf8",
+  });
   rmSync(out, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(`simulate at scale ${scale} failed: ${r.stderr}`);
-  return Number(r.stdout);
+  return (JSON.parse(r.stdout) as { rss: number }).rss;
 }
 
-async function benchSimulate() {
+async function benchSimulate(): Promise<void> {
   const scale = Number(values.scale);
   const small = Math.round(scale * 30) / 100;
   const smallRss = simulateRss(small);
@@ -107,14 +120,12 @@ ${pops}
 `);
 }
 
-async function benchAnalyze() {
-  const { analyze } = await import(join(root, "dist/pipeline/index.js"));
-  const { DuckDBInstance } = await import("@duckdb/node-api");
+async function benchAnalyze(): Promise<void> {
   const dir = join(tmpdir(), "dg-bench-analyze-1m");
   const file = join(dir, "exchanges.jsonl");
-  let sim;
+  let sim: SimulationSummary;
   try {
-    sim = JSON.parse(readFileSync(join(dir, "simulation.json"), "utf8"));
+    sim = JSON.parse(readFileSync(join(dir, "simulation.json"), "utf8")) as SimulationSummary;
     if (sim.exchanges < 1_000_000) throw new Error("an older, smaller file");
   } catch {
     rmSync(dir, { recursive: true, force: true });
@@ -126,7 +137,6 @@ async function benchAnalyze() {
   const t0 = performance.now();
   let lines = 0;
   let rest = "";
-  const { createReadStream } = await import("node:fs");
   for await (const chunk of createReadStream(file, { encoding: "utf8", highWaterMark: 1 << 20 })) {
     const parts = (rest + chunk).split("\n");
     rest = parts.pop() ?? "";
@@ -194,48 +204,42 @@ ${summary.threads ?? "the default number of"} worker threads while the main thre
 const HEAP_MB = 8192;
 
 /** Runs analyze in a fresh process (threads included) and returns its wall time and peak RSS. */
-function analyzeInChild(dir, extra = {}) {
-  const code = `import(${JSON.stringify(join(root, "dist/pipeline/index.js"))}).then(async ({ analyze }) => {
-    const t0 = performance.now();
-    let last = t0;
-    const s = await analyze({ ...${JSON.stringify({
-      inputs: {
-        exchanges: join(dir, "exchanges.jsonl"),
-        accounts: join(dir, "accounts.jsonl"),
-        events: join(dir, "events.jsonl"),
-      },
-      out: join(dir, "pred"),
-      report: false,
-      ...extra,
-    })}, onProgress: (read, total, n) => {
-      const now = performance.now();
-      if (now - last < 60000) return;
-      last = now;
-      const rate = n / ((now - t0) / 1000);
-      const eta = total ? ((total - read) / (read / ((now - t0) / 1000)) / 60).toFixed(1) : "?";
-      process.stderr.write(\`analyze: \${(n / 1e6).toFixed(2)}M exchanges, \${Math.round(rate)}/s, \${(100 * read / total).toFixed(1)}%, ETA \${eta} min, RSS \${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB\\n\`);
-    } });
-    const seconds = (performance.now() - t0) / 1000;
-    process.stdout.write(JSON.stringify({ ...s, issues: undefined, seconds, rss: process.resourceUsage().maxRSS / 1024 }));
-  })`;
+function analyzeInChild(
+  dir: string,
+  extra: Partial<AnalyzeOptions> = {},
+): AnalyzeSummary & { seconds: number; rss: number } {
+  const options: AnalyzeOptions = {
+    inputs: {
+      exchanges: join(dir, "exchanges.jsonl"),
+      accounts: join(dir, "accounts.jsonl"),
+      events: join(dir, "events.jsonl"),
+    },
+    out: join(dir, "pred"),
+    report: false,
+    ...extra,
+  };
   // V8's default heap limit on this machine is about 4 GiB; the report-scale state is near it
-  const r = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, "-e", code], {
-    encoding: "utf8",
-    maxBuffer: 1 << 26,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const r = spawnSync(
+    process.execPath,
+    [`--max-old-space-size=${HEAP_MB}`, child, "analyze", JSON.stringify(options)],
+    {
+      encoding: "utf8",
+      maxBuffer: 1 << 26,
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   if (r.status !== 0) throw new Error(`analyze failed (exit status ${r.status})`);
-  return JSON.parse(r.stdout);
+  return JSON.parse(r.stdout) as AnalyzeSummary & { seconds: number; rss: number };
 }
 
 /** Issue 4's report-scale run: ≥ 16M exchanges, ≥ 24,000 campaign accounts among more benign ones. */
-async function benchReport() {
+async function benchReport(): Promise<void> {
   const scale = Number(values["report-scale"]);
   const dir = values["report-dir"] ?? join(tmpdir(), `dg-bench-report-${scale}`);
-  let sim;
-  let simSeconds;
+  let sim: SimulationSummary;
+  let simSeconds: number | undefined;
   try {
-    sim = JSON.parse(readFileSync(join(dir, "simulation.json"), "utf8"));
+    sim = JSON.parse(readFileSync(join(dir, "simulation.json"), "utf8")) as SimulationSummary;
   } catch {
     console.error(`report: simulating scale ${scale} into ${dir} (about ${Math.round(scale * 1.8)} GB)`);
     const t0 = performance.now();
@@ -246,9 +250,9 @@ async function benchReport() {
     .filter((p) => p.campaign)
     .reduce((t, p) => t + p.accounts, 0);
   const bytes = statSync(join(dir, "exchanges.jsonl")).size;
-  const runs = [];
+  const runs: string[] = [];
   // the analysis (verdict files); --report-db adds a run that also fills the DuckDB store
-  const variants = [["`analyze` (verdict files)", {}]];
+  const variants: [string, Partial<AnalyzeOptions>][] = [["`analyze` (verdict files)", {}]];
   if (values["report-db"])
     variants.push(["`analyze --db` (verdict files and the DuckDB store)", { db: join(dir, "run.duckdb") }]);
   for (const [label, extra] of variants) {
@@ -261,8 +265,7 @@ async function benchReport() {
       `| ${label} | ${(r.seconds / 60).toFixed(1)} min | ${Math.round(r.exchanges / r.seconds)} | ${(r.rss / 1024).toFixed(2)} GiB | ${r.accounts} | ${r.flagged} | ${r.campaigns} |`,
     );
   }
-  const { evaluate } = await import(join(root, "dist/eval/index.js"));
-  const q = await evaluate(dir, join(dir, "pred"), () => {});
+  const q = await evaluate(dir, join(dir, "pred"), () => undefined);
   sections.push(`## Report scale: ${(sim.exchanges / 1e6).toFixed(1)} million exchanges
 
 \`npm run bench -- --only report --report-scale ${sim.scale}\`: \`simulate --seed ${sim.seed} --scale ${sim.scale}\` (${sim.text === "builtin" ? "built-in text" : "real prompts"}): ${sim.exchanges} exchanges
@@ -280,12 +283,13 @@ Issue 4's targets: ≤ 10 minutes and ≤ 3 GB peak RSS for 16M exchanges on 2 c
 }
 
 /** simulate → analyze → eval at scale 0.05, three seeds, with and without real prompts. */
-async function benchRoundTrip() {
-  const { analyze } = await import(join(root, "dist/pipeline/index.js"));
-  const { evaluate } = await import(join(root, "dist/eval/index.js"));
+async function benchRoundTrip(): Promise<void> {
   const datasets = resolve(root, "../shared/datasets");
-  const modes = [["built-in text", undefined], ...(existsSync(datasets) ? [["real prompts", datasets]] : [])];
-  const rows = [];
+  const modes: [string, string | undefined][] = [
+    ["built-in text", undefined],
+    ...(existsSync(datasets) ? [["real prompts", datasets] as [string, string]] : []),
+  ];
+  const rows: string[] = [];
   for (const [label, prompts] of modes)
     for (const seed of [1, 2, 3]) {
       const dir = mkdtempSync(join(tmpdir(), "dg-bench-rt-"));
@@ -299,7 +303,7 @@ async function benchRoundTrip() {
         },
         out: join(dir, "pred"),
       });
-      const r = await evaluate(dir, join(dir, "pred"), () => {});
+      const r = await evaluate(dir, join(dir, "pred"), () => undefined);
       const seconds = (performance.now() - t0) / 1000;
       rmSync(dir, { recursive: true, force: true });
       rows.push(
@@ -322,16 +326,13 @@ if (!values.only || values.only === "roundtrip") await benchRoundTrip();
 if (!values.only || values.only === "analyze") await benchAnalyze();
 if (values.only === "report") await benchReport();
 if (!values.only || values.only === "dashboard") {
-  const { benchDashboard } = await import("./bench-dashboard.mjs");
   sections.push(await benchDashboard(root, Number(values.scale), values["dashboard-store"]));
 }
 // needs NATS (JetStream) and PostgreSQL on 127.0.0.1: only when asked for
 if (values.only === "scaleout") {
-  const { benchScaleout } = await import("./bench-scaleout.mjs");
   sections.push(await benchScaleout(root, Number(values.scale)));
 }
 if (!values.only || values.only === "gateway") {
-  const { benchGateway } = await import("./bench-gateway.mjs");
   sections.push(await benchGateway(root));
 }
 
@@ -339,17 +340,19 @@ const path = join(root, "docs/performance.md");
 let previous = "";
 try {
   previous = readFileSync(path, "utf8");
-} catch {}
+} catch {
+  // no page yet
+}
 const header = `# Performance
 
-Measured by \`npm run bench\` (scripts/bench.mjs); each section is replaced when its benchmark runs again
+Measured by \`npm run bench\` (scripts/bench.ts); each section is replaced when its benchmark runs again
 and says when and on what it was measured. Machines of the same kind here have differed by a factor of
 two in speed from one day to the next: compare figures within a section, or against the read-and-parse
 floor measured in the same run.
 `;
 // keep sections of benchmarks that did not run this time; a section is the same benchmark
 // whatever figures its heading carries ("on a 0.98M-exchange file" replaces "on a 1.00M-...")
-const heading = (s) => s.split("\n")[0].replace(/[\d.,]+/g, "#");
+const heading = (s: string): string => (s.split("\n")[0] ?? "").replace(/[\d.,]+/g, "#");
 const kept = previous
   .split(/^(?=## )/m)
   .slice(1)

@@ -1,4 +1,4 @@
-// Scale-out throughput (called by bench.mjs --only scaleout): one simulated log published
+// Scale-out throughput (called by bench.ts --only scaleout): one simulated log published
 // once to a fresh stream on the local NATS; then, for 1, 2 and 4 workers (separate
 // processes, `distillguard worker --until-idle`) against a fresh PostgreSQL database each,
 // the time from start until every worker has exited (stream drained, linkage run), and each
@@ -7,19 +7,28 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
+import { Bus } from "distillguard/scaleout";
+import postgres from "postgres";
 
 const NATS = process.env.DISTILLGUARD_TEST_NATS ?? "nats://127.0.0.1:4222";
 const PG_ADMIN = process.env.DISTILLGUARD_TEST_PG ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 /** Busy CPU seconds of the whole machine so far (/proc/stat: all but idle and iowait). */
-function machineBusy() {
-  const f = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+function machineBusy(): number {
+  const f = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "")
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
   const total = f.reduce((a, b) => a + b, 0);
-  return (total - f[3] - f[4]) / 100;
+  return (total - (f[3] ?? 0) - (f[4] ?? 0)) / 100;
 }
 
-export async function benchScaleout(root, scale, counts = [1, 2, 4]) {
-  const postgres = (await import("postgres")).default;
+export async function benchScaleout(
+  root: string,
+  scale: number,
+  counts: readonly number[] = [1, 2, 4],
+): Promise<string> {
   const bin = join(root, "bin/distillguard.js");
   const dir = mkdtempSync(join(tmpdir(), "dg-bench-scaleout-"));
   const tag = `B${Date.now().toString(36).toUpperCase()}`;
@@ -43,8 +52,8 @@ export async function benchScaleout(root, scale, counts = [1, 2, 4]) {
   const exchanges = Number(/published (\d+) exchanges/.exec(pub.stdout)?.[1]);
   console.error(`scaleout bench: published ${exchanges} exchanges in ${publishS.toFixed(1)} s`);
 
-  const admin = postgres(PG_ADMIN, { max: 1, onnotice: () => {} });
-  const rows = [];
+  const admin = postgres(PG_ADMIN, { max: 1, onnotice: () => undefined });
+  const rows: string[] = [];
   for (const n of counts) {
     const db = `dg_bench_${tag.toLowerCase()}_${n}`;
     await admin.unsafe(`create database ${db}`);
@@ -56,7 +65,7 @@ export async function benchScaleout(root, scale, counts = [1, 2, 4]) {
       Array.from(
         { length: n },
         (_, i) =>
-          new Promise((resolve, reject) => {
+          new Promise<string>((resolve, reject) => {
             const p = spawn(
               process.execPath,
               [
@@ -74,7 +83,7 @@ export async function benchScaleout(root, scale, counts = [1, 2, 4]) {
               { stdio: ["ignore", "pipe", "pipe"] },
             );
             let out = "";
-            p.stdout.setEncoding("utf8").on("data", (d) => {
+            p.stdout.setEncoding("utf8").on("data", (d: string) => {
               out += d;
             });
             p.stderr.resume();
@@ -88,11 +97,11 @@ export async function benchScaleout(root, scale, counts = [1, 2, 4]) {
     const busy = machineBusy() - busy0;
     const cpu = results.map((o) => Number(/cpu ([\d.]+) s/.exec(o)?.[1] ?? Number.NaN));
     const applied = results.map((o) => Number(/(\d+) messages applied/.exec(o)?.[1] ?? 0));
-    const sql = postgres(url.toString(), { max: 1, onnotice: () => {} });
-    const [run] =
-      await sql`select extract(epoch from finished_at - started_at)::float s, flagged, campaigns, exchanges::int e
+    const sql = postgres(url.toString(), { max: 1, onnotice: () => undefined });
+    const [run] = await sql<{ s: number; flagged: number; campaigns: number; e: number }[]>`
+      select extract(epoch from finished_at - started_at)::float s, flagged, campaigns, exchanges::int e
       from linkage_runs order by id desc limit 1`;
-    const [runs] = await sql`select count(*)::int n from linkage_runs`;
+    const [runs] = await sql<{ n: number }[]>`select count(*)::int n from linkage_runs`;
     await sql.end();
     await admin.unsafe(`drop database ${db} with (force)`);
     const cpuTotal = cpu.reduce((a, b) => a + b, 0);
@@ -104,14 +113,10 @@ export async function benchScaleout(root, scale, counts = [1, 2, 4]) {
     );
   }
   await admin.end();
-  spawnSync(
-    process.execPath,
-    [
-      "-e",
-      `const {Bus}=await import(${JSON.stringify(join(root, "dist/scaleout/index.js"))});const b=await Bus.open({servers:${JSON.stringify(NATS)},stream:${JSON.stringify(stream)},prefix:${JSON.stringify(prefix)}});await b.jsm.streams.delete(b.stream);await b.close();`,
-    ],
-    { input: "", stdio: "ignore" },
-  );
+  // the benchmark's stream is removed from NATS
+  const bus = await Bus.open({ servers: NATS, stream, prefix });
+  await bus.jsm.streams.delete(bus.stream);
+  await bus.close();
   rmSync(dir, { recursive: true, force: true });
   return `## Scale-out: workers on NATS JetStream and PostgreSQL
 
