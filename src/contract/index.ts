@@ -73,4 +73,5 @@ export {
   type VerdictAccount,
   VerdictAccountSchema,
 } from "./schema.js";
+export { type SseEvent, SseSplitter } from "./sse.js";
 export { parseRfc3339, toRfc3339 } from "./time.js";

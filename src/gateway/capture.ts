@@ -4,6 +4,8 @@
 // back from the client); the assembled body is what a non-streaming call would have
 // returned: Anthropic `content` blocks, `stop_reason` and `usage`; OpenAI `choices` with
 // the message (content and tool calls), `finish_reason` and `usage`.
+import { SseSplitter } from "../contract/index.js";
+
 type Json = Record<string, unknown>;
 
 /** Collects a response body: raw JSON, or server-sent events assembled into one body. */
@@ -52,8 +54,7 @@ interface StreamAssembler {
 
 /** Splits the event stream into events and hands each one's JSON data on. */
 class SseCapture implements Capture {
-  private pending = "";
-  private carry = "";
+  private readonly events = new SseSplitter();
   private size = 0;
   private readonly decoder = new TextDecoder();
 
@@ -62,31 +63,10 @@ class SseCapture implements Capture {
   push(chunk: Buffer): void {
     this.size += chunk.length;
     if (this.size > MAX_CAPTURE) return;
-    // line ends may be CRLF, LF or CR (a CR at a chunk's end waits: its LF may follow)
-    let text = this.carry + this.decoder.decode(chunk, { stream: true });
-    this.carry = "";
-    if (text.endsWith("\r")) {
-      this.carry = "\r";
-      text = text.slice(0, -1);
-    }
-    this.pending += text.replace(/\r\n?/g, "\n");
-    this.drain();
+    for (const e of this.events.push(this.decoder.decode(chunk, { stream: true }))) this.dispatch(e.data);
   }
 
-  private drain(): void {
-    let end = this.pending.indexOf("\n\n");
-    while (end >= 0) {
-      this.dispatch(this.pending.slice(0, end));
-      this.pending = this.pending.slice(end + 2);
-      end = this.pending.indexOf("\n\n");
-    }
-  }
-
-  private dispatch(block: string): void {
-    let data = "";
-    for (const line of block.split("\n")) {
-      if (line.startsWith("data:")) data += (data ? "\n" : "") + line.slice(line[5] === " " ? 6 : 5);
-    }
+  private dispatch(data: string | undefined): void {
     if (!data || data === "[DONE]") return;
     try {
       const v: unknown = JSON.parse(data);
@@ -98,12 +78,8 @@ class SseCapture implements Capture {
 
   result(partial = false): Json | undefined {
     if (this.size > MAX_CAPTURE) return undefined;
-    if (this.carry) {
-      // the stream ended on a CR: it ended a line
-      this.carry = "";
-      this.pending += "\n";
-      this.drain();
-    }
+    // the events a final CR completes (an unfinished event is not assembled)
+    for (const e of this.events.end().events) this.dispatch(e.data);
     return this.assembler.result(partial);
   }
 }

@@ -9,7 +9,14 @@
 // stream, on the delta where the reasoning ends). Anything that does not parse is passed
 // on unchanged.
 import { StringDecoder } from "node:string_decoder";
-import { type ApiKind, answerParts, isObject, REASONING_FIELDS } from "../contract/index.js";
+import {
+  type ApiKind,
+  answerParts,
+  isObject,
+  REASONING_FIELDS,
+  type SseEvent,
+  SseSplitter,
+} from "../contract/index.js";
 import { type Shield, shieldTrace, type TraceContext, type TraceSigner } from "./trace.js";
 import { type KeyedChoice, Watermarker, type WatermarkStats } from "./watermark.js";
 
@@ -124,51 +131,31 @@ class JsonTransform implements BodyTransform {
   }
 }
 
-interface SseEvent {
-  readonly raw: string;
-  readonly event: string | undefined;
-  readonly data: string | undefined;
-}
-
-function parseEvent(raw: string): SseEvent {
-  let event: string | undefined;
-  const data: string[] = [];
-  for (const line of raw.split(/\r?\n/)) {
-    if (line.startsWith("event:")) event = line.slice(6).trim();
-    else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
-  }
-  return { raw, event, data: data.length > 0 ? data.join("\n") : undefined };
-}
-
 const sse = (event: string | undefined, data: unknown): string =>
   `${event === undefined ? "" : `event: ${event}\n`}data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`;
 
 /** A server-sent event stream: split into events, each passed on or rewritten. */
 abstract class SseTransform implements BodyTransform {
   private readonly decoder = new StringDecoder("utf8");
-  private buffer = "";
+  private readonly events = new SseSplitter();
   constructor(protected readonly p: Protector) {}
   get report(): ProtectReport {
     return this.p.report;
   }
 
   push(chunk: Buffer): Buffer {
-    this.buffer += this.decoder.write(chunk);
     let out = "";
-    for (;;) {
-      const m = /\r?\n\r?\n/.exec(this.buffer);
-      if (!m) break;
-      const raw = this.buffer.slice(0, m.index);
-      this.buffer = this.buffer.slice(m.index + m[0].length);
-      out += this.onEvent(parseEvent(raw), `${raw}${m[0]}`);
-    }
+    for (const e of this.events.push(this.decoder.write(chunk))) out += this.onEvent(e, e.whole);
     return out ? Buffer.from(out) : EMPTY;
   }
 
   end(): Buffer {
-    const rest = this.buffer + this.decoder.end();
-    this.buffer = "";
-    return Buffer.from(this.finish() + rest);
+    const tail = this.decoder.end();
+    let out = "";
+    for (const e of this.events.push(tail)) out += this.onEvent(e, e.whole);
+    const { events, rest } = this.events.end();
+    for (const e of events) out += this.onEvent(e, e.whole);
+    return Buffer.from(out + this.finish() + rest);
   }
 
   /** Returns the text to send for one event (`whole`: the event as it came, with its blank line). */
