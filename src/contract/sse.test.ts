@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { type SseEvent, SseSplitter } from "./sse.js";
 
 function all(chunks: readonly string[]): {
-  events: { whole: string; event?: string; data?: string }[];
+  events: SseEvent[];
   rest: string;
 } {
   const s = new SseSplitter();
