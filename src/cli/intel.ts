@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Campaign, CampaignsFile } from "../contract/index.js";
+import type { CampaignsFile } from "../contract/index.js";
 import { closeServer, fetchListener, listen, originOf } from "../http/index.js";
 import {
   createTaxiiApp,
@@ -18,7 +18,7 @@ import {
   TLP_LEVELS,
   type TlpLevel,
 } from "../intel/index.js";
-import { DuckDbStore, queryStore } from "../store/index.js";
+import { DuckDbStore, readCampaigns } from "../store/index.js";
 import { type Io, integer, PORT, parse, stringOption, untilStopped } from "./_args.js";
 import { CLIError } from "./_errors.js";
 
@@ -64,8 +64,6 @@ function keyFrom(envName: string | undefined): string {
   return key;
 }
 
-const parseJson = (v: unknown): unknown => (typeof v === "string" ? JSON.parse(v) : v);
-
 /** The campaigns of an analysis: from its store or from its output folder's campaigns.json. */
 export async function loadCampaigns(db: string | undefined, dir: string | undefined): Promise<CampaignsFile> {
   if (dir !== undefined) {
@@ -76,32 +74,7 @@ export async function loadCampaigns(db: string | undefined, dir: string | undefi
   }
   if (db === undefined || !existsSync(db))
     throw new CLIError(`--db: ${db ?? "(none)"} is not there`, "E_INPUT_MISSING");
-  const c = await queryStore(
-    db,
-    `select campaign_id, exchanges, strftime(first_seen, '%Y-%m-%dT%H:%M:%S.%gZ') first_seen,
-       strftime(last_seen, '%Y-%m-%dT%H:%M:%S.%gZ') last_seen, confidence, capabilities, indicators, evidence
-     from campaigns order by campaign_id`,
-  );
-  const members = await queryStore(
-    db,
-    "select campaign_id, list(account_id order by account_id) a from campaign_accounts group by 1",
-  );
-  const byId = new Map(members.rows.map((r) => [String(r.campaign_id), (r.a as string[]) ?? []]));
-  return {
-    campaigns: c.rows.map(
-      (r): Campaign => ({
-        campaign_id: String(r.campaign_id),
-        accounts: byId.get(String(r.campaign_id)) ?? [],
-        exchanges: Number(r.exchanges),
-        first_seen: r.first_seen === null ? null : String(r.first_seen),
-        last_seen: r.last_seen === null ? null : String(r.last_seen),
-        confidence: Number(r.confidence),
-        capabilities: parseJson(r.capabilities) as Record<string, number>,
-        indicators: parseJson(r.indicators) as Campaign["indicators"],
-        evidence: parseJson(r.evidence) as Campaign["evidence"],
-      }),
-    ),
-  };
+  return readCampaigns(db);
 }
 
 function schemasFrom(dir: string | undefined, io: Io): StixSchemas | undefined {

@@ -6,7 +6,13 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { type DuckDBConnection, DuckDBInstance, DuckDBTimestampValue } from "@duckdb/node-api";
-import type { AccountRecord, Campaign, ExchangeFacts, VerdictAccount } from "../contract/index.js";
+import type {
+  AccountRecord,
+  Campaign,
+  CampaignsFile,
+  ExchangeFacts,
+  VerdictAccount,
+} from "../contract/index.js";
 
 export interface ExchangeFeatures {
   readonly view: ExchangeFacts;
@@ -681,5 +687,44 @@ export async function queryStore(path: string, sql: string): Promise<QueryResult
     if (statements !== 1) throw new QueryError(`expected one SQL statement, got ${statements}`);
     const reader = await conn.runAndReadAll(sql);
     return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Record<string, unknown>[] };
+  });
+}
+
+/** A JSON column: DuckDB hands it over as text or as a value. */
+const jsonColumn = (v: unknown): unknown => (typeof v === "string" ? JSON.parse(v) : v);
+
+/** The campaigns a store holds, as campaigns.json has them (read-only, locked: as queryStore). */
+export async function readCampaigns(path: string): Promise<CampaignsFile> {
+  return withConnection(path, LOCKED_READ_ONLY, async (conn) => {
+    const c = (
+      await conn.runAndReadAll(
+        `select campaign_id, exchanges, strftime(first_seen, '%Y-%m-%dT%H:%M:%S.%gZ') first_seen,
+           strftime(last_seen, '%Y-%m-%dT%H:%M:%S.%gZ') last_seen, confidence, capabilities, indicators, evidence
+         from campaigns order by campaign_id`,
+      )
+    ).getRowObjectsJson();
+    const members = (
+      await conn.runAndReadAll(
+        "select campaign_id, list(account_id order by account_id) a from campaign_accounts group by 1",
+      )
+    ).getRowObjectsJson();
+    const byId = new Map(
+      members.map((r) => [String(r.campaign_id), Array.isArray(r.a) ? r.a.map(String) : []]),
+    );
+    return {
+      campaigns: c.map(
+        (r): Campaign => ({
+          campaign_id: String(r.campaign_id),
+          accounts: byId.get(String(r.campaign_id)) ?? [],
+          exchanges: Number(r.exchanges),
+          first_seen: r.first_seen === null ? null : String(r.first_seen),
+          last_seen: r.last_seen === null ? null : String(r.last_seen),
+          confidence: Number(r.confidence),
+          capabilities: jsonColumn(r.capabilities) as Record<string, number>,
+          indicators: jsonColumn(r.indicators) as Campaign["indicators"],
+          evidence: jsonColumn(r.evidence) as Campaign["evidence"],
+        }),
+      ),
+    };
   });
 }

@@ -31,6 +31,7 @@ export {
   type QueryResult,
   queryStore,
   type Review,
+  readCampaigns,
   readStore,
   StoreOpenError,
 } from "./duckdb.js";
