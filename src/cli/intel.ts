@@ -19,7 +19,15 @@ import {
   type TlpLevel,
 } from "../intel/index.js";
 import { DuckDbStore, readCampaigns } from "../store/index.js";
-import { type Io, integer, PORT, parse, stringOption, untilStopped } from "./_args.js";
+import {
+  defineCommand,
+  type Io,
+  integer,
+  type OptionValues,
+  PORT,
+  stringOption,
+  untilStopped,
+} from "./_args.js";
 import { CLIError } from "./_errors.js";
 
 export const INTEL_USAGE = `usage: distillguard intel export (--db FILE | --in DIR) --out BUNDLE [--tlp LEVEL] [--producer NAME]
@@ -97,26 +105,40 @@ function readText(file: string): string {
   return readFileSync(file, "utf8");
 }
 
+const INTEL_OPTIONS = {
+  db: { type: "string" },
+  in: { type: "string" },
+  out: { type: "string" },
+  tlp: { type: "string" },
+  producer: { type: "string" },
+  "key-env": { type: "string" },
+  "key-id": { type: "string" },
+  "valid-days": integer(1, 3650, "days from 1 to 3650"),
+  schemas: { type: "string" },
+  port: PORT,
+  host: { type: "string" },
+  "key-sha256": { type: "string" },
+} as const;
+
 export async function runIntel(argv: readonly string[], io: Io): Promise<number> {
   const [sub, ...rest] = argv;
-  const { values, positionals } = parse(rest, {
-    db: { type: "string" },
-    in: { type: "string" },
-    out: { type: "string" },
-    tlp: { type: "string" },
-    producer: { type: "string" },
-    "key-env": { type: "string" },
-    "key-id": { type: "string" },
-    "valid-days": integer(1, 3650, "days from 1 to 3650"),
-    schemas: { type: "string" },
-    port: PORT,
-    host: { type: "string" },
-    "key-sha256": { type: "string" },
-  });
-  if (values.help || sub === "--help" || sub === "-h" || sub === undefined) {
+  if (sub === undefined || sub === "--help" || sub === "-h") {
     io.stdout.write(`${INTEL_USAGE}\n`);
     return sub === undefined ? 2 : 0;
   }
+  return defineCommand({
+    usage: INTEL_USAGE,
+    options: INTEL_OPTIONS,
+    run: ({ values, positionals }, out) => intel(sub, values, positionals, out),
+  })(rest, io);
+}
+
+async function intel(
+  sub: string,
+  values: OptionValues<typeof INTEL_OPTIONS>,
+  positionals: readonly string[],
+  io: Io,
+): Promise<number> {
   const tlpRaw = stringOption(values.tlp) ?? "amber";
   if (!(TLP_LEVELS as readonly string[]).includes(tlpRaw))
     throw new CLIError(`--tlp: expected one of ${TLP_LEVELS.join(", ")}, got "${tlpRaw}"`, "E_BAD_OPTION");
