@@ -104,6 +104,49 @@ export function answerParts(kind: ApiKind, body: Obj): AnswerPart[] {
   return kind === "anthropic" ? anthropicParts(body) : openaiParts(body);
 }
 
+/** A piece of an answer in one streamed event: text or reasoning, for a content block or choice. */
+export interface DeltaPart {
+  readonly kind: "text" | "reasoning";
+  /** the content block (Anthropic) or the choice (OpenAI) it belongs to */
+  readonly index: number;
+  /** the field that carries it in the event, and in the assembled message (OpenAI: its reasoning field) */
+  readonly field: string;
+  readonly text: string;
+}
+
+/**
+ * The answer's pieces in one streamed event (already parsed from its `data:` line):
+ * Anthropic `content_block_delta` events' `text_delta` and `thinking_delta`; OpenAI chunks'
+ * `delta.content` and the first non-empty reasoning field of each choice's delta.
+ */
+export function deltaParts(kind: ApiKind, event: Obj): DeltaPart[] {
+  if (kind === "anthropic") {
+    if (event.type !== "content_block_delta" || !isObject(event.delta)) return [];
+    const d = event.delta;
+    const index = typeof event.index === "number" ? event.index : Number(event.index);
+    if (d.type === "text_delta" && typeof d.text === "string")
+      return [{ kind: "text", index, field: "text", text: d.text }];
+    if (d.type === "thinking_delta" && typeof d.thinking === "string")
+      return [{ kind: "reasoning", index, field: "thinking", text: d.thinking }];
+    return [];
+  }
+  if (!Array.isArray(event.choices)) return [];
+  const out: DeltaPart[] = [];
+  for (const c of event.choices) {
+    if (!isObject(c) || !isObject(c.delta)) continue;
+    const index = Number(c.index ?? 0);
+    const d = c.delta;
+    if (typeof d.content === "string" && d.content.length > 0)
+      out.push({ kind: "text", index, field: "content", text: d.content });
+    for (const f of REASONING_FIELDS)
+      if (typeof d[f] === "string" && (d[f] as string).length > 0) {
+        out.push({ kind: "reasoning", index, field: f, text: d[f] as string });
+        break;
+      }
+  }
+  return out;
+}
+
 /**
  * The API a response body is in, by its shape: OpenAI's has `choices`, Anthropic's is a
  * `message` or has `content` blocks (and no OpenAI reasoning field: that is one OpenAI

@@ -5,6 +5,8 @@ export {
   type AnswerPart,
   type ApiKind,
   answerParts,
+  type DeltaPart,
+  deltaParts,
   messageParts,
   REASONING_FIELDS,
   responseKind,

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { normaliseExchange } from "../contract/index.js";
 import { captureFor } from "./capture.js";
 
 const sse = (events: unknown[], named: boolean): string =>
@@ -143,6 +144,39 @@ describe("capture", () => {
         });
       }),
     );
+  });
+
+  it("keeps an OpenAI-compatible stream's reasoning trace (reasoning_content), as the plain body has it", () => {
+    const head = { id: "c2", object: "chat.completion.chunk", created: 1, model: "m" };
+    const events = [
+      {
+        ...head,
+        choices: [{ index: 0, delta: { role: "assistant", content: "", reasoning_content: "First, " } }],
+      },
+      { ...head, choices: [{ index: 0, delta: { reasoning_content: "add the numbers." } }] },
+      { ...head, choices: [{ index: 0, delta: { content: "4", reasoning_content: "" } }] },
+      { ...head, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] },
+    ];
+    const c = captureFor("openai", true);
+    c.push(Buffer.from(`${sse(events, false)}data: [DONE]\n\n`));
+    const body = c.result() as { choices: { message: Record<string, unknown> }[] };
+    expect(body.choices[0]?.message).toEqual({
+      role: "assistant",
+      content: "4",
+      reasoning_content: "First, add the numbers.",
+    });
+    // normalisation reads the trace from the captured body as from a plain one
+    const view = normaliseExchange(
+      {
+        id: "x",
+        ts: "2026-02-01T00:00:00Z",
+        account_id: "a",
+        request: { model: "m", messages: [{ role: "user", content: "2+2?" }] },
+        response: body,
+      },
+      0,
+    );
+    expect(view.output?.thinking).toBe("First, add the numbers.");
   });
 
   it("never throws on hostile bytes, and gives no body for a stream cut short", () => {

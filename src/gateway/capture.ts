@@ -4,7 +4,7 @@
 // back from the client); the assembled body is what a non-streaming call would have
 // returned: Anthropic `content` blocks, `stop_reason` and `usage`; OpenAI `choices` with
 // the message (content and tool calls), `finish_reason` and `usage`.
-import { SseSplitter } from "../contract/index.js";
+import { deltaParts, SseSplitter } from "../contract/index.js";
 
 type Json = Record<string, unknown>;
 
@@ -109,9 +109,10 @@ class AnthropicStream implements StreamAssembler {
         const b = this.blocks[i];
         const d = obj(e.delta);
         if (!b) break;
-        if (d.type === "text_delta" && typeof d.text === "string") b.text = `${b.text ?? ""}${d.text}`;
-        else if (d.type === "thinking_delta" && typeof d.thinking === "string")
-          b.thinking = `${b.thinking ?? ""}${d.thinking}`;
+        // text and thinking, read by the shared response model
+        const [piece] = deltaParts("anthropic", e);
+        if (piece)
+          b[piece.field] = `${typeof b[piece.field] === "string" ? b[piece.field] : ""}${piece.text}`;
         else if (d.type === "signature_delta" && typeof d.signature === "string") b.signature = d.signature;
         else if (d.type === "input_json_delta" && typeof d.partial_json === "string")
           this.partialJson.set(i, (this.partialJson.get(i) ?? "") + d.partial_json);
@@ -179,7 +180,11 @@ class OpenAIStream implements StreamAssembler {
       }
       const d = obj(c.delta);
       if (typeof d.role === "string") acc.message.role = d.role;
-      if (typeof d.content === "string") acc.message.content = `${acc.message.content ?? ""}${d.content}`;
+      // content and the reasoning trace (vLLM, DeepSeek, OpenRouter), read by the shared response model
+      for (const piece of deltaParts("openai", { choices: [c] })) {
+        const had = acc.message[piece.field];
+        acc.message[piece.field] = `${typeof had === "string" ? had : ""}${piece.text}`;
+      }
       if (typeof d.refusal === "string") acc.message.refusal = `${acc.message.refusal ?? ""}${d.refusal}`;
       if (Array.isArray(d.tool_calls))
         for (const tcRaw of d.tool_calls) {

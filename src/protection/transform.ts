@@ -12,6 +12,7 @@ import { StringDecoder } from "node:string_decoder";
 import {
   type ApiKind,
   answerParts,
+  deltaParts,
   isObject,
   REASONING_FIELDS,
   type SseEvent,
@@ -188,14 +189,15 @@ class AnthropicStream extends SseTransform {
     const b = this.blocks.get(index);
     if (!b) return whole;
     if (d.type === "content_block_delta" && isObject(d.delta)) {
-      const delta = d.delta;
-      if (delta.type === "text_delta" && typeof delta.text === "string" && b.marker) {
-        const text = b.marker.push(delta.text);
+      // text and thinking, read by the shared response model
+      const [piece] = deltaParts("anthropic", d);
+      if (piece?.kind === "text" && b.marker) {
+        const text = b.marker.push(piece.text);
         if (text === "") return "";
-        return sse(e.event, { ...d, delta: { ...delta, text } });
+        return sse(e.event, { ...d, delta: { ...d.delta, text } });
       }
-      if (delta.type === "thinking_delta" && typeof delta.thinking === "string") {
-        b.thinking += delta.thinking;
+      if (piece?.kind === "reasoning") {
+        b.thinking += piece.text;
         return this.p.o.shield === "full" ? whole : "";
       }
       return whole;
