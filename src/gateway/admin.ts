@@ -3,6 +3,7 @@
 // the values it shares with flagged accounts). Both need an admin key; with none configured
 // /metrics is not there (404). Errors use the OpenAI error shape, as the proxy's own do.
 import { Hono } from "hono";
+import { readBodyText } from "../http/index.js";
 import { DEFAULT_UNSUPPORTED_REGIONS } from "../verdicts/index.js";
 import { checkAgainst } from "./_json.js";
 import type { AdminKeys } from "./keys.js";
@@ -18,25 +19,6 @@ const SIGNUP_MAX = 64 * 1024;
 
 function error(status: 400 | 401 | 404 | 501, type: string, message: string): Response {
   return Response.json({ error: { message, type, code: null } }, { status });
-}
-
-/** The body's text, or undefined past `limit` bytes. */
-async function readText(req: Request, limit: number): Promise<string | undefined> {
-  if (req.body === null) return "";
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 export function createAdminApp(o: {
@@ -57,7 +39,7 @@ export function createAdminApp(o: {
     if (!o.scorer) return error(501, "not_found_error", "this gateway runs without a scorer");
     let input: Signup;
     try {
-      const raw: unknown = JSON.parse((await readText(c.req.raw, SIGNUP_MAX)) ?? "");
+      const raw: unknown = JSON.parse((await readBodyText(c.req.raw, SIGNUP_MAX)) ?? "");
       checkAgainst(SignupSchema, "body", raw, (m) => new Error(m));
       input = raw;
     } catch (err) {

@@ -36,3 +36,22 @@ export function fetchListener(
     res.end(method === "HEAD" ? undefined : body);
   };
 }
+
+/** A web request's body as text, or undefined once it passes `limit` bytes (the rest is not read). */
+export async function readBodyText(req: Request, limit: number): Promise<string | undefined> {
+  if (req.body === null) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}

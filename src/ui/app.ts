@@ -3,6 +3,7 @@
 // one-time login link exchanged for an HttpOnly, SameSite=Strict cookie), same-origin and the
 // session's CSRF token on every form, security headers on every answer.
 import { Hono } from "hono";
+import { readBodyText } from "../http/index.js";
 import type { AccountQuery, AccountSort, DashboardStore } from "../store/index.js";
 import { ACCOUNT_SORTS } from "../store/index.js";
 import { CSS, JS } from "./assets.js";
@@ -54,21 +55,8 @@ function segment(url: string, index: number): string | undefined {
 
 /** The body as a form, or undefined past FORM_MAX bytes. */
 async function readForm(req: Request): Promise<URLSearchParams | undefined> {
-  if (req.body === null) return new URLSearchParams();
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > FORM_MAX) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+  const text = await readBodyText(req, FORM_MAX);
+  return text === undefined ? undefined : new URLSearchParams(text);
 }
 
 export function createDashboardHandler(o: DashboardHandlerOptions): Hono<Env> {
