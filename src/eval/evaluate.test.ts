@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { adjustedRandIndex, evaluate } from "./index.js";
+import { adjustedRandIndex } from "./evaluate.js";
+import { evaluate } from "./index.js";
 
 const jsonl = (rows: object[]): string => `${rows.map((r) => JSON.stringify(r)).join("\n")}\n`;
 

@@ -1,2 +1,2 @@
 // Public surface of the scorer: verdicts against a scenario's ground truth.
-export { adjustedRandIndex, type EvalResult, evaluate, formatEval } from "./evaluate.js";
+export { type EvalResult, evaluate, formatEval } from "./evaluate.js";

@@ -6,13 +6,8 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
 import { queryStore } from "../store/index.js";
-import {
-  checkGatewayConfig,
-  GatewayConfigError,
-  keyDigest,
-  loadGatewayConfig,
-  startMockUpstream,
-} from "./index.js";
+import { checkGatewayConfig } from "./config.js";
+import { GatewayConfigError, keyDigest, loadGatewayConfig, startMockUpstream } from "./index.js";
 
 const BIN = new URL("../../bin/distillguard.js", import.meta.url).pathname;
 const BUILT = existsSync(new URL("../../dist/cli/main.js", import.meta.url));

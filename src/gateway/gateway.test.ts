@@ -6,14 +6,8 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../_test-wait.js";
-import {
-  clientAddress,
-  clientHeaders,
-  type Gateway,
-  keyDigest,
-  startGateway,
-  upstreamHeaders,
-} from "./index.js";
+import { clientAddress, clientHeaders, upstreamHeaders } from "./headers.js";
+import { type Gateway, keyDigest, startGateway } from "./index.js";
 import { MOCK_CONTROL_HEADERS, type MockUpstream, startMockUpstream } from "./mock-upstream.js";
 
 const UPSTREAM_KEY = "sk-upstream-secret";

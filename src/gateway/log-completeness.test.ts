@@ -9,8 +9,8 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../_test-wait.js";
 import { type ExchangeRecord, jsonDepth } from "../contract/index.js";
-import type { Scorer } from "./index.js";
-import { type Gateway, keyDigest, MAX_REQUEST_DEPTH, startGateway } from "./index.js";
+import { MAX_REQUEST_DEPTH } from "./handler.js";
+import { type Gateway, keyDigest, type Scorer, startGateway } from "./index.js";
 
 const KEY = "dg-log-test-key";
 

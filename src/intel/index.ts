@@ -4,16 +4,8 @@
 
 // kept on the intel surface, where it first was: the depth guard lives with the contract now
 export { jsonDepth } from "../contract/index.js";
+export { type Bundle, CAMPAIGN_EXTENSION, type ExportOptions, exportBundle, keyedHash } from "./export.js";
 export {
-  type Bundle,
-  CAMPAIGN_EXTENSION,
-  type ExportOptions,
-  exportBundle,
-  keyedHash,
-  patternFor,
-} from "./export.js";
-export {
-  DEFAULT_LIMITS,
   type ImportLimits,
   IntelError,
   type ParsedBundle,
@@ -22,17 +14,7 @@ export {
   partnerRows,
   readBundle,
 } from "./import.js";
-export { type Comparison, PatternError, parsePattern, patternString } from "./pattern.js";
-export {
-  type StixObject,
-  stixId,
-  stixTime,
-  TLP_LEVELS,
-  TLP2_EXTENSION,
-  type TlpLevel,
-  tlpMarking,
-  tlpOf,
-  uuid5,
-} from "./stix.js";
-export { COLLECTION_ID, createTaxiiApp, STIX_MEDIA, TAXII_MEDIA, type TaxiiOptions } from "./taxii.js";
+
+export { type StixObject, TLP_LEVELS, TLP2_EXTENSION, type TlpLevel } from "./stix.js";
+export { createTaxiiApp, type TaxiiOptions } from "./taxii.js";
 export { StixSchemas } from "./validate.js";

@@ -8,15 +8,9 @@ import type { CampaignsFile, VerdictAccount } from "../contract/index.js";
 import { analyze } from "../pipeline/index.js";
 import { simulate } from "../simulate/index.js";
 import { DuckDbStore } from "../store/index.js";
-import {
-  exportBundle,
-  IntelError,
-  parsePattern,
-  partnerRows,
-  readBundle,
-  StixSchemas,
-  tlpMarking,
-} from "./index.js";
+import { exportBundle, IntelError, partnerRows, readBundle, StixSchemas } from "./index.js";
+import { parsePattern } from "./pattern.js";
+import { tlpMarking } from "./stix.js";
 
 const SHARED = new URL("../../../shared/stix2-json-schemas", import.meta.url).pathname;
 const schemas = StixSchemas.load(SHARED);

@@ -4,7 +4,8 @@
 // (src/cli/cli.test.ts runs it on a port).
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { COLLECTION_ID, createTaxiiApp, STIX_MEDIA, type StixObject, TAXII_MEDIA } from "./index.js";
+import { createTaxiiApp, type StixObject } from "./index.js";
+import { COLLECTION_ID, STIX_MEDIA, TAXII_MEDIA } from "./taxii.js";
 
 const KEY = "taxii-read-key";
 const base = "https://intel.example.org";

@@ -13,21 +13,10 @@ export {
   groupStandOut,
   groupStrength,
   isFreeMail,
-  JUDGED_GROUP,
-  MAX_GROUP,
-  MemberList,
   type MemberStatus,
   type Members,
   othersMeanRank,
   specificity,
 } from "./groups.js";
 export { ORG_SPREAD_MIN, OrgSpread } from "./org-spread.js";
-export {
-  ContentSurge,
-  SURGE_ACCOUNTS,
-  SURGE_BASELINE,
-  SURGE_MIN,
-  SURGE_RATIO,
-  SURGE_Z,
-  type SurgeCell,
-} from "./surge.js";
+export { ContentSurge, SURGE_ACCOUNTS, SURGE_RATIO, type SurgeCell } from "./surge.js";

@@ -1,6 +1,6 @@
 // Public surface of the analysis pipeline.
 
-export { type ParsedExchange, parseExchangeLines } from "./_parse.js";
+export { parseExchangeLines } from "./_parse.js";
 export {
   AnalyzeError,
   type AnalyzeInputs,

@@ -1,10 +1,10 @@
 // Public surface of the scale-out mode: the event bus (NATS JetStream), the shared store
 // (PostgreSQL), the worker, the linkage job, publishing a log and exporting verdicts.
-export { Bus, BusError, type BusOptions, DEFAULT_PARTITIONS, Publisher, partitionOf } from "./bus.js";
+export { Bus, type BusOptions } from "./bus.js";
 export { type ExportSummary, exportVerdicts } from "./export.js";
 export { startWorkerHttp, type WorkerHttp } from "./http.js";
-export { type LinkageSummary, runLinkage } from "./linkage.js";
-export { ensurePartitions, migrate, openPg, type Sql } from "./pg.js";
+
+export { migrate, openPg, type Sql } from "./pg.js";
 export { type PublishInputs, type PublishSummary, publishLog } from "./publish.js";
 export { addPgReview, type PgReview } from "./reviews.js";
 export { SharedScorer, type SharedScorerOptions } from "./shared-scorer.js";

@@ -14,21 +14,21 @@ import { keyDigest, Policy, startGateway, startMockUpstream } from "../gateway/i
 import { analyze } from "../pipeline/index.js";
 import { simulate } from "../simulate/index.js";
 import { ensureServices, freshDatabase, NATS_URL, uniqueStream } from "./_test-services.js";
+import { partitionOf } from "./bus.js";
 import {
   addPgReview,
   Bus,
   type BusOptions,
-  ensurePartitions,
   exportVerdicts,
   migrate,
   openPg,
-  partitionOf,
   publishLog,
   ScaleoutWorker,
   SharedScorer,
   startWorkerHttp,
 } from "./index.js";
 import { LostLease, PartitionState } from "./partition.js";
+import { ensurePartitions } from "./pg.js";
 
 interface Verdicts {
   readonly risk: Map<string, number>;

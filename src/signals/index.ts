@@ -10,7 +10,6 @@ import { carriesNewItem } from "./novelty.js";
 import { scaffoldOf } from "./scaffold.js";
 import { bands, simhash } from "./simhash.js";
 
-export { answerStems, STEM_MIN_CHARS, STEM_NUMBERS } from "./answer-stem.js";
 export {
   bit,
   CAPABILITIES,
@@ -19,27 +18,12 @@ export {
   type CapabilityMask,
   capabilityList,
   classifyCapabilities,
-  promptText,
 } from "./capabilities.js";
-export {
-  HARVEST_BITS,
-  HARVEST_CHARS,
-  HARVEST_MODEL_URL,
-  HarvestModel,
-  harvestFeatures,
-  shippedHarvestModel,
-} from "./harvest.js";
-export {
-  buildItemIndex,
-  ITEM_INDEX_URL,
-  ItemIndex,
-  type ItemMatch,
-  itemIndexProblem,
-  shippedItemIndex,
-} from "./itemsets.js";
-export { NEW_ITEM_UNITS, novelUnits } from "./novelty.js";
-export { maskPrompt, type Scaffold, scaffoldOf } from "./scaffold.js";
-export { bands, hamming, simhash } from "./simhash.js";
+export { HarvestModel, harvestFeatures } from "./harvest.js";
+export { buildItemIndex, ItemIndex, itemIndexProblem, shippedItemIndex } from "./itemsets.js";
+export { NEW_ITEM_UNITS } from "./novelty.js";
+
+export { bands } from "./simhash.js";
 
 export interface ExchangeSignals {
   readonly capabilities: CapabilityMask;

@@ -1,7 +1,8 @@
 import * as fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type ExchangeRecord, normaliseExchange } from "../contract/index.js";
-import { exchangeSignals, NEW_ITEM_UNITS, novelUnits } from "./index.js";
+import { exchangeSignals, NEW_ITEM_UNITS } from "./index.js";
+import { novelUnits } from "./novelty.js";
 
 const answer =
   "To reverse a linked list in place, keep three pointers: previous, current and next. Walk the list once, pointing each node's next field back at the previous node, then return the previous pointer as the new head.";

@@ -1,14 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { type ExchangeRecord, normaliseExchange } from "../contract/index.js";
-import {
-  capabilityList,
-  classifyCapabilities,
-  exchangeSignals,
-  hamming,
-  maskPrompt,
-  scaffoldOf,
-  simhash,
-} from "./index.js";
+import { capabilityList, classifyCapabilities, exchangeSignals } from "./index.js";
+import { maskPrompt, scaffoldOf } from "./scaffold.js";
+import { hamming, simhash } from "./simhash.js";
 
 const view = (prompt: string, extra: Record<string, unknown> = {}) =>
   normaliseExchange(

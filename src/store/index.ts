@@ -32,7 +32,6 @@ export {
   queryStore,
   type Review,
   readCampaigns,
-  readStore,
   StoreOpenError,
 } from "./duckdb.js";
 export { type AnalysisStore, type OpenStore, openDuckDbStore } from "./types.js";

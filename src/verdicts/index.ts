@@ -13,26 +13,11 @@ export {
   type LinkSink,
   riskOf,
   scoreForRisk,
-  WELL_EVIDENCED,
 } from "./detector.js";
-export { CHECKPOINT_MS, DetectorDriver, decodeAccount, type SavedAccount } from "./driver.js";
-export { FEATURE_NAMES, FEATURES, type Feature, type FeatureContext, featureValues } from "./features.js";
+export { DetectorDriver } from "./driver.js";
+export { FEATURE_NAMES, FEATURES, type Feature, type FeatureContext } from "./features.js";
 export { type FitModelOptions, fitAccountModel, type TrainingRow } from "./fit.js";
-export {
-  ACCOUNT_MODEL_URL,
-  type AccountModel,
-  checkModel,
-  HAND_SET_MODEL,
-  shippedAccountModel,
-} from "./model.js";
-export {
-  ipv4ToInt,
-  PARTNER_CAP,
-  PARTNER_WEIGHTS,
-  PartnerHits,
-  type PartnerIntel,
-  type PartnerKind,
-  type PartnerRef,
-} from "./partner.js";
-export { DEFAULT_UNSUPPORTED_REGIONS, type Scored, type ScoreOptions, scoreProfile } from "./score.js";
+export type { AccountModel } from "./model.js";
+export { ipv4ToInt, type PartnerIntel, type PartnerRef } from "./partner.js";
+export { DEFAULT_UNSUPPORTED_REGIONS, type Scored } from "./score.js";
 export { StateError } from "./state.js";
