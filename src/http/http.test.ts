@@ -3,7 +3,7 @@
 import { createServer } from "node:http";
 import { Agent, request } from "undici";
 import { describe, expect, it } from "vitest";
-import { closeServer, fetchListener, ListenError, listen, originOf } from "./index.js";
+import { closeServer, decodeSegment, fetchListener, ListenError, listen, originOf } from "./index.js";
 
 describe("servers", () => {
   it("listen names a port in use; originOf brackets IPv6; closeServer ends kept-alive connections", async () => {
@@ -54,5 +54,14 @@ describe("servers", () => {
     } finally {
       await closeServer(server);
     }
+  });
+});
+
+describe("decodeSegment", () => {
+  it("decodes escapes and reports malformed ones as undefined", () => {
+    expect(decodeSegment("indicator--a%2Fb")).toBe("indicator--a/b");
+    expect(decodeSegment("plain")).toBe("plain");
+    expect(decodeSegment("bad%E0%A4%A")).toBeUndefined();
+    expect(decodeSegment("%")).toBeUndefined();
   });
 });

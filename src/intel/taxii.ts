@@ -7,6 +7,7 @@
 // testable in-process with `app.request()`, served by `distillguard intel serve`.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Hono } from "hono";
+import { decodeSegment } from "../http/index.js";
 import type { StixObject } from "./stix.js";
 
 export const TAXII_MEDIA = "application/taxii+json;version=2.1";
@@ -195,12 +196,9 @@ export function createTaxiiApp(o: TaxiiOptions): Hono {
     if (one !== undefined) {
       // the id as sent (its percent-escapes checked here, not silently kept)
       const raw = url.pathname.slice(base.length).split("/").filter(Boolean)[4] ?? "";
-      let oid: string;
-      try {
-        oid = decodeURIComponent(raw);
-      } catch {
+      const oid = decodeSegment(raw);
+      if (oid === undefined)
         return error(400, "bad request", "the object id is not a valid percent-encoded string");
-      }
       objects = objects.filter((x) => x.id === oid);
       if (objects.length === 0) return error(404, "no such object");
       if (one === "versions")

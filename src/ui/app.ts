@@ -3,7 +3,7 @@
 // one-time login link exchanged for an HttpOnly, SameSite=Strict cookie), same-origin and the
 // session's CSRF token on every form, security headers on every answer.
 import { Hono } from "hono";
-import { readBodyText } from "../http/index.js";
+import { decodeSegment, readBodyText } from "../http/index.js";
 import type { AccountQuery, AccountSort, DashboardStore } from "../store/index.js";
 import { ACCOUNT_SORTS } from "../store/index.js";
 import { CSS, JS } from "./assets.js";
@@ -45,12 +45,7 @@ type Env = { Variables: { session: Session; form: URLSearchParams } };
 
 /** The path segment at `index` as sent, percent-decoded; undefined if its escapes are malformed. */
 function segment(url: string, index: number): string | undefined {
-  const raw = new URL(url).pathname.split("/")[index] ?? "";
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return undefined;
-  }
+  return decodeSegment(new URL(url).pathname.split("/")[index] ?? "");
 }
 
 /** The body as a form, or undefined past FORM_MAX bytes. */
