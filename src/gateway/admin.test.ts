@@ -13,6 +13,42 @@ const ADMIN = "admin-secret";
 const admins = new AdminKeys([keyDigest(ADMIN).toUpperCase()]);
 const asAdmin = { authorization: `Bearer ${ADMIN}` };
 
+describe("event-loop delay", () => {
+  const series = (text: string, name: string): number => {
+    const line = text.split("\n").find((l) => l.startsWith(`${name} `));
+    if (line === undefined) throw new Error(`no ${name} in the metrics`);
+    return Number(line.slice(name.length + 1));
+  };
+  const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+  it("reports a block of the thread, per scrape, and keeps the largest since start", async () => {
+    const metrics = new GatewayMetrics();
+    try {
+      await pause(40); // a few samples of an idle loop
+      const blockMs = 80;
+      const until = performance.now() + blockMs;
+      while (performance.now() < until) {
+        // hold the thread, as a synchronous checkpoint would
+      }
+      await pause(30); // let the monitor's late timer record the delay
+      const first = await metrics.text();
+      const worst = series(first, 'distillguard_gateway_event_loop_delay_seconds{quantile="1"}');
+      expect(worst).toBeGreaterThanOrEqual((blockMs * 0.8) / 1000);
+      expect(series(first, "distillguard_gateway_event_loop_delay_max_seconds")).toBe(worst);
+      expect(series(first, "distillguard_gateway_event_loop_delay_samples")).toBeGreaterThan(0);
+      // the next scrape covers only what happened since: no block, so a far smaller worst case
+      await pause(60);
+      const second = await metrics.text();
+      expect(series(second, 'distillguard_gateway_event_loop_delay_seconds{quantile="1"}')).toBeLessThan(
+        worst / 2,
+      );
+      expect(series(second, "distillguard_gateway_event_loop_delay_max_seconds")).toBe(worst);
+    } finally {
+      metrics.close();
+    }
+  });
+});
+
 describe("admin routes, in-process", () => {
   it("serve /metrics to an admin key only, and not at all without one configured", async () => {
     const metrics = new GatewayMetrics();

@@ -473,6 +473,8 @@ describe("metrics", () => {
     const text = await r.text();
     expect(text).not.toContain(CLIENT_KEY);
     expect(text).not.toContain(UPSTREAM_KEY);
+    expect(text).toMatch(/^distillguard_gateway_event_loop_delay_seconds\{quantile="0\.99"\} [0-9.e-]+$/m);
+    expect(text).toMatch(/^distillguard_gateway_event_loop_delay_max_seconds [0-9.e-]+$/m);
   });
 
   it("counts the requests it makes itself: answers, refused keys, 429s, resets and cut streams", async () => {

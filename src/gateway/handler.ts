@@ -303,6 +303,7 @@ export function createGatewayHandler(config: GatewayConfig): GatewayHandler {
     handle,
     metrics,
     close: async () => {
+      metrics.close();
       await Promise.all([...pools.values()].map((p) => p.pool.close()));
     },
   };

@@ -1,8 +1,15 @@
 // The gateway's Prometheus metrics (prom-client, one registry per gateway: no global
 // state): requests by API and status, policy decisions by action, upstream errors, and
 // latency histograms (whole request, and the time to the upstream's response headers,
-// which for a stream is its time to first byte).
-import { Counter, Histogram, Registry } from "prom-client";
+// which for a stream is its time to first byte), and the request thread's event-loop delay
+// (perf_hooks.monitorEventLoopDelay: how long a ready callback waited for the thread).
+import { type IntervalHistogram, monitorEventLoopDelay } from "node:perf_hooks";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/** Sampling resolution of the event-loop delay monitor (ms). */
+export const LOOP_RESOLUTION_MS = 10;
+/** Quantiles of the event-loop delay reported per scrape. */
+const LOOP_QUANTILES = [0.5, 0.99, 0.999, 1] as const;
 
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -56,8 +63,57 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  text(): Promise<string> {
+  /** the request thread's event-loop delay since the last scrape (reset by each scrape) */
+  private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  /** the largest delay since the gateway started (ns), kept across scrapes */
+  private loopMaxEver = 0;
+  readonly loopDelay = new Gauge({
+    name: "distillguard_gateway_event_loop_delay_seconds",
+    help: "Event-loop delay of the request thread since the last scrape, by quantile (1 = the largest); reset by each scrape",
+    labelNames: ["quantile"] as const,
+    registers: [this.registry],
+  });
+  readonly loopDelayMax = new Gauge({
+    name: "distillguard_gateway_event_loop_delay_max_seconds",
+    help: "Largest event-loop delay of the request thread since the gateway started",
+    registers: [this.registry],
+  });
+  readonly loopSamples = new Gauge({
+    name: "distillguard_gateway_event_loop_delay_samples",
+    help: "Event-loop delay samples taken since the last scrape",
+    registers: [this.registry],
+  });
+
+  constructor() {
+    this.loop.enable();
+  }
+
+  /** The delay since the last read, in seconds, and resets it: what a scrape or the bench reads. */
+  takeLoopDelay(): { count: number; p50: number; p99: number; p999: number; max: number; maxEver: number } {
+    const h = this.loop;
+    const count = h.count;
+    // an empty histogram reports its sentinel minimum and NaN quantiles: report zero instead
+    const q = (p: number): number => (count === 0 ? 0 : h.percentile(p * 100) / 1e9);
+    const max = count === 0 ? 0 : h.max / 1e9;
+    this.loopMaxEver = Math.max(this.loopMaxEver, max);
+    const out = { count, p50: q(0.5), p99: q(0.99), p999: q(0.999), max, maxEver: this.loopMaxEver };
+    h.reset();
+    return out;
+  }
+
+  async text(): Promise<string> {
+    const d = this.takeLoopDelay();
+    const byQuantile = { 0.5: d.p50, 0.99: d.p99, 0.999: d.p999, 1: d.max } as const;
+    for (const quantile of LOOP_QUANTILES)
+      this.loopDelay.set({ quantile: String(quantile) }, byQuantile[quantile]);
+    this.loopDelayMax.set(d.maxEver);
+    this.loopSamples.set(d.count);
     return this.registry.metrics();
+  }
+
+  /** stops the event-loop monitor */
+  close(): void {
+    this.loop.disable();
   }
 
   get contentType(): string {
