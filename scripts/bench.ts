@@ -2,6 +2,7 @@
 // Usage: npm run bench [-- --only simulate|roundtrip|analyze|report|gateway|dashboard|scaleout] [--scale X]
 //        [--dashboard-store FILE]   (dashboard: reuse this store when present, else build and keep it)
 //        [--report-scale 16] [--report-dir DIR]   (report: ~30 GB of disk, tens of minutes)
+//        [--gateway-slice 5] [--gateway-rounds 12] [--gateway-short-rounds 4] [--portkey 1.15.2|none]
 import { spawnSync } from "node:child_process";
 import {
   createReadStream,
@@ -34,6 +35,11 @@ const { values } = parseArgs({
     "report-db": { type: "boolean" },
     // the dashboard run: a store file to reuse when present (built there and kept otherwise)
     "dashboard-store": { type: "string" },
+    // the gateway run: slice length (s), rounds at 1,000/s and at 500/s, the peer's version ("none": no peer)
+    "gateway-slice": { type: "string", default: "5" },
+    "gateway-rounds": { type: "string", default: "12" },
+    "gateway-short-rounds": { type: "string", default: "4" },
+    portkey: { type: "string", default: "1.15.2" },
   },
 });
 // dist/scripts/bench.js: the repository is two folders up
@@ -333,7 +339,14 @@ if (values.only === "scaleout") {
   sections.push(await benchScaleout(root, Number(values.scale)));
 }
 if (!values.only || values.only === "gateway") {
-  sections.push(await benchGateway(root));
+  sections.push(
+    await benchGateway(root, {
+      slice: Number(values["gateway-slice"]),
+      rounds: Number(values["gateway-rounds"]),
+      shortRounds: Number(values["gateway-short-rounds"]),
+      portkey: values.portkey,
+    }),
+  );
 }
 
 const path = join(root, "docs/performance.md");
