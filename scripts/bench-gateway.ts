@@ -41,10 +41,17 @@ export function start(
   });
   return new Promise((resolve, reject) => {
     let seen = "";
+    let found = false;
     const look = (d: unknown): void => {
+      // past the match the output is drained and dropped: a reader that kept it (and searched
+      // it again on every chunk) would fall behind and block the child on its full pipe
+      if (found) return;
       seen += String(d);
       const m = seen.match(pattern);
-      if (m?.[1]) resolve({ child, url: m[1], printed: seen });
+      if (m?.[1]) {
+        found = true;
+        resolve({ child, url: m[1], printed: seen });
+      }
     };
     child.stdout.on("data", look);
     child.stderr.on("data", look);

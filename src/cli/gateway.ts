@@ -8,6 +8,7 @@ import {
   type Caller,
   createScorer,
   type Decision,
+  DecisionLog,
   type GatewayConfig,
   GatewayConfigError,
   GatewayProtection,
@@ -324,6 +325,8 @@ async function serve(config: GatewayConfig, o: ServeOptions, io: Io): Promise<nu
     o.logDir === undefined
       ? undefined
       : new JsonlLog({ dir: o.logDir, ...(o.maxFileBytes ? { maxFileBytes: o.maxFileBytes } : {}) });
+  // an account's decision is logged when it changes; every decision is counted in /metrics
+  const decisions = new DecisionLog();
   const started = startGateway(
     {
       ...config,
@@ -333,11 +336,8 @@ async function serve(config: GatewayConfig, o: ServeOptions, io: Io): Promise<nu
       ...(watch ? { policy: watch } : {}),
       ...(log ? { onExchange: (_r: unknown, _c: Caller, line: string) => log.writeLine(line) } : {}),
       onDecision: (d: Decision, c: Caller, acted: boolean) => {
-        if (d.action !== "allow")
-          logger.info(
-            { account_id: c.accountId, action: d.action, rule: d.rule, reasons: d.reasons, acted },
-            "decision",
-          );
+        const line = decisions.note(c.accountId, d, acted);
+        if (line) logger.info(line, "decision");
       },
     },
     { host: o.host, port: o.port },

@@ -10,8 +10,8 @@ export {
   type ScoringMode,
   type ScoringSettings,
 } from "./config.js";
+export { type DecisionLine, DecisionLog } from "./decision-log.js";
 export { createGatewayHandler, type GatewayHandler } from "./handler.js";
-
 export { keyDigest } from "./keys.js";
 export { JsonlLog, type JsonlLogOptions } from "./log.js";
 export {
