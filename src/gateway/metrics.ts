@@ -92,9 +92,11 @@ export class GatewayMetrics {
   takeLoopDelay(): { count: number; p50: number; p99: number; p999: number; max: number; maxEver: number } {
     const h = this.loop;
     const count = h.count;
-    // an empty histogram reports its sentinel minimum and NaN quantiles: report zero instead
-    const q = (p: number): number => (count === 0 ? 0 : h.percentile(p * 100) / 1e9);
-    const max = count === 0 ? 0 : h.max / 1e9;
+    // the monitor records the whole interval between its timer's runs, the resolution
+    // included: the delay is what exceeds it. An empty histogram reports zero.
+    const late = (ns: number): number => (count === 0 ? 0 : Math.max(0, ns - LOOP_RESOLUTION_MS * 1e6) / 1e9);
+    const q = (p: number): number => late(h.percentile(p * 100));
+    const max = late(h.max);
     this.loopMaxEver = Math.max(this.loopMaxEver, max);
     const out = { count, p50: q(0.5), p99: q(0.99), p999: q(0.999), max, maxEver: this.loopMaxEver };
     h.reset();
