@@ -343,31 +343,30 @@ export async function benchGateway(root: string, opts: GatewayBenchOptions = {})
     /upstream_url: (\S+)/,
   );
   const upstream = { url: upstreamProc.url, key: upstreamKey };
-  const systems: System[] = [];
+  const running: System[] = [];
   const f = (x: number): string => (Number.isNaN(x) ? "–" : x.toFixed(3));
-  try {
-    await load(upstream.url, upstreamKey, 500, 2);
-    for (const mode of ["off", "inline", "thread"]) {
-      const config = writeGatewayConfig(dir, upstream, clientKey, mode, { adminKey, production: true });
-      const g = await start(
-        root,
-        ["gateway", "--config", config],
-        { BENCH_UPSTREAM_KEY: upstreamKey },
-        /"url":"([^"]+)"/,
-      );
-      systems.push({
-        name: `${mode} (config)`,
-        url: g.url,
-        key: clientKey,
-        accounts: 200,
-        headers: {},
-        metrics: { url: g.url, adminKey },
-        streams: true,
-        child: g.child,
-      });
-    }
-    // the demo as a user starts it, with a store, the same policy and a log directory
-    const demo = await start(
+  const configured = (mode: string) => async (): Promise<System> => {
+    const config = writeGatewayConfig(dir, upstream, clientKey, mode, { adminKey, production: true });
+    const g = await start(
+      root,
+      ["gateway", "--config", config],
+      { BENCH_UPSTREAM_KEY: upstreamKey },
+      /"url":"([^"]+)"/,
+    );
+    return {
+      name: `${mode} (config)`,
+      url: g.url,
+      key: clientKey,
+      accounts: 200,
+      headers: {},
+      metrics: { url: g.url, adminKey },
+      streams: true,
+      child: g.child,
+    };
+  };
+  // the demo as a user starts it, with a store, the same policy and a log directory
+  const demo = async (): Promise<System> => {
+    const d = await start(
       root,
       [
         "gateway",
@@ -383,78 +382,101 @@ export async function benchGateway(root: string, opts: GatewayBenchOptions = {})
       /base_url: (\S+)[\s\S]*protection_secret:/,
     );
     const field = (name: string): string => {
-      const m = demo.printed.match(new RegExp(`${name}: (\\S+)`));
+      const m = d.printed.match(new RegExp(`${name}: (\\S+)`));
       if (!m?.[1]) throw new Error(`the demo did not print ${name}`);
       return m[1];
     };
-    systems.push({
+    return {
       name: "thread (--demo)",
-      url: demo.url,
+      url: d.url,
       key: field("api_key"),
       accounts: 0,
       headers: {},
-      metrics: { url: demo.url, adminKey: field("admin_key") },
+      metrics: { url: d.url, adminKey: field("admin_key") },
       streams: true,
-      child: demo.child,
-    });
-    const entry = portkeyVersion === "none" ? undefined : installPortkey(portkeyVersion);
-    if (entry) {
-      const port = await freePort();
-      const peer = await start(root, [`--port=${port}`, "--headless"], {}, /(http:\/\/localhost:\d+)/, entry);
-      systems.push({
-        name: `Portkey ${portkeyVersion}`,
-        url: `http://127.0.0.1:${port}`,
-        key: upstreamKey,
-        accounts: 0,
-        headers: { "x-portkey-provider": "openai", "x-portkey-custom-host": `${upstream.url}/v1` },
-        streams: false,
-        child: peer.child,
-      });
-    }
-    // warm-up: the JIT, the pools, and the scorers' first checkpoints
-    for (const s of systems) await load(s.url, s.key, 500, 4, false, s.accounts, s.headers);
-
-    const rows: string[] = [];
-    const loads = [
-      { rate: 500, stream: false, rounds: shortRounds },
-      { rate: 1000, stream: false, rounds },
-      { rate: 500, stream: true, rounds: shortRounds },
-    ];
-    for (const l of loads) {
-      const taking = systems.filter((s) => !l.stream || s.streams);
-      console.error(
-        `gateway bench: ${l.stream ? "streams" : "responses"} at ${l.rate}/s, ${l.rounds} × ${slice} s per side: ${taking.map((s) => s.name).join(", ")}`,
-      );
-      const { direct, results } = await alternate(upstream, taking, l.rate, l.stream, slice, l.rounds);
-      for (const s of taking) {
-        const m = results.get(s.name);
-        if (!m) continue;
-        const line = `| ${s.name} | ${l.stream ? "stream, first byte" : "response"} | ${l.rate} (${Math.round(m.via.achieved)} sent) | ${m.via.lat.length} | ${f(pct(direct.lat, 50))} / ${f(pct(direct.lat, 99))} / ${f(pct(direct.lat, 99.9))} | ${f(pct(m.via.lat, 50))} / ${f(pct(m.via.lat, 99))} / ${f(pct(m.via.lat, 99.9))} | **${f(added(m.via, direct, 50))} / ${f(added(m.via, direct, 99))} / ${f(added(m.via, direct, 99.9))}** | ${f(m.loopP99)} / ${f(m.loopMax)} | ${direct.errors + m.via.errors} |`;
-        console.error(line);
-        rows.push(line);
+      child: d.child,
+    };
+  };
+  const entry = portkeyVersion === "none" ? undefined : installPortkey(portkeyVersion);
+  const peer = async (): Promise<System> => {
+    if (!entry) throw new Error("no peer");
+    const port = await freePort();
+    const p = await start(root, [`--port=${port}`, "--headless"], {}, /(http:\/\/localhost:\d+)/, entry);
+    return {
+      name: `Portkey ${portkeyVersion}`,
+      url: `http://127.0.0.1:${port}`,
+      key: upstreamKey,
+      accounts: 0,
+      headers: { "x-portkey-provider": "openai", "x-portkey-custom-host": `${upstream.url}/v1` },
+      streams: false,
+      child: p.child,
+    };
+  };
+  // each group runs alone (its processes started, measured, stopped), so that no idle
+  // gateway's background work (checkpoints, saves) lands in another's slices; the peer runs
+  // beside the default mode, in the same alternating slices
+  const groups: (() => Promise<System>)[][] = [
+    [configured("off")],
+    [configured("inline")],
+    entry ? [configured("thread"), peer] : [configured("thread")],
+    [demo],
+  ];
+  const rows: string[] = [];
+  const ladder: string[] = [];
+  try {
+    await load(upstream.url, upstreamKey, 500, 2);
+    for (const group of groups) {
+      const systems: System[] = [];
+      for (const launch of group) {
+        const s = await launch();
+        systems.push(s);
+        running.push(s);
       }
-    }
-
-    // the highest rate each sustains: climb the ladder while the added p99 stays ≤ 5 ms
-    const ladder: string[] = [];
-    for (const s of systems.filter((x) => x.name === "thread (config)" || x.name.startsWith("Portkey"))) {
-      let best = 0;
-      const steps: string[] = [];
-      for (const rate of LADDER) {
-        const { direct, results } = await alternate(upstream, [s], rate, false, 3, 2);
-        const m = results.get(s.name);
-        if (!m) break;
-        const p99 = added(m.via, direct, 99);
-        const ok =
-          p99 <= LADDER_P99_MS && m.via.errors === 0 && m.via.achieved >= rate * 0.97 && direct.errors === 0;
-        steps.push(`${rate}/s: ${f(p99)}${ok ? "" : " ✗"}`);
+      // warm-up: the JIT, the pools, and the scorers' first checkpoints
+      for (const s of systems) await load(s.url, s.key, 1000, 6, false, s.accounts, s.headers);
+      const loads = [
+        { rate: 500, stream: false, rounds: shortRounds },
+        { rate: 1000, stream: false, rounds },
+        { rate: 500, stream: true, rounds: shortRounds },
+      ];
+      for (const l of loads) {
+        const taking = systems.filter((s) => !l.stream || s.streams);
         console.error(
-          `gateway bench: ladder ${s.name} ${rate}/s added p99 ${f(p99)} ms ${ok ? "ok" : "over"}`,
+          `gateway bench: ${l.stream ? "streams" : "responses"} at ${l.rate}/s, ${l.rounds} × ${slice} s per side: ${taking.map((s) => s.name).join(", ")}`,
         );
-        if (!ok) break;
-        best = rate;
+        const { direct, results } = await alternate(upstream, taking, l.rate, l.stream, slice, l.rounds);
+        for (const s of taking) {
+          const m = results.get(s.name);
+          if (!m) continue;
+          const line = `| ${s.name} | ${l.stream ? "stream, first byte" : "response"} | ${l.rate} (${Math.round(m.via.achieved)} sent) | ${m.via.lat.length} | ${f(pct(direct.lat, 50))} / ${f(pct(direct.lat, 99))} / ${f(pct(direct.lat, 99.9))} | ${f(pct(m.via.lat, 50))} / ${f(pct(m.via.lat, 99))} / ${f(pct(m.via.lat, 99.9))} | **${f(added(m.via, direct, 50))} / ${f(added(m.via, direct, 99))} / ${f(added(m.via, direct, 99.9))}** | ${f(m.loopP99)} / ${f(m.loopMax)} | ${direct.errors + m.via.errors} |`;
+          console.error(line);
+          rows.push(line);
+        }
       }
-      ladder.push(`| ${s.name} | ${best > 0 ? best : `< ${LADDER[0]}`} | ${steps.join("; ")} |`);
+      // the highest rate each sustains: climb the ladder while the added p99 stays ≤ 5 ms
+      for (const s of systems.filter((x) => x.name === "thread (config)" || x.name.startsWith("Portkey"))) {
+        let best = 0;
+        const steps: string[] = [];
+        for (const rate of LADDER) {
+          const { direct, results } = await alternate(upstream, [s], rate, false, 3, 2);
+          const m = results.get(s.name);
+          if (!m) break;
+          const p99 = added(m.via, direct, 99);
+          const ok =
+            p99 <= LADDER_P99_MS &&
+            m.via.errors === 0 &&
+            m.via.achieved >= rate * 0.97 &&
+            direct.errors === 0;
+          steps.push(`${rate}/s: ${f(p99)}${ok ? "" : " ✗"}`);
+          console.error(
+            `gateway bench: ladder ${s.name} ${rate}/s added p99 ${f(p99)} ms ${ok ? "ok" : "over"}`,
+          );
+          if (!ok) break;
+          best = rate;
+        }
+        ladder.push(`| ${s.name} | ${best > 0 ? best : `< ${LADDER[0]}`} | ${steps.join("; ")} |`);
+      }
+      for (const s of systems) await stop(s.child);
     }
 
     return `## Gateway latency
@@ -464,10 +486,11 @@ scoring mode (\`distillguard gateway --config\`, each with a DuckDB store the sc
 \`off\`), the policy below and a log directory, 200 accounts in turn), \`distillguard gateway --demo\` (its
 built-in mock upstream in its own process, one key; with \`--db\`, \`--policy\` and \`--log-dir\`) and, as a
 peer, Portkey's open-source gateway (npm \`@portkey-ai/gateway@${portkeyVersion}\`, \`--headless\`, installed by the
-bench into a temporary folder, routed to the same mock upstream with \`x-portkey-custom-host\`), all running
-at once as separate processes on this machine. An open-loop generator (undici, this process) sends small
+bench into a temporary folder, routed to the same mock upstream with \`x-portkey-custom-host\`), as separate
+processes on this machine. Each of \`off\`, \`inline\`, \`thread\` beside the peer, and the demo runs alone
+(started, warmed up for 6 s at 1,000/s, measured, stopped). An open-loop generator (undici, this process) sends small
 chat completions at a fixed rate in alternating ${slice}-second slices: straight to the upstream, then through
-each gateway in turn, ${rounds} rounds at 1,000 requests/s (${rounds * slice} s per side) and ${shortRounds} rounds at
+each running gateway in turn, ${rounds} rounds at 1,000 requests/s (${rounds * slice} s per side) and ${shortRounds} rounds at
 500/s and for streams (time to the first body chunk). Latencies of each side are pooled; "added" is the
 gateway's percentile minus the direct one. The event-loop delay of our gateways' request thread is
 read from their \`/metrics\` before and after each slice (the largest per-slice p99 and the largest delay).
@@ -491,7 +514,7 @@ Issue 21's targets: added p99 ≤ 1 ms and p99.9 ≤ 5 ms at 1,000 requests/s wi
 in the config mode and in \`--demo\`; the largest event-loop delay under 5 ms.
 `;
   } finally {
-    for (const s of systems) await stop(s.child);
+    for (const s of running) await stop(s.child);
     await stop(upstreamProc.child);
     rmSync(dir, { recursive: true, force: true });
   }
