@@ -308,7 +308,8 @@ async function freePort(): Promise<number> {
 }
 
 async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  // a child ended by a signal has no exit code but a signal code: it is gone either way
+  if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill("SIGTERM");
   await new Promise((r) => child.once("exit", r));
 }
