@@ -115,6 +115,8 @@ export function parse<const O extends OptionSpecs>(argv: readonly string[], opti
 export interface CommandDefinition<O extends OptionSpecs> {
   readonly usage: string;
   readonly options: O;
+  /** "none": the command takes options only; an argument is a usage error (exit 2) */
+  readonly positionals?: "none";
   run(args: Parsed<O>, io: Io): Promise<number>;
 }
 
@@ -128,6 +130,9 @@ export function defineCommand<const O extends OptionSpecs>(
       io.stdout.write(`${def.usage}\n`);
       return 0;
     }
+    const extra = args.positionals[0];
+    if (def.positionals === "none" && extra !== undefined)
+      throw new CLIError(`unexpected argument "${extra}"\n${def.usage}`, "E_USAGE");
     return def.run(args, io);
   };
 }

@@ -66,4 +66,24 @@ describe("typed options", () => {
     expect(await run(["--days", "3"], captureIo().io)).toBe(0);
     expect(seen).toEqual([3]);
   });
+
+  it("defineCommand refuses an argument to a command that takes options only, before it runs", async () => {
+    let ran = 0;
+    const run = defineCommand({
+      usage: "usage: demo [--days D]",
+      options: OPTIONS,
+      positionals: "none",
+      async run() {
+        ran++;
+        return 0;
+      },
+    });
+    await expect(run(["--days", "3", "extra"], captureIo().io)).rejects.toMatchObject({
+      message: 'unexpected argument "extra"\nusage: demo [--days D]',
+      exitCode: 2,
+    });
+    expect(ran).toBe(0);
+    expect(await run(["--days", "3"], captureIo().io)).toBe(0);
+    expect(ran).toBe(1);
+  });
 });

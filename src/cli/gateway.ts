@@ -92,6 +92,7 @@ async function readStdin(): Promise<string> {
 
 export const runGateway = defineCommand({
   usage: GATEWAY_USAGE,
+  positionals: "none",
   options: {
     config: { type: "string" },
     demo: { type: "boolean" },
@@ -108,9 +109,7 @@ export const runGateway = defineCommand({
     nats: { type: "string" },
     pg: { type: "string" },
   },
-  async run({ values, positionals }, io) {
-    if (positionals.length > 0)
-      throw new CLIError(`unexpected argument "${positionals[0]}"\n${GATEWAY_USAGE}`, "E_USAGE");
+  async run({ values }, io) {
     if (values["new-key"]) {
       // 32 random bytes: the gateway stores only the hash, so the key cannot be recovered later
       const key = `dg-${randomBytes(32).toString("base64url")}`;
@@ -381,10 +380,9 @@ async function serve(config: GatewayConfig, o: ServeOptions, io: Io): Promise<nu
 
 export const runMockUpstream = defineCommand({
   usage: MOCK_USAGE,
+  positionals: "none",
   options: { port: PORT, host: { type: "string" }, "api-key": { type: "string" } },
-  async run({ values, positionals }, io) {
-    if (positionals.length > 0)
-      throw new CLIError(`unexpected argument "${positionals[0]}"\n${MOCK_USAGE}`, "E_USAGE");
+  async run({ values }, io) {
     const port = values.port;
     const apiKey = stringOption(values["api-key"]) ?? `mock-${randomBytes(12).toString("hex")}`;
     const upstream = await startMockUpstream({

@@ -252,6 +252,7 @@ as a z statistic and a p-value calibrated against many random keys (docs/protect
 
 export const runVerifyModel = defineCommand({
   usage: VERIFY_MODEL_USAGE,
+  positionals: "none",
   options: {
     samples: { type: "string" },
     endpoint: { type: "string" },
@@ -266,9 +267,7 @@ export const runVerifyModel = defineCommand({
     "secret-env": { type: "string" },
     out: { type: "string" },
   },
-  async run({ values, positionals }, io) {
-    if (positionals.length > 0)
-      throw new CLIError(`unexpected argument "${positionals[0]}"\n${VERIFY_MODEL_USAGE}`, "E_USAGE");
+  async run({ values }, io) {
     const samplesFile = stringOption(values.samples);
     const endpoint = stringOption(values.endpoint);
     if ((samplesFile === undefined) === (endpoint === undefined))
@@ -358,10 +357,9 @@ one JSON line per fraction: {"fraction", "sampled_tokens", "p_value",
 
 export const runProtectExperiment = defineCommand({
   usage: EXPERIMENT_USAGE,
+  positionals: "none",
   options: { quick: { type: "boolean" }, datasets: { type: "string" }, out: { type: "string" } },
-  async run({ values, positionals }, io) {
-    if (positionals.length > 0)
-      throw new CLIError(`unexpected argument "${positionals[0]}"\n${EXPERIMENT_USAGE}`, "E_USAGE");
+  async run({ values }, io) {
     const given = stringOption(values.datasets);
     const datasets =
       given === undefined

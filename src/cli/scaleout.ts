@@ -141,6 +141,7 @@ export const runPublish = defineCommand({
 
 export const runWorker = defineCommand({
   usage: WORKER_USAGE,
+  positionals: "none",
   options: {
     ...BUS_FLAGS,
     pg: { type: "string" },
@@ -151,9 +152,7 @@ export const runWorker = defineCommand({
     "linkage-ms": integer(1000, 3_600_000, "milliseconds (≥ 1000)"),
     id: { type: "string" },
   },
-  async run({ values, positionals }, io) {
-    if (positionals.length > 0)
-      throw new CLIError(`unexpected argument "${positionals[0]}"\n${WORKER_USAGE}`, "E_USAGE");
+  async run({ values }, io) {
     const pg = stringOption(values.pg);
     if (!pg) throw new CLIError(`--pg URL is required\n${WORKER_USAGE}`, "E_USAGE");
     const bus = busOptions(values, WORKER_USAGE);
@@ -207,10 +206,9 @@ async function checkPg(url: string): Promise<void> {
 
 export const runExport = defineCommand({
   usage: EXPORT_USAGE,
+  positionals: "none",
   options: { pg: { type: "string" }, out: { type: "string" } },
-  async run({ values, positionals }, io) {
-    if (positionals.length > 0)
-      throw new CLIError(`unexpected argument "${positionals[0]}"\n${EXPORT_USAGE}`, "E_USAGE");
+  async run({ values }, io) {
     const pg = stringOption(values.pg);
     const out = stringOption(values.out);
     if (!pg || !out) throw new CLIError(`export needs --pg URL and --out DIR\n${EXPORT_USAGE}`, "E_USAGE");
@@ -244,6 +242,7 @@ evidence) and gateways in shared mode see it at their next refresh.`;
 
 export const runReview = defineCommand({
   usage: REVIEW_USAGE,
+  positionals: "none",
   options: {
     pg: { type: "string" },
     account: { type: "string" },
@@ -253,9 +252,7 @@ export const runReview = defineCommand({
     comment: { type: "string" },
     analyst: { type: "string" },
   },
-  async run({ values, positionals }, io) {
-    if (positionals.length > 0)
-      throw new CLIError(`unexpected argument "${positionals[0]}"\n${REVIEW_USAGE}`, "E_USAGE");
+  async run({ values }, io) {
     const pg = stringOption(values.pg);
     const account = stringOption(values.account);
     const campaign = stringOption(values.campaign);

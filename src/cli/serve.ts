@@ -19,6 +19,7 @@ the gateway, and exported as labels at /labels.jsonl). Prints a one-time login l
 
 export const runServe = defineCommand({
   usage: SERVE_USAGE,
+  positionals: "none",
   options: {
     db: { type: "string" },
     port: PORT,
@@ -26,9 +27,7 @@ export const runServe = defineCommand({
     analyst: { type: "string" },
     investigator: { type: "boolean" },
   },
-  async run({ values, positionals }, io) {
-    if (positionals.length > 0)
-      throw new CLIError(`unexpected argument "${positionals[0]}"\n${SERVE_USAGE}`, "E_USAGE");
+  async run({ values }, io) {
     const db = stringOption(values.db);
     if (!db) throw new CLIError(`serve needs --db FILE\n${SERVE_USAGE}`, "E_USAGE");
     if (!existsSync(db))
