@@ -7,7 +7,7 @@ import { type IntervalHistogram, monitorEventLoopDelay } from "node:perf_hooks";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /** Sampling resolution of the event-loop delay monitor (ms). */
-export const LOOP_RESOLUTION_MS = 10;
+const LOOP_RESOLUTION_MS = 10;
 /** Quantiles of the event-loop delay reported per scrape. */
 const LOOP_QUANTILES = [0.5, 0.99, 0.999, 1] as const;
 
@@ -65,7 +65,7 @@ export class GatewayMetrics {
 
   /** the request thread's event-loop delay since the last scrape (reset by each scrape) */
   private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
-  /** the largest delay since the gateway started (ns), kept across scrapes */
+  /** the largest delay since the gateway started (s), kept across scrapes */
   private loopMaxEver = 0;
   readonly loopDelay = new Gauge({
     name: "distillguard_gateway_event_loop_delay_seconds",
@@ -88,28 +88,22 @@ export class GatewayMetrics {
     this.loop.enable();
   }
 
-  /** The delay since the last read, in seconds, and resets it: what a scrape or the bench reads. */
-  takeLoopDelay(): { count: number; p50: number; p99: number; p999: number; max: number; maxEver: number } {
+  /** Prometheus text; the event-loop delay covers the time since the previous scrape, which it resets. */
+  async text(): Promise<string> {
     const h = this.loop;
-    const count = h.count;
     // the monitor records the whole interval between its timer's runs, the resolution
     // included: the delay is what exceeds it. An empty histogram reports zero.
-    const late = (ns: number): number => (count === 0 ? 0 : Math.max(0, ns - LOOP_RESOLUTION_MS * 1e6) / 1e9);
-    const q = (p: number): number => late(h.percentile(p * 100));
-    const max = late(h.max);
-    this.loopMaxEver = Math.max(this.loopMaxEver, max);
-    const out = { count, p50: q(0.5), p99: q(0.99), p999: q(0.999), max, maxEver: this.loopMaxEver };
-    h.reset();
-    return out;
-  }
-
-  async text(): Promise<string> {
-    const d = this.takeLoopDelay();
-    const byQuantile = { 0.5: d.p50, 0.99: d.p99, 0.999: d.p999, 1: d.max } as const;
+    const late = (ns: number): number =>
+      h.count === 0 ? 0 : Math.max(0, ns - LOOP_RESOLUTION_MS * 1e6) / 1e9;
     for (const quantile of LOOP_QUANTILES)
-      this.loopDelay.set({ quantile: String(quantile) }, byQuantile[quantile]);
-    this.loopDelayMax.set(d.maxEver);
-    this.loopSamples.set(d.count);
+      this.loopDelay.set(
+        { quantile: String(quantile) },
+        late(quantile === 1 ? h.max : h.percentile(quantile * 100)),
+      );
+    this.loopMaxEver = Math.max(this.loopMaxEver, late(h.max));
+    this.loopDelayMax.set(this.loopMaxEver);
+    this.loopSamples.set(h.count);
+    h.reset();
     return this.registry.metrics();
   }
 
