@@ -253,7 +253,11 @@ async function alternate(
 ): Promise<{ direct: Load; results: Map<string, Measured> }> {
   const direct: Load[] = [];
   const via = new Map<string, { loads: Load[]; p99: number; max: number }>(
-    systems.map((s) => [s.name, { loads: [], p99: Number.NaN, max: Number.NaN }]),
+    // NaN for a gateway whose delay is not read (the peer), 0 to grow from otherwise
+    systems.map((s) => {
+      const start = s.metrics ? 0 : Number.NaN;
+      return [s.name, { loads: [], p99: start, max: start }];
+    }),
   );
   for (let r = 0; r < rounds; r++) {
     direct.push(await load(upstream.url, upstream.key, rate, slice, stream));
@@ -264,8 +268,8 @@ async function alternate(
       acc.loads.push(await load(s.url, s.key, rate, slice, stream, s.accounts, s.headers));
       if (s.metrics) {
         const d = await loopDelay(s.metrics);
-        acc.p99 = Math.max(Number.isNaN(acc.p99) ? 0 : acc.p99, d.p99 * 1000);
-        acc.max = Math.max(Number.isNaN(acc.max) ? 0 : acc.max, d.max * 1000);
+        acc.p99 = Math.max(acc.p99, d.p99 * 1000);
+        acc.max = Math.max(acc.max, d.max * 1000);
       }
     }
   }
