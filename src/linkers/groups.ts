@@ -66,7 +66,7 @@ export class MemberList implements Members {
     return this.list.length;
   }
 
-  /** Linear in the group's size: for occasional questions, not for the ingest path. */
+  /** Linear in the group's size (the index asks it only when the account's own list is longer). */
   has(account: string): boolean {
     return this.list.includes(account);
   }
@@ -193,7 +193,7 @@ export class GroupIndex {
     const g = groups.get(value);
     if (g !== undefined) {
       // membership is read from the account's (short) list of groups, not the group's
-      if (g.members.size < MAX_GROUP && !this.memberOf.get(account)?.includes(g)) this.join(g, account);
+      if (g.members.size < MAX_GROUP && !this.isMember(g, account)) this.join(g, account);
       return;
     }
     let young = this.young.get(kind);
@@ -243,6 +243,13 @@ export class GroupIndex {
     this.shared.set(key, created);
     this.join(created, first);
     this.join(created, account);
+  }
+
+  /** Whether an account is in a group: read from whichever of its two lists is shorter. */
+  private isMember(g: IndexedGroup, account: string): boolean {
+    const mine = this.memberOf.get(account);
+    if (mine === undefined) return false;
+    return mine.length <= g.members.size ? mine.includes(g) : g.members.has(account);
   }
 
   private rotate(): void {

@@ -465,6 +465,11 @@ export class AccountProfile {
   readonly ipTypes = new Uint32Array(7);
   /** every counter of keys (see TALLY_KINDS), read through the views below */
   readonly tally = new Tally();
+  /**
+   * topScaffold, kept up to date as templates are counted (undefined until first read: a
+   * state saved before it existed is read back without it and recomputes it from the tally)
+   */
+  private scaffoldTop: number | undefined = undefined;
   /** log inter-arrival times (Welford) */
   private gapN = 0;
   private gapMean = 0;
@@ -529,6 +534,11 @@ export class AccountProfile {
   /** templates of task-opening prompts (hashKey) */
   get scaffolds(): TallyView {
     return this.tally.view("scaffolds");
+  }
+  /** The most task openings any one template has had (scaffolds.largest(), kept as it grows). */
+  get topScaffold(): number {
+    this.scaffoldTop ??= this.scaffolds.largest();
+    return this.scaffoldTop;
   }
   /** SimHash bands of those templates (hashKey) */
   get simBands(): TallyView {
@@ -674,7 +684,9 @@ export class AccountProfile {
     if (!s.toolStep && !s.followUp) {
       // templates are read from the requests that open a task, not from its later steps
       this.openings++;
-      if (anew(this.tally.add(T_SCAFFOLD, hashKey(s.scaffold)))) announce?.("scaffold", s.scaffold);
+      const before = this.tally.add(T_SCAFFOLD, hashKey(s.scaffold));
+      if (before >= 0) this.scaffoldTop = Math.max(this.topScaffold, before + 1);
+      if (anew(before)) announce?.("scaffold", s.scaffold);
       for (let i = 0; i < s.simBands.length && i < 8; i++) {
         const band = at(s.simBands, i);
         if (anew(this.tally.add(T_BAND, hashKey(band)))) announce?.("near_scaffold", band);

@@ -494,8 +494,10 @@ export class Detector {
   }
 
   observe(view: ExchangeFacts, s: ExchangeSignals): void {
-    const id = view.accountId;
-    let p = this.profiles.get(id);
+    let p = this.profiles.get(view.accountId);
+    // the profile's copy of the id from here on: each exchange brings its own copy of the
+    // string, and group member lists, handoffs and sets would otherwise keep one per use
+    const id = p?.id ?? view.accountId;
     if (!p) {
       const rec = this.accounts.get(id);
       p = new AccountProfile(id, rec);

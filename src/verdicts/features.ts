@@ -446,10 +446,10 @@ export const FEATURES: readonly Feature[] = [
     // a pipeline fills one template thousands of times; harvesting wants many different items
     value: (p) => {
       if (p.openings < 50) return 0;
-      return p.scaffolds.largest() / p.openings >= 0.8 ? 1 : 0;
+      return p.topScaffold / p.openings >= 0.8 ? 1 : 0;
     },
     detail: (p) =>
-      `${pct(p.scaffolds.largest() / Math.max(1, p.openings))} of ${p.openings} task openings fill one template: a pipeline`,
+      `${pct(p.topScaffold / Math.max(1, p.openings))} of ${p.openings} task openings fill one template: a pipeline`,
   },
   {
     name: "deterministic_decoding",
