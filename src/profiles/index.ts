@@ -13,6 +13,7 @@ export {
   hashKey,
   PAIR_MAX,
   Releases,
+  readingTally,
   surgeKey,
   surgeParts,
   TALLY_KINDS,

@@ -33,7 +33,7 @@ describe("CappedCounter", () => {
 describe("Tally", () => {
   it("counts each kind like its own capped map: before-counts, refusals past the cap, lookups, top", async () => {
     const fc = await import("fast-check");
-    const { Tally, TALLY_KINDS } = await import("./profile.js");
+    const { Tally, TALLY_KINDS, readingTally } = await import("./profile.js");
     const kinds = TALLY_KINDS.length;
     fc.assert(
       fc.property(
@@ -60,6 +60,14 @@ describe("Tally", () => {
               seen.set(k, c);
             });
             expect(seen).toEqual(m.counts);
+            // inside readingTally (one pass for every kind) the same pairs in the same order,
+            // and after it the table is read directly again
+            const order: [number, number][] = [];
+            v.forEach((k, c) => order.push([k, c]));
+            const swept: [number, number][] = [];
+            readingTally(t, () => v.forEach((k, c) => swept.push([k, c])));
+            expect(swept).toEqual(order);
+            expect(readingTally(t, () => v.largest())).toBe(Math.max(0, ...m.counts.values()));
             expect(v.largest()).toBe(Math.max(0, ...m.counts.values()));
             expect(v.top(3)).toEqual([...m.counts].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 3));
           }
@@ -68,6 +76,20 @@ describe("Tally", () => {
       ),
       { numRuns: 200 },
     );
+  });
+
+  it("reads another tally directly while one is being read (a sweep is for its own tally only)", async () => {
+    const { Tally, readingTally } = await import("./profile.js");
+    const a = new Tally();
+    const b = new Tally();
+    a.add(2, 5);
+    b.add(2, 6, 3);
+    const seen: number[] = [];
+    readingTally(a, () => {
+      b.forEach(2, (k, c) => seen.push(k, c));
+      readingTally(b, () => a.forEach(2, (k, c) => seen.push(k, c)));
+    });
+    expect(seen).toEqual([6, 3, 5, 1]);
   });
 
   it("keeps the low 28 bits of a key: keys of different kinds never meet", async () => {

@@ -11,6 +11,7 @@ import {
   countriesAt,
   impliedOffset,
   offsetDistance,
+  readingTally,
   zoneContradiction,
 } from "../profiles/index.js";
 import { CAPABILITIES } from "../signals/index.js";
@@ -737,9 +738,11 @@ export const RELATIVE_HALF = 10;
 /** The account's feature values, in FEATURES order. */
 export function featureValues(p: AccountProfile, c: FeatureContext): Float64Array {
   const x = new Float64Array(FEATURES.length);
-  FEATURES.forEach((f, i) => {
-    if (RELATIVE_SOURCE[i] === -1) x[i] = f.value(p, c);
-  });
+  readingTally(p.tally, () =>
+    FEATURES.forEach((f, i) => {
+      if (RELATIVE_SOURCE[i] === -1) x[i] = f.value(p, c);
+    }),
+  );
   if (c.population) placeInPopulation(x, p, c.population);
   return x;
 }
