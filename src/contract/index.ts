@@ -14,7 +14,14 @@ export {
 export { at } from "./checked.js";
 export { jsonDepth } from "./depth.js";
 export { formatIssue, type InputIssue, type IssueCode, type IssueSink, IssueTally } from "./issues.js";
-export { type Line, type LineReadOptions, readLineBatches } from "./lines.js";
+export {
+  type Line,
+  type LineBlock,
+  type LineReadOptions,
+  linesOfBlock,
+  readLineBatches,
+  readLineBlocks,
+} from "./lines.js";
 export {
   type Block,
   type ExchangeFacts,

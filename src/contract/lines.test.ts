@@ -3,7 +3,7 @@ import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { exchangeLine, readAll, tempFile } from "./_test-helpers.js";
 import type { InputIssue } from "./issues.js";
-import { readLineBatches } from "./lines.js";
+import { linesOfBlock, readLineBatches, readLineBlocks } from "./lines.js";
 import { checkers } from "./read.js";
 
 async function lines(path: string, maxLineBytes?: number, stdin?: NodeJS.ReadableStream) {
@@ -82,6 +82,29 @@ describe("readLineBatches", () => {
     const big = "w".repeat(3 * (1 << 20));
     const { out } = await lines(tempFile("a.jsonl", `${big}\nend\n`));
     expect(out.map((l) => l.text.length)).toEqual([big.length, 3]);
+  });
+});
+
+describe("readLineBlocks", () => {
+  it("yields whole lines in blocks of their own memory, numbered without gaps across chunks", async () => {
+    // lines of varied length so that chunk ends (1 MiB) fall inside lines
+    const body = Array.from({ length: 3000 }, (_, i) => `${i}:${"x".repeat((i * 7919) % 1500)}`).join("\n");
+    const blocks = [];
+    for await (const b of readLineBlocks(tempFile("b.jsonl", body), { onIssue: () => {} })) blocks.push(b);
+    expect(blocks.length).toBeGreaterThan(2);
+    let next = 1;
+    const texts: string[] = [];
+    for (const b of blocks) {
+      // transferable: the block is the whole of its buffer, not a view into a shared pool
+      expect(b.bytes.byteOffset).toBe(0);
+      expect(b.bytes.byteLength).toBe(b.bytes.buffer.byteLength);
+      expect(b.firstLine).toBe(next);
+      const lines = linesOfBlock(b, "b.jsonl", () => {});
+      for (const l of lines) expect(l.text.startsWith(`${l.line - 1}:`)).toBe(true);
+      texts.push(...lines.map((l) => l.text));
+      next = (lines.at(-1)?.line ?? next) + 1;
+    }
+    expect(texts.join("\n")).toBe(body);
   });
 });
 

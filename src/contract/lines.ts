@@ -97,33 +97,48 @@ function decodeLine(buf: Buffer, start: number, end: number): string | undefined
 }
 
 /**
- * Yields the lines of a JSON Lines source in batches (one per input chunk), so that
- * callers pay one await per chunk rather than per line. Empty lines are skipped.
+ * A run of whole lines of a source, as bytes: each ends at a newline except a source's last
+ * line. Lines that span chunks longer than the limit are left out (reported by the reader);
+ * `firstLine` numbers the block's first line, and every newline in it starts the next.
  */
-export async function* readLineBatches(source: string, opts: LineReadOptions): AsyncGenerator<Line[]> {
+export interface LineBlock {
+  readonly firstLine: number;
+  /** the block's own memory (never a pooled buffer): it can be transferred to a worker */
+  readonly bytes: Uint8Array<ArrayBuffer>;
+}
+
+/** Bytes copied into memory of their own (Buffer.concat may hand out a slice of a shared pool). */
+function ownBytes(parts: readonly Uint8Array[], total: number): Uint8Array<ArrayBuffer> {
+  const out = Buffer.allocUnsafeSlow(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function countNewlines(buf: Uint8Array, start: number, end: number): number {
+  let n = 0;
+  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  for (let i = b.indexOf(NL, start); i !== -1 && i < end; i = b.indexOf(NL, i + 1)) n++;
+  return n;
+}
+
+/**
+ * Yields a JSON Lines source (plain or gzip, a path or "-") as blocks of whole lines, one per
+ * input chunk, without decoding them: the cheap half of reading, which finds where lines end.
+ * linesOfBlock() turns a block into lines, on this thread or another. A line longer than
+ * `maxLineBytes` that spans chunks is reported here and never buffered; one inside a block is
+ * reported by linesOfBlock.
+ */
+export async function* readLineBlocks(source: string, opts: LineReadOptions): AsyncGenerator<LineBlock> {
   const name = opts.name ?? (source === "-" ? "<stdin>" : source);
   const maxLineBytes = opts.maxLineBytes ?? 32 * 1024 * 1024;
   let lineNo = 0;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let skipping = false;
-
-  const emit = (buf: Buffer, start: number, end: number, out: Line[]): void => {
-    lineNo++;
-    if (end - start === 0 || (end - start === 1 && buf[start] === CR)) return;
-    const text = decodeLine(buf, start, end);
-    if (text === undefined) {
-      opts.onIssue({
-        file: name,
-        line: lineNo,
-        code: "E_ENCODING",
-        reason: "line is not valid UTF-8",
-        skipped: true,
-      });
-      return;
-    }
-    out.push({ line: lineNo, text });
-  };
   const tooLong = (): void => {
     opts.onIssue({
       file: name,
@@ -135,55 +150,109 @@ export async function* readLineBatches(source: string, opts: LineReadOptions): A
   };
 
   for await (const chunk of decodedChunks(source, name, opts, () => lineNo)) {
-    const out: Line[] = [];
     let pos = 0;
-    for (;;) {
-      const nl = chunk.indexOf(NL, pos);
-      if (nl === -1) break;
-      if (skipping) {
-        lineNo++;
-        tooLong();
-        skipping = false;
-      } else if (pendingBytes > 0) {
-        if (pendingBytes + (nl - pos) > maxLineBytes) {
-          lineNo++;
-          tooLong();
-        } else {
-          pending.push(chunk.subarray(pos, nl));
-          const joined = Buffer.concat(pending);
-          emit(joined, 0, joined.length, out);
-        }
-      } else if (nl - pos > maxLineBytes) {
-        lineNo++;
-        tooLong();
-      } else {
-        emit(chunk, pos, nl, out);
-      }
-      pending = [];
-      pendingBytes = 0;
-      pos = nl + 1;
-    }
-    if (pos < chunk.length && !skipping) {
-      const rest = chunk.length - pos;
-      if (pendingBytes + rest > maxLineBytes) {
+    const first = chunk.indexOf(NL);
+    if (first === -1) {
+      // no line ends in this chunk: it continues the pending line (or the one being skipped)
+      if (skipping) continue;
+      if (pendingBytes + chunk.length > maxLineBytes) {
         skipping = true;
         pending = [];
         pendingBytes = 0;
       } else {
         // copy: the stream may reuse its chunk buffers
-        pending.push(Buffer.from(chunk.subarray(pos)));
-        pendingBytes += rest;
+        pending.push(Buffer.from(chunk));
+        pendingBytes += chunk.length;
+      }
+      continue;
+    }
+    if (skipping || pendingBytes + first > maxLineBytes) {
+      // the line that ends at the first newline is too long: report it and start after it
+      lineNo++;
+      tooLong();
+      skipping = false;
+      pending = [];
+      pendingBytes = 0;
+      pos = first + 1;
+    }
+    const last = chunk.lastIndexOf(NL);
+    if (last >= pos) {
+      const head = pending;
+      const block = ownBytes([...head, chunk.subarray(pos, last + 1)], pendingBytes + last + 1 - pos);
+      const firstLine = lineNo + 1;
+      lineNo += countNewlines(chunk, pos, last + 1);
+      pending = [];
+      pendingBytes = 0;
+      yield { firstLine, bytes: block };
+    }
+    const rest = chunk.length - (last + 1);
+    if (rest > 0) {
+      if (rest > maxLineBytes) skipping = true;
+      else {
+        pending.push(Buffer.from(chunk.subarray(last + 1)));
+        pendingBytes = rest;
       }
     }
-    if (out.length > 0) yield out;
   }
-  const out: Line[] = [];
   if (skipping) {
     lineNo++;
     tooLong();
   } else if (pendingBytes > 0) {
-    const joined = Buffer.concat(pending);
-    emit(joined, 0, joined.length, out);
+    const firstLine = lineNo + 1;
+    lineNo++;
+    yield { firstLine, bytes: ownBytes(pending, pendingBytes) };
   }
-  if (out.length > 0) yield out;
+}
+
+/**
+ * The lines of a block (readLineBlocks): numbered, decoded, empty ones skipped; a line that is
+ * not UTF-8 or longer than `maxLineBytes` is reported and left out.
+ */
+export function linesOfBlock(
+  block: LineBlock,
+  name: string,
+  onIssue: (issue: InputIssue) => void,
+  maxLineBytes = 32 * 1024 * 1024,
+): Line[] {
+  const buf = Buffer.from(block.bytes.buffer, block.bytes.byteOffset, block.bytes.byteLength);
+  const out: Line[] = [];
+  let lineNo = block.firstLine;
+  for (let pos = 0; pos < buf.length; lineNo++) {
+    let nl = buf.indexOf(NL, pos);
+    if (nl === -1) nl = buf.length;
+    if (nl - pos > maxLineBytes)
+      onIssue({
+        file: name,
+        line: lineNo,
+        code: "E_LINE_TOO_LONG",
+        reason: `line longer than ${maxLineBytes} bytes`,
+        skipped: true,
+      });
+    else if (!(nl === pos || (nl - pos === 1 && buf[pos] === CR))) {
+      const text = decodeLine(buf, pos, nl);
+      if (text === undefined)
+        onIssue({
+          file: name,
+          line: lineNo,
+          code: "E_ENCODING",
+          reason: "line is not valid UTF-8",
+          skipped: true,
+        });
+      else out.push({ line: lineNo, text });
+    }
+    pos = nl + 1;
+  }
+  return out;
+}
+
+/**
+ * Yields the lines of a JSON Lines source in batches (one per input chunk), so that
+ * callers pay one await per chunk rather than per line. Empty lines are skipped.
+ */
+export async function* readLineBatches(source: string, opts: LineReadOptions): AsyncGenerator<Line[]> {
+  const name = opts.name ?? (source === "-" ? "<stdin>" : source);
+  for await (const block of readLineBlocks(source, opts)) {
+    const out = linesOfBlock(block, name, opts.onIssue, opts.maxLineBytes);
+    if (out.length > 0) yield out;
+  }
 }

@@ -11,6 +11,7 @@ import {
   type IssueSink,
   IssueTally,
   readLineBatches,
+  readLineBlocks,
   readRecords,
 } from "../contract/index.js";
 import { keyedHash, type PartnerRow, partnerIntel } from "../intel/index.js";
@@ -300,14 +301,14 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeSummary> {
         firstTs: Number.POSITIVE_INFINITY,
         lastTs: Number.NEGATIVE_INFINITY,
       });
-      const source = readLineBatches(file, {
+      const source = readLineBlocks(file, {
         onIssue,
         onBytes: (n) => {
           bytesRead += n;
         },
       });
-      for await (const lines of source) {
-        await parser.submit(lines, nameOf(file));
+      for await (const block of source) {
+        await parser.submit(block, nameOf(file));
         take(parser.ready());
         opts.onProgress?.(bytesRead, totalBytes, exchanges);
       }

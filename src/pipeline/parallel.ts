@@ -1,4 +1,4 @@
-// Parses exchange lines on worker threads and hands the results back in input order.
+// Decodes and parses blocks of exchange lines on worker threads and hands the results back in input order.
 // The analysis thread keeps the profiles and groups (one owner, no locks); the workers
 // do the per-exchange work, which is most of it. Without the compiled worker (tests
 // running the TypeScript sources) the same function runs in-process.
@@ -6,17 +6,20 @@ import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { Line } from "../contract/index.js";
+import type { LineBlock } from "../contract/index.js";
 import { at } from "../contract/index.js";
-import { type ParsedBatch, parseExchangeLines } from "./_parse.js";
+import { type ParsedBatch, parseExchangeBlock } from "./_parse.js";
 
 const WORKER_FILE = fileURLToPath(new URL("./_parse-worker.js", import.meta.url));
 /** batches in flight per worker: enough to keep it busy while results are consumed */
 const IN_FLIGHT = 3;
 
 export interface Parser {
-  /** Queues a batch (of `file`, default the parser's); resolves once there is room for another. */
-  submit(lines: Line[], file?: string): Promise<void>;
+  /**
+   * Queues a block of lines (of `file`, default the parser's; a worker takes over its memory);
+   * resolves once there is room for another.
+   */
+  submit(block: LineBlock, file?: string): Promise<void>;
   /** Results ready in input order (call after each submit). */
   ready(): ParsedBatch[];
   /** Waits for every queued batch and returns the rest in order. */
@@ -39,8 +42,8 @@ function inProcessParser(file: string): Parser {
   let out: ParsedBatch[] = [];
   return {
     threads: 0,
-    submit: async (lines, from = file) => {
-      out.push(parseExchangeLines(from, lines));
+    submit: async (block, from = file) => {
+      out.push(parseExchangeBlock(from, block));
     },
     ready: () => {
       const r = out;
@@ -97,9 +100,10 @@ class WorkerParser implements Parser {
     });
   }
 
-  async submit(lines: Line[], file = this.file): Promise<void> {
+  async submit(block: LineBlock, file = this.file): Promise<void> {
     const seq = this.nextSeq++;
-    at(this.workers, seq % this.workers.length).postMessage({ seq, file, lines });
+    // the block's bytes move to the worker (readLineBlocks gives each block memory of its own)
+    at(this.workers, seq % this.workers.length).postMessage({ seq, file, block }, [block.bytes.buffer]);
     this.inFlight++;
     while (this.inFlight >= this.workers.length * IN_FLIGHT) {
       await this.wait();

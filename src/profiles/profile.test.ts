@@ -63,9 +63,15 @@ describe("Tally", () => {
             // inside readingTally (one pass for every kind) the same pairs in the same order,
             // and after it the table is read directly again
             const order: [number, number][] = [];
-            v.forEach((k, c) => order.push([k, c]));
+            v.forEach((k, c) => {
+              order.push([k, c]);
+            });
             const swept: [number, number][] = [];
-            readingTally(t, () => v.forEach((k, c) => swept.push([k, c])));
+            readingTally(t, () =>
+              v.forEach((k, c) => {
+                swept.push([k, c]);
+              }),
+            );
             expect(swept).toEqual(order);
             expect(readingTally(t, () => v.largest())).toBe(Math.max(0, ...m.counts.values()));
             expect(v.largest()).toBe(Math.max(0, ...m.counts.values()));
@@ -86,8 +92,14 @@ describe("Tally", () => {
     b.add(2, 6, 3);
     const seen: number[] = [];
     readingTally(a, () => {
-      b.forEach(2, (k, c) => seen.push(k, c));
-      readingTally(b, () => a.forEach(2, (k, c) => seen.push(k, c)));
+      b.forEach(2, (k, c) => {
+        seen.push(k, c);
+      });
+      readingTally(b, () =>
+        a.forEach(2, (k, c) => {
+          seen.push(k, c);
+        }),
+      );
     });
     expect(seen).toEqual([6, 3, 5, 1]);
   });
