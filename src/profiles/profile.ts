@@ -282,7 +282,9 @@ export class Tally {
    * every kind.
    */
   forEach(kind: number, fn: (key: number, count: number) => void): void {
-    if (sweep.tally === this) {
+    if ((this.slots[kind] ?? 0) === 0) return;
+    if (sweep.reading === this) {
+      if (sweep.tally !== this) this.sweepInto(sweep);
       const e = sweep.entries;
       for (let j = sweep.start[kind] ?? 0, end = sweep.start[kind + 1] ?? 0; j < end; j += 2)
         fn(e[j] ?? 0, e[j + 1] ?? 0);
@@ -320,6 +322,9 @@ export class Tally {
  * the table for a read of many kinds (readingTally), in a buffer reused from one read to the next.
  */
 class KindSweep {
+  /** the tally being read (readingTally) */
+  reading: Tally | undefined = undefined;
+  /** the tally whose entries the sweep holds (the one being read, once one of its kinds is iterated) */
   tally: Tally | undefined = undefined;
   entries = new Uint32Array(1024);
   /** where each kind's (key, count) pairs start in entries; start[KINDS] is the end */
@@ -358,11 +363,13 @@ const sweep = new KindSweep();
  * several: items, fleet, surge, days).
  */
 export function readingTally<T>(tally: Tally, read: () => T): T {
-  if (sweep.tally !== undefined) return read();
-  tally.sweepInto(sweep);
+  if (sweep.reading !== undefined) return read();
+  // the pass is made when a kind is first iterated: many judgements iterate none
+  sweep.reading = tally;
   try {
     return read();
   } finally {
+    sweep.reading = undefined;
     sweep.tally = undefined;
   }
 }
