@@ -1,7 +1,7 @@
 // Benchmarks (not tests): measures and writes docs/performance.md.
 // Usage: npm run bench [-- --only simulate|roundtrip|analyze|report|gateway|dashboard|scaleout] [--scale X]
 //        [--dashboard-store FILE]   (dashboard: reuse this store when present, else build and keep it)
-//        [--report-scale 16] [--report-dir DIR]   (report: ~30 GB of disk, tens of minutes)
+//        [--report-scale 16] [--report-dir DIR] [--report-prompts PATH]   (report: ~30 GB of disk, tens of minutes)
 //        [--gateway-slice 5] [--gateway-rounds 12] [--gateway-short-rounds 4] [--portkey 1.15.2|none]
 import { spawnSync } from "node:child_process";
 import {
@@ -34,6 +34,8 @@ const { values } = parseArgs({
     "report-scale": { type: "string", default: "16" },
     "report-dir": { type: "string" },
     "report-db": { type: "boolean" },
+    // the report-scale log's prompts drawn from the real datasets here (simulate --prompts)
+    "report-prompts": { type: "string" },
     // the analysis child's heap limit in MiB (default: Node's own)
     "report-heap": { type: "string" },
     // the dashboard run: a store file to reuse when present (built there and kept otherwise)
@@ -252,7 +254,8 @@ async function benchReport(): Promise<void> {
   } catch {
     console.error(`report: simulating scale ${scale} into ${dir} (about ${Math.round(scale * 1.8)} GB)`);
     const t0 = performance.now();
-    sim = await simulate({ out: dir, seed: 1, scale });
+    const prompts = values["report-prompts"];
+    sim = await simulate({ out: dir, seed: 1, scale, ...(prompts ? { prompts } : {}) });
     simSeconds = (performance.now() - t0) / 1000;
   }
   const campaignAccounts = Object.values(sim.populations)
@@ -275,10 +278,11 @@ async function benchReport(): Promise<void> {
     );
   }
   const q = await evaluate(dir, join(dir, "pred"), () => undefined);
-  sections.push(`## Report scale: ${(sim.exchanges / 1e6).toFixed(1)} million exchanges
+  const text = sim.text === "builtin" ? "built-in text" : "real prompts";
+  sections.push(`## Report scale: ${(sim.exchanges / 1e6).toFixed(1)} million exchanges, ${text}
 
-\`npm run bench -- --only report --report-scale ${sim.scale}\`: \`simulate --seed ${sim.seed} --scale ${sim.scale}\` (${sim.text === "builtin" ? "built-in text" : "real prompts"}): ${sim.exchanges} exchanges
-(${(bytes / 2 ** 30).toFixed(1)} GiB) from ${sim.accounts} accounts, of which ${campaignAccounts} in the three campaigns${simSeconds ? `; simulated in ${(simSeconds / 60).toFixed(1)} min (${Math.round(sim.exchanges / simSeconds)}/s)` : ""}.
+\`npm run bench -- --only report --report-scale ${sim.scale}${sim.text === "builtin" ? "" : " --report-prompts ../shared/datasets"}\`: \`simulate --seed ${sim.seed} --scale ${sim.scale}${sim.text === "builtin" ? "" : " --prompts ../shared/datasets"}\` (${text}): ${sim.exchanges} exchanges
+(${(bytes / 2 ** 30).toFixed(1)} GiB) from ${sim.accounts} accounts, of which ${campaignAccounts} in the campaign populations${simSeconds ? `; simulated in ${(simSeconds / 60).toFixed(1)} min (${Math.round(sim.exchanges / simSeconds)}/s)` : ""}.
 Each analysis runs in a fresh process (${HEAP_MB ? `\`node --max-old-space-size=${HEAP_MB}\`` : `Node's default heap limit, ${Math.round(getHeapStatistics().heap_size_limit / 2 ** 20)} MiB here`}); peak RSS is the whole process's, worker threads included.
 
 | run | wall time | exchanges/s | peak RSS | accounts | flagged | campaigns |

@@ -374,6 +374,18 @@ export function readingTally<T>(tally: Tally, read: () => T): T {
   }
 }
 
+/** Accounts' sign-up times, parsed once per account record (every judgement reads them). */
+const createdTimes = new WeakMap<AccountRecord, number>();
+
+function createdMs(a: AccountRecord): number {
+  let ms = createdTimes.get(a);
+  if (ms === undefined) {
+    ms = a.created_at === undefined ? Number.NaN : Date.parse(a.created_at);
+    createdTimes.set(a, ms);
+  }
+  return ms;
+}
+
 /** One kind of a Tally, with a counter's methods (made on demand, not stored). */
 export class TallyView {
   constructor(
@@ -839,9 +851,9 @@ export class AccountProfile {
 
   /** Age of the account at its first exchange, in days, if the sign-up time is known. */
   get ageAtFirstDays(): number | undefined {
-    const c = this.account?.created_at;
-    if (c === undefined) return undefined;
-    const created = Date.parse(c);
+    const a = this.account;
+    if (a?.created_at === undefined) return undefined;
+    const created = createdMs(a);
     return Number.isFinite(created) ? (this.firstTs - created) / DAY : undefined;
   }
 }

@@ -621,12 +621,13 @@ export class Detector {
     if (final || this.populationDue || this.checkpoints % POPULATION_EVERY === 0) this.refreshPopulation();
     // own evidence next, so that group standings and ranks reflect this hour before boosts are read
     const own = new Map<string, { score: number; reasons: Reason[] }>();
+    const context = this.ownContext();
     for (const id of ids) {
       const p = this.profiles.get(id);
       if (!p) continue;
       // the reasons' details are written at the final judgement, or below for a new flag
       const reasons = final ? this.ownReasons(p, true) : NO_REASONS;
-      const score = final ? reasonScore(reasons) : this.ownScore(p);
+      const score = final ? reasonScore(reasons) : this.ownScore(p, context);
       own.set(id, { score, reasons });
       const before = this.status.get(id) ?? NOBODY;
       const well = p.n >= WELL_EVIDENCED;
@@ -845,8 +846,8 @@ export class Detector {
   }
 
   /** The account's own score, as ownReasons' reasons add up to, without writing them. */
-  private ownScore(p: AccountProfile): number {
-    return valuesScore(featureValues(p, this.ownContext()), this.model, this.disabledSignals);
+  private ownScore(p: AccountProfile, context = this.ownContext()): number {
+    return valuesScore(featureValues(p, context), this.model, this.disabledSignals);
   }
 
   /** An account's own evidence (without the signals this detector leaves out), with or without details. */
