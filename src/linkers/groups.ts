@@ -192,7 +192,7 @@ export class GroupIndex {
     }
     const g = groups.get(value);
     if (g !== undefined) {
-      // membership is read from the account's (short) list of groups, not the group's
+      // membership is read from the shorter of the account's list of groups and the group's members
       if (g.members.size < MAX_GROUP && !this.isMember(g, account)) this.join(g, account);
       return;
     }
