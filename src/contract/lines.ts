@@ -118,11 +118,23 @@ function ownBytes(parts: readonly Uint8Array[], total: number): Uint8Array<Array
   return out;
 }
 
-function countNewlines(buf: Uint8Array, start: number, end: number): number {
+function countNewlines(buf: Buffer, start: number, end: number): number {
   let n = 0;
-  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  for (let i = b.indexOf(NL, start); i !== -1 && i < end; i = b.indexOf(NL, i + 1)) n++;
+  for (let i = buf.indexOf(NL, start); i !== -1 && i < end; i = buf.indexOf(NL, i + 1)) n++;
   return n;
+}
+
+/** Lines longer than this many bytes are skipped unless LineReadOptions.maxLineBytes says otherwise. */
+const MAX_LINE_BYTES = 32 * 1024 * 1024;
+
+function tooLongIssue(file: string, line: number, maxLineBytes: number): InputIssue {
+  return {
+    file,
+    line,
+    code: "E_LINE_TOO_LONG",
+    reason: `line longer than ${maxLineBytes} bytes`,
+    skipped: true,
+  };
 }
 
 /**
@@ -134,20 +146,12 @@ function countNewlines(buf: Uint8Array, start: number, end: number): number {
  */
 export async function* readLineBlocks(source: string, opts: LineReadOptions): AsyncGenerator<LineBlock> {
   const name = opts.name ?? (source === "-" ? "<stdin>" : source);
-  const maxLineBytes = opts.maxLineBytes ?? 32 * 1024 * 1024;
+  const maxLineBytes = opts.maxLineBytes ?? MAX_LINE_BYTES;
   let lineNo = 0;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let skipping = false;
-  const tooLong = (): void => {
-    opts.onIssue({
-      file: name,
-      line: lineNo,
-      code: "E_LINE_TOO_LONG",
-      reason: `line longer than ${maxLineBytes} bytes`,
-      skipped: true,
-    });
-  };
+  const tooLong = (): void => opts.onIssue(tooLongIssue(name, lineNo, maxLineBytes));
 
   for await (const chunk of decodedChunks(source, name, opts, () => lineNo)) {
     let pos = 0;
@@ -177,8 +181,7 @@ export async function* readLineBlocks(source: string, opts: LineReadOptions): As
     }
     const last = chunk.lastIndexOf(NL);
     if (last >= pos) {
-      const head = pending;
-      const block = ownBytes([...head, chunk.subarray(pos, last + 1)], pendingBytes + last + 1 - pos);
+      const block = ownBytes([...pending, chunk.subarray(pos, last + 1)], pendingBytes + last + 1 - pos);
       const firstLine = lineNo + 1;
       lineNo += countNewlines(chunk, pos, last + 1);
       pending = [];
@@ -212,7 +215,7 @@ export function linesOfBlock(
   block: LineBlock,
   name: string,
   onIssue: (issue: InputIssue) => void,
-  maxLineBytes = 32 * 1024 * 1024,
+  maxLineBytes = MAX_LINE_BYTES,
 ): Line[] {
   const buf = Buffer.from(block.bytes.buffer, block.bytes.byteOffset, block.bytes.byteLength);
   const out: Line[] = [];
@@ -220,14 +223,7 @@ export function linesOfBlock(
   for (let pos = 0; pos < buf.length; lineNo++) {
     let nl = buf.indexOf(NL, pos);
     if (nl === -1) nl = buf.length;
-    if (nl - pos > maxLineBytes)
-      onIssue({
-        file: name,
-        line: lineNo,
-        code: "E_LINE_TOO_LONG",
-        reason: `line longer than ${maxLineBytes} bytes`,
-        skipped: true,
-      });
+    if (nl - pos > maxLineBytes) onIssue(tooLongIssue(name, lineNo, maxLineBytes));
     else if (!(nl === pos || (nl - pos === 1 && buf[pos] === CR))) {
       const text = decodeLine(buf, pos, nl);
       if (text === undefined)
