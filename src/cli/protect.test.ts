@@ -4,7 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startMockUpstream } from "../gateway/index.js";
-import { deriveKey, KeyedChoice, TraceSigner, watermarkText } from "../protection/index.js";
+import {
+  carrierKey,
+  carriersFor,
+  deriveKey,
+  KeyedChoice,
+  TraceSigner,
+  watermarkText,
+} from "../protection/index.js";
 import { captureIo } from "./_test-io.js";
 import { main } from "./index.js";
 
@@ -60,7 +67,10 @@ describe("verify-model", () => {
     process.env.DISTILLGUARD_PROTECTION_SECRET = SECRET;
     const mine = "campaign:C007@2026-W48";
     const choice = new KeyedChoice(deriveKey(SECRET, "campaign:C007", "2026-W48"));
-    const words = ["usually", "often", "quickly", "completely", "essential", "several", "entire", "choose"];
+    // eight of the secret's carrier words, derived as the provider derives them
+    const words = (carriersFor(carrierKey(SECRET))?.groups ?? [])
+      .slice(0, 8)
+      .map((g) => g.members[0] as string);
     const prevs = [
       "alpha",
       "beta",

@@ -307,21 +307,23 @@ export const runVerifyModel = defineCommand({
         io,
       );
     }
+    // every key of one secret has the same lexical carriers
+    const carriers = keys[0];
     const occurrences: Occurrence[] = [];
     let tokens = 0;
     for (const t of texts) {
-      occurrences.push(...occurrencesOf(t));
+      occurrences.push(...occurrencesOf(t, carriers));
       tokens += t.split(/\s+/).filter(Boolean).length;
     }
     const refFile = stringOption(values.reference);
     let reference: Reference | undefined;
     if (refFile) {
       reference = new Reference();
-      for (const t of await samplesFrom(refFile, io)) reference.add(occurrencesOf(t));
+      for (const t of await samplesFrom(refFile, io)) reference.add(occurrencesOf(t, carriers));
     }
     if (occurrences.length < 200)
       io.stderr.write(
-        `verify-model: only ${occurrences.length} synonym-group words in ${tokens} words of samples: too few for a reliable test (aim for thousands)\n`,
+        `verify-model: only ${occurrences.length} marked positions (carrier words, contractions, word pairs, list markers) in ${tokens} words of samples: too few for a reliable test (aim for thousands)\n`,
       );
     const t = testModel(occurrences, keys, { randomKeys, ...(reference ? { reference } : {}) });
     const result = {

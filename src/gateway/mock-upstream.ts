@@ -72,7 +72,7 @@ function endsWithToolResult(messages: unknown): boolean {
 
 function answerFor(prompt: string): string {
   const words = prompt.split(/\s+/).filter(Boolean).slice(0, 12).join(" ");
-  return `This is the mock upstream's answer to: ${words || "(an empty prompt)"}. It has several sentences so that streams carry more than one event. However, you don't usually need more than this. Additionally, it is essential to choose carefully, and we're often done quickly. The end.`;
+  return `This is the mock upstream's answer to: ${words || "(an empty prompt)"}. It has several sentences so that streams carry more than one event. However, you don't usually need more than this, and it isn't hard to find. Additionally, it is essential to choose carefully, and we're often done quickly with tables and chairs or cats and dogs.\n- first point\n- second point\nThe end.`;
 }
 
 /** The reasoning trace a request for thinking (Anthropic) or reasoning (OpenAI) gets. */

