@@ -18,10 +18,10 @@ import type { Carriers } from "./lexicon.js";
 import { detokenize, NGramModel, rng, tokenize } from "./ngram.js";
 import { calibrate, Reference, testCombined } from "./verify.js";
 import {
+  channelAt,
   deriveKey,
   KeyedChoice,
   type Occurrence,
-  occurrenceSpan,
   occurrencesOf,
   probeLength,
   watermarkText,
@@ -154,7 +154,7 @@ export interface ExperimentRow {
   readonly occurrences: number;
   /** distinct (group, previous word) contexts among them */
   readonly contexts: number;
-  /** the normal z equivalent to the key's combined p-value (Fisher over the channels) */
+  /** the normal z equivalent to the key's combined p-value (the smallest channel p-value, Šidák-corrected) */
   readonly z: number;
   readonly p_value: number;
   readonly p_empirical: number;
@@ -177,24 +177,55 @@ export interface ExperimentResult {
   readonly rows: ExperimentRow[];
 }
 
-/** Probe contexts: where an occurrence starts in these answers, the tokens before it. */
+/**
+ * Probe contexts: where an occurrence starts in these answers, the tokens before it,
+ * interleaved channel by channel, so that every channel has its share of any budget and a
+ * remover that empties one channel leaves the others theirs. Word order takes two turns in
+ * every five (`PROBE_SHARES`): it is the one channel that neither a synonym remover nor a
+ * normaliser reaches (docs/protection.md, the remover suite).
+ */
+/** Turns per round of probes, by channel (one where not listed). */
+const PROBE_SHARES: Readonly<Record<string, number>> = { b: 2 };
+
 function probeContexts(
   texts: readonly (readonly string[])[],
   order: number,
   random: () => number,
   carriers: Carriers | undefined,
 ): string[][] {
-  const out: string[][] = [];
+  const byChannel = new Map<string, string[][]>();
   for (const toks of texts) {
-    for (let i = 1; i < toks.length; i++)
-      if (occurrenceSpan(toks, i, carriers) > 0)
-        out.push(toks.slice(Math.max(0, i - Math.max(order - 1, 3)), i));
+    for (let i = 1; i < toks.length; i++) {
+      const channel = channelAt(toks, i, carriers);
+      if (channel === undefined) continue;
+      let list = byChannel.get(channel);
+      if (!list) {
+        list = [];
+        byChannel.set(channel, list);
+      }
+      list.push(toks.slice(Math.max(0, i - Math.max(order - 1, 3)), i));
+    }
   }
-  // a fixed shuffle: budgets take a prefix
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [at(out, j), at(out, i)];
-  }
+  // a fixed shuffle within each channel, then one of each in turn: budgets take a prefix
+  const lists = [...byChannel.keys()].sort().map((c) => {
+    const out = byChannel.get(c) as string[][];
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [out[i], out[j]] = [at(out, j), at(out, i)];
+    }
+    return out;
+  });
+  const channels = [...byChannel.keys()].sort();
+  const turns = channels.flatMap((c, i) => Array.from({ length: PROBE_SHARES[c] ?? 1 }, () => i));
+  const next = channels.map(() => 0);
+  const out: string[][] = [];
+  while (lists.some((l, i) => at(next, i) < l.length))
+    for (const i of turns) {
+      const l = at(lists, i);
+      const k = at(next, i);
+      if (k < l.length) out.push(at(l, k));
+      next[i] = k + 1;
+    }
   return out;
 }
 

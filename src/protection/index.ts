@@ -50,11 +50,11 @@ export { type ModelTest, Reference, testKey, testModel } from "./verify.js";
 export {
   carrierKey,
   carriersFor,
+  channelAt,
   deriveKey,
   isoWeek,
   KeyedChoice,
   type Occurrence,
-  occurrenceSpan,
   occurrencesOf,
   probeLength,
   Watermarker,

@@ -106,6 +106,34 @@ export class Lexicon {
     return Lexicon.parse(readFileSync(join(dir, "index.sense"), "latin1"));
   }
 
+  private readonly canon = new Map<string, string>();
+
+  /**
+   * A word's canonical form: the most used lemma of its most used sense's synset, in the
+   * word's part of speech most used (SemCor counts); plurals stay plural. The word itself
+   * when WordNet does not know it or it is already the most used.
+   */
+  canonical(word: string): string {
+    const hit = this.canon.get(word);
+    if (hit !== undefined) return hit;
+    let out = word;
+    const lemma = this.senses.has(word) ? word : this.nounLemma(word);
+    if (lemma !== undefined && word.length >= 3) {
+      let best: { synset: string; total: number } | undefined;
+      for (const list of this.senses.get(lemma)?.values() ?? []) {
+        const total = list.reduce((a, s) => a + s.count, 0);
+        const first = list[0];
+        if (first && total > 0 && (!best || total > best.total)) best = { synset: first.synset, total };
+      }
+      let top: { lemma: string; count: number } | undefined;
+      for (const m of best ? (this.synsets.get(best.synset) ?? []) : [])
+        if (/^[a-z]+$/.test(m.lemma) && (!top || m.count > top.count)) top = m;
+      if (top && top.lemma !== lemma && top.count > 0) out = lemma === word ? top.lemma : pluralOf(top.lemma);
+    }
+    this.canon.set(word, out);
+    return out;
+  }
+
   /** Tagged uses of a lemma, over all its senses. */
   total(lemma: string): number {
     let n = 0;

@@ -18,7 +18,7 @@
 //      an adaptive attacker's remover of the word-order channel.
 // Fenced code is left alone by all of them, as a distiller would keep code runnable.
 
-import { type CarrierGroup, type Lexicon, pluralOf } from "./lexicon.js";
+import type { CarrierGroup, Lexicon } from "./lexicon.js";
 import { SYNONYM_GROUPS } from "./synonyms.js";
 
 export type Remover = (text: string) => string;
@@ -93,34 +93,12 @@ export function universeRemover(groups: readonly CarrierGroup[]): Remover {
 
 /** (b) Every word WordNet knows written as the most frequent lemma of its most frequent sense. */
 export function wordnetRemover(lex: Lexicon): Remover {
-  const memo = new Map<string, string>();
-  const canonical = (word: string): string => {
-    const hit = memo.get(word);
-    if (hit !== undefined) return hit;
-    let out = word;
-    const lemma = lex.senses.has(word) ? word : lex.nounLemma(word);
-    if (lemma !== undefined && word.length >= 3) {
-      // the word's most used part of speech, its first sense there, that synset's most used lemma
-      let best: { synset: string; total: number } | undefined;
-      for (const list of lex.senses.get(lemma)?.values() ?? []) {
-        const total = list.reduce((a, s) => a + s.count, 0);
-        const first = list[0];
-        if (first && total > 0 && (!best || total > best.total)) best = { synset: first.synset, total };
-      }
-      const members = best ? (lex.synsets.get(best.synset) ?? []) : [];
-      let top: { lemma: string; count: number } | undefined;
-      for (const m of members) if (/^[a-z]+$/.test(m.lemma) && (!top || m.count > top.count)) top = m;
-      if (top && top.lemma !== lemma && top.count > 0) out = lemma === word ? top.lemma : pluralOf(top.lemma);
-    }
-    memo.set(word, out);
-    return out;
-  };
   return (text) =>
     outsideCode(text, (prose) =>
       prose.replace(/[A-Za-z]+/g, (w) => {
         const lower = w.toLowerCase();
         if (w !== lower && w.slice(1) !== lower.slice(1)) return w;
-        const c = canonical(lower);
+        const c = lex.canonical(lower);
         return c === lower ? w : keepCase(w, c);
       }),
     );

@@ -3,15 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { keyedHash32 } from "./_prf.js";
 import { rng } from "./ngram.js";
-import {
-  chi2EvenTail,
-  erfc,
-  isGreenToken,
-  Reference,
-  testModel,
-  testTokenWatermark,
-  zOfTail,
-} from "./verify.js";
+import { erfc, isGreenToken, Reference, sidak, testModel, testTokenWatermark, zOfTail } from "./verify.js";
 import { carriersFor, deriveKey, KeyedChoice, occurrencesOf, watermarkText } from "./watermark.js";
 
 const KEY = deriveKey("secret", "campaign:C001", "2026-W48");
@@ -74,13 +66,12 @@ describe("verify-model's statistic", () => {
     expect(Math.abs(t.null.channels.w?.mean ?? 99)).toBeLessThan(1);
   });
 
-  it("combines channels with Fisher's method: exact tails, and z equivalents that invert them", () => {
-    // k = 1: the chi-square tail with 2 degrees of freedom is exp(-x/2)
-    expect(chi2EvenTail(10, 1)).toBeCloseTo(Math.exp(-5), 12);
-    // k = 2: exp(-x/2)(1 + x/2)
-    expect(chi2EvenTail(10, 2)).toBeCloseTo(Math.exp(-5) * 6, 12);
-    // uniform p-values combine to a uniform p: -2 ln p of one channel gives p back
-    expect(chi2EvenTail(-2 * Math.log(0.3), 1)).toBeCloseTo(0.3, 12);
+  it("combines channels by their smallest p-value, corrected for their number, and gives z equivalents", () => {
+    expect(sidak(0.01, 1)).toBeCloseTo(0.01, 12);
+    expect(sidak(0.01, 4)).toBeCloseTo(1 - 0.99 ** 4, 12);
+    // tiny p: k times p, without losing precision
+    expect(sidak(1e-20, 4) / 4e-20).toBeCloseTo(1, 9);
+    expect(sidak(1, 3)).toBe(1);
     for (const z of [-1, 0, 1.5, 4, 10, 20]) expect(zOfTail(0.5 * erfc(z / Math.SQRT2))).toBeCloseTo(z, 4);
   });
 

@@ -185,20 +185,6 @@ export function testKey(ctx: Contexts, key: WatermarkKey, fit: NullFit): KeyResu
   };
 }
 
-/** Upper-tail probability of a χ² variable with 2k degrees of freedom (closed form). */
-export function chi2EvenTail(x: number, k: number): number {
-  if (x <= 0) return 1;
-  // e^{-x/2} Σ_{i<k} (x/2)^i / i!, in logs so that tiny tails do not underflow early
-  const h = x / 2;
-  let term = 0;
-  let sum = 1;
-  for (let i = 1; i < k; i++) {
-    term += Math.log(h) - Math.log(i);
-    sum += Math.exp(term);
-  }
-  return Math.exp(-h + Math.log(sum));
-}
-
 /** The z whose upper normal tail is p (Newton on the tail; p down to the smallest double). */
 export function zOfTail(p: number): number {
   if (!(p > 0)) return 38.5;
@@ -230,9 +216,13 @@ export interface CombinedResult {
   readonly key: string;
   /** the normal z equivalent to the combined p-value */
   readonly z: number;
-  /** Fisher's combination of the channels' p-values (they are independent under the null) */
+  /**
+   * The channels' smallest p-value, corrected for their number (Šidák: 1 − (1 − p)^k; the
+   * channels are independent under the null). Tippett's combination: the most powerful when
+   * one channel carries the mark, which is what an attacker who removes the others leaves.
+   */
   readonly p_value: number;
-  /** (1 + random keys whose combined statistic is at least as high) / (1 + random keys) */
+  /** (1 + random keys whose smallest channel p-value is at most as large) / (1 + random keys) */
   readonly p_empirical: number;
   readonly channels: Readonly<Record<string, ChannelResult>>;
 }
@@ -242,8 +232,8 @@ export interface Calibration {
   readonly occurrences: number;
   readonly contexts: number;
   readonly channels: readonly { readonly channel: string; readonly ctx: Contexts; readonly fit: NullFit }[];
-  /** the random keys' Fisher statistics, sorted */
-  readonly nullFisher: readonly number[];
+  /** the random keys' combined statistics (−log of the smallest channel p-value), sorted */
+  readonly nullCombined: readonly number[];
 }
 
 export function calibrate(
@@ -270,8 +260,8 @@ export function calibrate(
     const ctx = contextsOf(byChannel.get(channel) as Occurrence[], opts.reference);
     return { channel, ctx, fit: fitNull(randoms.map((r) => zScore(ctx, r))) };
   });
-  const nullFisher = randoms
-    .map((r) => fisher(channels.map((c) => normalTail(zScore(c.ctx, r), c.fit.mean, c.fit.sd))))
+  const nullCombined = randoms
+    .map((r) => combined(channels.map((c) => normalTail(zScore(c.ctx, r), c.fit.mean, c.fit.sd))))
     .sort((a, b) => a - b);
   let n = 0;
   let contexts = 0;
@@ -279,11 +269,16 @@ export function calibrate(
     n += c.ctx.occurrences;
     contexts += c.ctx.groups.length;
   }
-  return { occurrences: n, contexts, channels, nullFisher };
+  return { occurrences: n, contexts, channels, nullCombined };
 }
 
-const fisher = (ps: readonly number[]): number =>
-  ps.reduce((a, p) => a - 2 * Math.log(Math.max(p, 1e-300)), 0);
+/** −log of the smallest p-value: larger is stronger evidence. */
+const combined = (ps: readonly number[]): number => -Math.log(Math.max(Math.min(...ps, 1), 1e-300));
+
+/** Šidák's correction of the smallest of k independent p-values. */
+export function sidak(pMin: number, k: number): number {
+  return pMin >= 1 ? 1 : -Math.expm1(k * Math.log1p(-pMin));
+}
 
 function fitNull(values: number[]): NullFit {
   const zs = values.sort((a, b) => a - b);
@@ -292,7 +287,7 @@ function fitNull(values: number[]): NullFit {
   return { keys: zs.length, mean, sd, zs };
 }
 
-/** Tests one key on every channel of the samples and combines them (Fisher). */
+/** Tests one key on every channel of the samples and combines them (Tippett, Šidák-corrected). */
 export function testCombined(cal: Calibration, key: WatermarkKey): CombinedResult {
   const choice = new KeyedChoice(key);
   const channels: Record<string, ChannelResult> = {};
@@ -308,17 +303,17 @@ export function testCombined(cal: Calibration, key: WatermarkKey): CombinedResul
       p_value: p,
     };
   }
-  const x = fisher(ps);
-  // below double precision the chi-square tail is 0: the strongest channel's z stands in
-  const p = ps.length > 0 ? chi2EvenTail(x, ps.length) : 1;
+  const x = combined(ps);
+  const p = ps.length > 0 ? sidak(Math.min(...ps), ps.length) : 1;
   let above = 0;
-  for (let i = cal.nullFisher.length - 1; i >= 0 && at(cal.nullFisher, i) >= x; i--) above++;
+  for (let i = cal.nullCombined.length - 1; i >= 0 && at(cal.nullCombined, i) >= x; i--) above++;
+  // below double precision p is 0: the strongest channel's z stands in
   const best = Math.max(...Object.values(channels).map((c) => c.z), -8);
   return {
     key: key.id,
     z: p > 0 ? zOfTail(p) : best,
     p_value: p,
-    p_empirical: (1 + above) / (1 + cal.nullFisher.length),
+    p_empirical: (1 + above) / (1 + cal.nullCombined.length),
     channels,
   };
 }

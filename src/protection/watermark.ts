@@ -7,7 +7,7 @@
 //     selected by the provider's secret: no list of them exists in the repository;
 //   - contractions (`c:`): "do not" or "don't" (not before a subject, as in questions,
 //     and not at a clause's end);
-//   - word-pair order (`b:`): "X and Y" or "Y and X" for two nouns or two adjectives
+//   - word-pair order (`b:`): "X and Y" or "Y and X" for two nouns, adjectives or adverbs
 //     joined by "and"/"or" that nothing else modifies (order carries no meaning there);
 //   - list markers (`l:`): a bullet list written with "-" or "*", keyed on its first word.
 // A model trained on enough marked text learns those keyed preferences, which
@@ -210,13 +210,20 @@ function matchCase(original: string, replacement: string, curly: boolean): strin
   return r;
 }
 
-/** The token after a single space at `from`: its text, where it ends, and whether it is whole. */
-function nextToken(text: string, from: number): { tok: string; end: number; whole: boolean } | undefined {
+/**
+ * The token after a single space at `from`: its text, where it ends, and whether it is
+ * whole (something follows it, or the text has ended: `final`).
+ */
+function nextToken(
+  text: string,
+  from: number,
+  final: boolean,
+): { tok: string; end: number; whole: boolean } | undefined {
   if (text[from] !== " ") return undefined;
   let k = from + 1;
   while (k < text.length && !isSpace(text[k]) && !STOPS.includes(text.charAt(k))) k++;
   if (k === from + 1) return undefined;
-  return { tok: text.slice(from + 1, k), end: k, whole: k < text.length };
+  return { tok: text.slice(from + 1, k), end: k, whole: k < text.length || final };
 }
 
 /** A plain word at the start of a token and what follows it, if only closing punctuation does. */
@@ -246,6 +253,8 @@ export class Watermarker {
   /** the last non-space character of the line so far, for sentence starts */
   private lastChar = "";
   private json: boolean | undefined;
+  /** the text has ended: a token at its end is whole */
+  private final = false;
   /** tokens seen on this line, and the spaces before the first */
   private lineTokens = 0;
   private lineIndent = 0;
@@ -273,6 +282,7 @@ export class Watermarker {
   }
 
   private drain(final: boolean): string {
+    this.final = final;
     let out = "";
     if (this.json === undefined) {
       const first = this.pending.trimStart()[0];
@@ -400,7 +410,7 @@ export class Watermarker {
   private listItem(text: string, start: number, end: number): { out: string; next: number } | undefined {
     const tok = text.slice(start, end);
     if (tok !== "-" && tok !== "*") return undefined;
-    const after = nextToken(text, end);
+    const after = nextToken(text, end, this.final);
     const first = after && plainWord(after.tok);
     if (!after || !first) return undefined;
     this.itemLine = true;
@@ -449,7 +459,7 @@ export class Watermarker {
       if (pair) return pair;
       // a two-word contraction form: this word, one space, and the next token's word
       const pairs = C_PAIRS.get(lower);
-      const next = pairs && nextToken(text, end);
+      const next = pairs && nextToken(text, end, this.final);
       const second = next?.whole ? plainWord(next.tok) : undefined;
       const member = second && pairs?.get(low(second.word));
       if (next && second && member && this.contractible(text, next.end, second.tail)) {
@@ -476,7 +486,7 @@ export class Watermarker {
    */
   private contractible(text: string, end: number, tail: string): boolean {
     if (tail !== "") return false;
-    const next = nextToken(text, end);
+    const next = nextToken(text, end, this.final);
     const w = next?.whole ? plainWord(next.tok) : undefined;
     const lower = w && low(w.word);
     return lower !== undefined && lower !== "not" && !SUBJECTS.has(lower);
@@ -490,7 +500,7 @@ export class Watermarker {
     return c && { group: `w:${c.group.id}`, members: c.group.members, index: c.index };
   }
 
-  /** Two nouns or two adjectives joined by and/or, nothing modifying either: their order is keyed. */
+  /** Two nouns, adjectives or adverbs joined by and/or, nothing modifying either: their order is keyed. */
   private wordPair(
     text: string,
     end: number,
@@ -502,27 +512,32 @@ export class Watermarker {
     const boundary = this.prev === "" || ",;:.!?)".includes(this.lastChar);
     if (!lex || !LOWER.test(word) || this.prev === "a" || this.prev === "an") return undefined;
     if (!boundary && isContent(lex, this.prev)) return undefined;
-    const conj = nextToken(text, end);
+    const conj = nextToken(text, end, this.final);
     if (!conj?.whole || (conj.tok !== "and" && conj.tok !== "or")) return undefined;
-    const t2 = nextToken(text, conj.end);
+    const t2 = nextToken(text, conj.end, this.final);
     const w2 = t2 && plainWord(t2.tok);
     if (!t2 || !w2 || !LOWER.test(w2.word) || w2.word === word) return undefined;
     if (w2.tail === "") {
       // the word after the pair must not be a noun or adjective it modifies ("apple and pear juice")
-      const t3 = nextToken(text, t2.end);
+      const t3 = nextToken(text, t2.end, this.final);
       if (!t2.whole || !t3?.whole) return undefined;
       const w3 = plainWord(t3.tok);
       if (w3 && isContent(lex, low(w3.word))) return undefined;
     } else if (!t2.whole) return undefined;
     const kind = kindOf(lex, word);
     if (kind === undefined || kind !== kindOf(lex, w2.word)) return undefined;
-    const [x, y] = word < w2.word ? [word, w2.word] : [w2.word, word];
+    // keyed on the pair's canonical forms, so that a synonym remover keeps the order's meaning,
+    // and on nothing else: every use of a pair is written in one order
+    const c1 = lex.canonical(word);
+    const c2 = lex.canonical(w2.word);
+    if (c1 === c2) return undefined;
+    const [x, y] = c1 < c2 ? [c1, c2] : [c2, c1];
     const group = `b:${x}\u0001${y}`;
-    const member = word === x ? 0 : 1;
+    const member = c1 === x ? 0 : 1;
     this.stats.words++;
     this.stats.candidates += 1;
-    const chosen = this.choice ? this.choice.pick(group, this.prev, 2) : member;
-    if (this.observe) this.occurrences.push({ group, n: 2, prev: this.prev, member });
+    const chosen = this.choice ? this.choice.pick(group, "", 2) : member;
+    if (this.observe) this.occurrences.push({ group, n: 2, prev: "", member });
     const [first, second] = chosen === member ? [word, w2.word] : [w2.word, word];
     if (chosen !== member) this.stats.changed += 2;
     this.prev = second;
@@ -565,8 +580,8 @@ function isContent(lex: Lexicon, word: string): boolean {
 }
 
 /**
- * A word's kind for word pairs: an adjective or a noun (singular or plural) in at least 90%
- * of its tagged uses, so that the two words of a pair are the same part of speech.
+ * A word's kind for word pairs: an adjective, an adverb or a noun (singular or plural) in at
+ * least 80% of its tagged uses, so that the two words of a pair are the same part of speech.
  */
 function kindOf(lex: Lexicon, word: string): string | undefined {
   const dominant = (lemma: string): Pos | undefined => {
@@ -580,10 +595,10 @@ function kindOf(lex: Lexicon, word: string): string | undefined {
       if (!best || n > best.count) best = { pos, count: n };
     }
     if (byPos.size === 1) return byPos.keys().next().value;
-    return best && total > 0 && best.count >= 0.9 * total ? best.pos : undefined;
+    return best && total > 0 && best.count >= 0.8 * total ? best.pos : undefined;
   };
   const own = dominant(word);
-  if (own === "a") return "a";
+  if (own === "a" || own === "r") return own;
   if (own === "n") return "n1";
   if (own !== undefined) return undefined;
   const lemma = lex.nounLemma(word);
@@ -642,19 +657,18 @@ export function occurrencesOf(text: string, carriers?: WatermarkKey | Carriers):
 }
 
 /**
- * For probing a suspect with contexts cut from marked text: how many word tokens from
- * `tokens[i]` an occurrence of a channel may take, the word after it included (0 where none
- * starts). Tokens as `tokenize` (ngram.ts) makes them: words, punctuation, line breaks.
+ * For probing a suspect with contexts cut from marked text: the channel of an occurrence
+ * that may start at `tokens[i]` (`w`, `c`, `b`, `l`), or undefined where none does. Tokens
+ * as `tokenize` (ngram.ts) makes them: words, punctuation, line breaks.
  */
-export function occurrenceSpan(tokens: readonly string[], i: number, carriers?: Carriers): number {
+export function channelAt(tokens: readonly string[], i: number, carriers?: Carriers): string | undefined {
   const t = low(tokens[i] ?? "");
   const next = low(tokens[i + 1] ?? "");
   const lex = wordnet()?.lexicon;
-  if ((t === "-" || t === "*") && (i === 0 || tokens[i - 1] === "\n")) return 2;
-  if (lex && LOWER.test(t) && (next === "and" || next === "or") && kindOf(lex, t) !== undefined) return 4;
-  if (C_PAIRS.get(t)?.has(next)) return 3;
-  if (C_SINGLE.has(t)) return 2;
-  return carriers?.get(t) ? 1 : 0;
+  if ((t === "-" || t === "*") && (i === 0 || tokens[i - 1] === "\n")) return "l";
+  if (lex && LOWER.test(t) && (next === "and" || next === "or") && kindOf(lex, t) !== undefined) return "b";
+  if (C_PAIRS.get(t)?.has(next) || C_SINGLE.has(t)) return "c";
+  return carriers?.get(t) ? "w" : undefined;
 }
 
 /** How many tokens a probe should let the suspect write once it wrote `first`. */
