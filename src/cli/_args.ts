@@ -115,8 +115,8 @@ export function parse<const O extends OptionSpecs>(argv: readonly string[], opti
 export interface CommandDefinition<O extends OptionSpecs> {
   readonly usage: string;
   readonly options: O;
-  /** "none": the command takes options only; an argument is a usage error (exit 2) */
-  readonly positionals?: "none";
+  /** "none": the command takes options only; "one": exactly one argument; otherwise a usage error (exit 2) */
+  readonly positionals?: "none" | "one";
   run(args: Parsed<O>, io: Io): Promise<number>;
 }
 
@@ -130,9 +130,11 @@ export function defineCommand<const O extends OptionSpecs>(
       io.stdout.write(`${def.usage}\n`);
       return 0;
     }
-    const extra = args.positionals[0];
-    if (def.positionals === "none" && extra !== undefined)
+    const extra = args.positionals[def.positionals === "one" ? 1 : 0];
+    if ((def.positionals === "none" || def.positionals === "one") && extra !== undefined)
       throw new CLIError(`unexpected argument "${extra}"\n${def.usage}`, "E_USAGE");
+    if (def.positionals === "one" && args.positionals[0] === undefined)
+      throw new CLIError(`an argument is missing\n${def.usage}`, "E_USAGE");
     return def.run(args, io);
   };
 }
@@ -174,6 +176,8 @@ export function stringOption(value: string | boolean | undefined): string | unde
 export interface Io {
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
+  /** standard input, where a command reads `-` (process.stdin when absent) */
+  readonly stdin?: NodeJS.ReadableStream;
 }
 
 /** Resolves when the process is asked to stop (SIGINT or SIGTERM), for long-running commands. */

@@ -9,7 +9,7 @@ import { runAnalyze } from "./analyze.js";
 import { runEval } from "./eval.js";
 import { runGateway, runMockUpstream } from "./gateway.js";
 import { runIntel } from "./intel.js";
-import { runProtectExperiment, runVerifyModel, runVerifyTrace } from "./protect.js";
+import { runMark, runProtectExperiment, runVerifyModel, runVerifyTrace } from "./protect.js";
 import { runQuery } from "./query.js";
 import { runExport, runPublish, runReview, runWorker } from "./scaleout.js";
 import { runSchema } from "./schema.js";
@@ -31,6 +31,7 @@ commands:
   serve      the analyst dashboard over an analysis store (--db FILE)
   intel      STIX 2.1 export and import of campaigns, and a TAXII 2.1 server
   verify-trace   check the signatures on reasoning traces the gateway returned
+  mark           mark texts with a cohort's watermark, as the gateway does (to test removers)
   verify-model   test a suspect model's outputs for our watermark
   protect-experiment  measure the watermark on students trained on marked outputs
   publish    publish a traffic log to the scale-out stream (NATS JetStream)
@@ -51,6 +52,7 @@ const COMMANDS: Record<string, (argv: readonly string[], io: Io) => Promise<numb
   intel: runIntel,
   serve: runServe,
   "verify-trace": runVerifyTrace,
+  mark: runMark,
   "verify-model": runVerifyModel,
   "protect-experiment": runProtectExperiment,
   publish: runPublish,

@@ -1,7 +1,8 @@
 // verify-trace, verify-model and protect-experiment from the command line.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { startMockUpstream } from "../gateway/index.js";
 import {
@@ -59,6 +60,48 @@ describe("verify-trace", () => {
     expect(await main(["verify-trace", "x.json"], t.io)).toBe(2);
     expect(t.text().stderr).toContain("DISTILLGUARD_PROTECTION_SECRET");
     expect(t.text().stderr).not.toContain("    at ");
+  });
+});
+
+describe("mark", () => {
+  it("marks texts from a file or standard input with a cohort's key, as the gateway would; says nothing of the carriers", async () => {
+    process.env.DISTILLGUARD_PROTECTION_SECRET = SECRET;
+    const choice = new KeyedChoice(deriveKey(SECRET, "campaign:C009", "2026-W49"));
+    const carriers = carriersFor(carrierKey(SECRET))?.groups ?? [];
+    const words = carriers.slice(0, 12).map((g) => g.members[1] as string);
+    const texts = words.map((w, i) => `We don't see the zz${"abcdefghijkl"[i]} ${w} and it isn't late.`);
+    const dir = mkdtempSync(join(tmpdir(), "dg-mark-"));
+    const input = join(dir, "in.jsonl");
+    writeFileSync(input, `${texts.map((t) => JSON.stringify({ text: t })).join("\n")}\nnot json\n`);
+    const out = join(dir, "out.jsonl");
+    const t = io();
+    expect(await main(["mark", input, "--key-id", "campaign:C009@2026-W49", "--out", out], t.io)).toBe(0);
+    const marked = readFileSync(out, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as { text: string }).text);
+    expect(marked).toEqual(texts.map((x) => watermarkText(x, choice).text));
+    const err = t.text().stderr;
+    expect(err).toContain("12 texts marked with campaign:C009@2026-W49");
+    expect(err).toContain("not JSON, skipped");
+    // no carrier word appears in what the command says
+    for (const g of carriers) for (const m of g.members) expect(err).not.toMatch(new RegExp(`\\b${m}\\b`));
+
+    // plain text from standard input comes back as plain text
+    const s = captureIo();
+    const stdin = Readable.from([Buffer.from(texts[0] as string)]);
+    expect(await main(["mark", "-", "--key-id", "campaign:C009@2026-W49"], { ...s.io, stdin })).toBe(0);
+    expect(s.text().stdout).toBe(watermarkText(texts[0] as string, choice).text);
+  });
+
+  it("needs a cohort@window key id and the secret", async () => {
+    delete process.env.DISTILLGUARD_PROTECTION_SECRET;
+    const t = io();
+    expect(await main(["mark", "x.txt", "--key-id", "nowindow"], t.io)).toBe(2);
+    expect(await main(["mark", "x.txt"], t.io)).toBe(2);
+    const u = io();
+    expect(await main(["mark", "x.txt", "--key-id", "a@b"], u.io)).not.toBe(0);
+    expect(u.text().stderr).toContain("protection secret is not set");
   });
 });
 

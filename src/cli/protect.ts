@@ -1,6 +1,7 @@
-// distillguard verify-trace, verify-model and protect-experiment: checking reasoning
-// traces' signatures, testing a suspect model's outputs for our watermark, and the
-// experiment that measures how well that works (docs/protection.md).
+// distillguard verify-trace, mark, verify-model and protect-experiment: checking reasoning
+// traces' signatures, marking texts as the gateway does, testing a suspect model's outputs
+// for our watermark, and the experiment that measures how well that works
+// (docs/protection.md).
 import { createReadStream, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -11,6 +12,7 @@ import {
   DatasetsMissing,
   deriveKey,
   type ExperimentRow,
+  KeyedChoice,
   type Occurrence,
   occurrencesOf,
   Reference,
@@ -19,6 +21,7 @@ import {
   TraceSigner,
   testModel,
   type WatermarkKey,
+  watermarkText,
 } from "../protection/index.js";
 import { defineCommand, type Io, integer, stringOption } from "./_args.js";
 import { CLIError } from "./_errors.js";
@@ -163,14 +166,55 @@ export function sampleText(v: unknown): string {
   return "";
 }
 
-async function samplesFrom(file: string, io: Io): Promise<string[]> {
-  if (!existsSync(file)) throw new CLIError(`${file}: no such file`, "E_INPUT_MISSING");
-  const raw = readFileSync(file, "utf8");
+/** Samples from a file or standard input (`-`): plain text is one sample, JSON / JSON Lines one per value. */
+async function readSamples(file: string, io: Io): Promise<{ texts: string[]; json: boolean }> {
+  let raw: string;
+  if (file === "-") {
+    const chunks: Buffer[] = [];
+    for await (const c of io.stdin ?? process.stdin)
+      chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
+    raw = Buffer.concat(chunks).toString("utf8");
+  } else {
+    if (!existsSync(file)) throw new CLIError(`${file}: no such file`, "E_INPUT_MISSING");
+    raw = readFileSync(file, "utf8");
+  }
   const first = raw.trimStart()[0];
-  if (first !== "{" && first !== "[" && first !== '"') return [raw];
+  if (first !== "{" && first !== "[" && first !== '"') return { texts: [raw], json: false };
   const out: string[] = [];
-  for await (const { value } of jsonValues(file, io)) out.push(sampleText(value));
-  return out;
+  for (const { value, where } of jsonValuesOf(raw, file)) {
+    if (value === undefined) io.stderr.write(`${where}: not JSON, skipped\n`);
+    else out.push(sampleText(value));
+  }
+  return { texts: out, json: true };
+}
+
+/** JSON values of a text read whole: one document (an array is its elements), or JSON Lines (a bad line is undefined). */
+function* jsonValuesOf(raw: string, name: string): Generator<{ value: unknown; where: string }> {
+  const trimmed = raw.trim();
+  if (trimmed.startsWith("[") || (trimmed.startsWith("{") && !trimmed.includes("\n{"))) {
+    try {
+      const v: unknown = JSON.parse(trimmed);
+      const items = Array.isArray(v) ? v : [v];
+      for (const [i, value] of items.entries()) yield { value, where: `${name}[${i}]` };
+      return;
+    } catch {
+      // not one document: read it as JSON Lines
+    }
+  }
+  for (const [i, line] of raw.split("\n").entries()) {
+    if (!line.trim()) continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      value = undefined;
+    }
+    yield { value, where: `${name}:${i + 1}` };
+  }
+}
+
+async function samplesFrom(file: string, io: Io): Promise<string[]> {
+  return (await readSamples(file, io)).texts;
 }
 
 async function samplesFromEndpoint(
@@ -229,6 +273,59 @@ async function samplesFromEndpoint(
   if (failed > 0) io.stderr.write(`verify-model: ${failed} of ${prompts.length} requests failed\n`);
   return out;
 }
+
+export const MARK_USAGE = `usage: distillguard mark (FILE | -) --key-id COHORT@WINDOW [--out FILE] [--secret-env NAME]
+
+Marks texts with the watermark of a cohort and window, as the gateway marks a protected
+account's answers: so that anyone can run a remover against the mark and test what is
+left with verify-model (docs/protection.md).
+
+  FILE | -           texts to mark: plain text (one text), or JSON / JSON Lines of strings,
+                     {"text"} objects, Anthropic messages, OpenAI completions or exchange
+                     records (the formats verify-model --samples reads); - for standard input
+  --key-id ID        the key's id, cohort@window (campaign:C003@2026-W48)
+  --secret-env NAME  environment variable with the protection secret (default ${SECRET_ENV})
+  --out FILE         write there instead of standard output: plain text for plain text,
+                     else JSON Lines of {"text"}, one per text read, in order
+
+A summary (texts, words, words changed) goes to standard error; the carriers never do.`;
+
+export const runMark = defineCommand({
+  usage: MARK_USAGE,
+  positionals: "one",
+  options: {
+    "key-id": { type: "string" },
+    "secret-env": { type: "string" },
+    out: { type: "string" },
+  },
+  async run({ values, positionals }, io) {
+    const id = stringOption(values["key-id"]);
+    if (!id) throw new CLIError(`--key-id is required\n${MARK_USAGE}`, "E_USAGE");
+    const at = id.lastIndexOf("@");
+    if (at <= 0 || at === id.length - 1)
+      throw new CLIError(`--key-id: "${id}" is not cohort@window`, "E_BAD_OPTION");
+    const secret = secretFrom(stringOption(values["secret-env"]));
+    const key = deriveKey(secret, id.slice(0, at), id.slice(at + 1));
+    const { texts, json } = await readSamples(positionals[0] as string, io);
+    const choice = new KeyedChoice(key);
+    let words = 0;
+    let changed = 0;
+    const marked = texts.map((t) => {
+      const m = watermarkText(t, choice);
+      words += m.stats.words;
+      changed += m.stats.changed;
+      return m.text;
+    });
+    const body = json ? marked.map((t) => `${JSON.stringify({ text: t })}\n`).join("") : (marked[0] ?? "");
+    const out = stringOption(values.out);
+    if (out) writeFileSync(out, body);
+    else io.stdout.write(body);
+    io.stderr.write(
+      `mark: ${texts.length} text${texts.length === 1 ? "" : "s"} marked with ${id}: ${words} words, ${changed} changed (${((100 * changed) / Math.max(1, words)).toFixed(2)}%)\n`,
+    );
+    return 0;
+  },
+});
 
 export const VERIFY_MODEL_USAGE = `usage: distillguard verify-model (--samples FILE | --endpoint URL --prompts FILE)
                                  (--keys ID[,ID...] | --keys-from EXCHANGES) [options]

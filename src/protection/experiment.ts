@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { at } from "../contract/index.js";
 import type { Carriers } from "./lexicon.js";
 import { detokenize, NGramModel, rng, tokenize } from "./ngram.js";
+import { removerCost } from "./removers.js";
 import { calibrate, Reference, testCombined } from "./verify.js";
 import {
   channelAt,
@@ -120,6 +121,53 @@ export function qualityCost(answers: readonly string[], choice: KeyedChoice): Qu
   };
 }
 
+export interface NumericCheck {
+  /** GSM8K test items whose worked answer was marked */
+  readonly items: number;
+  readonly words: number;
+  readonly words_changed_share: number;
+  /** items whose final answer (after ####) reads the same number after marking */
+  readonly final_answer_kept: number;
+  /** items whose every number, in order, is the same after marking */
+  readonly all_numbers_kept: number;
+}
+
+const NUMBER = /-?\d[\d,]*(?:\.\d+)?/g;
+const numbersIn = (t: string): string[] => (t.match(NUMBER) ?? []).map((n) => n.replaceAll(",", ""));
+
+/**
+ * Marking on answers with numeric results: GSM8K's worked solutions (test split), each
+ * marked; the final answer and every number must read the same after marking.
+ */
+export function numericCheck(dir: string, choice: KeyedChoice): NumericCheck | undefined {
+  const file = join(dir, "gsm8k/test.jsonl");
+  if (!existsSync(file)) return undefined;
+  let items = 0;
+  let words = 0;
+  let changed = 0;
+  let finalKept = 0;
+  let allKept = 0;
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    if (!line.trim()) continue;
+    const answer = (JSON.parse(line) as { answer?: unknown }).answer;
+    if (typeof answer !== "string") continue;
+    items++;
+    const m = watermarkText(answer, choice);
+    words += m.stats.words;
+    changed += m.stats.changed;
+    const final = (t: string): string | undefined => numbersIn(t.split("####")[1] ?? "")[0];
+    if (final(answer) !== undefined && final(answer) === final(m.text)) finalKept++;
+    if (numbersIn(answer).join(" ") === numbersIn(m.text).join(" ")) allKept++;
+  }
+  return {
+    items,
+    words,
+    words_changed_share: changed / Math.max(1, words),
+    final_answer_kept: finalKept,
+    all_numbers_kept: allKept,
+  };
+}
+
 export interface ExperimentOptions {
   readonly datasets: string;
   readonly fractions?: readonly number[];
@@ -168,6 +216,8 @@ export interface ExperimentRow {
 
 export interface ExperimentResult {
   readonly quality: QualityCost;
+  /** what the remover cost the marked answers (when there is one) */
+  readonly remover_cost?: ReturnType<typeof removerCost>;
   readonly teacher: {
     readonly answers: number;
     readonly pool: number;
@@ -368,6 +418,7 @@ export function runExperiment(o: ExperimentOptions): ExperimentResult {
   }
   return {
     quality,
+    ...(o.remover ? { remover_cost: removerCost(markedText, o.remover, 2) } : {}),
     teacher: {
       answers: answers.length,
       pool: pool.length,

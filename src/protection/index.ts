@@ -7,8 +7,11 @@ export {
   type ExperimentOptions,
   type ExperimentResult,
   type ExperimentRow,
+  type NumericCheck,
+  numericCheck,
   type QualityCost,
   runExperiment,
+  teacherAnswers,
 } from "./experiment.js";
 export {
   type CarrierGroup,

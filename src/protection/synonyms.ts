@@ -1,10 +1,10 @@
-// The lexical watermark's substitution table: groups of words or short phrases that can
-// stand for one another in ordinary prose without changing its meaning, in the line of
-// He et al. (AAAI 2022, "Protecting intellectual property of language generation APIs
-// with lexical watermark"). Chosen for safety over reach: no member has a common second
-// sense in another part of speech that the others lack (so "start", "big", "use" and
-// "help" are absent), and connectives that only read well at the start of a sentence
-// are marked so. Inflected forms are groups of their own.
+// The first watermark's substitution table (watermark v1, until 2026-12): groups of words
+// or short phrases that can stand for one another in ordinary prose, in the line of He et
+// al. (AAAI 2022, "Protecting intellectual property of language generation APIs with
+// lexical watermark"). Published in this repository, it was removable for free: an
+// attacker wrote every member as its group's first (issue 22). The watermark no longer
+// marks with it (its lexical carriers are secret, lexicon.ts); it stays as the table of
+// remover (a), the public-groups canonicaliser that the remover suite measures.
 
 export interface SynonymGroup {
   /** lower-case members; a member may be two words ("do not") */

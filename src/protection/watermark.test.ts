@@ -1,7 +1,10 @@
-// The lexical watermark: keyed choices in prose, nothing else touched, and the same bytes
-// however the text arrives.
+// The watermark: keyed choices in prose on every channel, nothing else touched, the same
+// bytes however the text arrives, and each channel found with its key and not another.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { wordnet } from "./lexicon.js";
+import { rng } from "./ngram.js";
+import { Reference, testModel } from "./verify.js";
 import {
   carriersFor,
   deriveKey,
@@ -156,4 +159,50 @@ describe("lexical watermark", () => {
     expect(isoWeek(Date.UTC(2021, 0, 3))).toBe("2020-W53");
     expect(isoWeek(Date.UTC(2024, 11, 30))).toBe("2025-W01");
   });
+});
+
+describe("each channel on its own: found with its key, not with another", () => {
+  const wn = wordnet();
+  const letter = (i: number): string => String.fromCharCode(97 + (i % 26));
+  const prevs = Array.from({ length: 80 }, (_, i) => `zq${letter(i)}${letter(Math.floor(i / 26))}`);
+  const nouns = (wn?.universe ?? [])
+    .filter((g) => g.pos === "n" && !g.id.endsWith(":pl"))
+    .map((g) => g.members[0] as string)
+    .slice(0, 120);
+  /** texts that exercise one channel, natural choices skewed */
+  const corpora: Record<string, (r: () => number) => string> = {
+    c: (r) => {
+      const [short, long] = [
+        ["don't", "do not"],
+        ["isn't", "is not"],
+        ["can't", "cannot"],
+        ["we're", "we are"],
+        ["you'll", "you will"],
+      ][Math.floor(r() * 5)] as [string, string];
+      return `The ${prevs[Math.floor(r() * prevs.length)]} ${r() < 0.7 ? short : long} matter here.`;
+    },
+    b: (r) => {
+      const x = nouns[Math.floor(r() * nouns.length)] as string;
+      const y = nouns[Math.floor(r() * nouns.length)] as string;
+      return `We saw ${x} and ${y} there.`;
+    },
+    l: (r) =>
+      `Notes:\n${r() < 0.7 ? "-" : "*"} ${prevs[Math.floor(r() * prevs.length)]} first\n${r() < 0.5 ? "-" : "*"} second item\n\nThe end.`,
+  };
+  for (const [channel, make] of Object.entries(corpora))
+    it.skipIf(!wn)(`${channel}: keyed choices, detected with the key, not with another`, () => {
+      const r = rng(7);
+      const marked = Array.from({ length: 2500 }, () => watermarkText(make(r), KEY).text);
+      const plain = Array.from({ length: 2500 }, () => make(r));
+      const occ = marked
+        .flatMap((t) => occurrencesOf(t, KEY))
+        .filter((o) => o.group.startsWith(`${channel}:`));
+      expect(occ.length).toBeGreaterThan(1000);
+      const choice = new KeyedChoice(KEY);
+      for (const o of occ) expect(o.member).toBe(choice.pick(o.group, o.prev, o.n));
+      const ref = new Reference().add(plain.flatMap((t) => occurrencesOf(t, KEY)));
+      const t = testModel(occ, [KEY, OTHER], { randomKeys: 200, reference: ref });
+      expect(t.results[0]?.p_value).toBeLessThan(1e-6);
+      expect(t.results[1]?.p_value).toBeGreaterThan(1e-3);
+    });
 });

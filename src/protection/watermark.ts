@@ -37,7 +37,7 @@ export function deriveKey(secret: string | Buffer, cohort: string, window: strin
   const id = `${cohort}@${window}`;
   return {
     id,
-    bytes: createHmac("sha256", secret).update(`distillguard-watermark-v1|${id}`).digest(),
+    bytes: createHmac("sha256", secret).update(`distillguard-watermark-v2|${id}`).digest(),
     carriers: carrierKey(secret),
   };
 }
@@ -415,7 +415,12 @@ export class Watermarker {
     if (!after || !first) return undefined;
     this.itemLine = true;
     let list = this.lists.get(this.lineIndent);
-    if (!list || list.original !== tok) {
+    if (list && list.original !== tok) {
+      // a new list right after another at this indent: it must stay a separate list, so its
+      // marker is the other one (not keyed; the same whether this text is marked or read back)
+      list = { original: tok, written: list.written === "-" ? "*" : "-" };
+      this.lists.set(this.lineIndent, list);
+    } else if (!list) {
       const members = ["-", "*"];
       const context = low(first.word);
       const member = tok === "-" ? 0 : 1;
@@ -423,7 +428,7 @@ export class Watermarker {
       this.stats.candidates++;
       if (this.observe) this.occurrences.push({ group: "l:", n: 2, prev: context, member });
       list = { original: tok, written: members[chosen] as string };
-      for (const indent of [...this.lists.keys()]) if (indent >= this.lineIndent) this.lists.delete(indent);
+      for (const indent of [...this.lists.keys()]) if (indent > this.lineIndent) this.lists.delete(indent);
       this.lists.set(this.lineIndent, list);
     }
     if (list.written !== tok) this.stats.markers++;
