@@ -69,7 +69,7 @@ if (!wn) {
   process.exit(1);
 }
 const a = publicGroupsRemover();
-const b = wordnetRemover(wn.lexicon);
+const b = wordnetRemover(wn.facts);
 const c = structuralRemover();
 const removers: { id: string; name: string; remove?: Remover }[] = [
   { id: "none", name: "no remover" },

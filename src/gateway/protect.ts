@@ -4,6 +4,8 @@
 import {
   type ApiKind,
   type BodyTransform,
+  carrierKey,
+  carriersFor,
   deriveKey,
   isoWeek,
   KeyedChoice,
@@ -39,6 +41,8 @@ export class GatewayProtection {
 
   constructor(readonly settings: ProtectionSettings) {
     this.signer = new TraceSigner(settings.secret);
+    // WordNet is read once, here (about 1 s), not on the first protected answer's request
+    if (settings.watermark) carriersFor(carrierKey(settings.secret));
   }
 
   /** The watermark cohort of an account: its campaign when it is in one, else the account itself. */

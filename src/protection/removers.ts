@@ -18,7 +18,7 @@
 //      an adaptive attacker's remover of the word-order channel.
 // Fenced code is left alone by all of them, as a distiller would keep code runnable.
 
-import type { CarrierGroup, Lexicon } from "./lexicon.js";
+import type { CarrierGroup, WordFacts } from "./lexicon.js";
 import { SYNONYM_GROUPS } from "./synonyms.js";
 
 export type Remover = (text: string) => string;
@@ -92,7 +92,7 @@ export function universeRemover(groups: readonly CarrierGroup[]): Remover {
 }
 
 /** (b) Every word WordNet knows written as the most frequent lemma of its most frequent sense. */
-export function wordnetRemover(lex: Lexicon): Remover {
+export function wordnetRemover(lex: WordFacts): Remover {
   return (text) =>
     outsideCode(text, (prose) =>
       prose.replace(/[A-Za-z]+/g, (w) => {

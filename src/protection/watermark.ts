@@ -22,7 +22,7 @@
 // them) and an unfinished code fence, quote or inline code span.
 import { createHmac } from "node:crypto";
 import { keyedHash32 } from "./_prf.js";
-import { Carriers, type Lexicon, type Pos, wordnet } from "./lexicon.js";
+import { Carriers, type WordFacts, wordnet } from "./lexicon.js";
 
 export interface WatermarkKey {
   /** what the key marks: `<cohort>@<window>` */
@@ -261,7 +261,7 @@ export class Watermarker {
   /** open bullet lists by indent: the marker they were written with and the one written */
   private lists = new Map<number, { readonly original: string; readonly written: string }>();
   private readonly carriers: Carriers | undefined;
-  private readonly lexicon: Lexicon | undefined;
+  private readonly facts: WordFacts | undefined;
 
   constructor(
     private readonly choice: KeyedChoice | undefined,
@@ -269,7 +269,7 @@ export class Watermarker {
     carriers?: Carriers,
   ) {
     this.carriers = carriers ?? choice?.carriers;
-    this.lexicon = wordnet()?.lexicon;
+    this.facts = wordnet()?.facts;
   }
 
   push(text: string): string {
@@ -512,11 +512,11 @@ export class Watermarker {
     word: string,
     lead: string,
   ): { out: string; next: number } | undefined {
-    const lex = this.lexicon;
+    const lex = this.facts;
     // nothing before the pair that could modify its first word only ("red apples and pears")
     const boundary = this.prev === "" || ",;:.!?)".includes(this.lastChar);
     if (!lex || !LOWER.test(word) || this.prev === "a" || this.prev === "an") return undefined;
-    if (!boundary && isContent(lex, this.prev)) return undefined;
+    if (!boundary && lex.isContent(this.prev)) return undefined;
     const conj = nextToken(text, end, this.final);
     if (!conj?.whole || (conj.tok !== "and" && conj.tok !== "or")) return undefined;
     const t2 = nextToken(text, conj.end, this.final);
@@ -527,7 +527,7 @@ export class Watermarker {
       const t3 = nextToken(text, t2.end, this.final);
       if (!t2.whole || !t3?.whole) return undefined;
       const w3 = plainWord(t3.tok);
-      if (w3 && isContent(lex, low(w3.word))) return undefined;
+      if (w3 && lex.isContent(low(w3.word))) return undefined;
     } else if (!t2.whole) return undefined;
     const kind = kindOf(lex, word);
     if (kind === undefined || kind !== kindOf(lex, w2.word)) return undefined;
@@ -572,42 +572,17 @@ export class Watermarker {
   }
 }
 
-/** A word used as a noun or adjective in SemCor (so it may be modified or modify). */
-function isContent(lex: Lexicon, word: string): boolean {
-  if (word === "") return false;
-  const lemma = lex.nounLemma(word);
-  for (const w of lemma && lemma !== word ? [word, lemma] : [word]) {
-    const byPos = lex.senses.get(w);
-    for (const pos of ["n", "a"] as const)
-      for (const s of byPos?.get(pos) ?? []) if (s.count > 0) return true;
-  }
-  return false;
-}
-
 /**
  * A word's kind for word pairs: an adjective, an adverb or a noun (singular or plural) in at
  * least 80% of its tagged uses, so that the two words of a pair are the same part of speech.
  */
-function kindOf(lex: Lexicon, word: string): string | undefined {
-  const dominant = (lemma: string): Pos | undefined => {
-    const byPos = lex.senses.get(lemma);
-    if (!byPos) return undefined;
-    let total = 0;
-    let best: { pos: Pos; count: number } | undefined;
-    for (const [pos, list] of byPos) {
-      const n = list.reduce((a, x) => a + x.count, 0);
-      total += n;
-      if (!best || n > best.count) best = { pos, count: n };
-    }
-    if (byPos.size === 1) return byPos.keys().next().value;
-    return best && total > 0 && best.count >= 0.8 * total ? best.pos : undefined;
-  };
-  const own = dominant(word);
+function kindOf(facts: WordFacts, word: string): string | undefined {
+  const own = facts.dominant(word);
   if (own === "a" || own === "r") return own;
   if (own === "n") return "n1";
   if (own !== undefined) return undefined;
-  const lemma = lex.nounLemma(word);
-  return lemma !== undefined && lemma !== word && dominant(lemma) === "n" ? "n2" : undefined;
+  const lemma = facts.nounLemma(word);
+  return lemma !== undefined && lemma !== word && facts.dominant(lemma) === "n" ? "n2" : undefined;
 }
 
 /**
@@ -669,7 +644,7 @@ export function occurrencesOf(text: string, carriers?: WatermarkKey | Carriers):
 export function channelAt(tokens: readonly string[], i: number, carriers?: Carriers): string | undefined {
   const t = low(tokens[i] ?? "");
   const next = low(tokens[i + 1] ?? "");
-  const lex = wordnet()?.lexicon;
+  const lex = wordnet()?.facts;
   if ((t === "-" || t === "*") && (i === 0 || tokens[i - 1] === "\n")) return "l";
   if (lex && LOWER.test(t) && (next === "and" || next === "or") && kindOf(lex, t) !== undefined) return "b";
   if (C_PAIRS.get(t)?.has(next) || C_SINGLE.has(t)) return "c";
@@ -679,7 +654,7 @@ export function channelAt(tokens: readonly string[], i: number, carriers?: Carri
 /** How many tokens a probe should let the suspect write once it wrote `first`. */
 export function probeLength(first: string): number {
   const t = low(first);
-  const lex = wordnet()?.lexicon;
+  const lex = wordnet()?.facts;
   if (C_PAIRS.has(t) || (lex && LOWER.test(t) && kindOf(lex, t) !== undefined)) return 4;
   if (C_SINGLE.has(t) || t === "-" || t === "*") return 2;
   return 1;
