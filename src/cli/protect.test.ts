@@ -161,6 +161,26 @@ describe("verify-model", () => {
     expect(r.results[0]?.key).toBe(mine);
     expect(r.results[0]?.p_value).toBeLessThan(1e-6);
     expect(r.results[1]?.p_value).toBeGreaterThan(1e-3);
+
+    // --served: only the groups served under the keys count (here the first four words' groups)
+    const served = join(dir, "served.jsonl");
+    writeFileSync(
+      served,
+      texts
+        .filter((x) => words.slice(0, 4).some((w) => x.includes(` ${w} `)))
+        .map((x) => JSON.stringify({ text: watermarkText(x, choice).text }))
+        .join("\n"),
+    );
+    const u = io();
+    expect(
+      await main(
+        ["verify-model", "--samples", samples, "--served", served, "--keys", mine, "--random-keys", "200"],
+        u.io,
+      ),
+    ).toBe(0);
+    const s = JSON.parse(u.text().stdout) as { occurrences: number; served: string };
+    expect(s.occurrences).toBe(1200);
+    expect(s.served).toBe(served);
   });
 
   it("samples an OpenAI-compatible endpoint with prompts", async () => {
@@ -194,7 +214,7 @@ describe("verify-model", () => {
       expect(code).toBe(0);
       const r = JSON.parse(t.text().stdout) as { samples: number; occurrences: number; results: unknown[] };
       expect(r.samples).toBe(10);
-      // the mock's answer holds a few synonym-group words; the test warns that so few are not enough
+      // the mock's answer holds a few marked positions; the test warns that so few are not enough
       expect(r.occurrences).toBeGreaterThanOrEqual(10);
       expect(t.text().stderr).toContain("too few for a reliable test");
       expect(

@@ -17,6 +17,7 @@ import {
   occurrencesOf,
   Reference,
   runExperiment,
+  servedGroups,
   type TraceCheck,
   TraceSigner,
   testModel,
@@ -330,9 +331,11 @@ export const runMark = defineCommand({
 export const VERIFY_MODEL_USAGE = `usage: distillguard verify-model (--samples FILE | --endpoint URL --prompts FILE)
                                  (--keys ID[,ID...] | --keys-from EXCHANGES) [options]
 
-Tests a suspect model's outputs for our watermark: per key, how much more often the
-text uses the synonym the key picks after each previous word than unmarked text would,
-as a z statistic and a p-value calibrated against many random keys (docs/protection.md).
+Tests a suspect model's outputs for our watermark: per key and channel (carrier words,
+contractions, word-pair order, list markers), how much more often the text makes the
+choice the key picks than unmarked text would, as a z statistic calibrated against many
+random keys; the channels combine by their smallest p-value, Šidák-corrected
+(docs/protection.md).
 
   --samples FILE     the suspect's outputs: plain text, or JSON / JSON Lines of strings,
                      {"text"} objects, Anthropic messages, OpenAI completions or exchange records
@@ -343,6 +346,9 @@ as a z statistic and a p-value calibrated against many random keys (docs/protect
   --keys-from FILE   every key id in the "protection" field of these exchange records
   --reference FILE   our own unmarked outputs (same formats as --samples): the natural
                      word choices to compare with (recommended)
+  --served FILE      the answers served under the keys tested (same formats; exchange
+                     records as logged): only the groups they hold are counted, as only
+                     those can carry the keys (recommended: a far stronger test)
   --random-keys N    random keys for the null (default 1000)
   --secret-env NAME  environment variable with the protection secret (default ${SECRET_ENV})
   --out FILE         write the result there instead of standard output`;
@@ -360,6 +366,7 @@ export const runVerifyModel = defineCommand({
     keys: { type: "string" },
     "keys-from": { type: "string" },
     reference: { type: "string" },
+    served: { type: "string" },
     "random-keys": integer(50, 100_000),
     "secret-env": { type: "string" },
     out: { type: "string" },
@@ -422,13 +429,20 @@ export const runVerifyModel = defineCommand({
       io.stderr.write(
         `verify-model: only ${occurrences.length} marked positions (carrier words, contractions, word pairs, list markers) in ${tokens} words of samples: too few for a reliable test (aim for thousands)\n`,
       );
-    const t = testModel(occurrences, keys, { randomKeys, ...(reference ? { reference } : {}) });
+    const servedFile = stringOption(values.served);
+    const served = servedFile ? servedGroups(await samplesFrom(servedFile, io), carriers) : undefined;
+    const t = testModel(occurrences, keys, {
+      randomKeys,
+      ...(reference ? { reference } : {}),
+      ...(served ? { served } : {}),
+    });
     const result = {
       samples: texts.length,
       words: tokens,
       occurrences: t.occurrences,
       contexts: t.contexts,
       reference: refFile ?? null,
+      served: servedFile ?? null,
       null: t.null,
       results: [...t.results]
         .map((r) => ({ ...r, p_bonferroni: Math.min(1, r.p_value * keys.length) }))

@@ -17,7 +17,7 @@ import { at } from "../contract/index.js";
 import type { Carriers } from "./lexicon.js";
 import { detokenize, NGramModel, rng, tokenize } from "./ngram.js";
 import { removerCost } from "./removers.js";
-import { calibrate, Reference, testCombined } from "./verify.js";
+import { calibrate, Reference, servedGroups, testCombined } from "./verify.js";
 import {
   channelAt,
   deriveKey,
@@ -347,14 +347,23 @@ export function runExperiment(o: ExperimentOptions): ExperimentResult {
       const share = f > 0 ? f : 0.05;
       const student = new NGramModel(studentOrder);
       const served: string[][] = [];
+      const cohortIndex = new Set<number>();
       for (let i = 0; i < pool.length; i++) {
         const inCohort = pick() < share;
         const toks = (inCohort && f > 0 ? markedTokens[i] : plainTokens[i]) as string[];
-        if (inCohort) served.push(f > 0 ? at(servedTokens, i) : tokenize(at(pool, i)));
+        if (inCohort) {
+          served.push(f > 0 ? at(servedTokens, i) : tokenize(at(pool, i)));
+          cohortIndex.add(i);
+        }
         student.add(toks);
       }
       say(
         `order ${studentOrder}, fraction ${f}: student trained on ${student.tokens} tokens (${f > 0 ? served.length : 0} answers marked)`,
+      );
+      // the groups the cohort was served (the provider's log): only those can carry its key
+      const served_ = servedGroups(
+        [...cohortIndex].map((i) => (f > 0 ? at(markedText, i) : at(pool, i))),
+        carriers,
       );
       const cohort = probeContexts(
         served,
@@ -382,6 +391,7 @@ export function runExperiment(o: ExperimentOptions): ExperimentResult {
             }
           }
           const cal = calibrate(occ, {
+            served: served_,
             randomKeys,
             reference: ref,
             secret: Buffer.from(`null-${studentOrder}-${f}-${budget}-${mode}`),

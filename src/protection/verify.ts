@@ -19,7 +19,8 @@
 import { randomBytes } from "node:crypto";
 import { at } from "../contract/index.js";
 import { keyedHash32 } from "./_prf.js";
-import { deriveKey, KeyedChoice, type Occurrence, type WatermarkKey } from "./watermark.js";
+import type { Carriers } from "./lexicon.js";
+import { deriveKey, KeyedChoice, type Occurrence, occurrencesOf, type WatermarkKey } from "./watermark.js";
 
 /** Natural member frequencies by context, from unmarked text. */
 export class Reference {
@@ -236,12 +237,28 @@ export interface Calibration {
   readonly nullCombined: readonly number[];
 }
 
+/**
+ * The groups that occur in the answers served to a cohort (the provider's log of them): only
+ * those can carry the cohort's key, so the test counts only those (`served`). The set does not
+ * depend on the key (a group's id names the group, not the form written), so the null stays
+ * calibrated.
+ */
+export function servedGroups(
+  texts: Iterable<string>,
+  carriers: WatermarkKey | Carriers | undefined,
+): Set<string> {
+  const out = new Set<string>();
+  for (const t of texts) for (const o of occurrencesOf(t, carriers)) out.add(o.group);
+  return out;
+}
+
 export function calibrate(
   occurrences: Iterable<Occurrence>,
-  opts: { randomKeys?: number; reference?: Reference; secret?: Buffer } = {},
+  opts: { randomKeys?: number; reference?: Reference; secret?: Buffer; served?: ReadonlySet<string> } = {},
 ): Calibration {
   const byChannel = new Map<string, Occurrence[]>();
   for (const o of occurrences) {
+    if (opts.served && !opts.served.has(o.group)) continue;
     const c = channelOf(o.group);
     let list = byChannel.get(c);
     if (!list) {
@@ -333,7 +350,7 @@ export interface ModelTest {
 export function testModel(
   occurrences: Iterable<Occurrence>,
   keys: readonly WatermarkKey[],
-  opts: { randomKeys?: number; reference?: Reference } = {},
+  opts: { randomKeys?: number; reference?: Reference; served?: ReadonlySet<string> } = {},
 ): ModelTest {
   const cal = calibrate(occurrences, opts);
   const channels: Record<string, { mean: number; sd: number }> = {};
