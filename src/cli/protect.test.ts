@@ -69,7 +69,10 @@ describe("mark", () => {
     const choice = new KeyedChoice(deriveKey(SECRET, "campaign:C009", "2026-W49"));
     const carriers = carriersFor(carrierKey(SECRET))?.groups ?? [];
     const words = carriers.slice(0, 12).map((g) => g.members[1] as string);
-    const texts = words.map((w, i) => `We don't see the zz${"abcdefghijkl"[i]} ${w} and it isn't late.`);
+    // long enough that the 3% cap leaves positions to mark
+    const texts = words.map((w, i) =>
+      `We don't see the zz${"abcdefghijkl"[i]} ${w} and it isn't late. `.repeat(4).trim(),
+    );
     const dir = mkdtempSync(join(tmpdir(), "dg-mark-"));
     const input = join(dir, "in.jsonl");
     writeFileSync(input, `${texts.map((t) => JSON.stringify({ text: t })).join("\n")}\nnot json\n`);
@@ -137,7 +140,7 @@ describe("verify-model", () => {
     const samples = join(dir, "samples.jsonl");
     writeFileSync(
       samples,
-      texts.map((t) => JSON.stringify({ text: watermarkText(t, choice).text })).join("\n"),
+      texts.map((t) => JSON.stringify({ text: watermarkText(t, choice, 1).text })).join("\n"),
     );
     const t = io();
     const code = await main(
@@ -168,7 +171,7 @@ describe("verify-model", () => {
       served,
       texts
         .filter((x) => words.slice(0, 4).some((w) => x.includes(` ${w} `)))
-        .map((x) => JSON.stringify({ text: watermarkText(x, choice).text }))
+        .map((x) => JSON.stringify({ text: watermarkText(x, choice, 1).text }))
         .join("\n"),
     );
     const u = io();

@@ -94,9 +94,8 @@ describe("protect, Anthropic Messages", () => {
     const m = (await anthropic("flagged").messages.create(ASK)).content as Block[];
     const marked = textOf(m);
     expect(marked).toBe(watermarkText(plain, choice).text);
-    const occ = occurrencesOf(marked, choice.key);
-    expect(occ.length).toBeGreaterThan(3);
-    for (const o of occ) expect(o.member).toBe(choice.pick(o.group, o.prev, o.n));
+    // marked as the library marks (its own tests check the channels); the answer has positions to mark
+    expect(occurrencesOf(marked, choice.key).length).toBeGreaterThan(3);
     // the trace: a summary, signed for this account
     const t = thinkingOf(m);
     expect(t.thinking).toContain("[reasoning summarised by the provider");

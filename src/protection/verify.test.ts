@@ -41,7 +41,7 @@ describe("verify-model's statistic", () => {
     const key = KEY;
     const other = deriveKey("secret", "campaign:C002", "2026-W48");
     const choice = new KeyedChoice(key);
-    const marked = corpus(3000, 1).map((t) => watermarkText(t, choice).text);
+    const marked = corpus(3000, 1).map((t) => watermarkText(t, choice, 1).text);
     const ref = new Reference().add(corpus(3000, 2).flatMap((t) => occurrencesOf(t, key)));
     const t = testModel(
       marked.flatMap((x) => occurrencesOf(x, key)),

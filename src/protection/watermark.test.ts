@@ -39,8 +39,8 @@ We sell tables and chairs, cats or dogs, and bread and butter to friends and nei
 
 They didn't know; you'll see it and we won't go there.`;
 
-function streamed(text: string, cuts: number[], key = KEY): string {
-  const w = new Watermarker(new KeyedChoice(key));
+function streamed(text: string, cuts: number[], key = KEY, maxShare = 1): string {
+  const w = new Watermarker(new KeyedChoice(key), false, undefined, maxShare);
   let out = "";
   let at = 0;
   for (const c of [...cuts].sort((a, b) => a - b)) {
@@ -52,7 +52,8 @@ function streamed(text: string, cuts: number[], key = KEY): string {
 
 describe("lexical watermark", () => {
   it("marks prose with the key's choices and leaves code, quotes, URLs, numbers, tables and block quotes alone", () => {
-    const { text, stats } = watermarkText(SAMPLE, KEY);
+    // every position marked (maxShare 1): the share cap has a test of its own
+    const { text, stats } = watermarkText(SAMPLE, KEY, 1);
     expect(stats.candidates).toBeGreaterThan(12);
     expect(stats.changed).toBeGreaterThan(0);
     const lines = SAMPLE.split("\n");
@@ -74,10 +75,10 @@ describe("lexical watermark", () => {
   });
 
   it("is keyed: another key makes other choices, and marking twice changes nothing more", () => {
-    const a = watermarkText(SAMPLE, KEY).text;
-    const b = watermarkText(SAMPLE, OTHER).text;
+    const a = watermarkText(SAMPLE, KEY, 1).text;
+    const b = watermarkText(SAMPLE, OTHER, 1).text;
     expect(a).not.toBe(b);
-    expect(watermarkText(a, KEY).text).toBe(a);
+    expect(watermarkText(a, KEY, 1).text).toBe(a);
   });
 
   it("keeps case and the apostrophe's style", () => {
@@ -98,7 +99,7 @@ describe("lexical watermark", () => {
   });
 
   it("gives the same bytes streamed in any pieces as in one piece", () => {
-    const whole = watermarkText(SAMPLE, KEY).text;
+    const whole = watermarkText(SAMPLE, KEY, 1).text;
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: SAMPLE.length }), { maxLength: 40 }), (cuts) => {
         expect(streamed(SAMPLE, cuts)).toBe(whole);
@@ -137,7 +138,7 @@ describe("lexical watermark", () => {
       .map((p) => p.join(" "));
     fc.assert(
       fc.property(text, fc.array(fc.nat(), { maxLength: 8 }), (t, cuts) => {
-        const whole = watermarkText(t, KEY).text;
+        const whole = watermarkText(t, KEY, 1).text;
         expect(whole.split("\n").length).toBe(t.split("\n").length);
         expect(
           streamed(
@@ -151,6 +152,30 @@ describe("lexical watermark", () => {
           expect(fences(whole).length).toBe(fences(t).length);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("changes at most 3% of an answer's words, in every prefix, streamed or not, and marking twice changes nothing more", () => {
+    const long = Array.from({ length: 12 }, () => SAMPLE.split("\n").slice(0, 2).join(" ")).join(" ");
+    const all = watermarkText(long, KEY, 1);
+    const capped = watermarkText(long, KEY);
+    expect(all.stats.changed / all.stats.words).toBeGreaterThan(0.03);
+    expect(capped.stats.changed).toBeGreaterThan(0);
+    expect(capped.stats.changed / capped.stats.words).toBeLessThanOrEqual(0.03);
+    for (let n = 20; n < long.length; n += 97) {
+      const prefix = watermarkText(long.slice(0, n), KEY).stats;
+      expect(prefix.changed).toBeLessThanOrEqual(0.03 * prefix.words);
+    }
+    expect(watermarkText(capped.text, KEY).text).toBe(capped.text);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: long.length }), { maxLength: 20 }), (cuts) => {
+        expect(streamed(long, cuts, KEY, 0.03)).toBe(capped.text);
+      }),
+      { numRuns: 100 },
+    );
+    // a short answer is left as it is
+    expect(watermarkText("I don't know, and we're often late.", KEY).text).toBe(
+      "I don't know, and we're often late.",
     );
   });
 
@@ -192,7 +217,7 @@ describe("each channel on its own: found with its key, not with another", () => 
   for (const [channel, make] of Object.entries(corpora))
     it.skipIf(!wn)(`${channel}: keyed choices, detected with the key, not with another`, () => {
       const r = rng(7);
-      const marked = Array.from({ length: 2500 }, () => watermarkText(make(r), KEY).text);
+      const marked = Array.from({ length: 2500 }, () => watermarkText(make(r), KEY, 1).text);
       const plain = Array.from({ length: 2500 }, () => make(r));
       const occ = marked
         .flatMap((t) => occurrencesOf(t, KEY))

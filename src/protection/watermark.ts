@@ -263,11 +263,24 @@ export class Watermarker {
   private readonly carriers: Carriers | undefined;
   private readonly facts: WordFacts | undefined;
 
+  /** marked positions used so far (a word pair counts two): at most `maxShare` of the words so far */
+  private used = 0;
+  private readonly maxShare: number;
+
+  /**
+   * `maxShare`: the largest share of an answer's words marking may change (default 0.03 when
+   * marking; a test reads every position). A position is marked only while the positions
+   * marked so far stay within that share of the words so far, so every prefix of the answer,
+   * and the whole of it, keeps to it; which positions qualify does not depend on the key nor
+   * on the forms written, so marking twice changes nothing more.
+   */
   constructor(
     private readonly choice: KeyedChoice | undefined,
     private readonly observe = false,
     carriers?: Carriers,
+    maxShare?: number,
   ) {
+    this.maxShare = maxShare ?? (choice ? MAX_CHANGED_SHARE : Number.POSITIVE_INFINITY);
     this.carriers = carriers ?? choice?.carriers;
     this.facts = wordnet()?.facts;
   }
@@ -540,6 +553,11 @@ export class Watermarker {
     const group = `b:${x}\u0001${y}`;
     const member = c1 === x ? 0 : 1;
     this.stats.words++;
+    if (!this.within(2)) {
+      this.prev = low(w2.word);
+      this.lastChar = t2.tok[t2.tok.length - 1] ?? "";
+      return { out: text.slice(end - word.length - lead.length, t2.end), next: t2.end };
+    }
     this.stats.candidates += 1;
     const chosen = this.choice ? this.choice.pick(group, "", 2) : member;
     if (this.observe) this.occurrences.push({ group, n: 2, prev: "", member });
@@ -550,12 +568,23 @@ export class Watermarker {
     return { out: `${lead}${first} ${conj.tok} ${second}${w2.tail}`, next: t2.end };
   }
 
+  /** Whether `weight` more marked words keep within the answer's share; if so they are taken. */
+  private within(weight: number): boolean {
+    if (this.used + weight > this.maxShare * this.stats.words) return false;
+    this.used += weight;
+    return true;
+  }
+
   /** A member occurrence: observed, and replaced by the keyed choice where it applies. */
   private replace(original: string, member: Member, after: string, sentenceStart: boolean): string {
     void after;
     void sentenceStart;
     const n = member.members.length;
     const last = (m: string): string => low(m.split(" ").at(-1) as string);
+    if (!this.within(1)) {
+      this.prev = last(original);
+      return original;
+    }
     this.stats.candidates++;
     let chosen = member.index;
     if (this.choice) chosen = this.choice.pick(member.group, this.prev, n);
@@ -612,12 +641,21 @@ function safeCut(s: string): number {
   return lastSafe < 0 ? 0 : lastSafe + 1;
 }
 
-/** Marks a whole text (non-streaming). */
+/** The largest share of an answer's words that marking changes. */
+export const MAX_CHANGED_SHARE = 0.03;
+
+/** Marks a whole text (non-streaming); `maxShare` as the Watermarker's. */
 export function watermarkText(
   text: string,
   key: WatermarkKey | KeyedChoice,
+  maxShare?: number,
 ): { text: string; stats: WatermarkStats } {
-  const w = new Watermarker(key instanceof KeyedChoice ? key : new KeyedChoice(key));
+  const w = new Watermarker(
+    key instanceof KeyedChoice ? key : new KeyedChoice(key),
+    false,
+    undefined,
+    maxShare,
+  );
   const out = w.push(text) + w.end();
   return { text: out, stats: w.stats };
 }
