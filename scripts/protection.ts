@@ -23,7 +23,9 @@ import {
   type Remover,
   runExperiment,
   structuralRemover,
+  teacherAnswers,
   universeRemover,
+  watermarkText,
   wordnet,
   wordnetRemover,
 } from "distillguard/protection";
@@ -98,6 +100,50 @@ for (const r of removers) {
   suite.push({ id: r.id, name: r.name, result });
   console.error(`protection: remover ${r.name}: ${((performance.now() - t) / 1000).toFixed(0)} s`);
 }
+// with the watermark bounded to 3% of each answer's words (protection.max_changed_share)
+const capped: { id: string; name: string; result: ExperimentResult }[] = [];
+for (const r of removers.filter((x) => ["none", "a", "d"].includes(x.id))) {
+  const result = runExperiment({
+    datasets,
+    orders: [3],
+    modes: ["cohort"],
+    fractions: [0.05, 0.2],
+    budgets: SUITE.budgets,
+    randomKeys: 1000,
+    wrongKeys: 200,
+    skipQuality: true,
+    maxShare: 0.03,
+    ...(r.remove ? { remover: r.remove } : {}),
+  });
+  capped.push({ id: r.id, name: r.name, result });
+  console.error(`protection: remover ${r.name}, 3% bound: done`);
+}
+// how much of each answer marking changes, without a bound and with 3%
+const perAnswer = [undefined, 0.03].map((maxShare) => {
+  const choice = new KeyedChoice(deriveKey(Buffer.from("experiment-1"), "campaign:suspect", "2026-W48"));
+  const shares: number[] = [];
+  let words = 0;
+  let changed = 0;
+  for (const t of teacherAnswers(datasets)) {
+    const m = watermarkText(t, choice, maxShare);
+    words += m.stats.words;
+    changed += m.stats.changed;
+    if (m.stats.words > 0) shares.push(m.stats.changed / m.stats.words);
+  }
+  shares.sort((x, y) => x - y);
+  const q = (p: number): number => shares[Math.floor(p * (shares.length - 1))] ?? 0;
+  return {
+    bound: maxShare ?? null,
+    answers: shares.length,
+    words_changed_share: changed / Math.max(1, words),
+    p50: q(0.5),
+    p90: q(0.9),
+    p99: q(0.99),
+    max: shares.at(-1) ?? 0,
+    over_3_percent: shares.filter((x) => x > 0.03).length,
+  };
+});
+
 // (d) again on other seeds (other probe draws, students and null keys): how stable the figure is
 const seeds = [2, 3, 4].map((seed) => ({
   seed,
@@ -267,6 +313,24 @@ ${channels}
 
 **Quality cost of marking on numeric answers.** ${num}
 
+**Words changed per answer** (all ${perAnswer[0]?.answers} answers with prose): ${perAnswer
+    .map(
+      (x) =>
+        `${x.bound === null ? "without a bound (the default)" : `with \`max_changed_share: ${x.bound}\``}: ${pct(x.words_changed_share)} of all words; per answer median ${pct(x.p50)}, 90th percentile ${pct(x.p90)}, 99th ${pct(x.p99)}, most ${pct(x.max)}; ${x.over_3_percent} answers above 3%`,
+    )
+    .join("; ")}.
+
+**With \`max_changed_share: 0.03\`** (no answer changed by more than 3%), the same student and
+probes (200 wrong keys): ${capped
+    .map((x) => {
+      const cellOf = (f: number, b: number): string => {
+        const r = x.result.rows.find((y) => y.fraction === f && Math.abs(y.sampled_tokens - b) < 10);
+        return r ? `${e(r.p_value)} (${r.z.toFixed(1)})` : "—";
+      };
+      return `${x.name}: 20% marked ${SUITE.budgets.map((b) => `${b / 1000}k ${cellOf(0.2, b)}`).join(", ")}; 5% marked 200k ${cellOf(0.05, 200_000)}`;
+    })
+    .join(". ")}.
+
 What the removers do to a text (the first changed answer of the marked pool, short ones only):
 
 ${samples}`;
@@ -290,6 +354,8 @@ writeFileSync(
         rows: x.result.rows,
       })),
       d_seeds: seeds,
+      capped: capped.map((x) => ({ id: x.id, name: x.name, rows: x.result.rows })),
+      per_answer: perAnswer,
     },
     null,
     2,

@@ -24,7 +24,7 @@ import {
   type WatermarkKey,
   watermarkText,
 } from "../protection/index.js";
-import { defineCommand, type Io, integer, stringOption } from "./_args.js";
+import { defineCommand, type Io, integer, number, stringOption } from "./_args.js";
 import { CLIError } from "./_errors.js";
 
 const SECRET_ENV = "DISTILLGUARD_PROTECTION_SECRET";
@@ -275,7 +275,7 @@ async function samplesFromEndpoint(
   return out;
 }
 
-export const MARK_USAGE = `usage: distillguard mark (FILE | -) --key-id COHORT@WINDOW [--out FILE] [--secret-env NAME]
+export const MARK_USAGE = `usage: distillguard mark (FILE | -) --key-id COHORT@WINDOW [--max-share X] [--out FILE] [--secret-env NAME]
 
 Marks texts with the watermark of a cohort and window, as the gateway marks a protected
 account's answers: so that anyone can run a remover against the mark and test what is
@@ -285,6 +285,8 @@ left with verify-model (docs/protection.md).
                      {"text"} objects, Anthropic messages, OpenAI completions or exchange
                      records (the formats verify-model --samples reads); - for standard input
   --key-id ID        the key's id, cohort@window (campaign:C003@2026-W48)
+  --max-share X      change at most this share of each text's words (the gateway's
+                     protection.max_changed_share; default: no bound)
   --secret-env NAME  environment variable with the protection secret (default ${SECRET_ENV})
   --out FILE         write there instead of standard output: plain text for plain text,
                      else JSON Lines of {"text"}, one per text read, in order
@@ -296,6 +298,7 @@ export const runMark = defineCommand({
   positionals: "one",
   options: {
     "key-id": { type: "string" },
+    "max-share": number((n) => n > 0 && n <= 1, "a share above 0, at most 1"),
     "secret-env": { type: "string" },
     out: { type: "string" },
   },
@@ -312,7 +315,7 @@ export const runMark = defineCommand({
     let words = 0;
     let changed = 0;
     const marked = texts.map((t) => {
-      const m = watermarkText(t, choice);
+      const m = watermarkText(t, choice, values["max-share"]);
       words += m.stats.words;
       changed += m.stats.changed;
       return m.text;

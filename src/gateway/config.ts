@@ -141,6 +141,14 @@ export const GatewayConfigSchema = Type.Object(
             }),
           ),
           window: Type.Optional(Type.Union([Type.Literal("week"), Type.Literal("day")])),
+          max_changed_share: Type.Optional(
+            Type.Number({
+              exclusiveMinimum: 0,
+              maximum: 1,
+              description:
+                "the largest share of an answer's words the watermark may change, in every prefix (default: no bound; 0.03 bounds each answer to 3%, at a cost to detection measured in docs/protection.md)",
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -223,6 +231,9 @@ export function checkGatewayConfig(file: string, raw: unknown, env: NodeJS.Proce
       watermark: c.protection.watermark ?? true,
       signAll: c.protection.sign_all ?? true,
       window: c.protection.window ?? "week",
+      ...(c.protection.max_changed_share !== undefined
+        ? { maxChangedShare: c.protection.max_changed_share }
+        : {}),
     };
   }
   let shared: SharedSettings | undefined;

@@ -25,6 +25,8 @@ export interface ProtectionSettings {
   readonly signAll: boolean;
   /** the watermark's time window (default week) */
   readonly window: "week" | "day";
+  /** the largest share of an answer's words the watermark may change (default: no bound) */
+  readonly maxChangedShare?: number;
 }
 
 /** What protection did to one answer: recorded with the exchange. */
@@ -92,6 +94,9 @@ export class GatewayProtection {
       shield,
       transform: protectTransform(p.kind, p.stream, {
         watermark: choice,
+        ...(this.settings.maxChangedShare !== undefined
+          ? { maxChangedShare: this.settings.maxChangedShare }
+          : {}),
         shield,
         signer: this.signer,
         context: { exchangeId: p.exchangeId, accountId: p.accountId, at: p.at },

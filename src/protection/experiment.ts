@@ -83,7 +83,7 @@ export interface QualityCost {
 const fenced = (text: string): string[] => text.split("```").filter((_, i) => i % 2 === 1);
 
 /** What the watermark costs on real answers: how much text changes; code must not. */
-export function qualityCost(answers: readonly string[], choice: KeyedChoice): QualityCost {
+export function qualityCost(answers: readonly string[], choice: KeyedChoice, maxShare?: number): QualityCost {
   let words = 0;
   let changed = 0;
   let candidates = 0;
@@ -92,7 +92,7 @@ export function qualityCost(answers: readonly string[], choice: KeyedChoice): Qu
   let withCode = 0;
   let codeAltered = 0;
   for (const a of answers) {
-    const m = watermarkText(a, choice);
+    const m = watermarkText(a, choice, maxShare);
     words += m.stats.words;
     changed += m.stats.changed;
     candidates += m.stats.candidates;
@@ -182,6 +182,8 @@ export interface ExperimentOptions {
   readonly modes?: readonly Mode[];
   /** what the distiller does to every harvested answer before training (default nothing) */
   readonly remover?: (text: string) => string;
+  /** the largest share of an answer's words marking may change (default: no bound) */
+  readonly maxShare?: number;
   /** skip the quality cost (a remover run reuses the first run's) */
   readonly skipQuality?: boolean;
   readonly onProgress?: (message: string) => void;
@@ -319,7 +321,7 @@ export function runExperiment(o: ExperimentOptions): ExperimentResult {
   const key = deriveKey(secret, "campaign:suspect", "2026-W48");
   const choice = new KeyedChoice(key);
   const carriers = choice.carriers;
-  const quality = o.skipQuality ? EMPTY_QUALITY : qualityCost(answers, choice);
+  const quality = o.skipQuality ? EMPTY_QUALITY : qualityCost(answers, choice, o.maxShare);
   if (!o.skipQuality)
     say(
       `teacher: ${answers.length} answers (${pool.length} pool, ${reference.length} reference); watermark changes ${(100 * quality.words_changed_share).toFixed(2)}% of words`,
@@ -329,7 +331,7 @@ export function runExperiment(o: ExperimentOptions): ExperimentResult {
   const remove = o.remover ?? ((t: string) => t);
   // the distiller's training data: what it harvested, after its remover; the provider's
   // log keeps what it served (the probes come from there)
-  const markedText = pool.map((t) => watermarkText(t, choice).text);
+  const markedText = pool.map((t) => watermarkText(t, choice, o.maxShare).text);
   const plainTokens = pool.map((t) => tokenize(remove(t)));
   const markedTokens = markedText.map((t) => tokenize(remove(t)));
   const servedTokens = markedText.map((t) => tokenize(t));

@@ -26,6 +26,8 @@ export type { ApiKind } from "../contract/index.js";
 export interface ProtectOptions {
   /** the watermark's keyed choice; none: text is not marked */
   readonly watermark: KeyedChoice | undefined;
+  /** the largest share of an answer's words marking may change (default: no bound) */
+  readonly maxChangedShare?: number;
   /** what the client sees of reasoning traces */
   readonly shield: Shield;
   /** signs the traces returned; none: not signed */
@@ -62,7 +64,9 @@ class Protector {
   constructor(readonly o: ProtectOptions) {}
 
   marker(): Watermarker | undefined {
-    return this.o.watermark ? new Watermarker(this.o.watermark) : undefined;
+    return this.o.watermark
+      ? new Watermarker(this.o.watermark, false, undefined, this.o.maxChangedShare)
+      : undefined;
   }
 
   collect(w: Watermarker | undefined): void {

@@ -155,18 +155,18 @@ describe("lexical watermark", () => {
     );
   });
 
-  it("changes at most 3% of an answer's words, in every prefix, streamed or not, and marking twice changes nothing more", () => {
+  it("with a bound (3% here), changes at most that share of an answer's words, in every prefix, streamed or not, and marking twice changes nothing more", () => {
     const long = Array.from({ length: 12 }, () => SAMPLE.split("\n").slice(0, 2).join(" ")).join(" ");
     const all = watermarkText(long, KEY, 1);
-    const capped = watermarkText(long, KEY);
+    const capped = watermarkText(long, KEY, 0.03);
     expect(all.stats.changed / all.stats.words).toBeGreaterThan(0.03);
     expect(capped.stats.changed).toBeGreaterThan(0);
     expect(capped.stats.changed / capped.stats.words).toBeLessThanOrEqual(0.03);
     for (let n = 20; n < long.length; n += 97) {
-      const prefix = watermarkText(long.slice(0, n), KEY).stats;
+      const prefix = watermarkText(long.slice(0, n), KEY, 0.03).stats;
       expect(prefix.changed).toBeLessThanOrEqual(0.03 * prefix.words);
     }
-    expect(watermarkText(capped.text, KEY).text).toBe(capped.text);
+    expect(watermarkText(capped.text, KEY, 0.03).text).toBe(capped.text);
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: long.length }), { maxLength: 20 }), (cuts) => {
         expect(streamed(long, cuts, KEY, 0.03)).toBe(capped.text);
@@ -174,7 +174,7 @@ describe("lexical watermark", () => {
       { numRuns: 100 },
     );
     // a short answer is left as it is
-    expect(watermarkText("I don't know, and we're often late.", KEY).text).toBe(
+    expect(watermarkText("I don't know, and we're often late.", KEY, 0.03).text).toBe(
       "I don't know, and we're often late.",
     );
   });

@@ -268,11 +268,11 @@ export class Watermarker {
   private readonly maxShare: number;
 
   /**
-   * `maxShare`: the largest share of an answer's words marking may change (default 0.03 when
-   * marking; a test reads every position). A position is marked only while the positions
-   * marked so far stay within that share of the words so far, so every prefix of the answer,
-   * and the whole of it, keeps to it; which positions qualify does not depend on the key nor
-   * on the forms written, so marking twice changes nothing more.
+   * `maxShare`: the largest share of an answer's words marking may change (default: no bound;
+   * `protection.max_changed_share` in the gateway, `mark --max-share`). A position is marked
+   * only while the positions marked so far stay within that share of the words so far, so
+   * every prefix of the answer, and the whole of it, keeps to it; which positions qualify does
+   * not depend on the key nor on the forms written, so streams and marking twice are unchanged.
    */
   constructor(
     private readonly choice: KeyedChoice | undefined,
@@ -280,7 +280,7 @@ export class Watermarker {
     carriers?: Carriers,
     maxShare?: number,
   ) {
-    this.maxShare = maxShare ?? (choice ? MAX_CHANGED_SHARE : Number.POSITIVE_INFINITY);
+    this.maxShare = maxShare ?? Number.POSITIVE_INFINITY;
     this.carriers = carriers ?? choice?.carriers;
     this.facts = wordnet()?.facts;
   }
@@ -640,9 +640,6 @@ function safeCut(s: string): number {
   // cut just after the chosen space, so that the kept part starts at a token
   return lastSafe < 0 ? 0 : lastSafe + 1;
 }
-
-/** The largest share of an answer's words that marking changes. */
-export const MAX_CHANGED_SHARE = 0.03;
 
 /** Marks a whole text (non-streaming); `maxShare` as the Watermarker's. */
 export function watermarkText(
