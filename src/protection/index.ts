@@ -50,7 +50,7 @@ export {
   type ProtectReport,
   protectTransform,
 } from "./transform.js";
-export { type ModelTest, Reference, servedGroups, testKey, testModel } from "./verify.js";
+export { type ModelTest, Reference, servedGroups, testModel } from "./verify.js";
 export {
   carrierKey,
   carriersFor,

@@ -155,16 +155,6 @@ export interface NullFit {
   readonly zs: readonly number[];
 }
 
-/** z for `count` random keys on the samples: the calibrated null. */
-export function calibrateNull(ctx: Contexts, count: number, secret: Buffer = randomBytes(32)): NullFit {
-  const zs: number[] = [];
-  for (let i = 0; i < count; i++) zs.push(zScore(ctx, new KeyedChoice(deriveKey(secret, "null", String(i)))));
-  zs.sort((a, b) => a - b);
-  const mean = zs.reduce((a, b) => a + b, 0) / Math.max(1, zs.length);
-  const sd = Math.sqrt(zs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, zs.length - 1)) || 1;
-  return { keys: count, mean, sd, zs };
-}
-
 export interface KeyResult {
   readonly key: string;
   readonly z: number;
@@ -172,18 +162,6 @@ export interface KeyResult {
   readonly p_value: number;
   /** (1 + random keys scoring at least as high) / (1 + random keys) */
   readonly p_empirical: number;
-}
-
-export function testKey(ctx: Contexts, key: WatermarkKey, fit: NullFit): KeyResult {
-  const z = zScore(ctx, new KeyedChoice(key));
-  let above = 0;
-  for (let i = fit.zs.length - 1; i >= 0 && at(fit.zs, i) >= z; i--) above++;
-  return {
-    key: key.id,
-    z,
-    p_value: normalTail(z, fit.mean, fit.sd),
-    p_empirical: (1 + above) / (1 + fit.zs.length),
-  };
 }
 
 /** The z whose upper normal tail is p (Newton on the tail; p down to the smallest double). */
@@ -407,11 +385,9 @@ export function testTokenWatermark(
     return n > 0 ? (green - gamma * n) / Math.sqrt(n * gamma * (1 - gamma)) : 0;
   };
   const secret = randomBytes(32);
-  const zs: number[] = [];
-  for (let i = 0; i < (opts.randomKeys ?? 1000); i++) zs.push(z(deriveKey(secret, "null", String(i))));
-  zs.sort((a, b) => a - b);
-  const mean = zs.reduce((a, b) => a + b, 0) / Math.max(1, zs.length);
-  const sd = Math.sqrt(zs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, zs.length - 1)) || 1;
+  const { zs, mean, sd } = fitNull(
+    Array.from({ length: opts.randomKeys ?? 1000 }, (_, i) => z(deriveKey(secret, "null", String(i)))),
+  );
   return {
     occurrences: list.length,
     contexts: list.length,

@@ -481,8 +481,7 @@ export class Watermarker {
       const second = next?.whole ? plainWord(next.tok) : undefined;
       const member = second && pairs?.get(low(second.word));
       if (next && second && member && this.contractible(text, next.end, second.tail)) {
-        const out =
-          lead + this.replace(`${word} ${second.word}`, member, second.tail, sentenceStart) + second.tail;
+        const out = lead + this.replace(`${word} ${second.word}`, member) + second.tail;
         this.lastChar = text[next.end - 1] ?? "";
         return { out, next: next.end };
       }
@@ -491,8 +490,8 @@ export class Watermarker {
     const contraction = C_SINGLE.get(lower);
     const carrier = this.carrier(word, lower, sentenceStart);
     if (contraction && this.contractible(text, end, after))
-      out = lead + this.replace(word, contraction, after, sentenceStart) + after;
-    else if (carrier) out = lead + this.replace(word, carrier, after, sentenceStart) + after;
+      out = lead + this.replace(word, contraction) + after;
+    else if (carrier) out = lead + this.replace(word, carrier) + after;
     else this.prev = lower;
     this.lastChar = tok[tok.length - 1] ?? "";
     return { out, next: end };
@@ -576,9 +575,7 @@ export class Watermarker {
   }
 
   /** A member occurrence: observed, and replaced by the keyed choice where it applies. */
-  private replace(original: string, member: Member, after: string, sentenceStart: boolean): string {
-    void after;
-    void sentenceStart;
+  private replace(original: string, member: Member): string {
     const n = member.members.length;
     const last = (m: string): string => low(m.split(" ").at(-1) as string);
     if (!this.within(1)) {
