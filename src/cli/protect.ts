@@ -2,7 +2,7 @@
 // traces' signatures, marking texts as the gateway does, testing a suspect model's outputs
 // for our watermark, and the experiment that measures how well that works
 // (docs/protection.md).
-import { createReadStream, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -42,37 +42,26 @@ function secretFrom(env: string | undefined): string {
 
 type Json = Record<string, unknown>;
 
-/** JSON values from a file: one JSON document (an array is its elements), or JSON Lines. Bad lines are reported and skipped. */
+/** JSON values from a file (or `-`, standard input): one JSON document (an array is its elements), or JSON Lines. Bad lines are reported and skipped. */
 async function* jsonValues(file: string, io: Io): AsyncGenerator<{ value: unknown; where: string }> {
-  if (file !== "-" && !existsSync(file)) throw new CLIError(`${file}: no such file`, "E_INPUT_MISSING");
-  const text = file === "-" ? undefined : readFileSync(file, "utf8");
-  if (text !== undefined) {
-    const trimmed = text.trim();
-    if (trimmed.startsWith("[") || (trimmed.startsWith("{") && !trimmed.includes("\n{"))) {
+  if (file === "-") {
+    const lines = createInterface({ input: io.stdin ?? process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
+    let n = 0;
+    for await (const line of lines) {
+      n++;
+      if (!line.trim()) continue;
       try {
-        const v: unknown = JSON.parse(trimmed);
-        const items = Array.isArray(v) ? v : [v];
-        for (const [i, value] of items.entries()) yield { value, where: `${file}[${i}]` };
-        return;
+        yield { value: JSON.parse(line), where: `-:${n}` };
       } catch {
-        // not one document: read it as JSON Lines
+        io.stderr.write(`-:${n}: not JSON, skipped\n`);
       }
     }
+    return;
   }
-  const lines = createInterface({
-    input: file === "-" ? process.stdin : createReadStream(file),
-    crlfDelay: Number.POSITIVE_INFINITY,
-  });
-  let n = 0;
-  for await (const line of lines) {
-    n++;
-    if (!line.trim()) continue;
-    try {
-      yield { value: JSON.parse(line), where: `${file}:${n}` };
-    } catch (err) {
-      io.stderr.write(`${file}:${n}: not JSON (${(err as Error).message.slice(0, 80)}); skipped\n`);
-    }
-  }
+  if (!existsSync(file)) throw new CLIError(`${file}: no such file`, "E_INPUT_MISSING");
+  for (const v of jsonValuesOf(readFileSync(file, "utf8"), file))
+    if (v.value === undefined) io.stderr.write(`${v.where}: not JSON, skipped\n`);
+    else yield v;
 }
 
 interface Trace {

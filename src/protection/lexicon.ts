@@ -145,20 +145,25 @@ export class Lexicon {
     return this.senses.has(word);
   }
 
-  /** The lemma of a word in a part of speech: itself, or a regular plural's singular. */
+  /** The lemma of a noun: itself, or a regular plural's singular. */
   nounLemma(word: string): string | undefined {
-    if (this.senses.get(word)?.has("n")) return word;
-    for (const [suffix, repl] of [
-      ["ies", "y"],
-      ["es", ""],
-      ["s", ""],
-    ] as const)
-      if (word.endsWith(suffix)) {
-        const base = word.slice(0, -suffix.length) + repl;
-        if (base.length >= 3 && this.senses.get(base)?.has("n") && pluralOf(base) === word) return base;
-      }
-    return undefined;
+    return nounLemmaOf(word, (w) => this.senses.get(w)?.has("n") === true);
   }
+}
+
+/** A noun's lemma: the word itself when it is a noun, else the singular it is the regular plural of. */
+function nounLemmaOf(word: string, isNoun: (w: string) => boolean): string | undefined {
+  if (isNoun(word)) return word;
+  for (const [suffix, repl] of [
+    ["ies", "y"],
+    ["es", ""],
+    ["s", ""],
+  ] as const)
+    if (word.endsWith(suffix)) {
+      const base = word.slice(0, -suffix.length) + repl;
+      if (base.length >= 3 && isNoun(base) && pluralOf(base) === word) return base;
+    }
+  return undefined;
 }
 
 /** The regular English plural. */
@@ -330,18 +335,7 @@ export class WordFacts {
 
   /** The lemma of a noun: itself, or a regular plural's singular. */
   nounLemma(word: string): string | undefined {
-    if (((this.bits.get(word) ?? 0) & HAS_NOUN) !== 0) return word;
-    for (const [suffix, repl] of [
-      ["ies", "y"],
-      ["es", ""],
-      ["s", ""],
-    ] as const)
-      if (word.endsWith(suffix)) {
-        const base = word.slice(0, -suffix.length) + repl;
-        if (base.length >= 3 && ((this.bits.get(base) ?? 0) & HAS_NOUN) !== 0 && pluralOf(base) === word)
-          return base;
-      }
-    return undefined;
+    return nounLemmaOf(word, (w) => ((this.bits.get(w) ?? 0) & HAS_NOUN) !== 0);
   }
 
   /** Used as a noun or adjective (so it may be modified, or modify): the word or its singular. */
