@@ -7,10 +7,13 @@
 //    training pool and a held-out reference (the provider's unmarked outputs).
 // 2. For each fraction (0, 1%, 5%, 20%, 100%), that share of the pool's answers is marked
 //    with one key and a word n-gram student is trained on the mixture.
-// 3. The student is sampled, probed with contexts from the reference (a context ending
-//    where the teacher used a synonym-group word; the student writes two tokens), and the
-//    samples are tested with the true key, against a null fitted to random keys; wrong
-//    keys (not used anywhere) measure the false-positive rate at `alpha`.
+// 3. The student is sampled, probed with contexts from the answers served to the cohort
+//    (or held-out ones, or freely: `Mode`): a context ends where the teacher's answer had a
+//    marked position, and the student writes up to four tokens. The samples are tested with
+//    the true key, counting the groups served to the cohort, against a null fitted to random
+//    keys; wrong keys (not used anywhere) measure the false-positive rate at `alpha`.
+// 4. With `remover`, every harvested answer goes through it before the student is trained:
+//    the remover suite (removers.ts) measures each channel against a white-box attacker.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { at } from "../contract/index.js";
