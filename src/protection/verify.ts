@@ -180,8 +180,11 @@ export function zOfTail(p: number): number {
   return z;
 }
 
-/** A channel of the watermark: the prefix of its groups (`w:` lexical and so on). */
-export const channelOf = (group: string): string => group.slice(0, group.indexOf(":") + 1 || group.length);
+/** A channel of the watermark: the prefix of its groups before the colon (`w` lexical and so on). */
+export const channelOf = (group: string): string => {
+  const colon = group.indexOf(":");
+  return colon < 0 ? group : group.slice(0, colon);
+};
 
 export interface ChannelResult {
   readonly occurrences: number;
@@ -251,12 +254,15 @@ export function calibrate(
     { length: count },
     (_, i) => new KeyedChoice(deriveKey(secret, "null", String(i))),
   );
+  // each random key's z on each channel, computed once: the channel's null is fitted to them,
+  // and the combined null is read from the same values key by key
   const channels = [...byChannel.keys()].sort().map((channel) => {
     const ctx = contextsOf(byChannel.get(channel) as Occurrence[], opts.reference);
-    return { channel, ctx, fit: fitNull(randoms.map((r) => zScore(ctx, r))) };
+    const zs = randoms.map((r) => zScore(ctx, r));
+    return { channel, ctx, zs, fit: fitNull([...zs]) };
   });
   const nullCombined = randoms
-    .map((r) => combined(channels.map((c) => normalTail(zScore(c.ctx, r), c.fit.mean, c.fit.sd))))
+    .map((_, i) => combined(channels.map((c) => normalTail(c.zs[i] as number, c.fit.mean, c.fit.sd))))
     .sort((a, b) => a - b);
   let n = 0;
   let contexts = 0;
@@ -291,7 +297,7 @@ export function testCombined(cal: Calibration, key: WatermarkKey): CombinedResul
     const z = zScore(c.ctx, choice);
     const p = normalTail(z, c.fit.mean, c.fit.sd);
     ps.push(p);
-    channels[c.channel.replace(/:$/, "")] = {
+    channels[c.channel] = {
       occurrences: c.ctx.occurrences,
       contexts: c.ctx.groups.length,
       z: (z - c.fit.mean) / c.fit.sd,
@@ -332,7 +338,7 @@ export function testModel(
 ): ModelTest {
   const cal = calibrate(occurrences, opts);
   const channels: Record<string, { mean: number; sd: number }> = {};
-  for (const c of cal.channels) channels[c.channel.replace(/:$/, "")] = { mean: c.fit.mean, sd: c.fit.sd };
+  for (const c of cal.channels) channels[c.channel] = { mean: c.fit.mean, sd: c.fit.sd };
   return {
     occurrences: cal.occurrences,
     contexts: cal.contexts,
