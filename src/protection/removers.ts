@@ -20,6 +20,7 @@
 
 import type { CarrierGroup, WordFacts } from "./lexicon.js";
 import { SYNONYM_GROUPS } from "./synonyms.js";
+import { matchCase } from "./watermark.js";
 
 export type Remover = (text: string) => string;
 
@@ -27,13 +28,6 @@ export type Remover = (text: string) => string;
 function outsideCode(text: string, f: (prose: string) => string): string {
   const parts = text.split(/(```[\s\S]*?(?:```|$))/);
   return parts.map((p, i) => (i % 2 === 1 ? p : f(p))).join("");
-}
-
-function keepCase(original: string, replacement: string): string {
-  if (original.length > 1 && original === original.toUpperCase()) return replacement.toUpperCase();
-  if (original[0] !== undefined && original[0] !== original[0].toLowerCase())
-    return (replacement[0]?.toUpperCase() ?? "") + replacement.slice(1);
-  return replacement;
 }
 
 /** Replaces whole words (and two-word phrases) from a table, keeping their case. */
@@ -60,7 +54,7 @@ function tableRemover(table: ReadonlyMap<string, string>): Remover {
           const next = word.exec(prose);
           const to = next && next.index === m.index + w.length + 1 && inner.get(next[0].toLowerCase());
           if (next && to) {
-            out += prose.slice(last, m.index) + keepCase(w, to);
+            out += prose.slice(last, m.index) + matchCase(w, to);
             last = next.index + next[0].length;
             word.lastIndex = last;
             continue;
@@ -69,7 +63,7 @@ function tableRemover(table: ReadonlyMap<string, string>): Remover {
         }
         const to = singles.get(lower);
         if (to !== undefined && to !== lower) {
-          out += prose.slice(last, m.index) + keepCase(w, to);
+          out += prose.slice(last, m.index) + matchCase(w, to);
           last = m.index + w.length;
         }
       }
@@ -99,7 +93,7 @@ export function wordnetRemover(lex: WordFacts): Remover {
         const lower = w.toLowerCase();
         if (w !== lower && w.slice(1) !== lower.slice(1)) return w;
         const c = lex.canonical(lower);
-        return c === lower ? w : keepCase(w, c);
+        return c === lower ? w : matchCase(w, c);
       }),
     );
 }

@@ -154,6 +154,7 @@ export function carriersFor(key: Buffer): Carriers | undefined {
 export class KeyedChoice {
   private readonly k0: number;
   private readonly k1: number;
+  private carriersOf: Carriers | null | undefined;
   constructor(readonly key: WatermarkKey) {
     this.k0 = key.bytes.readUInt32LE(0);
     this.k1 = key.bytes.readUInt32LE(4);
@@ -163,9 +164,10 @@ export class KeyedChoice {
     return keyedHash32(this.k0, this.k1, `${group}\u0000${prev}`) % n;
   }
 
-  /** the lexical carriers of the key's secret */
+  /** the lexical carriers of the key's secret (looked up once per choice) */
   get carriers(): Carriers | undefined {
-    return carriersFor(this.key.carriers);
+    if (this.carriersOf === undefined) this.carriersOf = carriersFor(this.key.carriers) ?? null;
+    return this.carriersOf ?? undefined;
   }
 }
 
@@ -202,7 +204,8 @@ const RIGHT_OK = new Set([" ", "\t", ".", ",", ";", ":", "!", "?", ")", "]", "}"
 const LOWER = /^[a-z]{3,}$/;
 const low = (w: string): string => w.toLowerCase().replaceAll("\u2019", "'");
 
-function matchCase(original: string, replacement: string, curly: boolean): string {
+/** `replacement` in the case of `original` (all capitals, or a capital first), curly apostrophes when asked. */
+export function matchCase(original: string, replacement: string, curly = false): string {
   let r = curly ? replacement.replaceAll("'", "\u2019") : replacement;
   if (original.length > 1 && original === original.toUpperCase()) r = r.toUpperCase();
   else if (original[0] !== undefined && original[0] !== original[0].toLowerCase())
@@ -220,10 +223,16 @@ function nextToken(
   final: boolean,
 ): { tok: string; end: number; whole: boolean } | undefined {
   if (text[from] !== " ") return undefined;
-  let k = from + 1;
-  while (k < text.length && !isSpace(text[k]) && !STOPS.includes(text.charAt(k))) k++;
+  const k = tokenEnd(text, from + 1);
   if (k === from + 1) return undefined;
   return { tok: text.slice(from + 1, k), end: k, whole: k < text.length || final };
+}
+
+/** Where the token starting at `i` ends: at a space or where a protected span opens. */
+function tokenEnd(text: string, i: number): number {
+  let j = i;
+  while (j < text.length && !isSpace(text[j]) && !STOPS.includes(text.charAt(j))) j++;
+  return j;
 }
 
 /** A plain word at the start of a token and what follows it, if only closing punctuation does. */
@@ -258,6 +267,8 @@ export class Watermarker {
   /** tokens seen on this line, and the spaces before the first */
   private lineTokens = 0;
   private lineIndent = 0;
+  /** this line is a bullet list item */
+  private itemLine = false;
   /** open bullet lists by indent: the marker they were written with and the one written */
   private lists = new Map<number, { readonly original: string; readonly written: string }>();
   private readonly carriers: Carriers | undefined;
@@ -379,8 +390,6 @@ export class Watermarker {
     return out;
   }
 
-  private itemLine = false;
-
   /**
    * Prose: protected spans kept, words outside them marked. Tokens starting before `limit`
    * are handled (a phrase may reach past it); returns the text and where it stopped.
@@ -408,8 +417,7 @@ export class Watermarker {
         i++;
         continue;
       }
-      let j = i;
-      while (j < text.length && !isSpace(text[j]) && !STOPS.includes(text.charAt(j))) j++;
+      const j = tokenEnd(text, i);
       const first = this.lineTokens === 0;
       this.lineTokens++;
       const r = first ? (this.listItem(text, i, j) ?? this.token(text, i, j)) : this.token(text, i, j);
