@@ -28,6 +28,7 @@ import {
   type Occurrence,
   occurrencesOf,
   probeLength,
+  type WatermarkKey,
   watermarkText,
 } from "./watermark.js";
 
@@ -80,6 +81,15 @@ export interface QualityCost {
   /** answers whose fenced code blocks are not byte-identical after marking (must be 0) */
   readonly code_blocks_altered: number;
   readonly candidates_per_100_words: number;
+  /** the share of words changed, answer by answer (answers with prose only) */
+  readonly per_answer: {
+    readonly answers: number;
+    readonly p50: number;
+    readonly p90: number;
+    readonly p99: number;
+    readonly max: number;
+    readonly over_3_percent: number;
+  };
 }
 
 /** The text inside ``` fences (every other piece between them). */
@@ -94,8 +104,10 @@ export function qualityCost(answers: readonly string[], choice: KeyedChoice, max
   let tokensChanged = 0;
   let withCode = 0;
   let codeAltered = 0;
+  const shares: number[] = [];
   for (const a of answers) {
     const m = watermarkText(a, choice, maxShare);
+    if (m.stats.words > 0) shares.push(m.stats.changed / m.stats.words);
     words += m.stats.words;
     changed += m.stats.changed;
     candidates += m.stats.candidates;
@@ -121,7 +133,31 @@ export function qualityCost(answers: readonly string[], choice: KeyedChoice, max
     answers_with_code: withCode,
     code_blocks_altered: codeAltered,
     candidates_per_100_words: (100 * candidates) / Math.max(1, words),
+    per_answer: perAnswer(shares),
   };
+}
+
+function perAnswer(shares: number[]): QualityCost["per_answer"] {
+  shares.sort((a, b) => a - b);
+  const q = (p: number): number => shares[Math.floor(p * (shares.length - 1))] ?? 0;
+  return {
+    answers: shares.length,
+    p50: q(0.5),
+    p90: q(0.9),
+    p99: q(0.99),
+    max: shares.at(-1) ?? 0,
+    over_3_percent: shares.filter((x) => x > 0.03).length,
+  };
+}
+
+/** The experiment's secret for a seed: its marking key and its wrong keys derive from it. */
+export function experimentSecret(seed = 1): Buffer {
+  return Buffer.from(`experiment-${seed}`);
+}
+
+/** The key the experiment marks the cohort's answers with. */
+export function experimentKey(seed = 1): WatermarkKey {
+  return deriveKey(experimentSecret(seed), "campaign:suspect", "2026-W48");
 }
 
 export interface NumericCheck {
@@ -262,7 +298,8 @@ function probeContexts(
     }
   }
   // a fixed shuffle within each channel, then one of each in turn: budgets take a prefix
-  const lists = [...byChannel.keys()].sort().map((c) => {
+  const channels = [...byChannel.keys()].sort();
+  const lists = channels.map((c) => {
     const out = byChannel.get(c) as string[][];
     for (let i = out.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
@@ -270,7 +307,6 @@ function probeContexts(
     }
     return out;
   });
-  const channels = [...byChannel.keys()].sort();
   const turns = channels.flatMap((c, i) => Array.from({ length: PROBE_SHARES[c] ?? 1 }, () => i));
   const next = channels.map(() => 0);
   const out: string[][] = [];
@@ -320,8 +356,8 @@ export function runExperiment(o: ExperimentOptions): ExperimentResult {
   const cut = Math.floor(order.length * 0.85);
   const pool = order.slice(0, cut).map((i) => at(answers, i));
   const reference = order.slice(cut).map((i) => at(answers, i));
-  const secret = Buffer.from(`experiment-${o.seed ?? 1}`);
-  const key = deriveKey(secret, "campaign:suspect", "2026-W48");
+  const secret = experimentSecret(o.seed);
+  const key = experimentKey(o.seed);
   const choice = new KeyedChoice(key);
   const carriers = choice.carriers;
   const quality = o.skipQuality ? EMPTY_QUALITY : qualityCost(answers, choice, o.maxShare);
@@ -351,23 +387,19 @@ export function runExperiment(o: ExperimentOptions): ExperimentResult {
       const pick = rng((o.seed ?? 1) * 7919 + Math.round(f * 1e6));
       const share = f > 0 ? f : 0.05;
       const student = new NGramModel(studentOrder);
-      const served: string[][] = [];
-      const cohortIndex = new Set<number>();
+      const cohortIndex: number[] = [];
       for (let i = 0; i < pool.length; i++) {
         const inCohort = pick() < share;
-        const toks = (inCohort && f > 0 ? markedTokens[i] : plainTokens[i]) as string[];
-        if (inCohort) {
-          served.push(f > 0 ? at(servedTokens, i) : tokenize(at(pool, i)));
-          cohortIndex.add(i);
-        }
-        student.add(toks);
+        if (inCohort) cohortIndex.push(i);
+        student.add((inCohort && f > 0 ? markedTokens[i] : plainTokens[i]) as string[]);
       }
       say(
-        `order ${studentOrder}, fraction ${f}: student trained on ${student.tokens} tokens (${f > 0 ? served.length : 0} answers marked)`,
+        `order ${studentOrder}, fraction ${f}: student trained on ${student.tokens} tokens (${f > 0 ? cohortIndex.length : 0} answers marked)`,
       );
-      // the groups the cohort was served (the provider's log): only those can carry its key
-      const served_ = servedGroups(
-        [...cohortIndex].map((i) => (f > 0 ? at(markedText, i) : at(pool, i))),
+      // what the cohort was served, as the provider logged it; only its groups can carry the key
+      const served = cohortIndex.map((i) => (f > 0 ? at(servedTokens, i) : tokenize(at(pool, i))));
+      const servedSet = servedGroups(
+        cohortIndex.map((i) => (f > 0 ? at(markedText, i) : at(pool, i))),
         carriers,
       );
       const cohort = probeContexts(
@@ -396,7 +428,7 @@ export function runExperiment(o: ExperimentOptions): ExperimentResult {
             }
           }
           const cal = calibrate(occ, {
-            served: served_,
+            served: servedSet,
             randomKeys,
             reference: ref,
             secret: Buffer.from(`null-${studentOrder}-${f}-${budget}-${mode}`),
@@ -452,4 +484,5 @@ const EMPTY_QUALITY: QualityCost = {
   answers_with_code: 0,
   code_blocks_altered: 0,
   candidates_per_100_words: 0,
+  per_answer: perAnswer([]),
 };

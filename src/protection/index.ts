@@ -7,9 +7,11 @@ export {
   type ExperimentOptions,
   type ExperimentResult,
   type ExperimentRow,
+  experimentKey,
   type NumericCheck,
   numericCheck,
   type QualityCost,
+  qualityCost,
   runExperiment,
   teacherAnswers,
 } from "./experiment.js";
