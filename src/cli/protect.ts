@@ -40,6 +40,14 @@ function secretFrom(env: string | undefined): string {
   return secret;
 }
 
+/** A watermark key id's cohort and window (`cohort@window`, split at the last @); a usage error names `option`. */
+function keyIdParts(id: string, option: string): [cohort: string, window: string] {
+  const at = id.lastIndexOf("@");
+  if (at <= 0 || at === id.length - 1)
+    throw new CLIError(`${option}: "${id}" is not cohort@window`, "E_BAD_OPTION");
+  return [id.slice(0, at), id.slice(at + 1)];
+}
+
 type Json = Record<string, unknown>;
 
 /** JSON values from a file (or `-`, standard input): one JSON document (an array is its elements), or JSON Lines. Bad lines are reported and skipped. */
@@ -294,11 +302,8 @@ export const runMark = defineCommand({
   async run({ values, positionals }, io) {
     const id = stringOption(values["key-id"]);
     if (!id) throw new CLIError(`--key-id is required\n${MARK_USAGE}`, "E_USAGE");
-    const at = id.lastIndexOf("@");
-    if (at <= 0 || at === id.length - 1)
-      throw new CLIError(`--key-id: "${id}" is not cohort@window`, "E_BAD_OPTION");
-    const secret = secretFrom(stringOption(values["secret-env"]));
-    const key = deriveKey(secret, id.slice(0, at), id.slice(at + 1));
+    const [cohort, window] = keyIdParts(id, "--key-id");
+    const key = deriveKey(secretFrom(stringOption(values["secret-env"])), cohort, window);
     const { texts, json } = await readSamples(positionals[0] as string, io);
     const choice = new KeyedChoice(key);
     let words = 0;
@@ -380,12 +385,7 @@ export const runVerifyModel = defineCommand({
     if (ids.size === 0)
       throw new CLIError(`no keys to test: give --keys or --keys-from\n${VERIFY_MODEL_USAGE}`, "E_USAGE");
     const keys: WatermarkKey[] = [];
-    for (const id of ids) {
-      const at = id.lastIndexOf("@");
-      if (at <= 0 || at === id.length - 1)
-        throw new CLIError(`--keys: "${id}" is not cohort@window`, "E_BAD_OPTION");
-      keys.push(deriveKey(secret, id.slice(0, at), id.slice(at + 1)));
-    }
+    for (const id of ids) keys.push(deriveKey(secret, ...keyIdParts(id, "--keys")));
     let texts: string[];
     if (samplesFile) texts = await samplesFrom(samplesFile, io);
     else {
