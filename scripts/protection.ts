@@ -14,6 +14,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
   chain,
+  type ExperimentOptions,
   type ExperimentResult,
   experimentKey,
   KeyedChoice,
@@ -83,38 +84,30 @@ const removers: { id: string; name: string; remove?: Remover }[] = [
   { id: "e", name: "(e) d, then word pairs sorted", remove: chain(a, b, c, pairOrderRemover()) },
 ];
 const SUITE = { fractions: [0, 0.05, 0.2], budgets: [50_000, 100_000, 200_000], wrongKeys: 1000 };
-const suite: { id: string; name: string; result: ExperimentResult }[] = [];
-for (const r of removers) {
-  const t = performance.now();
-  const result = runExperiment({
+/** A run of the suite's setting (order 3, cohort probes, 1,000 random keys), a remover applied when given. */
+const suiteRun = (remove: Remover | undefined, o: Partial<ExperimentOptions>): ExperimentResult =>
+  runExperiment({
     datasets,
     orders: [3],
     modes: ["cohort"],
-    fractions: SUITE.fractions,
     budgets: SUITE.budgets,
     randomKeys: 1000,
-    wrongKeys: SUITE.wrongKeys,
+    wrongKeys: 200,
     skipQuality: true,
-    ...(r.remove ? { remover: r.remove } : {}),
+    ...(remove ? { remover: remove } : {}),
+    ...o,
   });
+const suite: { id: string; name: string; result: ExperimentResult }[] = [];
+for (const r of removers) {
+  const t = performance.now();
+  const result = suiteRun(r.remove, { fractions: SUITE.fractions, wrongKeys: SUITE.wrongKeys });
   suite.push({ id: r.id, name: r.name, result });
   console.error(`protection: remover ${r.name}: ${((performance.now() - t) / 1000).toFixed(0)} s`);
 }
 // with the watermark bounded to 3% of each answer's words (protection.max_changed_share)
 const capped: { id: string; name: string; result: ExperimentResult }[] = [];
 for (const r of removers.filter((x) => ["none", "a", "d"].includes(x.id))) {
-  const result = runExperiment({
-    datasets,
-    orders: [3],
-    modes: ["cohort"],
-    fractions: [0.05, 0.2],
-    budgets: SUITE.budgets,
-    randomKeys: 1000,
-    wrongKeys: 200,
-    skipQuality: true,
-    maxShare: 0.03,
-    ...(r.remove ? { remover: r.remove } : {}),
-  });
+  const result = suiteRun(r.remove, { fractions: [0.05, 0.2], maxShare: 0.03 });
   capped.push({ id: r.id, name: r.name, result });
   console.error(`protection: remover ${r.name}, 3% bound: done`);
 }
@@ -131,18 +124,8 @@ const perAnswer = [
 // (d) again on other seeds (other probe draws, students and null keys): how stable the figure is
 const seeds = [2, 3, 4].map((seed) => ({
   seed,
-  row: runExperiment({
-    datasets,
-    orders: [3],
-    modes: ["cohort"],
-    fractions: [0.2],
-    budgets: [200_000],
-    randomKeys: 1000,
-    wrongKeys: 200,
-    skipQuality: true,
-    seed,
-    remover: chain(a, b, c),
-  }).rows[0],
+  row: suiteRun(removers.find((r) => r.id === "d")?.remove, { fractions: [0.2], budgets: [200_000], seed })
+    .rows[0],
 }));
 const numeric = numericCheck(datasets, new KeyedChoice(experimentKey()));
 const minutesAll = (performance.now() - t0) / 60_000;
