@@ -14,6 +14,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
   chain,
+  DEFAULT_MAX_CHANGED_SHARE,
   type ExperimentOptions,
   type ExperimentResult,
   experimentKey,
@@ -104,17 +105,17 @@ for (const r of removers) {
   suite.push({ id: r.id, name: r.name, result });
   console.error(`protection: remover ${r.name}: ${((performance.now() - t) / 1000).toFixed(0)} s`);
 }
-// with the watermark bounded to 3% of each answer's words (protection.max_changed_share)
-const capped: { id: string; name: string; result: ExperimentResult }[] = [];
+// without the bound (protection.max_changed_share: 1): what the 3% bound costs detection
+const unbounded: { id: string; name: string; result: ExperimentResult }[] = [];
 for (const r of removers.filter((x) => ["none", "a", "d"].includes(x.id))) {
-  const result = suiteRun(r.remove, { fractions: [0.05, 0.2], maxShare: 0.03 });
-  capped.push({ id: r.id, name: r.name, result });
-  console.error(`protection: remover ${r.name}, 3% bound: done`);
+  const result = suiteRun(r.remove, { fractions: [0.05, 0.2], maxShare: 1 });
+  unbounded.push({ id: r.id, name: r.name, result });
+  console.error(`protection: remover ${r.name}, no bound: done`);
 }
-// how much of each answer marking changes, without a bound (the main run's) and with 3%
+// how much of each answer marking changes, with the default bound (the main run's) and without
 const perAnswer = [
-  { bound: null, quality: result.quality },
-  { bound: 0.03, quality: qualityCost(teacherAnswers(datasets), new KeyedChoice(experimentKey()), 0.03) },
+  { bound: DEFAULT_MAX_CHANGED_SHARE, quality: result.quality },
+  { bound: 1, quality: qualityCost(teacherAnswers(datasets), new KeyedChoice(experimentKey()), 1) },
 ].map(({ bound, quality }) => ({
   bound,
   words_changed_share: quality.words_changed_share,
@@ -168,8 +169,10 @@ whitespace-separated tokens); ${q.answers_with_code} answers hold fenced code, a
 after marking (byte comparison).
 
 **Detection.** p-values of the true key (each channel's z against a normal fitted to 1,000 random
-keys' z on the same samples; the channels combined by their smallest p-value, Šidák-corrected; z
-the normal equivalent of that p), by fraction of the pool marked and sampled-token budget. The
+keys' z on the same samples; the channels combined by the strongest Stouffer sum over their
+subsets, Bonferroni-corrected for the 15 subsets; z the normal equivalent of that p), by fraction
+of the pool marked and sampled-token budget, marking bounded to 3% of each answer's words (the
+default). The
 false-positive rate is the share of 200 wrong keys (never used) with p < α = 0.01, at each budget;
 over all ${result.rows.length} measured cells it averages ${meanFpr.toFixed(4)} (nominal 0.01).
 
@@ -255,9 +258,9 @@ function suiteSection(): string {
   return `### The remover suite: a student of order 3, probes from the cohort's answers
 
 Each remover is applied to every answer the distiller harvested before its student is trained
-(the provider's log keeps what it served; probes come from there). p (z) of the true key, with
-Tippett's combination over the channels (the smallest channel p-value, Šidák-corrected for four
-channels) calibrated against 1,000 random keys; "words it changes" is the share of the marked
+(the provider's log keeps what it served; probes come from there); marking bounded to 3% of each
+answer's words (the default). p (z) of the true key, the channels combined as above, each
+calibrated against 1,000 random keys; "words it changes" is the share of the marked
 answers' words the remover altered. 0% marked at 200k: the true key on a student that saw no
 marked answer. FPR: the share of ${SUITE.wrongKeys} wrong keys with p < 0.01, averaged over
 the remover's nine cells.
@@ -280,12 +283,12 @@ ${channels}
 **Words changed per answer** (all ${perAnswer[0]?.answers} answers with prose): ${perAnswer
     .map(
       (x) =>
-        `${x.bound === null ? "without a bound (the default)" : `with \`max_changed_share: ${x.bound}\``}: ${pct(x.words_changed_share)} of all words; per answer median ${pct(x.p50)}, 90th percentile ${pct(x.p90)}, 99th ${pct(x.p99)}, most ${pct(x.max)}; ${x.over_3_percent} answers above 3%`,
+        `${x.bound === 1 ? "without a bound (`max_changed_share: 1`)" : `with the default \`max_changed_share: ${x.bound}\``}: ${pct(x.words_changed_share)} of all words; per answer median ${pct(x.p50)}, 90th percentile ${pct(x.p90)}, 99th ${pct(x.p99)}, most ${pct(x.max)}; ${x.over_3_percent} answers above 3%`,
     )
     .join("; ")}.
 
-**With \`max_changed_share: 0.03\`** (no answer changed by more than 3%), the same student and
-probes (200 wrong keys): ${capped
+**Without the bound** (\`max_changed_share: 1\`: every marked position changed, some answers by
+more than 3%), the same student and probes (200 wrong keys): ${unbounded
     .map((x) => {
       const cellOf = (f: number, b: number): string => {
         const r = x.result.rows.find((y) => y.fraction === f && Math.abs(y.sampled_tokens - b) < 10);
@@ -318,7 +321,7 @@ writeFileSync(
         rows: x.result.rows,
       })),
       d_seeds: seeds,
-      capped: capped.map((x) => ({ id: x.id, name: x.name, rows: x.result.rows })),
+      unbounded: unbounded.map((x) => ({ id: x.id, name: x.name, rows: x.result.rows })),
       per_answer: perAnswer,
     },
     null,

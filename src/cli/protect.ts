@@ -283,7 +283,7 @@ left with verify-model (docs/protection.md).
                      records (the formats verify-model --samples reads); - for standard input
   --key-id ID        the key's id, cohort@window (campaign:C003@2026-W48)
   --max-share X      change at most this share of each text's words (the gateway's
-                     protection.max_changed_share; default: no bound)
+                     protection.max_changed_share; default 0.03, 1 for no bound)
   --secret-env NAME  environment variable with the protection secret (default ${SECRET_ENV})
   --out FILE         write there instead of standard output: plain text for plain text,
                      else JSON Lines of {"text"}, one per text read, in order
@@ -331,8 +331,8 @@ export const VERIFY_MODEL_USAGE = `usage: distillguard verify-model (--samples F
 Tests a suspect model's outputs for our watermark: per key and channel (carrier words,
 contractions, word-pair order, list markers), how much more often the text makes the
 choice the key picks than unmarked text would, as a z statistic calibrated against many
-random keys; the channels combine by their smallest p-value, Šidák-corrected
-(docs/protection.md).
+random keys; the channels combine by the strongest Stouffer sum over their subsets,
+Bonferroni-corrected (docs/protection.md).
 
   --samples FILE     the suspect's outputs: plain text, or JSON / JSON Lines of strings,
                      {"text"} objects, Anthropic messages, OpenAI completions or exchange records

@@ -146,7 +146,7 @@ export const GatewayConfigSchema = Type.Object(
               exclusiveMinimum: 0,
               maximum: 1,
               description:
-                "the largest share of an answer's words the watermark may change, in every prefix (default: no bound; 0.03 bounds each answer to 3%, at a cost to detection measured in docs/protection.md)",
+                "the largest share of an answer's words the watermark may change (default 0.03; 1 for no bound). Under a bound a stream is held back about 240 characters while the marker reads ahead (docs/protection.md)",
             }),
           ),
         },

@@ -221,7 +221,7 @@ export interface ExperimentOptions {
   readonly modes?: readonly Mode[];
   /** what the distiller does to every harvested answer before training (default nothing) */
   readonly remover?: (text: string) => string;
-  /** the largest share of an answer's words marking may change (default: no bound) */
+  /** the largest share of an answer's words marking may change (default `DEFAULT_MAX_CHANGED_SHARE`, 3%; 1 for no bound) */
   readonly maxShare?: number;
   /** skip the quality cost (a remover run reuses the first run's) */
   readonly skipQuality?: boolean;
@@ -243,7 +243,7 @@ export interface ExperimentRow {
   readonly occurrences: number;
   /** distinct (group, previous word) contexts among them */
   readonly contexts: number;
-  /** the normal z equivalent to the key's combined p-value (the smallest channel p-value, Šidák-corrected) */
+  /** the normal z equivalent to the key's combined p-value (`combineChannels`) */
   readonly z: number;
   readonly p_value: number;
   readonly p_empirical: number;

@@ -52,11 +52,12 @@ export {
   type ProtectReport,
   protectTransform,
 } from "./transform.js";
-export { type ModelTest, Reference, servedGroups, testModel } from "./verify.js";
+export { combineChannels, type ModelTest, Reference, servedGroups, testModel } from "./verify.js";
 export {
   carrierKey,
   carriersFor,
   channelAt,
+  DEFAULT_MAX_CHANGED_SHARE,
   deriveKey,
   isoWeek,
   KeyedChoice,

@@ -3,7 +3,15 @@
 import { describe, expect, it } from "vitest";
 import { keyedHash32 } from "./_prf.js";
 import { rng } from "./ngram.js";
-import { erfc, isGreenToken, Reference, sidak, testModel, testTokenWatermark, zOfTail } from "./verify.js";
+import {
+  combineChannels,
+  erfc,
+  isGreenToken,
+  Reference,
+  testModel,
+  testTokenWatermark,
+  zOfTail,
+} from "./verify.js";
 import { carriersFor, deriveKey, KeyedChoice, occurrencesOf, watermarkText } from "./watermark.js";
 
 const KEY = deriveKey("secret", "campaign:C001", "2026-W48");
@@ -66,13 +74,29 @@ describe("verify-model's statistic", () => {
     expect(Math.abs(t.null.channels.w?.mean ?? 99)).toBeLessThan(1);
   });
 
-  it("combines channels by their smallest p-value, corrected for their number, and gives z equivalents", () => {
-    expect(sidak(0.01, 1)).toBeCloseTo(0.01, 12);
-    expect(sidak(0.01, 4)).toBeCloseTo(1 - 0.99 ** 4, 12);
-    // tiny p: k times p, without losing precision
-    expect(sidak(1e-20, 4) / 4e-20).toBeCloseTo(1, 9);
-    expect(sidak(1, 3)).toBe(1);
-    for (const z of [-1, 0, 1.5, 4, 10, 20]) expect(zOfTail(0.5 * erfc(z / Math.SQRT2))).toBeCloseTo(z, 4);
+  it("combines channels by the strongest Stouffer sum over their subsets, Bonferroni-corrected, and gives z equivalents", () => {
+    const tail = (z: number): number => 0.5 * erfc(z / Math.SQRT2);
+    expect(combineChannels([]).p).toBe(1);
+    expect(combineChannels([3]).p).toBeCloseTo(tail(3), 12);
+    // one channel carries the mark: its own z, corrected for the 15 subsets of four channels
+    const one = combineChannels([6, -1, 0.5, -2]);
+    expect(one.best).toBe(6);
+    expect(one.p / (15 * tail(6))).toBeCloseTo(1, 9);
+    // two carry it: their evidence adds
+    const two = combineChannels([5, 5, 0, -1]);
+    expect(two.best).toBeCloseTo(10 / Math.SQRT2, 12);
+    expect(two.p).toBeLessThan(combineChannels([5, 0, 0, -1]).p * 1e-4);
+    expect(combineChannels([-3, -2]).p).toBe(1);
+    // under the null (independent standard normal channels) the p-value is not too small
+    const random = rng(7);
+    const normal = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    let below = 0;
+    const draws = 20_000;
+    for (let i = 0; i < draws; i++)
+      if (combineChannels([normal(), normal(), normal(), normal()]).p < 0.01) below++;
+    expect(below / draws).toBeLessThanOrEqual(0.01);
+    expect(below / draws).toBeGreaterThan(0.004);
+    for (const z of [-1, 0, 1.5, 4, 10, 20]) expect(zOfTail(tail(z))).toBeCloseTo(z, 4);
   });
 
   it("has a keyed hash that spreads choices evenly and depends on the key", () => {

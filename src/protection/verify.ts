@@ -199,12 +199,12 @@ export interface CombinedResult {
   /** the normal z equivalent to the combined p-value */
   readonly z: number;
   /**
-   * The channels' smallest p-value, corrected for their number (Šidák: 1 − (1 − p)^k; the
-   * channels are independent under the null). Tippett's combination: the most powerful when
-   * one channel carries the mark, which is what an attacker who removes the others leaves.
+   * The combined p-value (`combineChannels`): the strongest Stouffer sum over any subset of
+   * the channels, Bonferroni-corrected for the 2^k − 1 subsets. One channel alone when an
+   * attacker removed the others; their sum when several survive.
    */
   readonly p_value: number;
-  /** (1 + random keys whose smallest channel p-value is at most as large) / (1 + random keys) */
+  /** (1 + random keys whose combined p-value is at most as large) / (1 + random keys) */
   readonly p_empirical: number;
   readonly channels: Readonly<Record<string, ChannelResult>>;
 }
@@ -214,7 +214,7 @@ export interface Calibration {
   readonly occurrences: number;
   readonly contexts: number;
   readonly channels: readonly { readonly channel: string; readonly ctx: Contexts; readonly fit: NullFit }[];
-  /** the random keys' combined statistics (−log of the smallest channel p-value), sorted */
+  /** the random keys' combined statistics (−log of the combined p-value), sorted */
   readonly nullCombined: readonly number[];
 }
 
@@ -262,7 +262,9 @@ export function calibrate(
     return { channel, ctx, zs, fit: fitNull([...zs]) };
   });
   const nullCombined = randoms
-    .map((_, i) => combined(channels.map((c) => normalTail(c.zs[i] as number, c.fit.mean, c.fit.sd))))
+    .map((_, i) =>
+      strength(combineChannels(channels.map((c) => ((c.zs[i] as number) - c.fit.mean) / c.fit.sd)).p),
+    )
     .sort((a, b) => a - b);
   let n = 0;
   let contexts = 0;
@@ -273,12 +275,29 @@ export function calibrate(
   return { occurrences: n, contexts, channels, nullCombined };
 }
 
-/** −log of the smallest p-value: larger is stronger evidence. */
-const combined = (ps: readonly number[]): number => -Math.log(Math.max(Math.min(...ps, 1), 1e-300));
+/** −log of a p-value: larger is stronger evidence. */
+const strength = (p: number): number => -Math.log(Math.max(Math.min(p, 1), 1e-300));
 
-/** Šidák's correction of the smallest of k independent p-values. */
-export function sidak(pMin: number, k: number): number {
-  return pMin >= 1 ? 1 : -Math.expm1(k * Math.log1p(-pMin));
+/**
+ * Combines channels' standardised z values (independent and standard normal under the null,
+ * each key's channels reading disjoint groups): for each j, the Stouffer sum of the j largest,
+ * (z₁ + … + z_j)/√j, which is the largest Stouffer sum over subsets of j channels; the
+ * largest of those, its upper tail multiplied by the 2^k − 1 subsets (Bonferroni). When one
+ * channel carries the mark (an attacker removed the others) this costs little against the
+ * smallest p-value alone (a factor (2^k − 1)/k in p); when several carry it, their evidence
+ * adds. Returns the p-value and the z of the subset that gave it.
+ */
+export function combineChannels(zs: readonly number[]): { p: number; best: number } {
+  if (zs.length === 0) return { p: 1, best: 0 };
+  const sorted = [...zs].sort((a, b) => b - a);
+  let sum = 0;
+  let best = Number.NEGATIVE_INFINITY;
+  sorted.forEach((z, j) => {
+    sum += z;
+    best = Math.max(best, sum / Math.sqrt(j + 1));
+  });
+  const subsets = 2 ** zs.length - 1;
+  return { p: Math.min(1, subsets * normalTail(best, 0, 1)), best };
 }
 
 function fitNull(values: number[]): NullFit {
@@ -288,30 +307,29 @@ function fitNull(values: number[]): NullFit {
   return { keys: zs.length, mean, sd, zs };
 }
 
-/** Tests one key on every channel of the samples and combines them (Tippett, Šidák-corrected). */
+/** Tests one key on every channel of the samples and combines them (`combineChannels`). */
 export function testCombined(cal: Calibration, key: WatermarkKey): CombinedResult {
   const choice = new KeyedChoice(key);
   const channels: Record<string, ChannelResult> = {};
-  const ps: number[] = [];
+  const zs: number[] = [];
   for (const c of cal.channels) {
     const z = zScore(c.ctx, choice);
-    const p = normalTail(z, c.fit.mean, c.fit.sd);
-    ps.push(p);
+    const standard = (z - c.fit.mean) / c.fit.sd;
+    zs.push(standard);
     channels[c.channel] = {
       occurrences: c.ctx.occurrences,
       contexts: c.ctx.groups.length,
-      z: (z - c.fit.mean) / c.fit.sd,
-      p_value: p,
+      z: standard,
+      p_value: normalTail(z, c.fit.mean, c.fit.sd),
     };
   }
-  const x = combined(ps);
-  const p = ps.length > 0 ? sidak(Math.min(...ps), ps.length) : 1;
+  const { p, best } = combineChannels(zs);
+  const x = strength(p);
   let above = 0;
   for (let i = cal.nullCombined.length - 1; i >= 0 && at(cal.nullCombined, i) >= x; i--) above++;
-  // below double precision p is 0: the strongest channel's z stands in
-  const best = Math.max(...Object.values(channels).map((c) => c.z), -8);
   return {
     key: key.id,
+    // below double precision p is 0: the best subset's z stands in
     z: p > 0 ? zOfTail(p) : best,
     p_value: p,
     p_empirical: (1 + above) / (1 + cal.nullCombined.length),

@@ -155,28 +155,58 @@ describe("lexical watermark", () => {
     );
   });
 
-  it("with a bound (3% here), changes at most that share of an answer's words, in every prefix, streamed or not, and marking twice changes nothing more", () => {
+  it("with a bound (3% here), changes at most that share of an answer's words however it ends, streamed or not", () => {
     const long = Array.from({ length: 12 }, () => SAMPLE.split("\n").slice(0, 2).join(" ")).join(" ");
     const all = watermarkText(long, KEY, 1);
     const capped = watermarkText(long, KEY, 0.03);
     expect(all.stats.changed / all.stats.words).toBeGreaterThan(0.03);
     expect(capped.stats.changed).toBeGreaterThan(0);
     expect(capped.stats.changed / capped.stats.words).toBeLessThanOrEqual(0.03);
+    // an answer cut anywhere is an answer of its own: it keeps to the share too
     for (let n = 20; n < long.length; n += 97) {
       const prefix = watermarkText(long.slice(0, n), KEY, 0.03).stats;
       expect(prefix.changed).toBeLessThanOrEqual(0.03 * prefix.words);
     }
-    expect(watermarkText(capped.text, KEY, 0.03).text).toBe(capped.text);
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: long.length }), { maxLength: 20 }), (cuts) => {
         expect(streamed(long, cuts, KEY, 0.03)).toBe(capped.text);
       }),
-      { numRuns: 100 },
+      { numRuns: 200 },
     );
     // a short answer is left as it is
     expect(watermarkText("I don't know, and we're often late.", KEY, 0.03).text).toBe(
       "I don't know, and we're often late.",
     );
+  });
+
+  it("under a bound, marks an answer's first words once enough words are known to follow", () => {
+    const opening = "We do not know. They do not care. You do not see. It is not so.";
+    const filler = Array.from({ length: 40 }, (_, i) => `the ${i}`).join(" and ");
+    // three contraction positions in a 16-word answer: 3% of it allows none
+    expect(watermarkText(opening, KEY, 0.03).text).toBe(opening);
+    // the same opening before 80 more words: the bound allows two changes, and the reader
+    // ahead knows those words follow when it reaches the opening; wherever a key's own
+    // choice differs from the opening, the bounded mark changes the opening too
+    const text = `${opening} ${filler}.`;
+    let differ = 0;
+    for (let i = 0; i < 8; i++) {
+      const key = deriveKey("secret", `cohort-${i}`, "2026-W48");
+      const free = watermarkText(text, key, 1).text.startsWith(opening);
+      const bounded = watermarkText(text, key, 0.03);
+      expect(bounded.stats.changed / bounded.stats.words).toBeLessThanOrEqual(0.03);
+      if (!free) {
+        differ++;
+        expect(bounded.text.startsWith(opening)).toBe(false);
+      }
+    }
+    expect(differ).toBeGreaterThan(0);
+    const marked = watermarkText(text, KEY, 0.03);
+    expect(marked.stats.words).toBeGreaterThan(67);
+    // streamed in pieces, the same bytes
+    const w = new Watermarker(new KeyedChoice(KEY), false, undefined, 0.03);
+    let out = "";
+    for (let i = 0; i < text.length; i += 7) out += w.push(text.slice(i, i + 7));
+    expect(out + w.end()).toBe(marked.text);
   });
 
   it("names ISO weeks", () => {

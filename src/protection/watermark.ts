@@ -202,6 +202,13 @@ const isSpace = (c: string | undefined): boolean => c === " " || c === "\t" || c
 const LEFT_OK = new Set([" ", "\t", "(", "[", "{", "*", "_", "\u2018"]);
 const RIGHT_OK = new Set([" ", "\t", ".", ",", ";", ":", "!", "?", ")", "]", "}", "*", "_", "\u2019"]);
 const LOWER = /^[a-z]{3,}$/;
+/**
+ * The largest share of an answer's words marking changes unless told otherwise (the
+ * gateway's `protection.max_changed_share`, `mark --max-share`); 1 removes the bound.
+ */
+export const DEFAULT_MAX_CHANGED_SHARE = 0.03;
+/** characters a bounded marker reads ahead before it decides (`Watermarker`'s `maxShare`) */
+const LOOKAHEAD = 240;
 const low = (w: string): string => w.toLowerCase().replaceAll("\u2019", "'");
 
 /** `replacement` in the case of `original` (all capitals, or a capital first), curly apostrophes when asked. */
@@ -274,35 +281,89 @@ export class Watermarker {
   private readonly carriers: Carriers | undefined;
   private readonly facts: WordFacts | undefined;
 
-  /** marked positions used so far (a word pair counts two): at most `maxShare` of the words so far */
-  private used = 0;
   private readonly maxShare: number;
+  /** under a bound: the same text read ahead without a key, counting its words (`counter`) */
+  private readonly ahead: Watermarker | undefined;
+  /** text received but not yet released to `pending`: the reader ahead has not passed it by `lookahead` */
+  private held = "";
+  /** where `pending` starts in the whole text, and where the text being marked (`prose`) starts */
+  private base = 0;
+  private textAt = 0;
+  /** in the reader ahead: where each word of prose ends in the whole text */
+  private wordEnds: number[] | undefined;
 
   /**
-   * `maxShare`: the largest share of an answer's words marking may change (default: no bound;
-   * `protection.max_changed_share` in the gateway, `mark --max-share`). A position is marked
-   * only while the positions marked so far stay within that share of the words so far, so
-   * every prefix of the answer, and the whole of it, keeps to it; which positions qualify does
-   * not depend on the key nor on the forms written, so streams and marking twice are unchanged.
+   * `maxShare`: the largest share of an answer's words marking may change (default
+   * `DEFAULT_MAX_CHANGED_SHARE`, 3%; 1 for no bound). A change is made only
+   * while the words changed so far stay within that share of the words known to follow from
+   * the answer's start up to `lookahead` characters past the change (all of them at the
+   * answer's end): the answer, however it ends, keeps to the share, and an answer known to be
+   * long enough may be marked from its first words. A reader ahead counts the words, so a
+   * stream is held back `lookahead` characters (about 40 words) more while the bound is set.
+   * The words counted do not depend on the key or the forms written, so streams of any
+   * chunking and the whole text give the same bytes.
    */
   constructor(
     private readonly choice: KeyedChoice | undefined,
     private readonly observe = false,
     carriers?: Carriers,
     maxShare?: number,
+    private readonly lookahead = LOOKAHEAD,
   ) {
-    this.maxShare = maxShare ?? Number.POSITIVE_INFINITY;
+    this.maxShare = maxShare ?? DEFAULT_MAX_CHANGED_SHARE;
     this.carriers = carriers ?? choice?.carriers;
     this.facts = wordnet()?.facts;
+    this.ahead = choice && this.maxShare < 1 ? Watermarker.counter() : undefined;
+  }
+
+  /** A reader without a key that records where each word ends. */
+  private static counter(): Watermarker {
+    const w = new Watermarker(undefined);
+    w.wordEnds = [];
+    return w;
+  }
+
+  /** How many words of prose end at or before `offset` (a counter's). */
+  private wordsThrough(offset: number): number {
+    const ends = this.wordEnds ?? [];
+    let lo = 0;
+    let hi = ends.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((ends[mid] as number) <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   push(text: string): string {
-    this.pending += text;
+    if (!this.ahead) this.pending += text;
+    else {
+      this.ahead.push(text);
+      this.held += text;
+      this.release(false);
+    }
     return this.drain(false);
   }
 
   end(): string {
+    if (this.ahead) {
+      this.ahead.end();
+      this.release(true);
+    }
     return this.drain(true);
+  }
+
+  /** Releases the held text the reader ahead has read `lookahead` characters past (all at the end, or in JSON). */
+  private release(all: boolean): void {
+    const ahead = this.ahead as Watermarker;
+    let n = this.held.length;
+    if (!all && ahead.json !== true) {
+      const start = this.base + this.pending.length;
+      n = Math.max(0, Math.min(n, ahead.base - this.lookahead - start));
+    }
+    this.pending += this.held.slice(0, n);
+    this.held = this.held.slice(n);
   }
 
   private drain(final: boolean): string {
@@ -315,6 +376,7 @@ export class Watermarker {
     }
     if (this.json) {
       out = this.pending;
+      this.base += this.pending.length;
       this.pending = "";
       return out;
     }
@@ -323,11 +385,15 @@ export class Watermarker {
       if (nl >= 0) {
         const line = this.pending.slice(0, nl + 1);
         this.pending = this.pending.slice(nl + 1);
+        this.textAt = this.base;
+        this.base += line.length;
         out += this.part(line, true);
         continue;
       }
       if (this.pending.length === 0) return out;
       if (final) {
+        this.textAt = this.base;
+        this.base += this.pending.length;
         out += this.part(this.pending, true);
         this.pending = "";
         return out;
@@ -336,14 +402,17 @@ export class Watermarker {
       if (this.lineKind === undefined && !this.decideKind(this.pending, false)) return out;
       if (this.lineKind !== "prose") {
         out += this.pending;
+        this.base += this.pending.length;
         this.pending = "";
         return out;
       }
       const cut = safeCut(this.pending);
       if (cut <= 0) return out;
+      this.textAt = this.base;
       const r = this.prose(this.pending, cut);
       out += r.out;
       this.pending = this.pending.slice(r.next);
+      this.base += r.next;
       return out;
     }
   }
@@ -475,7 +544,7 @@ export class Watermarker {
       this.lastChar = tok[tok.length - 1] ?? this.lastChar;
       return { out: tok, next: end };
     }
-    this.stats.words++;
+    this.countWord(end);
     const sentenceStart = this.lastChar === "" || ".!?:".includes(this.lastChar);
     const lead = tok.slice(0, a);
     const after = tok.slice(a + word.length);
@@ -489,7 +558,8 @@ export class Watermarker {
       const second = next?.whole ? plainWord(next.tok) : undefined;
       const member = second && pairs?.get(low(second.word));
       if (next && second && member && this.contractible(text, next.end, second.tail)) {
-        const out = lead + this.replace(`${word} ${second.word}`, member) + second.tail;
+        this.countWord(next.end);
+        const out = lead + this.replace(`${word} ${second.word}`, member, next.end) + second.tail;
         this.lastChar = text[next.end - 1] ?? "";
         return { out, next: next.end };
       }
@@ -498,8 +568,8 @@ export class Watermarker {
     const contraction = C_SINGLE.get(lower);
     const carrier = this.carrier(word, lower, sentenceStart);
     if (contraction && this.contractible(text, end, after))
-      out = lead + this.replace(word, contraction) + after;
-    else if (carrier) out = lead + this.replace(word, carrier) + after;
+      out = lead + this.replace(word, contraction, end) + after;
+    else if (carrier) out = lead + this.replace(word, carrier, end) + after;
     else this.prev = lower;
     this.lastChar = tok[tok.length - 1] ?? "";
     return { out, next: end };
@@ -559,14 +629,15 @@ export class Watermarker {
     const [x, y] = c1 < c2 ? [c1, c2] : [c2, c1];
     const group = `b:${x}\u0001${y}`;
     const member = c1 === x ? 0 : 1;
-    this.stats.words++;
-    if (!this.within(2)) {
+    this.countWord(conj.end);
+    this.countWord(t2.end);
+    const chosen = this.choice ? this.choice.pick(group, "", 2) : member;
+    if (chosen !== member && !this.within(2, t2.end)) {
       this.prev = low(w2.word);
       this.lastChar = t2.tok[t2.tok.length - 1] ?? "";
       return { out: text.slice(end - word.length - lead.length, t2.end), next: t2.end };
     }
     this.stats.candidates += 1;
-    const chosen = this.choice ? this.choice.pick(group, "", 2) : member;
     if (this.observe) this.occurrences.push({ group, n: 2, prev: "", member });
     const [first, second] = chosen === member ? [word, w2.word] : [w2.word, word];
     if (chosen !== member) this.stats.changed += 2;
@@ -575,24 +646,29 @@ export class Watermarker {
     return { out: `${lead}${first} ${conj.tok} ${second}${w2.tail}`, next: t2.end };
   }
 
-  /** Whether `weight` more marked words keep within the answer's share; if so they are taken. */
-  private within(weight: number): boolean {
-    if (this.used + weight > this.maxShare * this.stats.words) return false;
-    this.used += weight;
-    return true;
+  /** A word of prose ending at `end` of the text being marked: every plain word counts once, whatever path reads it. */
+  private countWord(end: number): void {
+    this.stats.words++;
+    this.wordEnds?.push(this.textAt + end);
+  }
+
+  /** Whether `weight` more changed words, at a position ending at `end`, keep within the answer's share. */
+  private within(weight: number, end: number): boolean {
+    if (!this.ahead) return true;
+    const known = this.ahead.wordsThrough(this.textAt + end + this.lookahead);
+    return this.stats.changed + weight <= this.maxShare * known;
   }
 
   /** A member occurrence: observed, and replaced by the keyed choice where it applies. */
-  private replace(original: string, member: Member): string {
+  private replace(original: string, member: Member, end: number): string {
     const n = member.members.length;
     const last = (m: string): string => low(m.split(" ").at(-1) as string);
-    if (!this.within(1)) {
+    const chosen = this.choice ? this.choice.pick(member.group, this.prev, n) : member.index;
+    if (chosen !== member.index && !this.within(1, end)) {
       this.prev = last(original);
       return original;
     }
     this.stats.candidates++;
-    let chosen = member.index;
-    if (this.choice) chosen = this.choice.pick(member.group, this.prev, n);
     if (this.observe)
       this.occurrences.push({ group: member.group, n, prev: this.prev, member: member.index });
     let out = original;
