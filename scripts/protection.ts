@@ -18,6 +18,7 @@ import {
   type ExperimentOptions,
   type ExperimentResult,
   experimentKey,
+  heldOutTeacherAnswers,
   KeyedChoice,
   numericCheck,
   pairOrderRemover,
@@ -122,6 +123,16 @@ const perAnswer = [
   ...quality.per_answer,
 }));
 
+// teacher text from sources never used to tune the watermark (HH-RLHF, OpenAssistant)
+const heldOutAnswers = heldOutTeacherAnswers(datasets);
+const heldOutQuality = qualityCost(heldOutAnswers, new KeyedChoice(experimentKey()));
+const heldOut: { id: string; name: string; result: ExperimentResult }[] = [];
+for (const r of removers.filter((x) => ["none", "a", "d"].includes(x.id))) {
+  const result = suiteRun(r.remove, { fractions: [0, 0.2], answers: heldOutAnswers });
+  heldOut.push({ id: r.id, name: r.name, result });
+  console.error(`protection: remover ${r.name}, held-out teacher: done`);
+}
+
 // (d) again on other seeds (other probe draws, students and null keys): how stable the figure is
 const seeds = [2, 3, 4].map((seed) => ({
   seed,
@@ -170,7 +181,7 @@ after marking (byte comparison).
 
 **Detection.** p-values of the true key (each channel's z against a normal fitted to 1,000 random
 keys' z on the same samples; the channels combined by the strongest Stouffer sum over their
-subsets, Bonferroni-corrected for the 15 subsets; z the normal equivalent of that p), by fraction
+subsets, corrected for the 15 subsets; z the normal equivalent of that p), by fraction
 of the pool marked and sampled-token budget, marking bounded to 3% of each answer's words (the
 default). The
 false-positive rate is the share of 200 wrong keys (never used) with p < α = 0.01, at each budget;
@@ -283,7 +294,7 @@ ${channels}
 **Words changed per answer** (all ${perAnswer[0]?.answers} answers with prose): ${perAnswer
     .map(
       (x) =>
-        `${x.bound === 1 ? "without a bound (`max_changed_share: 1`)" : `with the default \`max_changed_share: ${x.bound}\``}: ${pct(x.words_changed_share)} of all words; per answer median ${pct(x.p50)}, 90th percentile ${pct(x.p90)}, 99th ${pct(x.p99)}, most ${pct(x.max)}; ${x.over_3_percent} answers above 3%`,
+        `${x.bound === 1 ? "without a bound (`max_changed_share: 1`)" : `with the default \`max_changed_share: ${x.bound}\``}: ${pct(x.words_changed_share)} of all words; per answer median ${pct(x.p50)}, 90th percentile ${pct(x.p90)}, 99th ${pct(x.p99)}, most ${pct(x.max)}; ${x.over_3_percent} answers above 3%${x.bound < 1 ? `; ${x.too_short} answers (of ${x.answers}) shorter than ${Math.ceil(1 / x.bound)} words, left as they are` : ""}`,
     )
     .join("; ")}.
 
@@ -297,6 +308,24 @@ more than 3%), the same student and probes (200 wrong keys): ${unbounded
       return `${x.name}: 20% marked ${SUITE.budgets.map((b) => `${b / 1000}k ${cellOf(0.2, b)}`).join(", ")}; 5% marked 200k ${cellOf(0.05, 200_000)}`;
     })
     .join(". ")}.
+
+**Teacher text not used in development.** Every setting above (channels, probe shares, the
+bound's reader ahead, the combination) was chosen on the teacher answers above. The same
+runs on answers from other sources: ${heldOutAnswers.length} assistant turns of Anthropic's HH-RLHF test conversations
+(helpful and harmless, the chosen side) and OpenAssistant's assistant messages, ${heldOutQuality.words} words of
+prose, mostly short conversational turns: marking changes ${pct(heldOutQuality.words_changed_share)} of their words (most in one answer
+${pct(heldOutQuality.per_answer.max)}; ${heldOutQuality.per_answer.too_short} answers shorter than 34 words, left as they are). 20% marked, cohort probes, 200 wrong keys:
+${heldOut
+  .map((x) => {
+    const cellOf = (f: number, b: number): string => {
+      const r = x.result.rows.find((y) => y.fraction === f && Math.abs(y.sampled_tokens - b) < 10);
+      return r ? `${e(r.p_value)} (${r.z.toFixed(1)})` : "—";
+    };
+    const fpr =
+      x.result.rows.reduce((a, r) => a + r.false_positive_rate, 0) / Math.max(1, x.result.rows.length);
+    return `${x.name}: ${SUITE.budgets.map((b) => `${b / 1000}k ${cellOf(0.2, b)}`).join(", ")}; unmarked student at 200k ${cellOf(0, 200_000)}; FPR ${fpr.toFixed(3)} (all cells)`;
+  })
+  .join(". ")}.
 
 What the removers do to a text (the first changed answer of the marked pool, short ones only):
 
@@ -322,6 +351,11 @@ writeFileSync(
       })),
       d_seeds: seeds,
       unbounded: unbounded.map((x) => ({ id: x.id, name: x.name, rows: x.result.rows })),
+      held_out_teacher: {
+        answers: heldOutAnswers.length,
+        quality: heldOutQuality,
+        removers: heldOut.map((x) => ({ id: x.id, name: x.name, rows: x.result.rows })),
+      },
       per_answer: perAnswer,
     },
     null,

@@ -332,7 +332,7 @@ Tests a suspect model's outputs for our watermark: per key and channel (carrier 
 contractions, word-pair order, list markers), how much more often the text makes the
 choice the key picks than unmarked text would, as a z statistic calibrated against many
 random keys; the channels combine by the strongest Stouffer sum over their subsets,
-Bonferroni-corrected (docs/protection.md).
+corrected for their number (docs/protection.md).
 
   --samples FILE     the suspect's outputs: plain text, or JSON / JSON Lines of strings,
                      {"text"} objects, Anthropic messages, OpenAI completions or exchange records

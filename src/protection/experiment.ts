@@ -16,6 +16,7 @@
 //    the remover suite (removers.ts) measures each channel against a white-box attacker.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { at } from "../contract/index.js";
 import type { Carriers } from "./lexicon.js";
 import { detokenize, NGramModel, rng, tokenize } from "./ngram.js";
@@ -23,6 +24,7 @@ import { removerCost } from "./removers.js";
 import { calibrate, Reference, servedGroups, testCombined } from "./verify.js";
 import {
   channelAt,
+  DEFAULT_MAX_CHANGED_SHARE,
   deriveKey,
   KeyedChoice,
   type Occurrence,
@@ -70,6 +72,39 @@ export function teacherAnswers(dir: string): string[] {
   return out.filter((t) => t.trim().length > 0);
 }
 
+/**
+ * Model answers from sources the watermark's settings were never tuned on (docs/protection.md,
+ * "teacher text not used in development"): the assistant turns of Anthropic's HH-RLHF test
+ * conversations (helpful and harmless, the chosen side) and OpenAssistant's assistant messages.
+ */
+export function heldOutTeacherAnswers(dir: string): string[] {
+  if (!existsSync(dir)) throw new DatasetsMissing(`${dir} is not there`);
+  const out: string[] = [];
+  for (const part of ["helpful-base", "harmless-base"]) {
+    const file = join(dir, "hh-rlhf", part, "test.jsonl.gz");
+    if (!existsSync(file)) continue;
+    for (const line of gunzipSync(readFileSync(file)).toString("utf8").split("\n")) {
+      if (!line.trim()) continue;
+      const chosen = (JSON.parse(line) as { chosen?: unknown }).chosen;
+      if (typeof chosen !== "string") continue;
+      for (const turn of chosen.split("\n\nAssistant:").slice(1))
+        out.push((turn.split("\n\nHuman:")[0] ?? "").trim());
+    }
+  }
+  const oasst = join(dir, "oasst-eval-samples/en_100_message.jsonl");
+  if (existsSync(oasst)) {
+    type Message = { role?: string; text?: string; replies?: Message[] };
+    const walk = (m: Message): void => {
+      if (m.role === "assistant" && typeof m.text === "string") out.push(m.text);
+      for (const r of m.replies ?? []) walk(r);
+    };
+    for (const line of readFileSync(oasst, "utf8").split("\n"))
+      if (line.trim()) walk(JSON.parse(line) as Message);
+  }
+  if (out.length === 0) throw new DatasetsMissing(`no held-out teacher answers found under ${dir}`);
+  return out.filter((t) => t.length > 0);
+}
+
 export interface QualityCost {
   readonly answers: number;
   readonly words: number;
@@ -89,6 +124,8 @@ export interface QualityCost {
     readonly p99: number;
     readonly max: number;
     readonly over_3_percent: number;
+    /** answers too short for one word changed under the bound (fewer than 1/bound words) */
+    readonly too_short: number;
   };
 }
 
@@ -105,9 +142,12 @@ export function qualityCost(answers: readonly string[], choice: KeyedChoice, max
   let withCode = 0;
   let codeAltered = 0;
   const shares: number[] = [];
+  const bound = maxShare ?? DEFAULT_MAX_CHANGED_SHARE;
+  let tooShort = 0;
   for (const a of answers) {
     const m = watermarkText(a, choice, maxShare);
     if (m.stats.words > 0) shares.push(m.stats.changed / m.stats.words);
+    if (m.stats.words > 0 && m.stats.words * bound < 1) tooShort++;
     words += m.stats.words;
     changed += m.stats.changed;
     candidates += m.stats.candidates;
@@ -133,11 +173,11 @@ export function qualityCost(answers: readonly string[], choice: KeyedChoice, max
     answers_with_code: withCode,
     code_blocks_altered: codeAltered,
     candidates_per_100_words: (100 * candidates) / Math.max(1, words),
-    per_answer: perAnswer(shares),
+    per_answer: perAnswer(shares, tooShort),
   };
 }
 
-function perAnswer(shares: number[]): QualityCost["per_answer"] {
+function perAnswer(shares: number[], tooShort: number): QualityCost["per_answer"] {
   shares.sort((a, b) => a - b);
   const q = (p: number): number => shares[Math.floor(p * (shares.length - 1))] ?? 0;
   return {
@@ -147,6 +187,7 @@ function perAnswer(shares: number[]): QualityCost["per_answer"] {
     p99: q(0.99),
     max: shares.at(-1) ?? 0,
     over_3_percent: shares.filter((x) => x > 0.03).length,
+    too_short: tooShort,
   };
 }
 
@@ -209,6 +250,8 @@ export function numericCheck(dir: string, choice: KeyedChoice): NumericCheck | u
 
 export interface ExperimentOptions {
   readonly datasets: string;
+  /** the teacher's answers (default `teacherAnswers(datasets)`) */
+  readonly answers?: readonly string[];
   readonly fractions?: readonly number[];
   readonly orders?: readonly number[];
   /** sampled-token budgets at which the test is run */
@@ -346,7 +389,7 @@ export function runExperiment(o: ExperimentOptions): ExperimentResult {
   const wrongKeys = o.wrongKeys ?? 200;
   const alpha = o.alpha ?? 0.01;
   const random = rng(o.seed ?? 1);
-  const answers = teacherAnswers(o.datasets);
+  const answers = o.answers ?? teacherAnswers(o.datasets);
   // split: 85% the pool the distiller harvests, 15% the provider's own unmarked reference
   const order = answers.map((_, i) => i);
   for (let i = order.length - 1; i > 0; i--) {
@@ -484,5 +527,5 @@ const EMPTY_QUALITY: QualityCost = {
   answers_with_code: 0,
   code_blocks_altered: 0,
   candidates_per_100_words: 0,
-  per_answer: perAnswer([]),
+  per_answer: perAnswer([], 0),
 };

@@ -8,6 +8,7 @@ export {
   type ExperimentResult,
   type ExperimentRow,
   experimentKey,
+  heldOutTeacherAnswers,
   type NumericCheck,
   numericCheck,
   type QualityCost,

@@ -74,19 +74,20 @@ describe("verify-model's statistic", () => {
     expect(Math.abs(t.null.channels.w?.mean ?? 99)).toBeLessThan(1);
   });
 
-  it("combines channels by the strongest Stouffer sum over their subsets, Bonferroni-corrected, and gives z equivalents", () => {
+  it("combines channels by the strongest Stouffer sum over their subsets, corrected for their number, and gives z equivalents", () => {
     const tail = (z: number): number => 0.5 * erfc(z / Math.SQRT2);
     expect(combineChannels([]).p).toBe(1);
     expect(combineChannels([3]).p).toBeCloseTo(tail(3), 12);
     // one channel carries the mark: its own z, corrected for the 15 subsets of four channels
     const one = combineChannels([6, -1, 0.5, -2]);
     expect(one.best).toBe(6);
-    expect(one.p / (15 * tail(6))).toBeCloseTo(1, 9);
+    expect(one.p / (15 * tail(6))).toBeCloseTo(1, 6);
     // two carry it: their evidence adds
     const two = combineChannels([5, 5, 0, -1]);
     expect(two.best).toBeCloseTo(10 / Math.SQRT2, 12);
     expect(two.p).toBeLessThan(combineChannels([5, 0, 0, -1]).p * 1e-4);
-    expect(combineChannels([-3, -2]).p).toBe(1);
+    expect(combineChannels([-3, -2]).p).toBeGreaterThan(0.99);
+    expect(combineChannels([-3, -2]).p).toBeLessThan(1);
     // under the null (independent standard normal channels) the p-value is not too small
     const random = rng(7);
     const normal = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());

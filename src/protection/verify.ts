@@ -200,7 +200,7 @@ export interface CombinedResult {
   readonly z: number;
   /**
    * The combined p-value (`combineChannels`): the strongest Stouffer sum over any subset of
-   * the channels, Bonferroni-corrected for the 2^k − 1 subsets. One channel alone when an
+   * the channels, corrected for the 2^k − 1 subsets. One channel alone when an
    * attacker removed the others; their sum when several survive.
    */
   readonly p_value: number;
@@ -282,10 +282,11 @@ const strength = (p: number): number => -Math.log(Math.max(Math.min(p, 1), 1e-30
  * Combines channels' standardised z values (independent and standard normal under the null,
  * each key's channels reading disjoint groups): for each j, the Stouffer sum of the j largest,
  * (z₁ + … + z_j)/√j, which is the largest Stouffer sum over subsets of j channels; the
- * largest of those, its upper tail multiplied by the 2^k − 1 subsets (Bonferroni). When one
- * channel carries the mark (an attacker removed the others) this costs little against the
- * smallest p-value alone (a factor (2^k − 1)/k in p); when several carry it, their evidence
- * adds. Returns the p-value and the z of the subset that gave it.
+ * largest of those, its upper tail t corrected for the m = 2^k − 1 subsets: 1 − (1 − t)^m
+ * (Šidák's form, valid here by Slepian's inequality: the subsets' sums are positively
+ * correlated normals; about m·t when small). When one channel carries the mark (an attacker
+ * removed the others) this costs little against that channel alone (a factor m in p); when
+ * several carry it, their evidence adds. Returns the p-value and the z of the subset that gave it.
  */
 export function combineChannels(zs: readonly number[]): { p: number; best: number } {
   if (zs.length === 0) return { p: 1, best: 0 };
@@ -297,7 +298,8 @@ export function combineChannels(zs: readonly number[]): { p: number; best: numbe
     best = Math.max(best, sum / Math.sqrt(j + 1));
   });
   const subsets = 2 ** zs.length - 1;
-  return { p: Math.min(1, subsets * normalTail(best, 0, 1)), best };
+  const t = normalTail(best, 0, 1);
+  return { p: t >= 1 ? 1 : -Math.expm1(subsets * Math.log1p(-t)), best };
 }
 
 function fitNull(values: number[]): NullFit {
