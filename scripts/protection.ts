@@ -126,12 +126,14 @@ const perAnswer = [
 // teacher text from sources never used to tune the watermark (HH-RLHF, OpenAssistant)
 const heldOutAnswers = heldOutTeacherAnswers(datasets);
 const heldOutQuality = qualityCost(heldOutAnswers, new KeyedChoice(experimentKey()));
-const heldOut: { id: string; name: string; result: ExperimentResult }[] = [];
-for (const r of removers.filter((x) => ["none", "a", "d"].includes(x.id))) {
-  const result = suiteRun(r.remove, { fractions: [0, 0.2], answers: heldOutAnswers });
-  heldOut.push({ id: r.id, name: r.name, result });
-  console.error(`protection: remover ${r.name}, held-out teacher: done`);
-}
+const heldOut: { id: string; name: string; bound: number; result: ExperimentResult }[] = [];
+for (const bound of [DEFAULT_MAX_CHANGED_SHARE, 1])
+  for (const r of removers.filter((x) => ["none", "a", "d"].includes(x.id))) {
+    const result = suiteRun(r.remove, { fractions: [0, 0.2], answers: heldOutAnswers, maxShare: bound });
+    heldOut.push({ id: r.id, name: r.name, bound, result });
+    console.error(`protection: remover ${r.name}, held-out teacher, bound ${bound}: done`);
+  }
+const heldOutUnbounded = qualityCost(heldOutAnswers, new KeyedChoice(experimentKey()), 1);
 
 // (d) again on other seeds (other probe draws, students and null keys): how stable the figure is
 const seeds = [2, 3, 4].map((seed) => ({
@@ -314,7 +316,8 @@ bound's reader ahead, the combination) was chosen on the teacher answers above. 
 runs on answers from other sources: ${heldOutAnswers.length} assistant turns of Anthropic's HH-RLHF test conversations
 (helpful and harmless, the chosen side) and OpenAssistant's assistant messages, ${heldOutQuality.words} words of
 prose, mostly short conversational turns: marking changes ${pct(heldOutQuality.words_changed_share)} of their words (most in one answer
-${pct(heldOutQuality.per_answer.max)}; ${heldOutQuality.per_answer.too_short} answers shorter than 34 words, left as they are). 20% marked, cohort probes, 200 wrong keys:
+${pct(heldOutQuality.per_answer.max)}; ${heldOutQuality.per_answer.too_short} answers shorter than 34 words, left as they are); without the bound
+${pct(heldOutUnbounded.words_changed_share)} (${heldOutUnbounded.per_answer.over_3_percent} answers above 3%). 20% marked, cohort probes, 200 wrong keys:
 ${heldOut
   .map((x) => {
     const cellOf = (f: number, b: number): string => {
@@ -323,7 +326,7 @@ ${heldOut
     };
     const fpr =
       x.result.rows.reduce((a, r) => a + r.false_positive_rate, 0) / Math.max(1, x.result.rows.length);
-    return `${x.name}: ${SUITE.budgets.map((b) => `${b / 1000}k ${cellOf(0.2, b)}`).join(", ")}; unmarked student at 200k ${cellOf(0, 200_000)}; FPR ${fpr.toFixed(3)} (all cells)`;
+    return `${x.bound < 1 ? "bounded" : "**without the bound**"}, ${x.name}: ${SUITE.budgets.map((b) => `${b / 1000}k ${cellOf(0.2, b)}`).join(", ")}; unmarked student at 200k ${cellOf(0, 200_000)}; FPR ${fpr.toFixed(3)} (all cells)`;
   })
   .join(". ")}.
 
@@ -354,7 +357,8 @@ writeFileSync(
       held_out_teacher: {
         answers: heldOutAnswers.length,
         quality: heldOutQuality,
-        removers: heldOut.map((x) => ({ id: x.id, name: x.name, rows: x.result.rows })),
+        quality_without_bound: heldOutUnbounded,
+        removers: heldOut.map((x) => ({ id: x.id, name: x.name, bound: x.bound, rows: x.result.rows })),
       },
       per_answer: perAnswer,
     },
