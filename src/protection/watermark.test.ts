@@ -181,10 +181,12 @@ describe("lexical watermark", () => {
 
   it("under a bound, marks an answer's first words once enough words are known to follow", () => {
     const opening = "We do not know. They do not care. You do not see. It is not so.";
-    const filler = Array.from({ length: 40 }, (_, i) => `the ${i}`).join(" and ");
-    // three contraction positions in a 16-word answer: 3% of it allows none
+    // short words that are neither carriers (four letters or more) nor contraction forms
+    const filler = Array.from({ length: 30 }, () => "so on to the top").join(" ");
+    // four contraction positions in a 16-word answer: 3% of it allows none
     expect(watermarkText(opening, KEY, 0.03).text).toBe(opening);
-    // the same opening before 80 more words: the bound allows two changes, and the reader
+    // the same opening before 150 more words: the bound allows four changed words ("do not"
+    // written "don't" is two), and the reader
     // ahead knows those words follow when it reaches the opening; wherever a key's own
     // choice differs from the opening, the bounded mark changes the opening too
     const text = `${opening} ${filler}.`;
@@ -201,7 +203,7 @@ describe("lexical watermark", () => {
     }
     expect(differ).toBeGreaterThan(0);
     const marked = watermarkText(text, KEY, 0.03);
-    expect(marked.stats.words).toBeGreaterThan(67);
+    expect(marked.stats.words).toBe(166);
     // streamed in pieces, the same bytes
     const w = new Watermarker(new KeyedChoice(KEY), false, undefined, 0.03);
     let out = "";

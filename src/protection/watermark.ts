@@ -188,7 +188,7 @@ export interface WatermarkStats {
   words: number;
   /** occurrences of group members */
   candidates: number;
-  /** words replaced or moved */
+  /** words of the original replaced or moved (a two-word form counts two) */
   changed: number;
   /** list markers changed (not words) */
   markers: number;
@@ -659,12 +659,17 @@ export class Watermarker {
     return this.stats.changed + weight <= this.maxShare * known;
   }
 
-  /** A member occurrence: observed, and replaced by the keyed choice where it applies. */
+  /**
+   * A member occurrence: observed, and replaced by the keyed choice where it applies. A change
+   * counts the original's words ("do not" written "don't" changes two words, "don't" written
+   * "do not" one).
+   */
   private replace(original: string, member: Member, end: number): string {
     const n = member.members.length;
     const last = (m: string): string => low(m.split(" ").at(-1) as string);
+    const weight = original.split(" ").length;
     const chosen = this.choice ? this.choice.pick(member.group, this.prev, n) : member.index;
-    if (chosen !== member.index && !this.within(1, end)) {
+    if (chosen !== member.index && !this.within(weight, end)) {
       this.prev = last(original);
       return original;
     }
@@ -674,7 +679,7 @@ export class Watermarker {
     let out = original;
     const written = member.members[chosen] as string;
     if (chosen !== member.index) {
-      this.stats.changed++;
+      this.stats.changed += weight;
       out = matchCase(original, written, original.includes("\u2019"));
     }
     this.prev = last(written);
