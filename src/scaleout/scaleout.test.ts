@@ -230,10 +230,11 @@ describe("scale-out on NATS JetStream and PostgreSQL (needs both on 127.0.0.1; s
         procs.push(p);
         return p;
       };
+      // the victim starts alone and is killed once it has committed part of its partitions'
+      // traffic; the survivor starts after the kill, so it cannot finish (and leave, being
+      // idle) before the victim's leases lapse, however fast the victim was
       const victim = start("victim");
-      const survivor = start("survivor");
       const sql = openPg(db.url);
-      // kill the victim once it has committed part of its partitions' traffic
       await waitFor(
         async () => {
           const [r] = await sql<{ n: number | null }[]>`
@@ -244,6 +245,7 @@ describe("scale-out on NATS JetStream and PostgreSQL (needs both on 127.0.0.1; s
         { timeoutMs: 60_000, everyMs: 100 },
       );
       victim.kill("SIGKILL");
+      const survivor = start("survivor");
       const code = await new Promise<number | null>((res) => survivor.once("exit", res));
       expect(code).toBe(0);
       // the survivor took over partitions the victim had committed to, from their sequence
