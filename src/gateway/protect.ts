@@ -25,7 +25,7 @@ export interface ProtectionSettings {
   readonly signAll: boolean;
   /** the watermark's time window (default week) */
   readonly window: "week" | "day";
-  /** the largest share of an answer's words the watermark may change (default: no bound) */
+  /** the largest share of an answer's words the watermark may change (default `DEFAULT_MAX_CHANGED_SHARE`, 3%; 1 for no bound) */
   readonly maxChangedShare?: number;
 }
 

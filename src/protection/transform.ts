@@ -26,7 +26,7 @@ export type { ApiKind } from "../contract/index.js";
 export interface ProtectOptions {
   /** the watermark's keyed choice; none: text is not marked */
   readonly watermark: KeyedChoice | undefined;
-  /** the largest share of an answer's words marking may change (default: no bound) */
+  /** the largest share of an answer's words marking may change (default `DEFAULT_MAX_CHANGED_SHARE`, 3%; 1 for no bound) */
   readonly maxChangedShare?: number;
   /** what the client sees of reasoning traces */
   readonly shield: Shield;
