@@ -17,9 +17,11 @@
 //
 // Never altered: fenced and indented code, tables, block quotes, inline code, text in
 // double quotes, URLs and anything joined to digits or symbols, and a whole answer that is
-// JSON. Streaming and non-streaming give the same bytes: the streaming marker holds back
-// the last five words of an unfinished line (a word pair and the word after it may span
-// them) and an unfinished code fence, quote or inline code span.
+// JSON. At most 3% of an answer's words change by default (`DEFAULT_MAX_CHANGED_SHARE`;
+// a reader ahead counts the words, `Watermarker`). Streaming and non-streaming give the same
+// bytes: the streaming marker holds back the last five words of an unfinished line (a word
+// pair and the word after it may span them), an unfinished code fence, quote or inline code
+// span, and under the bound what the reader ahead has not yet read 240 characters past.
 import { createHmac } from "node:crypto";
 import { keyedHash32 } from "./_prf.js";
 import { Carriers, type WordFacts, wordnet } from "./lexicon.js";
