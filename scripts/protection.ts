@@ -45,8 +45,12 @@ if (!existsSync(datasets)) {
 }
 
 const t0 = performance.now();
+// the teacher's answers, read once for every run below (the quick run reads its own, as the CLI does)
+const answers = teacherAnswers(datasets);
+const choice = new KeyedChoice(experimentKey());
 const result = runExperiment({
   datasets,
+  answers,
   orders: [2, 3, 4],
   budgets: [5_000, 10_000, 25_000, 50_000],
   randomKeys: 1000,
@@ -90,6 +94,7 @@ const SUITE = { fractions: [0, 0.05, 0.2], budgets: [50_000, 100_000, 200_000], 
 const suiteRun = (remove: Remover | undefined, o: Partial<ExperimentOptions>): ExperimentResult =>
   runExperiment({
     datasets,
+    answers,
     orders: [3],
     modes: ["cohort"],
     budgets: SUITE.budgets,
@@ -107,8 +112,10 @@ for (const r of removers) {
   console.error(`protection: remover ${r.name}: ${((performance.now() - t) / 1000).toFixed(0)} s`);
 }
 // without the bound (protection.max_changed_share: 1): what the 3% bound costs detection
+/** the removers the bound and the held-out teacher are measured against */
+const core = removers.filter((x) => ["none", "a", "d"].includes(x.id));
 const unbounded: { id: string; name: string; result: ExperimentResult }[] = [];
-for (const r of removers.filter((x) => ["none", "a", "d"].includes(x.id))) {
+for (const r of core) {
   const result = suiteRun(r.remove, { fractions: [0.05, 0.2], maxShare: 1 });
   unbounded.push({ id: r.id, name: r.name, result });
   console.error(`protection: remover ${r.name}, no bound: done`);
@@ -116,7 +123,7 @@ for (const r of removers.filter((x) => ["none", "a", "d"].includes(x.id))) {
 // how much of each answer marking changes, with the default bound (the main run's) and without
 const perAnswer = [
   { bound: DEFAULT_MAX_CHANGED_SHARE, quality: result.quality },
-  { bound: 1, quality: qualityCost(teacherAnswers(datasets), new KeyedChoice(experimentKey()), 1) },
+  { bound: 1, quality: qualityCost(answers, choice, 1) },
 ].map(({ bound, quality }) => ({
   bound,
   words_changed_share: quality.words_changed_share,
@@ -125,15 +132,15 @@ const perAnswer = [
 
 // teacher text from sources never used to tune the watermark (HH-RLHF, OpenAssistant)
 const heldOutAnswers = heldOutTeacherAnswers(datasets);
-const heldOutQuality = qualityCost(heldOutAnswers, new KeyedChoice(experimentKey()));
+const heldOutQuality = qualityCost(heldOutAnswers, choice);
 const heldOut: { id: string; name: string; bound: number; result: ExperimentResult }[] = [];
 for (const bound of [DEFAULT_MAX_CHANGED_SHARE, 1])
-  for (const r of removers.filter((x) => ["none", "a", "d"].includes(x.id))) {
+  for (const r of core) {
     const result = suiteRun(r.remove, { fractions: [0, 0.2], answers: heldOutAnswers, maxShare: bound });
     heldOut.push({ id: r.id, name: r.name, bound, result });
     console.error(`protection: remover ${r.name}, held-out teacher, bound ${bound}: done`);
   }
-const heldOutUnbounded = qualityCost(heldOutAnswers, new KeyedChoice(experimentKey()), 1);
+const heldOutUnbounded = qualityCost(heldOutAnswers, choice, 1);
 
 // (d) again on other seeds (other probe draws, students and null keys): how stable the figure is
 const seeds = [2, 3, 4].map((seed) => ({
@@ -141,11 +148,18 @@ const seeds = [2, 3, 4].map((seed) => ({
   row: suiteRun(removers.find((r) => r.id === "d")?.remove, { fractions: [0.2], budgets: [200_000], seed })
     .rows[0],
 }));
-const numeric = numericCheck(datasets, new KeyedChoice(experimentKey()));
+const numeric = numericCheck(datasets, choice);
 const minutesAll = (performance.now() - t0) / 60_000;
 
 const e = (p: number): string => (p < 1e-300 ? "< 1e-300" : p.toExponential(1));
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
+/** p (z) of a row, or a dash where there is none */
+const cell = (r: Row | undefined): string => (r ? `${e(r.p_value)} (${r.z.toFixed(1)})` : "—");
+/** the row at a fraction marked and a sampled-token budget */
+const rowAt = (rows: readonly Row[], f: number, b: number): Row | undefined =>
+  rows.find((r) => r.fraction === f && Math.abs(r.sampled_tokens - b) < 10);
+const averageFpr = (rows: readonly Row[]): number =>
+  rows.reduce((a, r) => a + r.false_positive_rate, 0) / Math.max(1, rows.length);
 const q = result.quality;
 const rowsFor = (mode: Row["mode"], order: number): Row[] =>
   result.rows.filter((r) => r.mode === mode && r.order === order);
@@ -164,8 +178,7 @@ const table = (mode: Row["mode"], order: number): string => {
     .join("\n");
   return `${head}\n${sep}\n${body}`;
 };
-const fprs = result.rows.map((r) => r.false_positive_rate);
-const meanFpr = fprs.reduce((a, b) => a + b, 0) / fprs.length;
+const meanFpr = averageFpr(result.rows);
 
 const section = `<!-- measured: everything below is written by scripts/protection.ts -->
 ## Measured
@@ -219,7 +232,6 @@ ${quick.rows.map((r) => `    ${JSON.stringify({ fraction: r.fraction, sampled_to
 `;
 
 function suiteSection(): string {
-  const cell = (r: Row | undefined): string => (r ? `${e(r.p_value)} (${r.z.toFixed(1)})` : "—");
   const rowsOf = (id: string): Row[] => suite.find((x) => x.id === id)?.result.rows ?? [];
   const head = `| remover | words it changes | ${SUITE.fractions
     .filter((f) => f > 0)
@@ -231,13 +243,9 @@ function suiteSection(): string {
       const rows = rowsOf(s.id);
       const cells = SUITE.fractions
         .filter((f) => f > 0)
-        .flatMap((f) =>
-          SUITE.budgets.map((b) =>
-            cell(rows.find((r) => r.fraction === f && Math.abs(r.sampled_tokens - b) < 10)),
-          ),
-        );
+        .flatMap((f) => SUITE.budgets.map((b) => cell(rowAt(rows, f, b))));
       const nullRow = rows.find((r) => r.fraction === 0 && r.sampled_tokens >= 199_990);
-      const fpr = rows.reduce((x, r) => x + r.false_positive_rate, 0) / Math.max(1, rows.length);
+      const fpr = averageFpr(rows);
       const cost = s.result.remover_cost;
       return `| ${s.name} | ${cost ? pct(cost.words_changed_share) : "—"} | ${cells.join(" | ")} | ${nullRow ? e(nullRow.p_value) : "—"} | ${fpr.toFixed(4)} |`;
     })
@@ -303,11 +311,8 @@ ${channels}
 **Without the bound** (\`max_changed_share: 1\`: every marked position changed, some answers by
 more than 3%), the same student and probes (200 wrong keys): ${unbounded
     .map((x) => {
-      const cellOf = (f: number, b: number): string => {
-        const r = x.result.rows.find((y) => y.fraction === f && Math.abs(y.sampled_tokens - b) < 10);
-        return r ? `${e(r.p_value)} (${r.z.toFixed(1)})` : "—";
-      };
-      return `${x.name}: 20% marked ${SUITE.budgets.map((b) => `${b / 1000}k ${cellOf(0.2, b)}`).join(", ")}; 5% marked 200k ${cellOf(0.05, 200_000)}`;
+      const at = (f: number, b: number): string => cell(rowAt(x.result.rows, f, b));
+      return `${x.name}: 20% marked ${SUITE.budgets.map((b) => `${b / 1000}k ${at(0.2, b)}`).join(", ")}; 5% marked 200k ${at(0.05, 200_000)}`;
     })
     .join(". ")}.
 
@@ -320,13 +325,8 @@ ${pct(heldOutQuality.per_answer.max)}; ${heldOutQuality.per_answer.too_short} an
 ${pct(heldOutUnbounded.words_changed_share)} (${heldOutUnbounded.per_answer.over_3_percent} answers above 3%). 20% marked, cohort probes, 200 wrong keys:
 ${heldOut
   .map((x) => {
-    const cellOf = (f: number, b: number): string => {
-      const r = x.result.rows.find((y) => y.fraction === f && Math.abs(y.sampled_tokens - b) < 10);
-      return r ? `${e(r.p_value)} (${r.z.toFixed(1)})` : "—";
-    };
-    const fpr =
-      x.result.rows.reduce((a, r) => a + r.false_positive_rate, 0) / Math.max(1, x.result.rows.length);
-    return `${x.bound < 1 ? "bounded" : "**without the bound**"}, ${x.name}: ${SUITE.budgets.map((b) => `${b / 1000}k ${cellOf(0.2, b)}`).join(", ")}; unmarked student at 200k ${cellOf(0, 200_000)}; FPR ${fpr.toFixed(3)} (all cells)`;
+    const at = (f: number, b: number): string => cell(rowAt(x.result.rows, f, b));
+    return `${x.bound < 1 ? "bounded" : "**without the bound**"}, ${x.name}: ${SUITE.budgets.map((b) => `${b / 1000}k ${at(0.2, b)}`).join(", ")}; unmarked student at 200k ${at(0, 200_000)}; FPR ${averageFpr(x.result.rows).toFixed(3)} (all cells)`;
   })
   .join(". ")}.
 
